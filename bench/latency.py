@@ -1,0 +1,61 @@
+"""Wall time of `elinkcli link` against a local server that answers late.
+
+Starts tests/fake_eutils.py on 127.0.0.1 with a fixed answer delay, runs the installed
+elinkcli as a subprocess, and reports wall time against the ideal
+(requests - 1) x start interval + one answer delay, and against a serial client.
+
+    python bench/latency.py                       # 60 ids, 12 requests, 1 s late
+    python bench/latency.py --ids 5000 --batch 100 --delay 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from fake_eutils import FakeEutils, Faults
+
+from elinkcli.constants import START_INTERVAL_NO_KEY
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ids", type=int, default=60)
+    parser.add_argument("--batch", type=int, default=5)
+    parser.add_argument("--delay", type=float, default=1.0)
+    args = parser.parse_args()
+    exe = Path(sys.executable).parent / "elinkcli"
+    ids = "\n".join(str(1000 + i) for i in range(args.ids)) + "\n"
+    with FakeEutils(faults=Faults(delay=args.delay)) as fake:
+        env = {**os.environ, "ELINKCLI_BASE_URL": fake.base_url}
+        env.pop("NCBI_API_KEY", None)
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [str(exe), "link", "-db", "gene", "-target", "protein", "--batch", str(args.batch)],
+            input=ids.encode(),
+            capture_output=True,
+            env=env,
+            check=True,
+        )
+        wall = time.perf_counter() - start
+        requests = len(fake.requests_to("elink.fcgi"))
+        overlap = max(sum(1 for r in fake.log if r.start <= q.start < r.end) for q in fake.log)
+    rows = proc.stdout.count(b"\n") - 1
+    ideal = (requests - 1) * START_INTERVAL_NO_KEY + args.delay
+    rate_bound = requests / 3
+    print(f"ids={args.ids} batch={args.batch} delay={args.delay}s requests={requests} rows={rows}")
+    print(f"wall={wall:.2f}s  ideal={ideal:.2f}s  requests/3+delay={rate_bound + args.delay:.2f}s")
+    print(
+        f"wall/(requests/rate)={wall / rate_bound:.2f}  serial would take >= "
+        f"{requests * (args.delay + START_INTERVAL_NO_KEY):.1f}s  max in flight={overlap}"
+    )
+
+
+if __name__ == "__main__":
+    main()

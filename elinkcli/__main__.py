@@ -1,0 +1,3 @@
+from elinkcli.cli.app import main
+
+main()

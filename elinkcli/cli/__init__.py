@@ -1,0 +1,1 @@
+"""The command line: options, ids in, writer out, errors to exit codes. Nothing else."""

@@ -1,0 +1,75 @@
+"""The one place where errors become a stderr line and an exit status."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import typer
+
+from elinkcli.errors import ElinkError, ExitStatus
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EXIT_CODES_HELP = (
+    "Exit status: 0 success (also when nothing links); 2 usage or bad input; "
+    "3 NCBI rejected the request (invalid database, link name, id); "
+    "4 gave up after retries (output holds everything that succeeded, stderr names the "
+    "failed ids); 130 interrupted."
+)
+
+
+def report(exc: ElinkError) -> int:
+    """Print `elinkcli: error: ...` on stderr; return the exit status."""
+    print(f"elinkcli: error: {exc}", file=sys.stderr)
+    return int(exc.exit_status)
+
+
+def warn(message: str) -> None:
+    print(f"elinkcli: warning: {message}", file=sys.stderr)
+
+
+def _leave_now(code: int) -> None:
+    """Exit at once, without waiting for requests still in flight in worker threads."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
+def _stdout_closed() -> None:
+    # The reader went away (`| head`): point stdout at /dev/null so no later flush fails.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    _leave_now(ExitStatus.OK)
+
+
+def guarded(command: Callable[P, R]) -> Callable[P, R]:
+    """Wrap a command: library errors, a closed pipe and Ctrl-C end cleanly, no traceback."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            result = command(*args, **kwargs)
+            sys.stdout.flush()
+            return result
+        except ElinkError as exc:
+            code = report(exc)
+            try:
+                sys.stdout.flush()
+            except BrokenPipeError:
+                _stdout_closed()
+            raise typer.Exit(code) from None
+        except BrokenPipeError:
+            _stdout_closed()
+        except KeyboardInterrupt:
+            print("\nelinkcli: interrupted", file=sys.stderr)
+            _leave_now(ExitStatus.INTERRUPTED)
+        raise AssertionError("unreachable")
+
+    return run

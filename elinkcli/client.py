@@ -1,0 +1,205 @@
+"""The one request layer: keep-alive session, identity, POST, pacing, retries, errors."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from elinkcli import __version__
+from elinkcli.clock import Clock, SystemClock
+from elinkcli.config import Settings, redact
+from elinkcli.errors import (
+    GaveUpError,
+    NCBIError,
+    PermanentError,
+    ResponseParseError,
+    TransientError,
+)
+from elinkcli.pacing import StartPacer
+from elinkcli.params import Params, identity_params
+from elinkcli.retry import (
+    RetryPolicy,
+    error_text_is_transient,
+    parse_retry_after,
+    status_is_transient,
+)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+RetryHook = Callable[[str, int, float], None]
+
+
+class Counters:
+    """Requests and retries made, for the run summary (shared by threads)."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.retries = 0
+        self._lock = threading.Lock()
+
+    def add(self, *, requests: int = 0, retries: int = 0) -> None:
+        with self._lock:
+            self.requests += requests
+            self.retries += retries
+
+
+class EutilsClient:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        session: requests.Session | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        pacer: StartPacer | None = None,
+        on_retry: RetryHook | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.rng = rng or random.Random()
+        self.pacer = pacer or StartPacer(settings.start_interval, self.clock)
+        self.policy = RetryPolicy(
+            max_tries=settings.max_tries, deadline=settings.deadline, base=settings.backoff_base
+        )
+        self.counters = Counters()
+        self.on_retry = on_retry
+        self.session = session or self._new_session(settings.max_in_flight)
+        self._executor: ThreadPoolExecutor | None = None
+
+    @staticmethod
+    def _new_session(pool: int) -> requests.Session:
+        session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.headers["User-Agent"] = (
+            f"elinkcli/{__version__} {requests.utils.default_user_agent()}"
+        )
+        return session
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+        self.session.close()
+
+    def __enter__(self) -> EutilsClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- one request, with retries ---------------------------------------------------
+
+    def call(
+        self,
+        endpoint: str,
+        params: Params,
+        parse: Callable[[bytes], T],
+        errors: Callable[[T], Sequence[str]] = lambda _: (),
+        ids: Sequence[str] = (),
+    ) -> T:
+        """POST `params` to `endpoint`, parse the body, raise on <ERROR>s; retry what is transient.
+
+        Raises PermanentError at once, GaveUpError (naming `ids`) when tries or deadline run out.
+        """
+        start = self.clock.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._attempt(endpoint, params, parse, errors)
+            except TransientError as exc:
+                cause = exc
+            if attempt >= self.policy.max_tries:
+                raise GaveUpError(f"{cause} ({attempt} tries)", ids, attempt) from None
+            delay = self.policy.delay(attempt, cause.retry_after, self.rng)
+            if self.clock.monotonic() - start + delay > self.policy.deadline:
+                raise GaveUpError(f"{cause} (deadline reached after {attempt} tries)", ids, attempt)
+            self.counters.add(retries=1)
+            if self.on_retry is not None:
+                self.on_retry(str(cause), attempt, delay)
+            self.clock.sleep(delay)
+
+    def _attempt(
+        self,
+        endpoint: str,
+        params: Params,
+        parse: Callable[[bytes], T],
+        errors: Callable[[T], Sequence[str]],
+    ) -> T:
+        s = self.settings
+        data = params + identity_params(s.tool, s.email, s.api_key)
+        self.pacer.acquire()
+        self.counters.add(requests=1)
+        try:
+            response = self.session.post(
+                s.base_url + endpoint, data=data, timeout=(s.connect_timeout, s.read_timeout)
+            )
+            body = response.content
+        except requests.Timeout:
+            raise TransientError("NCBI did not answer in time") from None
+        except requests.RequestException as exc:
+            raise TransientError(self._clean(f"connection failed: {type(exc).__name__}")) from None
+        status = response.status_code
+        if status != 200:
+            snippet = self._clean(body[:200].decode("utf-8", "replace").strip())
+            message = f"HTTP {status} from {endpoint}" + (f": {snippet}" if snippet else "")
+            if status_is_transient(status):
+                raise TransientError(
+                    message, parse_retry_after(response.headers.get("Retry-After"))
+                )
+            raise PermanentError(message)
+        try:
+            result = parse(body)
+        except ResponseParseError as exc:
+            raise TransientError(str(exc)) from None
+        for text in errors(result):
+            message = self._clean(f"NCBI error: {text}")
+            if error_text_is_transient(text):
+                raise TransientError(message)
+            raise PermanentError(message)
+        return result
+
+    def _clean(self, text: str) -> str:
+        return redact(text, self.settings.api_key)
+
+    # --- many requests at once -------------------------------------------------------
+
+    def map_ordered(
+        self, fn: Callable[[T], R], items: Iterable[T], window: int | None = None
+    ) -> Iterator[tuple[T, R | NCBIError]]:
+        """Run fn over items with several in flight; yield (item, result or error) in input order.
+
+        At most `window` items are started ahead of the one being yielded, so memory follows
+        the window, not the number of items. Errors other than NCBIError propagate.
+        """
+        workers = self.settings.max_in_flight
+        window = window or workers * 2
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(workers, thread_name_prefix="elinkcli")
+        pending: deque[tuple[T, Future[R]]] = deque()
+        iterator = iter(items)
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < window:
+                try:
+                    item = next(iterator)
+                except StopIteration:
+                    exhausted = True
+                    break
+                pending.append((item, self._executor.submit(fn, item)))
+            if not pending:
+                return
+            item, future = pending.popleft()
+            try:
+                yield item, future.result()
+            except NCBIError as exc:
+                yield item, exc

@@ -1,0 +1,43 @@
+"""Every fixed number and name of the E-utilities that elinkcli relies on, in one place."""
+
+from __future__ import annotations
+
+DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+TOOL = "elinkcli"
+
+ENV_BASE_URL = "ELINKCLI_BASE_URL"
+ENV_API_KEY = "NCBI_API_KEY"
+ENV_EMAIL = ("NCBI_EMAIL", "EMAIL")
+# Seconds of the first retry wait (it doubles per try, capped); lowered by test suites.
+ENV_BACKOFF_BASE = "ELINKCLI_BACKOFF_BASE"
+
+ELINK = "elink.fcgi"
+EINFO = "einfo.fcgi"
+EPOST = "epost.fcgi"
+EFETCH = "efetch.fcgi"
+
+# NCBI counts request *starts*: 3/s without a key, 10/s with one. Pace a little under.
+START_INTERVAL_NO_KEY = 0.35
+START_INTERVAL_WITH_KEY = 0.11
+# NCBI answers in 0.5-3 s; keep enough requests in flight to use the whole allowance.
+MAX_IN_FLIGHT_NO_KEY = 8
+MAX_IN_FLIGHT_WITH_KEY = 24
+
+DEFAULT_BATCH = 100
+MAX_BATCH = 1000
+
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 60.0
+# Per request, all attempts together; a batch that is not answered by then is given up.
+DEADLINE = 300.0
+MAX_TRIES = 6
+BACKOFF_BASE = 1.0
+BACKOFF_CAP = 30.0
+
+NEIGHBOR_CMDS = ("neighbor", "neighbor_score", "neighbor_history")
+LINK_CMDS = ("neighbor", "neighbor_score")
+DATE_TYPES = ("mdat", "pdat", "edat")
+
+# Databases whose records may be named by accession(.version) as well as by numeric UID.
+ACCESSION_DBS = frozenset({"nuccore", "nucleotide", "protein", "nucest", "nucgss", "popset"})
+DB_ALIASES = {"nucleotide": "nuccore"}

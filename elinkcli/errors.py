@@ -1,0 +1,76 @@
+"""Typed exceptions of the library and the exit status each one means."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    REJECTED = 3
+    GAVE_UP = 4
+    INTERRUPTED = 130
+
+
+class ElinkError(Exception):
+    """Base of every error elinkcli raises on purpose."""
+
+    exit_status = ExitStatus.ERROR
+
+
+class UsageError(ElinkError):
+    """Bad options or bad input: nothing was (or will be) asked of NCBI."""
+
+    exit_status = ExitStatus.USAGE
+
+
+class ResponseParseError(ElinkError):
+    """A body that is not the XML expected (truncated, HTML, empty, wrong root)."""
+
+
+class NCBIError(ElinkError):
+    """NCBI answered with an error or not at all."""
+
+
+class TransientError(NCBIError):
+    """Worth asking again: 429, 5xx, dropped connection, timeout, bad body, transient <ERROR>."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentError(NCBIError):
+    """NCBI rejected the request (HTTP 400/414, invalid database or link name...): never retried."""
+
+    exit_status = ExitStatus.REJECTED
+
+
+class GaveUpError(NCBIError):
+    """Every try of a request failed, or its deadline passed."""
+
+    exit_status = ExitStatus.GAVE_UP
+
+    def __init__(self, message: str, ids: Sequence[str] = (), tries: int = 0) -> None:
+        super().__init__(message)
+        self.ids = tuple(ids)
+        self.tries = tries
+
+
+class PartialFailure(NCBIError):
+    """The run finished, but some batches were given up; the rest of the output is complete."""
+
+    exit_status = ExitStatus.GAVE_UP
+
+    def __init__(self, failures: Sequence[GaveUpError]) -> None:
+        ids = [i for f in failures for i in f.ids]
+        reasons = sorted({str(f) for f in failures})
+        super().__init__(
+            f"gave up on {len(ids)} id(s) after retries: {'; '.join(reasons)}; "
+            f"failed ids: {','.join(ids)}"
+        )
+        self.failures = tuple(failures)
+        self.ids = tuple(ids)

@@ -1,0 +1,50 @@
+"""Source ids: from options or text, split, checked and de-duplicated."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from elinkcli.constants import ACCESSION_DBS, DB_ALIASES
+from elinkcli.errors import UsageError
+
+_SPLIT = re.compile(r"[\s,]+")
+_UID = re.compile(r"[0-9]+")
+_ACCESSION = re.compile(r"[A-Za-z0-9_]+(\.[0-9]+)?")
+
+
+def normalize_db(db: str) -> str:
+    name = db.strip().lower()
+    return DB_ALIASES.get(name, name)
+
+
+def split_ids(values: Iterable[str]) -> list[str]:
+    """Tokens separated by newlines, spaces, tabs or commas, in order."""
+    return [tok for value in values for tok in _SPLIT.split(value) if tok]
+
+
+def decode_input(data: bytes, source: str = "stdin") -> str:
+    """Text of a byte stream, refusing binary garbage with a one-line reason."""
+    if b"\x00" in data:
+        raise UsageError(f"{source} holds binary data (NUL bytes), not ids")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{source} is not UTF-8 text (byte {exc.start}: {data[exc.start : exc.start + 1]!r})"
+        ) from None
+
+
+def check_ids(ids: Iterable[str], db: str) -> list[str]:
+    """Validate ids for `db` and drop repeats (first occurrence kept)."""
+    accessions = normalize_db(db) in ACCESSION_DBS
+    seen: dict[str, None] = {}
+    for token in ids:
+        if not (_UID.fullmatch(token) or (accessions and _ACCESSION.fullmatch(token))):
+            kind = "a numeric UID or accession.version" if accessions else "a numeric UID"
+            shown = token if len(token) <= 40 else token[:40] + "..."
+            raise UsageError(f"bad id {shown!r} for database {db}: expected {kind}")
+        seen.setdefault(token, None)
+    if not seen:
+        raise UsageError("no ids given (use --id or pipe ids on stdin)")
+    return list(seen)

@@ -1,0 +1,183 @@
+"""`link`: ELink neighbor / neighbor_score, batched, with one provenance per source id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+
+from elinkcli.client import EutilsClient
+from elinkcli.config import Settings, resolve_settings
+from elinkcli.constants import DEFAULT_BATCH, ELINK, LINK_CMDS, MAX_BATCH
+from elinkcli.errors import GaveUpError, PartialFailure, PermanentError, UsageError
+from elinkcli.ids import normalize_db
+from elinkcli.models import ELinkResult, LinkRow, LinkSet, LinkStats
+from elinkcli.params import LinkFilters, elink_params
+from elinkcli.parsers import parse_elink
+from elinkcli.retry import error_text_is_transient
+
+LINK_COLUMNS = ("source_db", "source_id", "linkname", "target_db", "target_id", "score")
+# NCBI's answer for an id it does not know, in place of the id.
+_NO_ID = frozenset({"0", "-1", ""})
+
+
+def batches(ids: Iterable[str], size: int) -> Iterator[list[str]]:
+    it = iter(ids)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _request_errors(result: ELinkResult) -> list[str]:
+    """Errors that fail the whole request: top-level ones, and transient ones anywhere."""
+    return list(result.errors) + [
+        e for ls in result.linksets for e in ls.errors if error_text_is_transient(e)
+    ]
+
+
+def link(
+    ids: Sequence[str],
+    *,
+    db: str,
+    target: str,
+    name: str | None = None,
+    cmd: str = "neighbor",
+    filters: LinkFilters = LinkFilters(),
+    batch: int = DEFAULT_BATCH,
+    union: bool = False,
+    client: EutilsClient | None = None,
+    settings: Settings | None = None,
+    stats: LinkStats | None = None,
+) -> Iterator[LinkRow]:
+    """Yield a LinkRow per link of every source id, batch by batch, in input order.
+
+    Each batch sends one `id=` per id, so each link is attributed to its own source id
+    (with `union`, one comma-joined `id=` per batch, merged and de-duplicated, no source id).
+    Batches given up after retries are skipped and reported at the end as PartialFailure;
+    ids NCBI rejects raise PermanentError at the end, after every other row.
+    """
+    if cmd not in LINK_CMDS:
+        raise UsageError(f"unknown --cmd {cmd!r} for link (choose {', '.join(LINK_CMDS)})")
+    if not 1 <= batch <= MAX_BATCH:
+        raise UsageError(f"--batch must be between 1 and {MAX_BATCH}, not {batch}")
+    dbfrom, dbto = normalize_db(db), normalize_db(target)
+    stats = stats if stats is not None else LinkStats()
+    stats.ids_in += len(ids)
+    own_client = client is None
+    client = client or EutilsClient(settings or resolve_settings())
+    # Build one request up front so option mistakes surface before any network use.
+    elink_params(dbfrom=dbfrom, db=dbto, cmd=cmd, linkname=name, filters=filters, union=union)
+
+    def fetch(chunk: list[str]) -> ELinkResult:
+        params = elink_params(
+            dbfrom=dbfrom,
+            db=dbto,
+            cmd=cmd,
+            ids=chunk,
+            linkname=name,
+            filters=filters,
+            union=union,
+        )
+        return client.call(ELINK, params, parse_elink, _request_errors, ids=chunk)
+
+    failures: list[GaveUpError] = []
+    rejected: list[str] = []
+    seen_union: set[tuple[str, str]] = set()
+    try:
+        for chunk, outcome in client.map_ordered(fetch, batches(ids, batch)):
+            if isinstance(outcome, GaveUpError):
+                failures.append(outcome)
+                stats.ids_failed.extend(chunk)
+                continue
+            if isinstance(outcome, Exception):
+                raise outcome
+            if union:
+                yield from _union_rows(outcome, chunk, cmd, stats, seen_union)
+            else:
+                yield from _per_id_rows(outcome, chunk, cmd, stats, rejected)
+    finally:
+        stats.requests = client.counters.requests
+        stats.retries = client.counters.retries
+        if own_client:
+            client.close()
+    if failures:
+        raise PartialFailure(failures)
+    if rejected:
+        raise PermanentError("NCBI rejected id(s): " + "; ".join(rejected))
+
+
+def _rows(ls: LinkSet, source_id: str | None, cmd: str) -> Iterator[LinkRow]:
+    for lsdb in ls.linksetdbs:
+        scores = lsdb.scores if cmd == "neighbor_score" else None
+        for i, target_id in enumerate(lsdb.ids):
+            yield LinkRow(
+                ls.dbfrom,
+                source_id,
+                lsdb.linkname,
+                lsdb.dbto,
+                target_id,
+                scores[i] if scores else None,
+            )
+
+
+def _per_id_rows(
+    result: ELinkResult,
+    chunk: list[str],
+    cmd: str,
+    stats: LinkStats,
+    rejected: list[str],
+) -> Iterator[LinkRow]:
+    by_id: dict[str, list[LinkSet]] = {}
+    unattributed: list[LinkSet] = []
+    for ls in result.linksets:
+        echoed = [i for i in ls.ids if i not in _NO_ID]
+        if len(echoed) == 1:
+            by_id.setdefault(echoed[0], []).append(ls)
+        elif len(echoed) > 1:
+            unattributed.append(ls)
+    # Rows follow the request's order, whatever order NCBI answered in.
+    for source_id in chunk:
+        sets = by_id.pop(source_id, None)
+        if sets is None:
+            stats.ids_not_echoed.append(source_id)
+            continue
+        yield from _source_rows(sets, source_id, cmd, stats, rejected)
+    for source_id, sets in by_id.items():
+        stats.ids_unexpected.append(source_id)
+        yield from _source_rows(sets, source_id, cmd, stats, rejected)
+    for ls in unattributed:
+        stats.ids_unexpected.extend(ls.ids)
+        yield from _rows(ls, None, cmd)
+
+
+def _source_rows(
+    sets: list[LinkSet], source_id: str, cmd: str, stats: LinkStats, rejected: list[str]
+) -> Iterator[LinkRow]:
+    errors = [e for ls in sets for e in ls.errors]
+    if errors:
+        rejected.append(f"{source_id} ({'; '.join(errors)})")
+        stats.ids_failed.append(source_id)
+        return
+    n = 0
+    for ls in sets:
+        for row in _rows(ls, source_id, cmd):
+            n += 1
+            yield row
+    stats.links += n
+    (stats.ids_with_links if n else stats.ids_without_links).append(source_id)
+
+
+def _union_rows(
+    result: ELinkResult,
+    chunk: list[str],
+    cmd: str,
+    stats: LinkStats,
+    seen: set[tuple[str, str]],
+) -> Iterator[LinkRow]:
+    echoed = {i for ls in result.linksets for i in ls.ids}
+    stats.ids_not_echoed.extend(i for i in chunk if i not in echoed)
+    for ls in result.linksets:
+        for row in _rows(ls, None, cmd):
+            key = (row.linkname, row.target_id)
+            if key not in seen:
+                seen.add(key)
+                stats.links += 1
+                yield row

@@ -1,0 +1,196 @@
+"""Small frozen records for what the E-utilities answer, and for the rows elinkcli writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSetDb:
+    """One link table (LinkSetDb) of a LinkSet: the ids it links to, in NCBI's order."""
+
+    dbto: str
+    linkname: str
+    ids: tuple[str, ...]
+    scores: tuple[int, ...] | None = None
+    info: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSetDbHistory:
+    dbto: str
+    linkname: str
+    query_key: str | None
+    info: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IdCheck:
+    """ncheck / lcheck answer for one id: attributes such as HasNeighbor="Y"."""
+
+    id: str
+    attrs: tuple[tuple[str, str], ...]
+
+    def get(self, name: str) -> str | None:
+        return dict(self.attrs).get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkInfo:
+    """acheck answer: one link name a record has."""
+
+    dbto: str
+    linkname: str
+    menutag: str
+    htmltag: str
+    priority: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IdLinkSet:
+    id: str
+    linkinfos: tuple[LinkInfo, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    name: str
+    name_abbr: str
+    id: str
+    url: str | None = None
+    url_lng: str | None = None
+    iconurl: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObjUrl:
+    """llinks / prlinks answer: one LinkOut resource of a record."""
+
+    url: str
+    url_lng: str | None
+    iconurl: str | None
+    linkname: str | None
+    subject_types: tuple[str, ...]
+    categories: tuple[str, ...]
+    attributes: tuple[str, ...]
+    provider: Provider | None
+
+
+@dataclass(frozen=True, slots=True)
+class IdUrlSet:
+    id: str
+    objurls: tuple[ObjUrl, ...]
+    info: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSet:
+    """One <LinkSet>: with one id= parameter per id, one per source id."""
+
+    dbfrom: str
+    ids: tuple[str, ...] = ()
+    linksetdbs: tuple[LinkSetDb, ...] = ()
+    histories: tuple[LinkSetDbHistory, ...] = ()
+    webenv: str | None = None
+    id_checks: tuple[IdCheck, ...] = ()
+    id_link_sets: tuple[IdLinkSet, ...] = ()
+    id_url_sets: tuple[IdUrlSet, ...] = ()
+    has_idchecklist: bool = False
+    has_idurllist: bool = False
+    # <ERROR> and <Info> texts found anywhere inside this LinkSet.
+    errors: tuple[str, ...] = ()
+    infos: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ELinkResult:
+    linksets: tuple[LinkSet, ...]
+    errors: tuple[str, ...] = ()
+
+    def all_errors(self) -> tuple[str, ...]:
+        return self.errors + tuple(e for ls in self.linksets for e in ls.errors)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkDesc:
+    """One entry of EInfo's LinkList."""
+
+    name: str
+    menu: str
+    description: str
+    dbto: str
+
+
+@dataclass(frozen=True, slots=True)
+class DbInfo:
+    dbname: str
+    menuname: str = ""
+    description: str = ""
+    dbbuild: str | None = None
+    count: str | None = None
+    lastupdate: str | None = None
+    field_names: tuple[str, ...] = ()
+    links: tuple[LinkDesc, ...] = ()
+    has_linklist: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EInfoResult:
+    dblist: tuple[str, ...] | None = None
+    dbinfo: tuple[DbInfo, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EPostResult:
+    query_key: str | None
+    webenv: str | None
+    invalid_ids: tuple[str, ...] | None = None
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class JsonEnvelope:
+    """What elinkcli reads of a retmode=json answer: its header and any ERROR."""
+
+    header: dict[str, str]
+    top_level_keys: tuple[str, ...]
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRow:
+    """One output row of `link`: a link from one source id to one target id."""
+
+    source_db: str
+    source_id: str | None
+    linkname: str
+    target_db: str
+    target_id: str
+    score: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "source_db": self.source_db,
+            "source_id": self.source_id,
+            "linkname": self.linkname,
+            "target_db": self.target_db,
+            "target_id": self.target_id,
+            "score": self.score,
+        }
+
+
+@dataclass(slots=True)
+class LinkStats:
+    """Counts for the run summary; filled in as batches finish."""
+
+    ids_in: int = 0
+    ids_with_links: list[str] = field(default_factory=list)
+    ids_without_links: list[str] = field(default_factory=list)
+    ids_not_echoed: list[str] = field(default_factory=list)
+    ids_unexpected: list[str] = field(default_factory=list)
+    ids_failed: list[str] = field(default_factory=list)
+    links: int = 0
+    requests: int = 0
+    retries: int = 0

@@ -1,0 +1,327 @@
+"""Streaming, safe parsers for ELink, EInfo and EPost answers.
+
+defusedxml's iterparse refuses entity declarations and external references and never
+fetches the DTD named in the DOCTYPE. Each LinkSet becomes a frozen record as soon as it
+ends, and its elements are cleared, so memory follows one LinkSet of the tree.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+
+from elinkcli.errors import ResponseParseError
+from elinkcli.models import (
+    DbInfo,
+    EInfoResult,
+    ELinkResult,
+    EPostResult,
+    IdCheck,
+    IdLinkSet,
+    IdUrlSet,
+    JsonEnvelope,
+    LinkDesc,
+    LinkInfo,
+    LinkSet,
+    LinkSetDb,
+    LinkSetDbHistory,
+    ObjUrl,
+    Provider,
+)
+
+
+def _text(el: Element | None) -> str:
+    return (el.text or "").strip() if el is not None else ""
+
+
+def _opt_text(el: Element, tag: str) -> str | None:
+    child = el.find(tag)
+    return None if child is None else _text(child)
+
+
+def _texts(el: Element, tag: str) -> tuple[str, ...]:
+    return tuple(_text(c) for c in el.iterfind(tag))
+
+
+def _events(data: bytes, root_tag: str) -> Iterator[tuple[str, Element]]:
+    """(event, element) pairs of a whole body, with its root checked; parse problems typed."""
+    if not data.strip():
+        raise ResponseParseError("empty response body")
+    try:
+        yield from _checked_events(data, root_tag)
+    except ParseError as exc:
+        if _is_latin1(data):
+            # Some old NCBI answers carry Latin-1 bytes under an XML declaration without
+            # an encoding: read them as what they are rather than fail.
+            yield from _checked_events(data.decode("latin-1").encode("utf-8"), root_tag)
+            return
+        raise ResponseParseError(f"response is not well-formed XML ({exc})") from None
+    except DefusedXmlException as exc:
+        raise ResponseParseError(f"response refused as unsafe XML ({exc})") from None
+
+
+def _is_latin1(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _checked_events(data: bytes, root_tag: str) -> Iterator[tuple[str, Element]]:
+    it = iterparse(io.BytesIO(data), events=("start", "end"))
+    event, root = next(it)
+    if root.tag != root_tag:
+        if root.tag.lower() == "html":
+            raise ResponseParseError("NCBI answered with an HTML page, not XML")
+        raise ResponseParseError(f"expected <{root_tag}>, got <{root.tag}>")
+    yield event, root
+    yield from it
+
+
+# --- ELink -----------------------------------------------------------------------------
+
+
+def iter_elink(data: bytes) -> Iterator[LinkSet | str]:
+    """Yield each LinkSet as it ends, and each top-level <ERROR> text as a str."""
+    depth = 0
+    for event, el in _events(data, "eLinkResult"):
+        if event == "start":
+            depth += 1
+            continue
+        depth -= 1
+        if depth == 1 and el.tag == "LinkSet":
+            yield _linkset(el)
+            el.clear()
+        elif depth == 1 and el.tag == "ERROR":
+            yield _text(el)
+
+
+def parse_elink(data: bytes) -> ELinkResult:
+    linksets: list[LinkSet] = []
+    errors: list[str] = []
+    for item in iter_elink(data):
+        if isinstance(item, str):
+            errors.append(item)
+        else:
+            linksets.append(item)
+    return ELinkResult(tuple(linksets), tuple(errors))
+
+
+def _linkset(el: Element) -> LinkSet:
+    idlist = el.find("IdList")
+    ids = _texts(idlist, "Id") if idlist is not None else ()
+    linksetdbs = tuple(_linksetdb(db) for db in el.iterfind("LinkSetDb"))
+    histories = tuple(
+        LinkSetDbHistory(
+            dbto=_text(h.find("DbTo")),
+            linkname=_text(h.find("LinkName")),
+            query_key=_opt_text(h, "QueryKey"),
+            info=_opt_text(h, "Info"),
+        )
+        for h in el.iterfind("LinkSetDbHistory")
+    )
+    checklist = el.find("IdCheckList")
+    id_checks: tuple[IdCheck, ...] = ()
+    id_link_sets: tuple[IdLinkSet, ...] = ()
+    if checklist is not None:
+        id_checks = tuple(
+            IdCheck(_text(i), tuple(sorted(i.attrib.items()))) for i in checklist.iterfind("Id")
+        )
+        id_link_sets = tuple(
+            IdLinkSet(_text(s.find("Id")), tuple(_linkinfo(li) for li in s.iterfind("LinkInfo")))
+            for s in checklist.iterfind("IdLinkSet")
+        )
+    urllist = el.find("IdUrlList")
+    id_url_sets = (
+        tuple(_idurlset(s) for s in urllist.iterfind("IdUrlSet")) if urllist is not None else ()
+    )
+    return LinkSet(
+        dbfrom=_text(el.find("DbFrom")),
+        ids=ids,
+        linksetdbs=linksetdbs,
+        histories=histories,
+        webenv=_opt_text(el, "WebEnv"),
+        id_checks=id_checks,
+        id_link_sets=id_link_sets,
+        id_url_sets=id_url_sets,
+        has_idchecklist=checklist is not None,
+        has_idurllist=urllist is not None,
+        errors=tuple(_text(e) for e in el.iter("ERROR")),
+        infos=tuple(_text(e) for e in el.iter("Info")),
+    )
+
+
+def _linksetdb(el: Element) -> LinkSetDb:
+    ids: list[str] = []
+    scores: list[int] = []
+    for link in el.iterfind("Link"):
+        ids.append(_text(link.find("Id")))
+        score = link.find("Score")
+        if score is not None:
+            scores.append(int(_text(score)))
+    return LinkSetDb(
+        dbto=_text(el.find("DbTo")),
+        linkname=_text(el.find("LinkName")),
+        ids=tuple(ids),
+        scores=tuple(scores) if scores and len(scores) == len(ids) else None,
+        info=_opt_text(el, "Info"),
+    )
+
+
+def _linkinfo(el: Element) -> LinkInfo:
+    return LinkInfo(
+        dbto=_text(el.find("DbTo")),
+        linkname=_text(el.find("LinkName")),
+        menutag=_text(el.find("MenuTag")),
+        htmltag=_text(el.find("HtmlTag")),
+        priority=_text(el.find("Priority")),
+        url=_opt_text(el, "Url"),
+    )
+
+
+def _idurlset(el: Element) -> IdUrlSet:
+    return IdUrlSet(
+        id=_text(el.find("Id")),
+        objurls=tuple(_objurl(o) for o in el.iterfind("ObjUrl")),
+        info=_opt_text(el, "Info"),
+    )
+
+
+def _objurl(el: Element) -> ObjUrl:
+    url = el.find("Url")
+    prov = el.find("Provider")
+    provider = None
+    if prov is not None:
+        purl = prov.find("Url")
+        provider = Provider(
+            name=_text(prov.find("Name")),
+            name_abbr=_text(prov.find("NameAbbr")),
+            id=_text(prov.find("Id")),
+            url=None if purl is None else _text(purl),
+            url_lng=None if purl is None else purl.get("LNG"),
+            iconurl=_opt_text(prov, "IconUrl"),
+        )
+    return ObjUrl(
+        url=_text(url),
+        url_lng=None if url is None else url.get("LNG"),
+        iconurl=_opt_text(el, "IconUrl"),
+        linkname=_opt_text(el, "LinkName"),
+        subject_types=_texts(el, "SubjectType"),
+        categories=_texts(el, "Category"),
+        attributes=_texts(el, "Attribute"),
+        provider=provider,
+    )
+
+
+# --- EInfo and EPost -------------------------------------------------------------------
+
+
+def parse_einfo(data: bytes) -> EInfoResult:
+    dblist: tuple[str, ...] | None = None
+    dbinfo: list[DbInfo] = []
+    errors: list[str] = []
+    depth = 0
+    for event, el in _events(data, "eInfoResult"):
+        if event == "start":
+            depth += 1
+            continue
+        depth -= 1
+        if depth != 1:
+            continue
+        if el.tag == "DbList":
+            dblist = _texts(el, "DbName")
+        elif el.tag == "DbInfo":
+            dbinfo.append(_dbinfo(el))
+        elif el.tag == "ERROR":
+            errors.append(_text(el))
+        el.clear()
+    return EInfoResult(dblist=dblist, dbinfo=tuple(dbinfo), errors=tuple(errors))
+
+
+def _dbinfo(el: Element) -> DbInfo:
+    fieldlist = el.find("FieldList")
+    linklist = el.find("LinkList")
+    return DbInfo(
+        dbname=_text(el.find("DbName")),
+        menuname=_text(el.find("MenuName")),
+        description=_text(el.find("Description")),
+        dbbuild=_opt_text(el, "DbBuild"),
+        count=_opt_text(el, "Count"),
+        lastupdate=_opt_text(el, "LastUpdate"),
+        field_names=tuple(_text(f.find("Name")) for f in fieldlist.iterfind("Field"))
+        if fieldlist is not None
+        else (),
+        links=tuple(
+            LinkDesc(
+                name=_text(li.find("Name")),
+                menu=_text(li.find("Menu")),
+                description=_text(li.find("Description")),
+                dbto=_text(li.find("DbTo")),
+            )
+            for li in linklist.iterfind("Link")
+        )
+        if linklist is not None
+        else (),
+        has_linklist=linklist is not None,
+    )
+
+
+def parse_epost(data: bytes) -> EPostResult:
+    query_key = webenv = None
+    invalid: tuple[str, ...] | None = None
+    errors: list[str] = []
+    depth = 0
+    for event, el in _events(data, "ePostResult"):
+        if event == "start":
+            depth += 1
+            continue
+        depth -= 1
+        if depth != 1:
+            continue
+        if el.tag == "QueryKey":
+            query_key = _text(el)
+        elif el.tag == "WebEnv":
+            webenv = _text(el)
+        elif el.tag == "InvalidIdList":
+            invalid = _texts(el, "Id")
+        elif el.tag == "ERROR":
+            errors.append(_text(el))
+    return EPostResult(query_key, webenv, invalid, tuple(errors))
+
+
+# --- JSON --------------------------------------------------------------------------------
+
+
+def parse_json_envelope(data: bytes) -> JsonEnvelope:
+    """The header of a retmode=json answer, and every "ERROR" in it at any depth."""
+    try:
+        doc = json.loads(data)
+    except ValueError as exc:
+        raise ResponseParseError(f"response is not valid JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise ResponseParseError("JSON response is not an object")
+    header = doc.get("header") or {}
+    return JsonEnvelope(
+        header={str(k): str(v) for k, v in header.items()},
+        top_level_keys=tuple(doc),
+        errors=tuple(_json_errors(doc)),
+    )
+
+
+def _json_errors(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "ERROR" and isinstance(value, str):
+                yield value
+            else:
+                yield from _json_errors(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _json_errors(value)

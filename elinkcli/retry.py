@@ -1,0 +1,66 @@
+"""What is worth retrying, and how long to wait: pure functions, no I/O."""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+from elinkcli import constants as C
+
+# Texts NCBI sends inside HTTP 200 that mean "ask again" (facts 6) ...
+_TRANSIENT = re.compile(
+    r"exLinkSrv|TXCLIENT|\bEOF\b|can ?not fetch result|temporar|timed? ?out|try again|"
+    r"backend|unavailable|internal server|connection|too many requests|rate limit",
+    re.IGNORECASE,
+)
+# ... and texts that mean the request itself is wrong: never retried.
+_PERMANENT = re.compile(
+    r"invalid|wrong|not supported|unknown|illegal|can ?not retrieve dbinfo|empty (id|history)|"
+    r"no (such|valid)|not found|must be|required|missing|bad (request|param)",
+    re.IGNORECASE,
+)
+
+
+def error_text_is_transient(text: str) -> bool:
+    """Classify an <ERROR> text. Unrecognised texts count as transient: retries are bounded."""
+    if _TRANSIENT.search(text):
+        return True
+    return not _PERMANENT.search(text)
+
+
+def status_is_transient(status: int) -> bool:
+    return status == 429 or status == 408 or status >= 500
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    from datetime import datetime, timezone
+
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_tries: int = C.MAX_TRIES
+    deadline: float = C.DEADLINE
+    base: float = C.BACKOFF_BASE
+    cap: float = C.BACKOFF_CAP
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        """Wait before try `attempt + 1`: capped exponential with equal jitter, or Retry-After."""
+        ceiling = min(self.cap, self.base * 2 ** (attempt - 1))
+        backoff = ceiling / 2 + rng.uniform(0, ceiling / 2)
+        if retry_after is not None:
+            return max(retry_after, backoff / 2)
+        return backoff

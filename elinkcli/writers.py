@@ -1,0 +1,140 @@
+"""Output writers: rows in, text out, one row at a time (the table buffers for its widths)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import IO, Protocol
+
+FORMATS = ("tsv", "json", "jsonl", "table", "uid")
+
+Row = Sequence[object]
+
+
+class Writer(Protocol):
+    def write(self, row: Row) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    if "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    return text
+
+
+class TsvWriter:
+    def __init__(self, out: IO[str], columns: Sequence[str], header: bool = True) -> None:
+        self.out = out
+        if header:
+            out.write("\t".join(columns) + "\n")
+
+    def write(self, row: Row) -> None:
+        self.out.write("\t".join(map(_cell, row)) + "\n")
+
+    def close(self) -> None:
+        self.out.flush()
+
+
+class JsonlWriter:
+    def __init__(self, out: IO[str], columns: Sequence[str]) -> None:
+        self.out = out
+        self.columns = tuple(columns)
+
+    def write(self, row: Row) -> None:
+        self.out.write(
+            json.dumps(dict(zip(self.columns, row, strict=True)), ensure_ascii=False) + "\n"
+        )
+
+    def close(self) -> None:
+        self.out.flush()
+
+
+class JsonWriter:
+    """One JSON array for the whole run, written as rows arrive: valid however many batches."""
+
+    def __init__(self, out: IO[str], columns: Sequence[str]) -> None:
+        self.out = out
+        self.columns = tuple(columns)
+        self.count = 0
+
+    def write(self, row: Row) -> None:
+        self.out.write("[\n" if self.count == 0 else ",\n")
+        self.out.write(json.dumps(dict(zip(self.columns, row, strict=True)), ensure_ascii=False))
+        self.count += 1
+
+    def close(self) -> None:
+        self.out.write("[]\n" if self.count == 0 else "\n]\n")
+        self.out.flush()
+
+
+class UidWriter:
+    """The distinct values of one column, one per line, in first-seen order."""
+
+    def __init__(self, out: IO[str], columns: Sequence[str], key: str) -> None:
+        self.out = out
+        self.index = list(columns).index(key)
+        self.seen: set[object] = set()
+
+    def write(self, row: Row) -> None:
+        value = row[self.index]
+        if value not in self.seen:
+            self.seen.add(value)
+            self.out.write(f"{value}\n")
+
+    def close(self) -> None:
+        self.out.flush()
+
+
+class TableWriter:
+    """A Rich table for people; Rich is imported only when this format is chosen."""
+
+    def __init__(self, out: IO[str], columns: Sequence[str], title: str | None = None) -> None:
+        self.out = out
+        self.columns = tuple(columns)
+        self.rows: list[tuple[str, ...]] = []
+        self.title = title
+
+    def write(self, row: Row) -> None:
+        self.rows.append(tuple(map(_cell, row)))
+
+    def close(self) -> None:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*self.columns, title=self.title)
+        for row in self.rows:
+            table.add_row(*row)
+        console = Console(file=self.out)
+        if self.rows:
+            console.print(table)
+        else:
+            console.print("(no rows)", style="dim")
+        self.out.flush()
+
+
+def make_writer(
+    fmt: str,
+    out: IO[str],
+    columns: Sequence[str],
+    *,
+    uid_key: str,
+    header: bool = True,
+    title: str | None = None,
+) -> Writer:
+    if fmt == "tsv":
+        return TsvWriter(out, columns, header)
+    if fmt == "jsonl":
+        return JsonlWriter(out, columns)
+    if fmt == "json":
+        return JsonWriter(out, columns)
+    if fmt == "uid":
+        return UidWriter(out, columns, uid_key)
+    if fmt == "table":
+        return TableWriter(out, columns, title)
+    from elinkcli.errors import UsageError
+
+    raise UsageError(f"unknown format {fmt!r} (choose {', '.join(FORMATS)})")

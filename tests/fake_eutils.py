@@ -1,0 +1,362 @@
+"""A small E-utilities server on 127.0.0.1 for end-to-end tests and benchmarks.
+
+It answers elink (neighbor, neighbor_score, ncheck, lcheck, acheck, llinks),
+epost and efetch (uilist) from a deterministic link table, keeps NCBI's semantics
+(one LinkSet per `id=` parameter, one merged LinkSet for a comma-joined `id=`), and
+can inject what NCBI sends on bad days: 429, 5xx, truncated bodies, HTML pages,
+<ERROR> replies, late answers and dropped connections.
+
+Run it alone: python tests/fake_eutils.py --port 8765 [--delay 1.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+from xml.sax.saxutils import escape
+
+ELINK_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" ?>\n'
+    '<!DOCTYPE eLinkResult PUBLIC "-//NLM//DTD elink 20101123//EN" '
+    '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20101123/elink.dtd">\n'
+)
+EPOST_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" ?>\n'
+    '<!DOCTYPE ePostResult PUBLIC "-//NLM//DTD epost 20090526//EN" '
+    '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20090526/epost.dtd">\n'
+)
+DATABASES = frozenset(
+    {"pubmed", "protein", "nuccore", "nucleotide", "gene", "structure", "taxonomy", "pmc"}
+    | {"snp", "clinvar", "omim", "bioproject", "biosample", "sra", "assembly", "cdd"}
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One link table: dbfrom -> dbto under a link name."""
+
+    dbfrom: str
+    dbto: str
+    targets: Callable[[str], list[str]]
+    scored: bool = False
+
+
+def _spread(uid: str, base: int, count_mod: int, stride: int = 1) -> list[str]:
+    """Deterministic links: uid n has n % count_mod of them (so some have none)."""
+    n = int(uid) if uid.isdigit() else sum(map(ord, uid))
+    return [str(base + n * 7 + j * stride) for j in range(n % count_mod)]
+
+
+def default_tables() -> dict[str, Table]:
+    return {
+        "gene_protein": Table("gene", "protein", lambda u: _spread(u, 1_000_000, 5)),
+        "gene_protein_refseq": Table("gene", "protein", lambda u: _spread(u, 1_000_000, 5)[:2]),
+        "gene_pubmed": Table("gene", "pubmed", lambda u: _spread(u, 2_000_000, 4, 3)),
+        "pubmed_gene": Table("pubmed", "gene", lambda u: _spread(u, 3_000_000, 3)),
+        "pubmed_pubmed": Table(
+            "pubmed", "pubmed", lambda u: [u, *_spread(u, 4_000_000, 6)], scored=True
+        ),
+        "protein_gene": Table("protein", "gene", lambda u: _spread(u, 5_000_000, 2)),
+        "protein_structure": Table("protein", "structure", lambda u: _spread(u, 6_000_000, 3)),
+        "nuccore_protein": Table("nuccore", "protein", lambda u: _spread(u, 7_000_000, 4)),
+    }
+
+
+@dataclass
+class Faults:
+    """What to do to the next requests. `script` wins over the rates; it is used up in order."""
+
+    script: list[str] = field(default_factory=list)
+    rates: dict[str, float] = field(default_factory=dict)
+    delay: float = 0.0
+    retry_after: str | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+        self._lock = threading.Lock()
+
+    def next(self) -> str | None:
+        with self._lock:
+            if self.script:
+                return self.script.pop(0) or None
+            roll = self._rng.random()
+            for kind, rate in self.rates.items():
+                if roll < rate:
+                    return kind
+                roll -= rate
+        return None
+
+
+@dataclass
+class Logged:
+    path: str
+    params: list[tuple[str, str]]
+    start: float
+    end: float = 0.0
+    fault: str | None = None
+
+    def values(self, key: str) -> list[str]:
+        return [v for k, v in self.params if k == key]
+
+    def get(self, key: str) -> str | None:
+        vals = self.values(key)
+        return vals[0] if vals else None
+
+
+class FakeEutils:
+    def __init__(self, tables: dict[str, Table] | None = None, faults: Faults | None = None):
+        self.tables = tables if tables is not None else default_tables()
+        self.faults = faults or Faults()
+        self.log: list[Logged] = []
+        self.histories: dict[str, dict[str, tuple[str, list[str]]]] = {}
+        self.unknown_ids: set[str] = set()
+        self.silent_ids: set[str] = set()
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- the link model, also the oracle for tests ---------------------------------------
+
+    def links(self, dbfrom: str, uid: str, db: str, linkname: str | None = None):
+        """[(linkname, dbto, [targets])] for one source id, as NCBI would answer it."""
+        if uid in self.unknown_ids:
+            return []
+        out = []
+        for name, table in sorted(self.tables.items()):
+            if table.dbfrom != dbfrom or table.dbto != db:
+                continue
+            if linkname and name != linkname:
+                continue
+            targets = table.targets(uid)
+            if targets:
+                out.append((name, table.dbto, targets))
+        return out
+
+    # --- serving -------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/entrez/eutils/"
+
+    def start(self, port: int = 0) -> FakeEutils:
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def __enter__(self) -> FakeEutils:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def requests_to(self, endpoint: str) -> list[Logged]:
+        return [r for r in self.log if r.path.endswith(endpoint)]
+
+    # --- answers ---------------------------------------------------------------------------
+
+    def answer(self, path: str, params: list[tuple[str, str]]) -> tuple[int, str, bytes]:
+        endpoint = path.rsplit("/", 1)[-1]
+        get = dict(params).get
+        if endpoint == "elink.fcgi":
+            return 200, "text/xml", self._elink(params, get).encode()
+        if endpoint == "epost.fcgi":
+            return 200, "text/xml", self._epost(get).encode()
+        if endpoint == "efetch.fcgi":
+            return self._efetch(get)
+        return 404, "text/html", b"<html><body>Not found</body></html>"
+
+    def _ids(self, params: Iterable[tuple[str, str]], get) -> list[list[str]]:
+        """One group per id= parameter (a comma list is one group), or a history set."""
+        if get("WebEnv"):
+            _db, ids = self.histories.get(get("WebEnv"), {}).get(get("query_key") or "1", ("", []))
+            return [ids] if ids else []
+        return [[i for i in v.split(",") if i] for k, v in params if k == "id"]
+
+    def _elink(self, params: list[tuple[str, str]], get) -> str:
+        dbfrom, db, cmd = get("dbfrom") or "", get("db") or "pubmed", get("cmd") or "neighbor"
+        linkname = get("linkname")
+        for name in (dbfrom, db):
+            if name not in DATABASES:
+                return f"{ELINK_HEAD}<eLinkResult><ERROR>Invalid db name specified: {escape(name)}</ERROR></eLinkResult>\n"
+        if linkname and linkname not in self.tables:
+            return f"{ELINK_HEAD}<eLinkResult><ERROR>Invalid link name: {escape(linkname)}</ERROR></eLinkResult>\n"
+        groups = self._ids(params, get)
+        if not groups:
+            return f"{ELINK_HEAD}<eLinkResult><ERROR>Empty id list - nothing todo</ERROR></eLinkResult>\n"
+        parts = [ELINK_HEAD, "<eLinkResult>\n"]
+        for group in groups:
+            group = [i for i in group if i not in self.silent_ids]
+            if not group:
+                continue
+            parts.append(self._linkset(dbfrom, db, cmd, linkname, group))
+        parts.append("</eLinkResult>\n")
+        return "".join(parts)
+
+    def _linkset(
+        self, dbfrom: str, db: str, cmd: str, linkname: str | None, group: list[str]
+    ) -> str:
+        out = [f"<LinkSet>\n\t<DbFrom>{dbfrom}</DbFrom>\n"]
+        if cmd in ("ncheck", "lcheck"):
+            attr = "HasNeighbor" if cmd == "ncheck" else "HasLinkOut"
+            out.append("\t<IdCheckList>\n")
+            for uid in group:
+                has = any(self.links(dbfrom, uid, dbfrom)) if cmd == "ncheck" else int(uid) % 2 == 0
+                out.append(f'\t\t<Id {attr}="{"Y" if has else "N"}">{uid}</Id>\n')
+            out.append("\t</IdCheckList>\n</LinkSet>\n")
+            return "".join(out)
+        out.append("\t<IdList>\n" + "".join(f"\t\t<Id>{i}</Id>\n" for i in group) + "\t</IdList>\n")
+        merged: dict[str, tuple[str, dict[str, None]]] = {}
+        for uid in group:
+            for name, dbto, targets in self.links(dbfrom, uid, db, linkname):
+                merged.setdefault(name, (dbto, {}))[1].update(dict.fromkeys(targets))
+        for name, (dbto, targets) in merged.items():
+            scored = cmd == "neighbor_score" and self.tables[name].scored
+            out.append(f"\t<LinkSetDb>\n\t\t<DbTo>{dbto}</DbTo>\n\t\t<LinkName>{name}</LinkName>\n")
+            for rank, target in enumerate(targets):
+                score = f"\n\t\t\t<Score>{100_000_000 - rank * 1000}</Score>" if scored else ""
+                out.append(f"\t\t<Link>\n\t\t\t<Id>{target}</Id>{score}\n\t\t</Link>\n")
+            out.append("\t</LinkSetDb>\n")
+        out.append("</LinkSet>\n")
+        return "".join(out)
+
+    def _epost(self, get) -> str:
+        db = get("db") or ""
+        if db not in DATABASES:
+            return f"{EPOST_HEAD}<ePostResult>\n\t<ERROR>Invalid db name specified: {escape(db)}</ERROR>\n</ePostResult>\n"
+        ids = [i for i in (get("id") or "").split(",") if i]
+        with self._lock:
+            webenv = get("WebEnv") or f"MCID_fake{len(self.histories) + 1:04d}"
+            keys = self.histories.setdefault(webenv, {})
+            key = str(len(keys) + 1)
+            keys[key] = (db, ids)
+        return (
+            f"{EPOST_HEAD}<ePostResult>\n\t<QueryKey>{key}</QueryKey>\n"
+            f"\t<WebEnv>{webenv}</WebEnv>\n</ePostResult>\n"
+        )
+
+    def _efetch(self, get) -> tuple[int, str, bytes]:
+        _db, ids = self.histories.get(get("WebEnv") or "", {}).get(
+            get("query_key") or "1", ("", [])
+        )
+        start = int(get("retstart") or 0)
+        count = min(int(get("retmax") or 20), 10_000)
+        return 200, "text/plain", "".join(f"{i}\n" for i in ids[start : start + count]).encode()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeEutils
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._serve(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode("utf-8")
+        self._serve(parse_qsl(body, keep_blank_values=True))
+
+    def _serve(self, params: list[tuple[str, str]]) -> None:
+        fake = self.fake
+        entry = Logged(urlsplit(self.path).path, params, time.monotonic())
+        with fake._lock:
+            fake.log.append(entry)
+        fault = fake.faults.next()
+        entry.fault = fault
+        if fake.faults.delay:
+            time.sleep(fake.faults.delay)
+        try:
+            self._reply(fault, fake, entry, params)
+        finally:
+            entry.end = time.monotonic()
+
+    def _reply(self, fault: str | None, fake: FakeEutils, entry: Logged, params) -> None:
+        if fault == "slow":
+            time.sleep(30)
+        if fault == "drop":
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
+        if fault in ("429", "500", "502", "503"):
+            body = (
+                b'{"error":"API rate limit exceeded","api-key":"127.0.0.1","count":"4","limit":"3"}'
+                if fault == "429"
+                else b"<html><body><h1>Server Error</h1></body></html>"
+            )
+            headers = (
+                {"Retry-After": fake.faults.retry_after}
+                if fault == "429" and fake.faults.retry_after
+                else {}
+            )
+            self._send(
+                int(fault), "application/json" if fault == "429" else "text/html", body, headers
+            )
+            return
+        if fault == "400":
+            self._send(400, "text/html", b"<html><body>Bad Request</body></html>")
+            return
+        if fault == "html":
+            self._send(
+                200, "text/html", b"<!DOCTYPE html><html><body>Service unavailable</body></html>"
+            )
+            return
+        if fault == "empty":
+            self._send(200, "text/xml", b"")
+            return
+        if fault == "error":
+            body = (
+                ELINK_HEAD
+                + "<eLinkResult>\n\t<ERROR>TXCLIENT(#exLinkSrv2) Error: EOF</ERROR>\n</eLinkResult>\n"
+            ).encode()
+            self._send(200, "text/xml", body)
+            return
+        status, ctype, body = fake.answer(entry.path, params)
+        if fault == "truncated":
+            body = body[: max(1, len(body) * 2 // 3)]
+        self._send(status, ctype, body)
+
+    def _send(
+        self, status: int, ctype: str, body: bytes, headers: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--delay", type=float, default=0.0)
+    args = parser.parse_args()
+    fake = FakeEutils(faults=Faults(delay=args.delay)).start(args.port)
+    print(fake.base_url, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()
