@@ -16,6 +16,7 @@ from elinkcli import __version__
 from elinkcli.clock import Clock, SystemClock
 from elinkcli.config import Settings, redact
 from elinkcli.errors import (
+    ClientClosedError,
     GaveUpError,
     NCBIError,
     PermanentError,
@@ -73,6 +74,7 @@ class EutilsClient:
         self.on_retry = on_retry
         self.session = session or self._new_session(settings.max_in_flight)
         self._executor: ThreadPoolExecutor | None = None
+        self._closed = threading.Event()
 
     @staticmethod
     def _new_session(pool: int) -> requests.Session:
@@ -86,6 +88,8 @@ class EutilsClient:
         return session
 
     def close(self) -> None:
+        """Stop: requests not yet started are not sent, workers still waiting give up."""
+        self._closed.set()
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
         self.session.close()
@@ -138,6 +142,8 @@ class EutilsClient:
         s = self.settings
         data = params + identity_params(s.tool, s.email, s.api_key)
         self.pacer.acquire()
+        if self._closed.is_set():
+            raise ClientClosedError("the client was closed before this request started")
         self.counters.add(requests=1)
         try:
             response = self.session.post(
@@ -150,7 +156,7 @@ class EutilsClient:
             raise TransientError(self._clean(f"connection failed: {type(exc).__name__}")) from None
         status = response.status_code
         if status != 200:
-            snippet = self._clean(body[:200].decode("utf-8", "replace").strip())
+            snippet = self._clean(body.decode("utf-8", "replace"))[:200].strip()
             message = f"HTTP {status} from {endpoint}" + (f": {snippet}" if snippet else "")
             if status_is_transient(status):
                 raise TransientError(

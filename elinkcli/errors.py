@@ -49,6 +49,10 @@ class PermanentError(NCBIError):
     exit_status = ExitStatus.REJECTED
 
 
+class ClientClosedError(ElinkError):
+    """A request asked of a client that was already closed (the run is ending)."""
+
+
 class GaveUpError(NCBIError):
     """Every try of a request failed, or its deadline passed."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -10,6 +11,7 @@ from elinkcli import __version__
 from elinkcli.cli.errors import EXIT_CODES_HELP, guarded
 from elinkcli.cli.link import HELP as LINK_HELP
 from elinkcli.cli.link import link_command
+from elinkcli.errors import ExitStatus
 
 app = typer.Typer(
     name="elinkcli",
@@ -43,4 +45,18 @@ app.command("link", help=LINK_HELP, epilog=EXIT_CODES_HELP)(guarded(link_command
 
 
 def main() -> None:
-    app(prog_name="elinkcli")
+    try:
+        code = app(prog_name="elinkcli", standalone_mode=False)
+    except typer.TyperException as exc:  # option parsing: unknown option, bad value, ...
+        message = exc.format_message()
+        ctx = getattr(exc, "ctx", None)
+        if "\n" in message:  # no arguments at all: the message is the help text
+            print(message, file=sys.stderr)
+        else:
+            where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            print(f"elinkcli: error: {message}{where}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("elinkcli: interrupted", file=sys.stderr)
+        sys.exit(ExitStatus.INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -9,8 +9,6 @@ import sys
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-import typer
-
 from elinkcli.errors import ElinkError, ExitStatus
 
 P = ParamSpec("P")
@@ -64,7 +62,8 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
                 sys.stdout.flush()
             except BrokenPipeError:
                 _stdout_closed()
-            raise typer.Exit(code) from None
+            # Leave at once: requests other threads still have in flight are not waited for.
+            _leave_now(code)
         except BrokenPipeError:
             _stdout_closed()
         except KeyboardInterrupt:

@@ -1,0 +1,109 @@
+"""ENTREZ_DIRECT messages: what EDirect's esearch/elink write and efetch/esummary read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from xml.etree.ElementTree import Element, ParseError, tostring
+from xml.sax.saxutils import escape
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from elinkcli.errors import UsageError
+
+ROOT = "ENTREZ_DIRECT"
+
+
+@dataclass(frozen=True, slots=True)
+class EDirectMessage:
+    db: str | None = None
+    ids: tuple[str, ...] = ()
+    webenv: str | None = None
+    query_key: str | None = None
+    count: int | None = None
+    step: int | None = None
+    error: str | None = None
+    tool: str | None = None
+    email: str | None = None
+    # The <Labels> element as XML text, carried on unchanged.
+    labels: str | None = None
+    extra: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def has_history(self) -> bool:
+        return bool(self.webenv and self.query_key)
+
+
+def looks_like_message(data: bytes) -> bool:
+    head = data.lstrip()[:200]
+    if head.startswith(b"<?xml"):
+        head = head[head.find(b"?>") + 2 :].lstrip()
+    return head.startswith(b"<" + ROOT.encode())
+
+
+def parse_message(data: bytes) -> EDirectMessage:
+    """Read a message; a malformed one is bad input (UsageError)."""
+    try:
+        root = fromstring(data)
+    except (ParseError, DefusedXmlException) as exc:
+        raise UsageError(f"stdin holds a malformed ENTREZ_DIRECT message ({exc})") from None
+    if root.tag != ROOT:
+        raise UsageError(f"stdin holds <{root.tag}>, not an ENTREZ_DIRECT message")
+
+    def text(tag: str) -> str | None:
+        el = root.find(tag)
+        return None if el is None else (el.text or "").strip()
+
+    def number(tag: str) -> int | None:
+        value = text(tag)
+        if value is None or value == "":
+            return None
+        if not value.isdigit():
+            raise UsageError(f"ENTREZ_DIRECT message has a non-numeric <{tag}>: {value!r}")
+        return int(value)
+
+    labels = root.find("Labels")
+    known = {"Db", "Id", "WebEnv", "QueryKey", "Count", "Step", "Error", "Tool", "Email", "Labels"}
+    return EDirectMessage(
+        db=text("Db") or None,
+        ids=tuple(t for el in root.iterfind("Id") if (t := (el.text or "").strip())),
+        webenv=text("WebEnv") or None,
+        query_key=text("QueryKey") or None,
+        count=number("Count"),
+        step=number("Step"),
+        error=text("Error") or None,
+        tool=text("Tool") or None,
+        email=text("Email") or None,
+        labels=_xml(labels) if labels is not None else None,
+        extra=tuple(
+            (el.tag, (el.text or "").strip()) for el in root if el.tag not in known
+        ),
+    )
+
+
+def _xml(el: Element) -> str:
+    el.tail = None
+    return tostring(el, encoding="unicode").strip()
+
+
+def render_message(msg: EDirectMessage) -> str:
+    """The message, elements in the order EDirect writes them (Db, WebEnv, QueryKey, Count,
+    Step, Error, Tool, Email, Labels), then one <Id> per id."""
+    lines = ["<ENTREZ_DIRECT>"]
+    for tag, value in (
+        ("Db", msg.db),
+        ("WebEnv", msg.webenv),
+        ("QueryKey", msg.query_key),
+        ("Count", msg.count),
+        ("Step", msg.step),
+        ("Error", msg.error),
+        ("Tool", msg.tool),
+        ("Email", msg.email),
+    ):
+        if value is not None and value != "":
+            lines.append(f"  <{tag}>{escape(str(value))}</{tag}>")
+    if msg.labels:
+        lines.append("  " + msg.labels)
+    lines.extend(f"  <Id>{escape(i)}</Id>" for i in msg.ids)
+    lines.append("</ENTREZ_DIRECT>")
+    return "\n".join(lines) + "\n"

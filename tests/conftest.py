@@ -1,0 +1,126 @@
+"""Shared fixtures: a fake E-utilities server, and a runner for the installed `elinkcli`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+# fake_eutils.py sits beside this file; make it importable however pytest imports tests.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fake_eutils import FakeEutils
+
+# What the user's shell may set that would change where elinkcli goes or what it sends.
+IDENTITY_ENV = ("NCBI_API_KEY", "NCBI_EMAIL", "EMAIL", "ELINKCLI_BASE_URL")
+TSV_HEADER = ("source_db", "source_id", "linkname", "target_db", "target_id", "score")
+
+Row = tuple[str, ...]
+Runner = Callable[..., subprocess.CompletedProcess]
+
+
+def elinkcli_command() -> list[str]:
+    """The installed console script beside this interpreter, else the one on PATH."""
+    beside = Path(sys.executable).parent / "elinkcli"
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("elinkcli")
+    if found is None:
+        pytest.fail("the elinkcli command is not installed (pip install -e .)")
+    return [found]
+
+
+def clean_env(extra: Mapping[str, str | None] | None = None) -> dict[str, str]:
+    """os.environ without the identity variables, with fast retries, then `extra`.
+
+    A None value in `extra` removes that variable.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in IDENTITY_ENV}
+    env["ELINKCLI_BACKOFF_BASE"] = "0.01"
+    for key, value in (extra or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def run_elinkcli(
+    *args: str,
+    base_url: str | None = None,
+    stdin: bytes | None = None,
+    env: Mapping[str, str | None] | None = None,
+    timeout: float = 60,
+    command: Sequence[str] | None = None,
+) -> subprocess.CompletedProcess:
+    """Run elinkcli `args` (base URL through ELINKCLI_BASE_URL); stdout/stderr as text.
+
+    stdin is empty unless given (never the terminal). Text is decoded strictly from UTF-8,
+    so equal stdout strings mean byte-identical output.
+    """
+    extra: dict[str, str | None] = {}
+    if base_url is not None:
+        extra["ELINKCLI_BASE_URL"] = base_url
+    extra.update(env or {})
+    argv = [*(command or elinkcli_command()), *args]
+    proc = subprocess.run(
+        argv,
+        input=stdin if stdin is not None else b"",
+        capture_output=True,
+        env=clean_env(extra),
+        timeout=timeout,
+        check=False,
+    )
+    return subprocess.CompletedProcess(
+        proc.args,
+        proc.returncode,
+        proc.stdout.decode("utf-8"),
+        proc.stderr.decode("utf-8", "replace"),
+    )
+
+
+def parse_tsv(text: str, header: bool = True) -> list[Row]:
+    """TSV output as a list of tuples; the header line is checked and left out."""
+    lines = text.splitlines()
+    if header:
+        assert lines, "no output at all, not even the header line"
+        assert tuple(lines[0].split("\t")) == TSV_HEADER, lines[0]
+        lines = lines[1:]
+    return [tuple(line.split("\t")) for line in lines]
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeEutils]:
+    """A started fake E-utilities server (no faults), stopped after the test."""
+    server = FakeEutils().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def run(fake: FakeEutils) -> Runner:
+    """run(*args, stdin=None, env=None, timeout=60) -> CompletedProcess, against `fake`.
+
+    The server's URL goes in ELINKCLI_BASE_URL; env={"ELINKCLI_BASE_URL": ...} overrides
+    it (None drops it). Set `fake.faults` before calling to inject faults.
+    """
+
+    def _run(
+        *args: str,
+        stdin: bytes | None = None,
+        env: Mapping[str, str | None] | None = None,
+        timeout: float = 60,
+        command: Sequence[str] | None = None,
+    ) -> subprocess.CompletedProcess:
+        return run_elinkcli(
+            *args, base_url=fake.base_url, stdin=stdin, env=env, timeout=timeout, command=command
+        )
+
+    return _run
