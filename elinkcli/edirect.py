@@ -75,9 +75,7 @@ def parse_message(data: bytes) -> EDirectMessage:
         tool=text("Tool") or None,
         email=text("Email") or None,
         labels=_xml(labels) if labels is not None else None,
-        extra=tuple(
-            (el.tag, (el.text or "").strip()) for el in root if el.tag not in known
-        ),
+        extra=tuple((el.tag, (el.text or "").strip()) for el in root if el.tag not in known),
     )
 
 
