@@ -153,7 +153,8 @@ class EutilsClient:
         except requests.Timeout:
             raise TransientError("NCBI did not answer in time") from None
         except requests.RequestException as exc:
-            raise TransientError(self._clean(f"connection failed: {type(exc).__name__}")) from None
+            host = requests.utils.urlparse(s.base_url).netloc
+            raise TransientError(f"could not reach {host} ({type(exc).__name__})") from None
         status = response.status_code
         if status != 200:
             snippet = self._clean(body.decode("utf-8", "replace"))[:200].strip()

@@ -88,18 +88,25 @@ def _checked_events(data: bytes, root_tag: str) -> Iterator[tuple[str, Element]]
 # --- ELink -----------------------------------------------------------------------------
 
 
-def iter_elink(data: bytes) -> Iterator[LinkSet | str]:
-    """Yield each LinkSet as it ends, and each top-level <ERROR> text as a str."""
+def _children(data: bytes, root_tag: str) -> Iterator[Element]:
+    """Each child of the root as soon as it ends (its subtree complete), then cleared."""
     depth = 0
-    for event, el in _events(data, "eLinkResult"):
+    for event, el in _events(data, root_tag):
         if event == "start":
             depth += 1
             continue
         depth -= 1
-        if depth == 1 and el.tag == "LinkSet":
-            yield _linkset(el)
+        if depth == 1:
+            yield el
             el.clear()
-        elif depth == 1 and el.tag == "ERROR":
+
+
+def iter_elink(data: bytes) -> Iterator[LinkSet | str]:
+    """Yield each LinkSet as it ends, and each top-level <ERROR> text as a str."""
+    for el in _children(data, "eLinkResult"):
+        if el.tag == "LinkSet":
+            yield _linkset(el)
+        elif el.tag == "ERROR":
             yield _text(el)
 
 
@@ -227,21 +234,13 @@ def parse_einfo(data: bytes) -> EInfoResult:
     dblist: tuple[str, ...] | None = None
     dbinfo: list[DbInfo] = []
     errors: list[str] = []
-    depth = 0
-    for event, el in _events(data, "eInfoResult"):
-        if event == "start":
-            depth += 1
-            continue
-        depth -= 1
-        if depth != 1:
-            continue
+    for el in _children(data, "eInfoResult"):
         if el.tag == "DbList":
             dblist = _texts(el, "DbName")
         elif el.tag == "DbInfo":
             dbinfo.append(_dbinfo(el))
         elif el.tag == "ERROR":
             errors.append(_text(el))
-        el.clear()
     return EInfoResult(dblist=dblist, dbinfo=tuple(dbinfo), errors=tuple(errors))
 
 
@@ -277,14 +276,7 @@ def parse_epost(data: bytes) -> EPostResult:
     query_key = webenv = None
     invalid: tuple[str, ...] | None = None
     errors: list[str] = []
-    depth = 0
-    for event, el in _events(data, "ePostResult"):
-        if event == "start":
-            depth += 1
-            continue
-        depth -= 1
-        if depth != 1:
-            continue
+    for el in _children(data, "ePostResult"):
         if el.tag == "QueryKey":
             query_key = _text(el)
         elif el.tag == "WebEnv":
