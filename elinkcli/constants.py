@@ -15,6 +15,12 @@ ELINK = "elink.fcgi"
 EINFO = "einfo.fcgi"
 EPOST = "epost.fcgi"
 EFETCH = "efetch.fcgi"
+ESEARCH = "esearch.fcgi"
+
+# History sets are expanded to ids with efetch uilist, this many per page (NCBI's maximum).
+UILIST_PAGE = 10_000
+# Ids per EPost request when a large input is stored on the History server.
+EPOST_BATCH = 5_000
 
 # NCBI counts request *starts*: 3/s without a key, 10/s with one. Pace a little under.
 START_INTERVAL_NO_KEY = 0.35

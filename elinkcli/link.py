@@ -9,6 +9,7 @@ from elinkcli.client import EutilsClient
 from elinkcli.config import Settings, resolve_settings
 from elinkcli.constants import DEFAULT_BATCH, ELINK, LINK_CMDS, MAX_BATCH
 from elinkcli.errors import GaveUpError, PartialFailure, PermanentError, UsageError
+from elinkcli.history import HistorySet, expand
 from elinkcli.ids import normalize_db
 from elinkcli.models import ELinkResult, LinkRow, LinkSet, LinkStats
 from elinkcli.params import LinkFilters, elink_params
@@ -34,7 +35,7 @@ def _request_errors(result: ELinkResult) -> list[str]:
 
 
 def link(
-    ids: Sequence[str],
+    ids: Sequence[str] = (),
     *,
     db: str,
     target: str,
@@ -43,6 +44,7 @@ def link(
     filters: LinkFilters = LinkFilters(),
     batch: int = DEFAULT_BATCH,
     union: bool = False,
+    history: HistorySet | None = None,
     client: EutilsClient | None = None,
     settings: Settings | None = None,
     stats: LinkStats | None = None,
@@ -51,6 +53,8 @@ def link(
 
     Each batch sends one `id=` per id, so each link is attributed to its own source id
     (with `union`, one comma-joined `id=` per batch, merged and de-duplicated, no source id).
+    A `history` set (WebEnv + query key) is first expanded to its ids; with `union` it goes
+    to ELink as it is, in one request.
     Batches given up after retries are skipped and reported at the end as PartialFailure;
     ids NCBI rejects raise PermanentError at the end, after every other row.
     """
@@ -60,11 +64,27 @@ def link(
         raise UsageError(f"--batch must be between 1 and {MAX_BATCH}, not {batch}")
     dbfrom, dbto = normalize_db(db), normalize_db(target)
     stats = stats if stats is not None else LinkStats()
-    stats.ids_in += len(ids)
-    own_client = client is None
-    client = client or EutilsClient(settings or resolve_settings())
     # Build one request up front so option mistakes surface before any network use.
     elink_params(dbfrom=dbfrom, db=dbto, cmd=cmd, linkname=name, filters=filters, union=union)
+    own_client = client is None
+    client = client or EutilsClient(settings or resolve_settings())
+    if history is not None and union:
+        try:
+            params = elink_params(
+                dbfrom=dbfrom,
+                db=dbto,
+                cmd=cmd,
+                linkname=name,
+                filters=filters,
+                webenv=history.webenv,
+                query_key=history.query_key,
+            )
+            result = client.call(ELINK, params, parse_elink, _request_errors)
+            stats.ids_in += history.count or len({i for ls in result.linksets for i in ls.ids})
+            yield from _union_rows(result, [], cmd, stats, set())
+        finally:
+            _finish(client, stats, own_client)
+        return
 
     def fetch(chunk: list[str]) -> ELinkResult:
         params = elink_params(
@@ -82,6 +102,9 @@ def link(
     rejected: list[str] = []
     seen_union: set[tuple[str, str]] = set()
     try:
+        if history is not None:
+            ids = expand(client, history)
+        stats.ids_in += len(ids)
         for chunk, outcome in client.map_ordered(fetch, batches(ids, batch)):
             if isinstance(outcome, GaveUpError):
                 failures.append(outcome)
@@ -94,14 +117,18 @@ def link(
             else:
                 yield from _per_id_rows(outcome, chunk, cmd, stats, rejected)
     finally:
-        stats.requests = client.counters.requests
-        stats.retries = client.counters.retries
-        if own_client:
-            client.close()
+        _finish(client, stats, own_client)
     if failures:
         raise PartialFailure(failures)
     if rejected:
         raise PermanentError("NCBI rejected id(s): " + "; ".join(rejected))
+
+
+def _finish(client: EutilsClient, stats: LinkStats, own_client: bool) -> None:
+    stats.requests = client.counters.requests
+    stats.retries = client.counters.retries
+    if own_client:
+        client.close()
 
 
 def _rows(ls: LinkSet, source_id: str | None, cmd: str) -> Iterator[LinkRow]:

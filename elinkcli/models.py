@@ -151,6 +151,23 @@ class EPostResult:
 
 
 @dataclass(frozen=True, slots=True)
+class ESearchResult:
+    count: int
+    query_key: str | None
+    webenv: str | None
+    ids: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UidList:
+    """EFetch rettype=uilist: one id per line, or an XML error."""
+
+    ids: tuple[str, ...]
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class JsonEnvelope:
     """What elinkcli reads of a retmode=json answer: its header and any ERROR."""
 

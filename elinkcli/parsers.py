@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -22,6 +23,7 @@ from elinkcli.models import (
     EInfoResult,
     ELinkResult,
     EPostResult,
+    ESearchResult,
     IdCheck,
     IdLinkSet,
     IdUrlSet,
@@ -33,6 +35,7 @@ from elinkcli.models import (
     LinkSetDbHistory,
     ObjUrl,
     Provider,
+    UidList,
 )
 
 
@@ -286,6 +289,42 @@ def parse_epost(data: bytes) -> EPostResult:
         elif el.tag == "ERROR":
             errors.append(_text(el))
     return EPostResult(query_key, webenv, invalid, tuple(errors))
+
+
+def parse_esearch(data: bytes) -> ESearchResult:
+    count = "0"
+    query_key = webenv = None
+    ids: tuple[str, ...] = ()
+    errors: list[str] = []
+    for el in _children(data, "eSearchResult"):
+        if el.tag == "Count":
+            count = _text(el)
+        elif el.tag == "QueryKey":
+            query_key = _text(el)
+        elif el.tag == "WebEnv":
+            webenv = _text(el)
+        elif el.tag == "IdList":
+            ids = _texts(el, "Id")
+        elif el.tag == "ERROR":
+            errors.append(_text(el))
+    if not count.isdigit():
+        raise ResponseParseError(f"esearch Count is not a number: {count!r}")
+    return ESearchResult(int(count), query_key, webenv, ids, tuple(errors))
+
+
+def parse_uilist(data: bytes) -> UidList:
+    """Ids one per line; an XML body (NCBI's way of saying no) is read for its <ERROR>s."""
+    if data.lstrip().startswith(b"<"):
+        errors = [m.decode("utf-8", "replace").strip() for m in _ERROR.findall(data)]
+        if not errors:
+            raise ResponseParseError("efetch uilist answered XML without ids")
+        return UidList((), tuple(errors))
+    text = data.decode("utf-8", "replace")
+    ids = tuple(line.strip() for line in text.splitlines() if line.strip())
+    return UidList(ids)
+
+
+_ERROR = re.compile(rb"<ERROR>(.*?)</ERROR>", re.DOTALL)
 
 
 # --- JSON --------------------------------------------------------------------------------

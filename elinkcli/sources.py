@@ -73,6 +73,10 @@ def _tsv_records(text: str) -> Iterable[dict[str, str]]:
     if not lines:
         return
     header = lines[0].split("\t")
+    if not all(_HEADER_TOKEN.fullmatch(h) for h in header):
+        raise UsageError(
+            "stdin tsv needs a header naming its columns (target_id, source_id or databases)"
+        )
     for n, line in enumerate(lines[1:], start=2):
         if not line.strip():
             continue

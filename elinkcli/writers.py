@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import IO, Protocol
 
-FORMATS = ("tsv", "json", "jsonl", "table", "uid")
+from elinkcli.edirect import EDirectMessage, render_message
+
+FORMATS = ("tsv", "json", "jsonl", "table", "uid", "edirect")
 
 Row = Sequence[object]
 
@@ -89,6 +92,26 @@ class UidWriter:
         self.out.flush()
 
 
+class EDirectWriter:
+    """The distinct values of one column as an ENTREZ_DIRECT message, for efetch and friends."""
+
+    def __init__(
+        self, out: IO[str], columns: Sequence[str], key: str, template: EDirectMessage
+    ) -> None:
+        self.out = out
+        self.index = list(columns).index(key)
+        self.template = template
+        self.ids: dict[str, None] = {}
+
+    def write(self, row: Row) -> None:
+        self.ids.setdefault(str(row[self.index]), None)
+
+    def close(self) -> None:
+        message = replace(self.template, ids=tuple(self.ids), count=len(self.ids))
+        self.out.write(render_message(message))
+        self.out.flush()
+
+
 class TableWriter:
     """A Rich table for people; Rich is imported only when this format is chosen."""
 
@@ -124,6 +147,7 @@ def make_writer(
     uid_key: str,
     header: bool = True,
     title: str | None = None,
+    message: EDirectMessage | None = None,
 ) -> Writer:
     if fmt == "tsv":
         return TsvWriter(out, columns, header)
@@ -135,6 +159,8 @@ def make_writer(
         return UidWriter(out, columns, uid_key)
     if fmt == "table":
         return TableWriter(out, columns, title)
+    if fmt == "edirect":
+        return EDirectWriter(out, columns, uid_key, message or EDirectMessage(step=1))
     from elinkcli.errors import UsageError
 
     raise UsageError(f"unknown format {fmt!r} (choose {', '.join(FORMATS)})")

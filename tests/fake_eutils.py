@@ -179,6 +179,8 @@ class FakeEutils:
             return 200, "text/xml", self._epost(get).encode()
         if endpoint == "efetch.fcgi":
             return self._efetch(get)
+        if endpoint == "esearch.fcgi":
+            return 200, "text/xml", self._esearch(get).encode()
         return 404, "text/html", b"<html><body>Not found</body></html>"
 
     def _ids(self, params: Iterable[tuple[str, str]], get) -> list[list[str]]:
@@ -197,8 +199,12 @@ class FakeEutils:
         if linkname and linkname not in self.tables:
             return f"{ELINK_HEAD}<eLinkResult><ERROR>Invalid link name: {escape(linkname)}</ERROR></eLinkResult>\n"
         groups = self._ids(params, get)
+        if not groups and get("WebEnv"):
+            return f"{ELINK_HEAD}<eLinkResult><ERROR>Empty history ID list</ERROR></eLinkResult>\n"
         if not groups:
             return f"{ELINK_HEAD}<eLinkResult><ERROR>Empty id list - nothing todo</ERROR></eLinkResult>\n"
+        if cmd == "neighbor_history":
+            return self._neighbor_history(dbfrom, db, linkname, groups, get("WebEnv"))
         parts = [ELINK_HEAD, "<eLinkResult>\n"]
         for group in groups:
             group = [i for i in group if i not in self.silent_ids]
@@ -235,25 +241,74 @@ class FakeEutils:
         out.append("</LinkSet>\n")
         return "".join(out)
 
+    def store(self, db: str, ids: list[str], webenv: str | None = None) -> tuple[str, str]:
+        """Put a set on the history server; (WebEnv, QueryKey)."""
+        with self._lock:
+            webenv = webenv or f"MCID_fake{len(self.histories) + 1:04d}"
+            keys = self.histories.setdefault(webenv, {})
+            key = str(len(keys) + 1)
+            keys[key] = (db, list(ids))
+        return webenv, key
+
+    def _neighbor_history(self, dbfrom, db, linkname, groups, webenv) -> str:
+        ids = [i for group in groups for i in group]
+        merged: dict[str, tuple[str, dict[str, None]]] = {}
+        for uid in ids:
+            for name, dbto, targets in self.links(dbfrom, uid, db, linkname):
+                merged.setdefault(name, (dbto, {}))[1].update(dict.fromkeys(targets))
+        out = [ELINK_HEAD, "<eLinkResult>\n<LinkSet>\n", f"\t<DbFrom>{dbfrom}</DbFrom>\n"]
+        out.append("\t<IdList>\n" + "".join(f"\t\t<Id>{i}</Id>\n" for i in ids) + "\t</IdList>\n")
+        for name, (dbto, targets) in merged.items():
+            webenv, key = self.store(dbto, list(targets), webenv)
+            out.append(
+                f"\t<LinkSetDbHistory>\n\t\t<DbTo>{dbto}</DbTo>\n\t\t<LinkName>{name}</LinkName>\n"
+                f"\t\t<QueryKey>{key}</QueryKey>\n\t</LinkSetDbHistory>\n"
+            )
+        if webenv is None:
+            webenv, _ = self.store(db, [])
+        out.append(f"\t<WebEnv>{webenv}</WebEnv>\n</LinkSet>\n</eLinkResult>\n")
+        return "".join(out)
+
+    def _esearch(self, get) -> str:
+        """Only what elinkcli asks: `#1 OR #2` over one WebEnv, stored as a new key."""
+        db, webenv, term = get("db") or "", get("WebEnv") or "", get("term") or ""
+        sets = self.histories.get(webenv, {})
+        ids: dict[str, None] = {}
+        for key in (t.strip().lstrip("#") for t in term.split(" OR ")):
+            if key not in sets:
+                return (
+                    '<?xml version="1.0" ?>\n<eSearchResult><ERROR>Invalid query key: '
+                    f"{escape(key)}</ERROR></eSearchResult>\n"
+                )
+            ids.update(dict.fromkeys(sets[key][1]))
+        webenv, key = self.store(db, list(ids), webenv)
+        retmax = int(get("retmax") or 20)
+        shown = "".join(f"<Id>{i}</Id>" for i in list(ids)[:retmax])
+        return (
+            '<?xml version="1.0" encoding="UTF-8" ?>\n<!DOCTYPE eSearchResult PUBLIC "-//NLM//DTD esearch 20060628//EN" '
+            '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd">\n'
+            f"<eSearchResult><Count>{len(ids)}</Count><RetMax>{min(retmax, len(ids))}</RetMax>"
+            f"<RetStart>0</RetStart><QueryKey>{key}</QueryKey><WebEnv>{webenv}</WebEnv>"
+            f"<IdList>{shown}</IdList></eSearchResult>\n"
+        )
+
     def _epost(self, get) -> str:
         db = get("db") or ""
         if db not in DATABASES:
             return f"{EPOST_HEAD}<ePostResult>\n\t<ERROR>Invalid db name specified: {escape(db)}</ERROR>\n</ePostResult>\n"
         ids = [i for i in (get("id") or "").split(",") if i]
-        with self._lock:
-            webenv = get("WebEnv") or f"MCID_fake{len(self.histories) + 1:04d}"
-            keys = self.histories.setdefault(webenv, {})
-            key = str(len(keys) + 1)
-            keys[key] = (db, ids)
+        webenv, key = self.store(db, ids, get("WebEnv"))
         return (
             f"{EPOST_HEAD}<ePostResult>\n\t<QueryKey>{key}</QueryKey>\n"
             f"\t<WebEnv>{webenv}</WebEnv>\n</ePostResult>\n"
         )
 
     def _efetch(self, get) -> tuple[int, str, bytes]:
-        _db, ids = self.histories.get(get("WebEnv") or "", {}).get(
-            get("query_key") or "1", ("", [])
-        )
+        stored = self.histories.get(get("WebEnv") or "", {}).get(get("query_key") or "1")
+        if stored is None:
+            body = b"<eFetchResult>\n\t<ERROR>Cannot retrieve query from history</ERROR>\n</eFetchResult>\n"
+            return 200, "text/xml", body
+        _db, ids = stored
         start = int(get("retstart") or 0)
         count = min(int(get("retmax") or 20), 10_000)
         return 200, "text/plain", "".join(f"{i}\n" for i in ids[start : start + count]).encode()

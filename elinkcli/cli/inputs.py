@@ -1,23 +1,79 @@
-"""Where ids come from (--id, else stdin) and where rows go (writer by --format)."""
+"""Where ids come from (--id, else stdin in any form) and where rows go (--format)."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from elinkcli.edirect import EDirectMessage
 from elinkcli.errors import UsageError
-from elinkcli.ids import decode_input, split_ids
+from elinkcli.history import HistorySet
+from elinkcli.ids import check_ids, normalize_db, split_ids
+from elinkcli.sources import IdSource, read_source
 from elinkcli.writers import Writer, make_writer
 
 
-def read_id_tokens(ids: Sequence[str] | None) -> list[str]:
-    """Id tokens from --id; else from stdin unless it is a terminal (never wait on a person)."""
+@dataclass(frozen=True)
+class RunInput:
+    """The source side of a run: database, ids or a stored set, and the message it came in."""
+
+    db: str | None
+    ids: tuple[str, ...] = ()
+    history: HistorySet | None = None
+    message: EDirectMessage | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.ids and self.history is None
+
+    def next_message(self, db: str) -> EDirectMessage:
+        """The message to hand on: Step + 1, Tool, Email and Labels carried on."""
+        msg = self.message
+        if msg is None:
+            return EDirectMessage(db=db, step=1)
+        return EDirectMessage(
+            db=db,
+            step=(msg.step or 0) + 1,
+            tool=msg.tool,
+            email=msg.email,
+            labels=msg.labels,
+        )
+
+
+def read_source_input(ids: Sequence[str] | None, input_format: str) -> IdSource:
+    """--id if given (stdin is then not read); else stdin unless it is a terminal."""
     if ids:
-        return split_ids(ids)
+        return IdSource(tuple(split_ids(ids)), None, "plain")
     stdin = sys.stdin
     if stdin is None or stdin.isatty():
         raise UsageError("no ids: give --id ID or pipe ids on stdin (see --help)")
-    return split_ids([decode_input(stdin.buffer.read())])
+    return read_source(stdin.buffer.read(), input_format)
+
+
+def gather_input(db: str | None, ids: Sequence[str] | None, input_format: str) -> RunInput:
+    source = read_source_input(ids, input_format)
+    msg = source.message
+    if msg is not None and msg.error:
+        raise UsageError(f"the ENTREZ_DIRECT message on stdin carries an error: {msg.error}")
+    stated = normalize_db(source.db) if source.db else None
+    if db and stated and normalize_db(db) != stated:
+        raise UsageError(f"--db {db} disagrees with the database of the input on stdin ({stated})")
+    db = normalize_db(db) if db else stated
+    if msg is not None and msg.count == 0:
+        return RunInput(db, message=msg)
+    if msg is not None and not msg.ids and msg.has_history:
+        if db is None:
+            raise UsageError("the ENTREZ_DIRECT message has no <Db>; give --db")
+        assert msg.webenv and msg.query_key
+        return RunInput(
+            db, history=HistorySet(db, msg.webenv, msg.query_key, msg.count), message=msg
+        )
+    if not source.ids and source.form != "plain":
+        return RunInput(db, message=msg)  # an earlier step found nothing: nothing to do
+    if db is None:
+        raise UsageError("--db is required: the input does not say which database its ids are from")
+    return RunInput(db, tuple(check_ids(source.ids, db)), message=msg)
 
 
 def choose_writer(
@@ -27,10 +83,27 @@ def choose_writer(
     uid_key: str,
     header: bool = True,
     title: str | None = None,
+    message: EDirectMessage | None = None,
+    came_as_message: bool = False,
 ) -> Writer:
-    if fmt is None:
-        fmt = "table" if sys.stdout.isatty() else "tsv"
-    return make_writer(fmt, sys.stdout, columns, uid_key=uid_key, header=header, title=title)
+    return make_writer(
+        choose_format(fmt, came_as_message),
+        sys.stdout,
+        columns,
+        uid_key=uid_key,
+        header=header,
+        title=title,
+        message=message,
+    )
+
+
+def choose_format(fmt: str | None, came_as_message: bool = False) -> str:
+    """The explicit format; else edirect into a pipe fed by a message, table on a terminal."""
+    if fmt:
+        return fmt
+    if sys.stdout.isatty():
+        return "table"
+    return "edirect" if came_as_message else "tsv"
 
 
 def stderr_is_terminal() -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from dataclasses import replace
 from enum import Enum
 from typing import Annotated
 
@@ -10,9 +12,12 @@ import typer
 from elinkcli import constants as C
 from elinkcli.cli import options as O
 from elinkcli.cli.common import make_client, print_link_summary
-from elinkcli.cli.inputs import choose_writer, read_id_tokens, stderr_is_terminal
+from elinkcli.cli.inputs import RunInput, choose_writer, gather_input, stderr_is_terminal
+from elinkcli.client import EutilsClient
+from elinkcli.edirect import render_message
 from elinkcli.errors import UsageError
-from elinkcli.ids import check_ids
+from elinkcli.history import HistorySet, link_to_history
+from elinkcli.ids import normalize_db
 from elinkcli.link import LINK_COLUMNS, link
 from elinkcli.models import LinkStats
 from elinkcli.params import LinkFilters
@@ -28,12 +33,16 @@ class LinkCmd(str, Enum):
 HELP = """Link records of one database to another (ELink neighbor / neighbor_score).
 
 Every row keeps its source id: each batch sends one id= parameter per id.
+Ids come from --id, else stdin: an ENTREZ_DIRECT message (esearch, epost, elink, or
+elinkcli --format edirect), elinkcli's own tsv/json/jsonl output (its target ids and
+database), or plain ids.
 
 \b
 Examples:
   elinkcli link -db gene -target protein -name gene_protein_refseq -id 672
-  esearch -db pubmed -query "BRCA1 AND review[pt]" | efetch -format uid \\
-    | elinkcli link -db pubmed -target gene --format uid
+  esearch -db pubmed -query "BRCA1[ti] AND review[pt]" \\
+    | elinkcli link -target gene | efetch -format docsum
+  elinkcli link -db gene -target pubmed -id 672 | elinkcli link -target gene
   elinkcli link -db pubmed -target pubmed -cmd neighbor_score -id 15718680 --format jsonl
 
 \b
@@ -43,7 +52,7 @@ Columns (tsv): source_db source_id linkname target_db target_id score
 
 
 def link_command(
-    db: O.Db,
+    db: O.Db = None,
     target: O.Target = None,
     name: O.Name = None,
     cmd: Annotated[
@@ -101,7 +110,16 @@ def link_command(
             rich_help_panel=FILTERS,
         ),
     ] = None,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history",
+            help="Store the linked set on NCBI's History server (ELink neighbor_history) and "
+            "write an ENTREZ_DIRECT message with WebEnv and QueryKey instead of ids.",
+        ),
+    ] = False,
     fmt: O.OutputFormat = None,
+    input_format: O.InputFormat = O.InputForm.auto,
     no_header: O.NoHeader = False,
     verbose: O.Verbose = False,
     base_url: O.BaseUrl = None,
@@ -112,6 +130,10 @@ def link_command(
 ) -> None:
     if not target:
         raise UsageError("link needs a target database: --target DB (e.g. -target protein)")
+    if history and fmt not in (None, O.Format.edirect):
+        raise UsageError("--history writes an ENTREZ_DIRECT message: use --format edirect")
+    if history and cmd is not LinkCmd.neighbor:
+        raise UsageError("--history goes with -cmd neighbor")
     filters = LinkFilters(
         term=term,
         datetype=datetype,
@@ -120,26 +142,35 @@ def link_command(
         maxdate=maxdate,
         idtype=idtype,
     )
-    source_ids = check_ids(read_id_tokens(ids), db)
-    writer = choose_writer(
-        fmt.value if fmt else None,
-        LINK_COLUMNS,
-        uid_key="target_id",
-        header=not no_header,
-        title=f"{db} → {target}",
-    )
-    stats = LinkStats()
-    try:
-        with make_client(base_url, email, api_key, timeout, deadline) as client:
+    run = gather_input(db, ids, input_format.value)
+    target = normalize_db(target)
+    with make_client(base_url, email, api_key, timeout, deadline) as client:
+        if history:
+            _write_history_message(client, run, target, name, filters, batch)
+            return
+        writer = choose_writer(
+            fmt.value if fmt else None,
+            LINK_COLUMNS,
+            uid_key="target_id",
+            header=not no_header,
+            title=f"{run.db} → {target}",
+            message=run.next_message(target),
+            came_as_message=run.message is not None,
+        )
+        stats = LinkStats()
+        try:
+            if run.empty:
+                return
             for row in link(
-                source_ids,
-                db=db,
+                run.ids,
+                db=run.db or "",
                 target=target,
                 name=name,
                 cmd=cmd.value,
                 filters=filters,
                 batch=batch,
                 union=union,
+                history=run.history,
                 client=client,
                 stats=stats,
             ):
@@ -153,7 +184,38 @@ def link_command(
                         row.score,
                     )
                 )
-    finally:
-        writer.close()
-        if verbose or stderr_is_terminal():
-            print_link_summary(stats, verbose=verbose, union=union)
+        finally:
+            writer.close()
+            if verbose or stderr_is_terminal():
+                print_link_summary(stats, verbose=verbose, union=union)
+
+
+def _write_history_message(
+    client: EutilsClient,
+    run: RunInput,
+    target: str,
+    name: str | None,
+    filters: LinkFilters,
+    batch: int,
+) -> None:
+    """--history: the linked set stays on the History server; the message points at it."""
+    result = HistorySet(target, "", "", 0)
+    if not run.empty:
+        assert run.db is not None
+        result = link_to_history(
+            client,
+            db=run.db,
+            target=target,
+            ids=run.ids,
+            source=run.history,
+            name=name,
+            filters=filters,
+            batch=batch,
+        )
+    message = replace(
+        run.next_message(target),
+        webenv=result.webenv or None,
+        query_key=result.query_key or None,
+        count=result.count or 0,
+    )
+    sys.stdout.write(render_message(message))

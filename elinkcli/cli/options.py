@@ -19,11 +19,27 @@ class Format(str, Enum):
     jsonl = "jsonl"
     table = "table"
     uid = "uid"
+    edirect = "edirect"
+
+
+class InputForm(str, Enum):
+    auto = "auto"
+    edirect = "edirect"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+    plain = "plain"
 
 
 Db = Annotated[
-    str,
-    typer.Option("--db", "-db", metavar="DB", help="Source database (e.g. gene, pubmed, protein)."),
+    str | None,
+    typer.Option(
+        "--db",
+        "-db",
+        metavar="DB",
+        help="Source database (e.g. gene, pubmed, protein). Optional when stdin says it "
+        "(an ENTREZ_DIRECT message's Db, or elinkcli output's target_db).",
+    ),
 ]
 Target = Annotated[
     str | None,
@@ -54,8 +70,19 @@ OutputFormat = Annotated[
     typer.Option(
         "--format",
         "-format",
-        metavar="tsv|json|jsonl|table|uid",
-        help="Output format. Default: table on a terminal, tsv otherwise.",
+        metavar="tsv|json|jsonl|table|uid|edirect",
+        help="Output format. Default: table on a terminal; into a pipe, edirect when stdin "
+        "was an ENTREZ_DIRECT message, else tsv.",
+        rich_help_panel=IO,
+    ),
+]
+InputFormat = Annotated[
+    InputForm,
+    typer.Option(
+        "--input-format",
+        metavar="auto|edirect|tsv|json|jsonl|plain",
+        help="Form of stdin; auto detects an ENTREZ_DIRECT message, elinkcli's tsv/json/jsonl "
+        "(their target ids are read) or plain ids.",
         rich_help_panel=IO,
     ),
 ]

@@ -1,0 +1,124 @@
+"""The History server: expand a stored set to ids, store ids, link into a stored set."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from elinkcli.client import EutilsClient
+from elinkcli.constants import (
+    DEFAULT_BATCH,
+    EFETCH,
+    ELINK,
+    EPOST,
+    EPOST_BATCH,
+    ESEARCH,
+    UILIST_PAGE,
+)
+from elinkcli.errors import PermanentError
+from elinkcli.models import ESearchResult, UidList
+from elinkcli.params import LinkFilters, elink_params, epost_params
+from elinkcli.parsers import parse_elink, parse_epost, parse_esearch, parse_uilist
+
+
+@dataclass(frozen=True, slots=True)
+class HistorySet:
+    db: str
+    webenv: str
+    query_key: str
+    count: int | None = None
+
+
+def expand(client: EutilsClient, hs: HistorySet, page: int = UILIST_PAGE) -> list[str]:
+    """Every id of a stored set, paged with retstart (no cap at 9,999 or 10,000)."""
+    ids: list[str] = []
+    while True:
+        params = [
+            ("db", hs.db),
+            ("WebEnv", hs.webenv),
+            ("query_key", hs.query_key),
+            ("rettype", "uilist"),
+            ("retmode", "text"),
+            ("retstart", str(len(ids))),
+            ("retmax", str(page)),
+        ]
+        chunk: UidList = client.call(EFETCH, params, parse_uilist, lambda r: r.errors)
+        ids.extend(chunk.ids)
+        if not chunk.ids or len(chunk.ids) < page:
+            break
+        if hs.count is not None and len(ids) >= hs.count:
+            break
+    if hs.count is not None and len(ids) < hs.count:
+        raise PermanentError(
+            f"the History server returned {len(ids)} of the {hs.count} ids of query "
+            f"#{hs.query_key} (has the WebEnv expired?)"
+        )
+    return ids
+
+
+def post(client: EutilsClient, db: str, ids: Sequence[str], batch: int = EPOST_BATCH) -> HistorySet:
+    """Store ids on the History server, in batches into one WebEnv, as one query key."""
+    webenv: str | None = None
+    keys: list[str] = []
+    for start in range(0, len(ids), batch):
+        result = client.call(
+            EPOST, epost_params(db, ids[start : start + batch], webenv), parse_epost, _errors
+        )
+        if not result.webenv or not result.query_key:
+            raise PermanentError("EPost answered without WebEnv or QueryKey")
+        webenv = result.webenv
+        keys.append(result.query_key)
+    if webenv is None:
+        raise PermanentError("nothing to post: the id list is empty")
+    return combine(client, db, webenv, keys)
+
+
+def combine(client: EutilsClient, db: str, webenv: str, keys: Sequence[str]) -> HistorySet:
+    """One query key for the union of `keys` (ESearch `#1 OR #2 ...`), with its count."""
+    term = " OR ".join(f"#{k}" for k in dict.fromkeys(keys))
+    params = [("db", db), ("term", term), ("WebEnv", webenv), ("usehistory", "y")]
+    params.append(("retmax", "0"))
+    result: ESearchResult = client.call(ESEARCH, params, parse_esearch, _errors)
+    return HistorySet(db, result.webenv or webenv, result.query_key or keys[-1], result.count)
+
+
+def link_to_history(
+    client: EutilsClient,
+    *,
+    db: str,
+    target: str,
+    ids: Sequence[str] = (),
+    source: HistorySet | None = None,
+    name: str | None = None,
+    filters: LinkFilters = LinkFilters(),
+    batch: int = DEFAULT_BATCH,
+) -> HistorySet:
+    """ELink neighbor_history: the links of `ids` (or of a stored set) stored as one set.
+
+    Ids that fit in one request go to ELink directly; more are posted first (EPost in
+    batches into one WebEnv). Every link table that comes back is merged into one key.
+    """
+    if source is None and len(ids) > batch:
+        source = post(client, db, ids)
+    params = elink_params(
+        dbfrom=db,
+        db=target,
+        cmd="neighbor_history",
+        ids=ids if source is None else (),
+        union=True,
+        linkname=name,
+        filters=filters,
+        webenv=source.webenv if source else None,
+        query_key=source.query_key if source else None,
+    )
+    result = client.call(ELINK, params, parse_elink, lambda r: r.all_errors())
+    keys = [h.query_key for ls in result.linksets for h in ls.histories if h.query_key]
+    webenv = next((ls.webenv for ls in result.linksets if ls.webenv), None)
+    webenv = webenv or (source.webenv if source else None)
+    if not keys or webenv is None:
+        return HistorySet(target, webenv or "", "", 0)
+    return combine(client, target, webenv, keys)
+
+
+def _errors(result: object) -> Sequence[str]:
+    return getattr(result, "errors", ())
