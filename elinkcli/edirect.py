@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import re
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element, ParseError, tostring
 from xml.sax.saxutils import escape
@@ -34,18 +36,21 @@ class EDirectMessage:
         return bool(self.webenv and self.query_key)
 
 
+_PROLOG = re.compile(rb"\s*(<\?xml[^>]*\?>\s*)?(<!DOCTYPE[^>\[]*(\[.*?\])?\s*>\s*)?", re.DOTALL)
+
+
 def looks_like_message(data: bytes) -> bool:
-    head = data.lstrip()[:200]
-    if head.startswith(b"<?xml"):
-        head = head[head.find(b"?>") + 2 :].lstrip()
-    return head.startswith(b"<" + ROOT.encode())
+    head = data[:8192].removeprefix(codecs.BOM_UTF8)
+    prolog = _PROLOG.match(head)
+    start = prolog.end() if prolog else 0
+    return head[start:].startswith(b"<" + ROOT.encode())
 
 
 def parse_message(data: bytes) -> EDirectMessage:
     """Read a message; a malformed one is bad input (UsageError)."""
     try:
         root = fromstring(data)
-    except (ParseError, DefusedXmlException) as exc:
+    except (ParseError, DefusedXmlException, LookupError, ValueError, RecursionError) as exc:
         raise UsageError(f"stdin holds a malformed ENTREZ_DIRECT message ({exc})") from None
     if root.tag != ROOT:
         raise UsageError(f"stdin holds <{root.tag}>, not an ENTREZ_DIRECT message")
@@ -58,8 +63,8 @@ def parse_message(data: bytes) -> EDirectMessage:
         value = text(tag)
         if value is None or value == "":
             return None
-        if not value.isdigit():
-            raise UsageError(f"ENTREZ_DIRECT message has a non-numeric <{tag}>: {value!r}")
+        if not re.fullmatch(r"[0-9]{1,18}", value):
+            raise UsageError(f"ENTREZ_DIRECT message has a non-numeric <{tag}>: {value[:40]!r}")
         return int(value)
 
     labels = root.find("Labels")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
+from collections.abc import Iterator, Sequence
 
+from elinkcli.batching import client_for, each_batch
+from elinkcli.catalog import load_catalog
 from elinkcli.client import EutilsClient
-from elinkcli.config import Settings, resolve_settings
+from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH, ELINK, LINK_CMDS, MAX_BATCH
-from elinkcli.errors import GaveUpError, PartialFailure, PermanentError, UsageError
+from elinkcli.errors import PermanentError, UsageError
 from elinkcli.history import HistorySet, expand
 from elinkcli.ids import normalize_db
 from elinkcli.models import ELinkResult, LinkRow, LinkSet, LinkStats
@@ -19,12 +20,6 @@ from elinkcli.retry import error_text_is_transient
 LINK_COLUMNS = ("source_db", "source_id", "linkname", "target_db", "target_id", "score")
 # NCBI's answer for an id it does not know, in place of the id.
 _NO_ID = frozenset({"0", "-1", ""})
-
-
-def batches(ids: Iterable[str], size: int) -> Iterator[list[str]]:
-    it = iter(ids)
-    while chunk := list(islice(it, size)):
-        yield chunk
 
 
 def _request_errors(result: ELinkResult) -> list[str]:
@@ -63,30 +58,39 @@ def link(
     if not 1 <= batch <= MAX_BATCH:
         raise UsageError(f"--batch must be between 1 and {MAX_BATCH}, not {batch}")
     dbfrom, dbto = normalize_db(db), normalize_db(target)
-    stats = stats if stats is not None else LinkStats()
-    # Build one request up front so option mistakes surface before any network use.
+    # Build one request now, so option mistakes surface before any output or network use.
     elink_params(dbfrom=dbfrom, db=dbto, cmd=cmd, linkname=name, filters=filters, union=union)
-    own_client = client is None
-    client = client or EutilsClient(settings or resolve_settings())
-    if history is not None and union:
-        try:
-            params = elink_params(
-                dbfrom=dbfrom,
-                db=dbto,
-                cmd=cmd,
-                linkname=name,
-                filters=filters,
-                webenv=history.webenv,
-                query_key=history.query_key,
-            )
-            result = client.call(ELINK, params, parse_elink, _request_errors)
-            stats.ids_in += history.count or len({i for ls in result.linksets for i in ls.ids})
-            yield from _union_rows(result, [], cmd, stats, set())
-        finally:
-            _finish(client, stats, own_client)
-        return
+    return _link_rows(
+        list(ids),
+        dbfrom,
+        dbto,
+        name,
+        cmd,
+        filters,
+        batch,
+        union,
+        history,
+        client,
+        settings,
+        stats if stats is not None else LinkStats(),
+    )
 
-    def fetch(chunk: list[str]) -> ELinkResult:
+
+def _link_rows(
+    ids: list[str],
+    dbfrom: str,
+    dbto: str,
+    name: str | None,
+    cmd: str,
+    filters: LinkFilters,
+    batch: int,
+    union: bool,
+    history: HistorySet | None,
+    client: EutilsClient | None,
+    settings: Settings | None,
+    stats: LinkStats,
+) -> Iterator[LinkRow]:
+    def request(chunk: list[str], stored: HistorySet | None = None) -> ELinkResult:
         params = elink_params(
             dbfrom=dbfrom,
             db=dbto,
@@ -95,40 +99,29 @@ def link(
             linkname=name,
             filters=filters,
             union=union,
+            webenv=stored.webenv if stored else None,
+            query_key=stored.query_key if stored else None,
         )
-        return client.call(ELINK, params, parse_elink, _request_errors, ids=chunk)
+        return session.call(ELINK, params, parse_elink, _request_errors, ids=chunk)
 
-    failures: list[GaveUpError] = []
     rejected: list[str] = []
     seen_union: set[tuple[str, str]] = set()
-    try:
+    with client_for(client, settings, stats) as session:
+        if history is not None and union:
+            result = request([], history)
+            stats.ids_in += history.count or len({i for ls in result.linksets for i in ls.ids})
+            yield from _union_rows(result, [], cmd, stats, seen_union)
+            return
         if history is not None:
-            ids = expand(client, history)
+            ids = expand(session, history)
         stats.ids_in += len(ids)
-        for chunk, outcome in client.map_ordered(fetch, batches(ids, batch)):
-            if isinstance(outcome, GaveUpError):
-                failures.append(outcome)
-                stats.ids_failed.extend(chunk)
-                continue
-            if isinstance(outcome, Exception):
-                raise outcome
+        for chunk, outcome in each_batch(session, ids, batch, request, stats):
             if union:
                 yield from _union_rows(outcome, chunk, cmd, stats, seen_union)
             else:
                 yield from _per_id_rows(outcome, chunk, cmd, stats, rejected)
-    finally:
-        _finish(client, stats, own_client)
-    if failures:
-        raise PartialFailure(failures)
     if rejected:
         raise PermanentError("NCBI rejected id(s): " + "; ".join(rejected))
-
-
-def _finish(client: EutilsClient, stats: LinkStats, own_client: bool) -> None:
-    stats.requests = client.counters.requests
-    stats.retries = client.counters.retries
-    if own_client:
-        client.close()
 
 
 def _rows(ls: LinkSet, source_id: str | None, cmd: str) -> Iterator[LinkRow]:
@@ -185,6 +178,10 @@ def _source_rows(
         return
     n = 0
     for ls in sets:
+        for lsdb in ls.linksetdbs:
+            cap = load_catalog().max_links(lsdb.linkname)
+            if cap is not None and len(lsdb.ids) >= cap:
+                stats.capped.append((source_id, lsdb.linkname, len(lsdb.ids)))
         for row in _rows(ls, source_id, cmd):
             n += 1
             yield row

@@ -187,6 +187,16 @@ class LinkRow:
     target_id: str
     score: int | None = None
 
+    def values(self) -> tuple[str, str | None, str, str, str, int | None]:
+        return (
+            self.source_db,
+            self.source_id,
+            self.linkname,
+            self.target_db,
+            self.target_id,
+            self.score,
+        )
+
     def as_dict(self) -> dict[str, object]:
         return {
             "source_db": self.source_db,
@@ -208,6 +218,8 @@ class LinkStats:
     ids_not_echoed: list[str] = field(default_factory=list)
     ids_unexpected: list[str] = field(default_factory=list)
     ids_failed: list[str] = field(default_factory=list)
+    # (source id, link name, link count) where the count reached the table's cap.
+    capped: list[tuple[str, str, int]] = field(default_factory=list)
     links: int = 0
     requests: int = 0
     retries: int = 0

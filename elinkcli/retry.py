@@ -17,7 +17,8 @@ _TRANSIENT = re.compile(
 )
 # ... and texts that mean the request itself is wrong: never retried.
 _PERMANENT = re.compile(
-    r"invalid|wrong|not supported|unknown|illegal|can ?not retrieve dbinfo|empty (id|history)|"
+    r"invalid|wrong|not supported|unknown|illegal|can ?not retrieve (dbinfo|query)|"
+    r"unable to obtain query|empty (id|history)|"
     r"no (such|valid)|not found|must be|required|missing|bad (request|param)",
     re.IGNORECASE,
 )

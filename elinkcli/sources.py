@@ -6,6 +6,7 @@ the ids belong to when the input states it.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -29,7 +30,7 @@ class IdSource:
 
 
 def detect_form(data: bytes) -> str:
-    head = data.lstrip()[:4096]
+    head = data.removeprefix(codecs.BOM_UTF8).lstrip()[:4096]
     if looks_like_message(head):
         return "edirect"
     if head.startswith(b"["):
@@ -58,7 +59,7 @@ def read_source(data: bytes, form: str = "auto") -> IdSource:
     if form == "json":
         try:
             doc = json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise UsageError(f"stdin is not valid JSON ({exc})") from None
         if isinstance(doc, dict):
             doc = [doc]
@@ -92,7 +93,7 @@ def _jsonl_records(text: str) -> Iterable[Mapping[str, object]]:
             continue
         try:
             yield json.loads(line)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise UsageError(f"stdin jsonl line {n} is not valid JSON ({exc})") from None
 
 

@@ -102,12 +102,14 @@ class EDirectWriter:
         self.index = list(columns).index(key)
         self.template = template
         self.ids: dict[str, None] = {}
+        # Set when the run failed: the next tool in the pipe must not take this for a result.
+        self.error: str | None = None
 
     def write(self, row: Row) -> None:
         self.ids.setdefault(str(row[self.index]), None)
 
     def close(self) -> None:
-        message = replace(self.template, ids=tuple(self.ids), count=len(self.ids))
+        message = replace(self.template, ids=tuple(self.ids), count=len(self.ids), error=self.error)
         self.out.write(render_message(message))
         self.out.flush()
 

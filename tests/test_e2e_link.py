@@ -90,10 +90,15 @@ def sent_ids(requests: Sequence[Logged]) -> list[list[str]]:
 
 
 def assert_clean_error(proc: subprocess.CompletedProcess, status: int) -> str:
-    """Exit `status`, and stderr is exactly one `elinkcli: error: ...` line; returns it."""
+    """Exit `status`, and stderr is exactly one `elinkcli: error: ...` line (after any
+    `elinkcli: warning: ...` lines); returns it."""
     assert proc.returncode == status, proc
     assert "Traceback" not in proc.stderr, proc.stderr
-    lines = proc.stderr.strip().splitlines()
+    lines = [
+        line
+        for line in proc.stderr.strip().splitlines()
+        if not line.startswith("elinkcli: warning: ")
+    ]
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("elinkcli: error: "), proc.stderr
     return lines[0]
@@ -415,6 +420,8 @@ def test_invalid_db_exit_3_not_retried(fake, run):
     line = assert_clean_error(proc, 3)
     assert "Invalid db name specified: gened" in line
     assert len(fake.log) == 1
+    # The catalog does not know it either: a warning with the closest names comes first.
+    assert "unknown database 'gened' (did you mean gene" in proc.stderr
 
 
 def test_permanent_error_stops_the_batches_not_yet_sent(fake, run):
@@ -501,7 +508,9 @@ def test_not_echoed_and_without_links_listed_with_verbose(fake, run):
     assert listed(proc.stderr, "not echoed by NCBI") == ["302"]
     assert listed(proc.stderr, "without links") == ["303", "305"]
     summary = proc.stderr.splitlines()[0]
-    assert summary.startswith("elinkcli: 5 id(s) in, 2 with links, 2 without, 1 not echoed by NCBI")
+    assert summary.startswith(
+        "elinkcli: 5 id(s) in, 2 with links, 2 without links, 1 not echoed by NCBI"
+    )
     assert "Traceback" not in proc.stderr
 
 

@@ -8,6 +8,10 @@ from typing import Annotated
 import typer
 
 from elinkcli import __version__
+from elinkcli.cli.check import HELP as CHECK_HELP
+from elinkcli.cli.check import check_command
+from elinkcli.cli.discover import HELP as DISCOVER_HELP
+from elinkcli.cli.discover import discover_command
 from elinkcli.cli.errors import EXIT_CODES_HELP, guarded
 from elinkcli.cli.link import HELP as LINK_HELP
 from elinkcli.cli.link import link_command
@@ -42,6 +46,8 @@ def _root(
 
 
 app.command("link", help=LINK_HELP, epilog=EXIT_CODES_HELP)(guarded(link_command))
+app.command("check", help=CHECK_HELP, epilog=EXIT_CODES_HELP)(guarded(check_command))
+app.command("discover", help=DISCOVER_HELP, epilog=EXIT_CODES_HELP)(guarded(discover_command))
 
 
 def main() -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings, resolve_settings
+from elinkcli.errors import ElinkError
 from elinkcli.models import LinkStats
+from elinkcli.writers import EDirectWriter, Writer
 
 
 def make_client(
@@ -32,11 +34,18 @@ def _listing(label: str, ids: Sequence[str]) -> str:
     return f"elinkcli: {label}: {shown}"
 
 
-def print_link_summary(stats: LinkStats, *, verbose: bool, union: bool) -> None:
+def print_link_summary(
+    stats: LinkStats,
+    *,
+    verbose: bool,
+    union: bool = False,
+    yes: str = "with links",
+    no: str = "without links",
+) -> None:
     parts = [f"{stats.ids_in} id(s) in"]
     if not union:
-        parts.append(f"{len(stats.ids_with_links)} with links")
-        parts.append(f"{len(stats.ids_without_links)} without")
+        parts.append(f"{len(stats.ids_with_links)} {yes}")
+        parts.append(f"{len(stats.ids_without_links)} {no}")
     if stats.ids_not_echoed:
         parts.append(f"{len(stats.ids_not_echoed)} not echoed by NCBI")
     if stats.ids_unexpected:
@@ -50,10 +59,24 @@ def print_link_summary(stats: LinkStats, *, verbose: bool, union: bool) -> None:
     print(line, file=sys.stderr)
     if verbose:
         for label, ids in (
-            ("without links", stats.ids_without_links),
+            (no, stats.ids_without_links),
             ("not echoed by NCBI", stats.ids_not_echoed),
             ("answered but not asked", stats.ids_unexpected),
             ("failed", stats.ids_failed),
         ):
             if ids:
                 print(_listing(label, ids), file=sys.stderr)
+
+
+def write_rows(writer: Writer, rows: Iterable[Sequence[object]]) -> None:
+    """Every row to the writer; the writer is closed even when the rows stop with an error,
+    and a message for the next tool then carries that error."""
+    try:
+        for row in rows:
+            writer.write(row)
+    except ElinkError as exc:
+        if isinstance(writer, EDirectWriter):
+            writer.error = str(exc)
+        raise
+    finally:
+        writer.close()

@@ -69,6 +69,11 @@ def gather_input(db: str | None, ids: Sequence[str] | None, input_format: str) -
         return RunInput(
             db, history=HistorySet(db, msg.webenv, msg.query_key, msg.count), message=msg
         )
+    if msg is not None and not msg.ids and msg.count:
+        raise UsageError(
+            f"the ENTREZ_DIRECT message says Count {msg.count} but holds neither <Id>s nor "
+            "WebEnv and QueryKey"
+        )
     if not source.ids and source.form != "plain":
         return RunInput(db, message=msg)  # an earlier step found nothing: nothing to do
     if db is None:

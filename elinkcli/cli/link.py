@@ -11,7 +11,8 @@ import typer
 
 from elinkcli import constants as C
 from elinkcli.cli import options as O
-from elinkcli.cli.common import make_client, print_link_summary
+from elinkcli.cli.common import make_client, print_link_summary, write_rows
+from elinkcli.cli.errors import warn
 from elinkcli.cli.inputs import RunInput, choose_writer, gather_input, stderr_is_terminal
 from elinkcli.client import EutilsClient
 from elinkcli.edirect import render_message
@@ -20,6 +21,7 @@ from elinkcli.history import HistorySet, link_to_history
 from elinkcli.ids import normalize_db
 from elinkcli.link import LINK_COLUMNS, link
 from elinkcli.models import LinkStats
+from elinkcli.names import target_of, vet_names
 from elinkcli.params import LinkFilters
 
 FILTERS = "ELink filters"
@@ -118,6 +120,7 @@ def link_command(
             "write an ENTREZ_DIRECT message with WebEnv and QueryKey instead of ids.",
         ),
     ] = False,
+    strict: O.Strict = False,
     fmt: O.OutputFormat = None,
     input_format: O.InputFormat = O.InputForm.auto,
     no_header: O.NoHeader = False,
@@ -128,6 +131,8 @@ def link_command(
     timeout: O.Timeout = C.READ_TIMEOUT,
     deadline: O.Deadline = C.DEADLINE,
 ) -> None:
+    if not target and name:
+        target = target_of(name)
     if not target:
         raise UsageError("link needs a target database: --target DB (e.g. -target protein)")
     if history and fmt not in (None, O.Format.edirect):
@@ -144,6 +149,7 @@ def link_command(
     )
     run = gather_input(db, ids, input_format.value)
     target = normalize_db(target)
+    vet_names(warn, strict=strict, db=run.db, target=target, linkname=name)
     with make_client(base_url, email, api_key, timeout, deadline) as client:
         if history:
             _write_history_message(client, run, target, name, filters, batch)
@@ -158,34 +164,24 @@ def link_command(
             came_as_message=run.message is not None,
         )
         stats = LinkStats()
+        rows = link(
+            run.ids,
+            db=run.db or "",
+            target=target,
+            name=name,
+            cmd=cmd.value,
+            filters=filters,
+            batch=batch,
+            union=union,
+            history=run.history,
+            client=client,
+            stats=stats,
+        )
         try:
-            if run.empty:
-                return
-            for row in link(
-                run.ids,
-                db=run.db or "",
-                target=target,
-                name=name,
-                cmd=cmd.value,
-                filters=filters,
-                batch=batch,
-                union=union,
-                history=run.history,
-                client=client,
-                stats=stats,
-            ):
-                writer.write(
-                    (
-                        row.source_db,
-                        row.source_id,
-                        row.linkname,
-                        row.target_db,
-                        row.target_id,
-                        row.score,
-                    )
-                )
+            write_rows(writer, () if run.empty else (r.values() for r in rows))
         finally:
-            writer.close()
+            for source_id, linkname, count in stats.capped:
+                warn(f"{source_id}: {count} links in {linkname}, its cap: probably cut off by NCBI")
             if verbose or stderr_is_terminal():
                 print_link_summary(stats, verbose=verbose, union=union)
 

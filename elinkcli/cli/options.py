@@ -163,3 +163,11 @@ Deadline = Annotated[
         rich_help_panel=NET,
     ),
 ]
+Strict = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Refuse a database or link name the bundled catalog does not know (exit 2), "
+        "instead of warning.",
+    ),
+]

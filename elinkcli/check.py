@@ -1,0 +1,110 @@
+"""`check`: does each record have neighbors (ncheck), LinkOut links (lcheck), or a given
+link name (acheck)? One row per input id, never dropped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from elinkcli.batching import client_for, each_batch
+from elinkcli.client import EutilsClient
+from elinkcli.config import Settings
+from elinkcli.constants import DEFAULT_BATCH, ELINK, MAX_BATCH
+from elinkcli.errors import UsageError
+from elinkcli.ids import normalize_db
+from elinkcli.models import ELinkResult, LinkStats
+from elinkcli.params import elink_params
+from elinkcli.parsers import parse_elink
+
+CHECK_COLUMNS = ("source_db", "source_id", "check", "value")
+CHECK_CMDS = {"ncheck": "HasNeighbor", "lcheck": "HasLinkOut"}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRow:
+    source_db: str
+    source_id: str
+    check: str
+    # "Y" or "N"; "" when NCBI did not answer for this id.
+    value: str
+
+    def values(self) -> tuple[str, str, str, str]:
+        return (self.source_db, self.source_id, self.check, self.value)
+
+
+def check(
+    ids: Sequence[str],
+    *,
+    db: str,
+    cmd: str | None = None,
+    name: str | None = None,
+    batch: int = DEFAULT_BATCH,
+    client: EutilsClient | None = None,
+    settings: Settings | None = None,
+    stats: LinkStats | None = None,
+) -> Iterator[CheckRow]:
+    """A CheckRow per input id, in input order. Exactly one of `cmd` (ncheck, lcheck) or
+    `name` (a link name, asked with acheck)."""
+    if (cmd is None) == (name is None):
+        raise UsageError("check needs exactly one of --cmd ncheck, --cmd lcheck or --name")
+    if cmd is not None and cmd not in CHECK_CMDS:
+        raise UsageError(f"unknown --cmd {cmd!r} for check (choose ncheck or lcheck)")
+    if not 1 <= batch <= MAX_BATCH:
+        raise UsageError(f"--batch must be between 1 and {MAX_BATCH}, not {batch}")
+    return _check_rows(
+        list(ids),
+        normalize_db(db),
+        cmd,
+        name,
+        batch,
+        client,
+        settings,
+        stats if stats is not None else LinkStats(),
+    )
+
+
+def _check_rows(
+    ids: list[str],
+    dbfrom: str,
+    cmd: str | None,
+    name: str | None,
+    batch: int,
+    client: EutilsClient | None,
+    settings: Settings | None,
+    stats: LinkStats,
+) -> Iterator[CheckRow]:
+    label = cmd or name or ""
+    stats.ids_in += len(ids)
+
+    def fetch(chunk: list[str]) -> ELinkResult:
+        params = elink_params(dbfrom=dbfrom, cmd=cmd or "acheck", ids=chunk)
+        return session.call(ELINK, params, parse_elink, lambda r: r.all_errors(), ids=chunk)
+
+    with client_for(client, settings, stats) as session:
+        for chunk, result in each_batch(session, ids, batch, fetch, stats):
+            answers = _answers(result, cmd, name)
+            for source_id in chunk:
+                value = answers.get(source_id)
+                if value is None:
+                    stats.ids_not_echoed.append(source_id)
+                    value = ""
+                elif value == "Y":
+                    stats.ids_with_links.append(source_id)
+                else:
+                    stats.ids_without_links.append(source_id)
+                yield CheckRow(dbfrom, source_id, label, value)
+
+
+def _answers(result: ELinkResult, cmd: str | None, name: str | None) -> dict[str, str]:
+    """{echoed id: "Y" | "N"} from one answer."""
+    answers: dict[str, str] = {}
+    for ls in result.linksets:
+        if cmd is not None:
+            attr = CHECK_CMDS[cmd]
+            for item in ls.id_checks:
+                answers[item.id] = "Y" if item.get(attr) == "Y" else "N"
+        else:
+            for item in ls.id_link_sets:
+                has = any(li.linkname == name for li in item.linkinfos)
+                answers[item.id] = "Y" if has else "N"
+    return answers

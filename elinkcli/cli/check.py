@@ -1,0 +1,109 @@
+"""`elinkcli check`."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from elinkcli import constants as C
+from elinkcli.check import CHECK_COLUMNS, check
+from elinkcli.cli import options as O
+from elinkcli.cli.common import make_client, print_link_summary, write_rows
+from elinkcli.cli.errors import warn
+from elinkcli.cli.inputs import choose_writer, gather_input, stderr_is_terminal
+from elinkcli.errors import UsageError
+from elinkcli.models import LinkStats
+from elinkcli.names import vet_names
+
+HELP = """Does each record have links? One row per input id: Y or N.
+
+--cmd ncheck: neighbors in the same database; --cmd lcheck: LinkOut (external) links;
+--name LINKNAME: does the record list that link name (ELink acheck). Exactly one.
+An id NCBI did not answer for gets an empty value and a warning, never dropped.
+
+\\b
+Examples:
+  elinkcli check -db pubmed -cmd ncheck -id 15718680,12068369
+  elinkcli check -db gene -name gene_protein_refseq -id 672,7157 --only yes --format uid \\\\
+    | elinkcli link -db gene -target protein -name gene_protein_refseq
+
+\\b
+Columns (tsv): source_db source_id check value
+"""
+
+
+class CheckCmd(str, Enum):
+    ncheck = "ncheck"
+    lcheck = "lcheck"
+
+
+class Only(str, Enum):
+    yes = "yes"
+    no = "no"
+
+
+def check_command(
+    db: O.Db = None,
+    cmd: Annotated[
+        CheckCmd | None,
+        typer.Option("--cmd", "-cmd", help="ncheck (neighbors) or lcheck (LinkOut links)."),
+    ] = None,
+    name: O.Name = None,
+    ids: O.Ids = None,
+    only: Annotated[
+        Only | None,
+        typer.Option("--only", help="Keep only the rows whose answer is yes (Y) or no (N)."),
+    ] = None,
+    batch: O.Batch = C.DEFAULT_BATCH,
+    strict: O.Strict = False,
+    fmt: O.OutputFormat = None,
+    input_format: O.InputFormat = O.InputForm.auto,
+    no_header: O.NoHeader = False,
+    verbose: O.Verbose = False,
+    base_url: O.BaseUrl = None,
+    email: O.Email = None,
+    api_key: O.ApiKey = None,
+    timeout: O.Timeout = C.READ_TIMEOUT,
+    deadline: O.Deadline = C.DEADLINE,
+) -> None:
+    if (cmd is None) == (name is None):
+        raise UsageError("check needs exactly one of --cmd ncheck, --cmd lcheck or --name")
+    run = gather_input(db, ids, input_format.value)
+    vet_names(warn, strict=strict, db=run.db, linkname=name)
+    keep = {"yes": "Y", "no": "N"}.get(only.value) if only else None
+    writer = choose_writer(
+        fmt.value if fmt else None,
+        CHECK_COLUMNS,
+        uid_key="source_id",
+        header=not no_header,
+        title=f"{run.db}: {cmd.value if cmd else name}",
+        message=run.next_message(run.db or ""),
+        came_as_message=run.message is not None,
+    )
+    stats = LinkStats()
+    with make_client(base_url, email, api_key, timeout, deadline) as client:
+        rows = (
+            r.values()
+            for r in check(
+                run.ids,
+                db=run.db or "",
+                cmd=cmd.value if cmd else None,
+                name=name,
+                batch=batch,
+                client=client,
+                stats=stats,
+            )
+            if keep is None or r.value == keep
+        )
+        try:
+            write_rows(writer, () if run.empty else rows)
+        finally:
+            if stats.ids_not_echoed:
+                warn(
+                    f"NCBI did not answer for {len(stats.ids_not_echoed)} id(s): "
+                    + ",".join(stats.ids_not_echoed[:50])
+                )
+            if verbose or stderr_is_terminal():
+                print_link_summary(stats, verbose=verbose, yes="Y", no="N")

@@ -1,0 +1,175 @@
+"""`discover`: which link names exist from a database (EInfo + the catalog), and which of
+them a given record actually has (ELink acheck)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from elinkcli.batching import client_for, each_batch
+from elinkcli.catalog import load_catalog
+from elinkcli.client import EutilsClient
+from elinkcli.config import Settings, resolve_settings
+from elinkcli.constants import DEFAULT_BATCH, EINFO, ELINK
+from elinkcli.ids import normalize_db
+from elinkcli.models import EInfoResult, ELinkResult, LinkStats
+from elinkcli.params import einfo_params, elink_params
+from elinkcli.parsers import parse_einfo, parse_elink
+
+NAME_COLUMNS = (
+    "source_db",
+    "linkname",
+    "target_db",
+    "menu",
+    "description",
+    "max_links",
+    "attested_by",
+)
+RECORD_COLUMNS = (
+    "source_db",
+    "source_id",
+    "linkname",
+    "target_db",
+    "menu",
+    "priority",
+    "linkout",
+    "max_links",
+)
+# acheck lists LinkOut providers with this priority (facts 12).
+LINKOUT_PRIORITY = "255"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkNameRow:
+    source_db: str
+    linkname: str
+    target_db: str
+    menu: str
+    description: str
+    max_links: int | None
+    # "einfo", "catalog" or "einfo+catalog": who says this link name exists.
+    attested_by: str
+
+    def values(self) -> tuple[object, ...]:
+        return (
+            self.source_db,
+            self.linkname,
+            self.target_db,
+            self.menu,
+            self.description,
+            self.max_links,
+            self.attested_by,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RecordLinkRow:
+    source_db: str
+    source_id: str
+    linkname: str
+    target_db: str
+    menu: str
+    priority: str
+    linkout: str
+    max_links: int | None
+
+    def values(self) -> tuple[object, ...]:
+        return (
+            self.source_db,
+            self.source_id,
+            self.linkname,
+            self.target_db,
+            self.menu,
+            self.priority,
+            self.linkout,
+            self.max_links,
+        )
+
+
+def discover(
+    db: str,
+    *,
+    target: str | None = None,
+    offline: bool = False,
+    client: EutilsClient | None = None,
+    settings: Settings | None = None,
+) -> list[LinkNameRow]:
+    """Every link name from `db`: EInfo's LinkList merged with the bundled catalog.
+
+    `offline` uses the catalog alone and touches no network.
+    """
+    db = normalize_db(db)
+    catalog = load_catalog()
+    merged: dict[str, LinkNameRow] = {
+        li.name: LinkNameRow(db, li.name, li.dbto, li.menu, li.description, li.max_links, "catalog")
+        for li in catalog.from_db(db)
+    }
+    if not offline:
+        own_client = client is None
+        client = client or EutilsClient(settings or resolve_settings())
+        try:
+            info: EInfoResult = client.call(
+                EINFO, einfo_params(db), parse_einfo, lambda r: r.errors
+            )
+        finally:
+            if own_client:
+                client.close()
+        for dbinfo in info.dbinfo:
+            for link in dbinfo.links:
+                known = merged.get(link.name)
+                merged[link.name] = LinkNameRow(
+                    db,
+                    link.name,
+                    link.dbto,
+                    link.menu,
+                    link.description,
+                    catalog.max_links(link.name),
+                    "einfo+catalog" if known else "einfo",
+                )
+    rows = sorted(merged.values(), key=lambda r: r.linkname)
+    return [r for r in rows if target is None or r.target_db == normalize_db(target)]
+
+
+def discover_records(
+    ids: Sequence[str],
+    *,
+    db: str,
+    target: str | None = None,
+    batch: int = DEFAULT_BATCH,
+    client: EutilsClient | None = None,
+    settings: Settings | None = None,
+    stats: LinkStats | None = None,
+) -> Iterator[RecordLinkRow]:
+    """Per record, the link names that have links (acheck), in input order."""
+    dbfrom = normalize_db(db)
+    dbto = normalize_db(target) if target else None
+    catalog = load_catalog()
+    stats = stats if stats is not None else LinkStats()
+    stats.ids_in += len(ids)
+
+    def fetch(chunk: list[str]) -> ELinkResult:
+        params = elink_params(dbfrom=dbfrom, cmd="acheck", ids=chunk)
+        return session.call(ELINK, params, parse_elink, lambda r: r.all_errors(), ids=chunk)
+
+    with client_for(client, settings, stats) as session:
+        for chunk, result in each_batch(session, ids, batch, fetch, stats):
+            by_id = {s.id: s for ls in result.linksets for s in ls.id_link_sets}
+            for source_id in chunk:
+                found = by_id.get(source_id)
+                if found is None:
+                    stats.ids_not_echoed.append(source_id)
+                    continue
+                infos = [li for li in found.linkinfos if dbto is None or li.dbto == dbto]
+                (stats.ids_with_links if infos else stats.ids_without_links).append(source_id)
+                stats.links += len(infos)
+                for li in infos:
+                    yield RecordLinkRow(
+                        dbfrom,
+                        source_id,
+                        li.linkname,
+                        li.dbto,
+                        li.menutag or li.htmltag,
+                        li.priority,
+                        "Y" if li.priority == LINKOUT_PRIORITY else "N",
+                        catalog.max_links(li.linkname),
+                    )
