@@ -15,6 +15,7 @@ import argparse
 import csv
 import datetime as dt
 import hashlib
+import html
 import json
 from pathlib import Path
 
@@ -24,6 +25,14 @@ DEFAULT_OUT = Path(__file__).parent / "data" / "catalog.json"
 def _rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh, delimiter="\t"))
+
+
+def clean(text: str) -> str:
+    """Source texts are HTML-escaped, some twice (`&amp;#160;`): unescape fully, fold spaces."""
+    previous = None
+    while previous != text:
+        previous, text = text, html.unescape(text)
+    return " ".join(text.replace("\xa0", " ").split())
 
 
 def derive(name: str, databases: set[str]) -> tuple[str, str] | None:
@@ -49,8 +58,8 @@ def build(data_dir: Path) -> dict[str, object]:
                 "dbfrom": dbfrom,
                 "dbto": dbto,
                 "placed_by": placed_by,
-                "menu": r["menu"],
-                "description": r["description"],
+                "menu": clean(r["menu"]),
+                "description": clean(r["description"]),
                 "max_links": int(r["max_links"]) if r["max_links"].isdigit() else None,
                 "sources": r["sources"].split(";") if r["sources"] else [],
             }

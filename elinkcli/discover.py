@@ -170,6 +170,6 @@ def discover_records(
                         li.dbto,
                         li.menutag or li.htmltag,
                         li.priority,
-                        "Y" if li.priority == LINKOUT_PRIORITY else "N",
+                        "Y" if li.priority == LINKOUT_PRIORITY or li.dbto == "LinkOut" else "N",
                         catalog.max_links(li.linkname),
                     )

@@ -139,6 +139,20 @@ class FakeEutils:
                 out.append((name, table.dbto, targets))
         return out
 
+    def acheck(self, dbfrom: str, uid: str):
+        """[(linkname, dbto, targets)] of every table from dbfrom in which uid has links."""
+        if uid in self.unknown_ids:
+            return []
+        return [
+            (name, table.dbto, table.targets(uid))
+            for name, table in sorted(self.tables.items())
+            if table.dbfrom == dbfrom and table.targets(uid)
+        ]
+
+    @staticmethod
+    def has_linkout(uid: str) -> bool:
+        return uid.isdigit() and int(uid) % 2 == 0
+
     # --- serving -------------------------------------------------------------------------
 
     @property
@@ -181,6 +195,8 @@ class FakeEutils:
             return 200, "text/xml", self._epost(get).encode()
         if endpoint == "efetch.fcgi":
             return self._efetch(get)
+        if endpoint == "einfo.fcgi":
+            return 200, "text/xml", self._einfo(get).encode()
         if endpoint == "esearch.fcgi":
             return 200, "text/xml", self._esearch(get).encode()
         return 404, "text/html", b"<html><body>Not found</body></html>"
@@ -220,11 +236,37 @@ class FakeEutils:
         self, dbfrom: str, db: str, cmd: str, linkname: str | None, group: list[str]
     ) -> str:
         out = [f"<LinkSet>\n\t<DbFrom>{dbfrom}</DbFrom>\n"]
+        if cmd == "acheck":
+            out.append("\t<IdCheckList>\n")
+            for uid in group:
+                out.append(f"\t\t<IdLinkSet>\n\t\t\t<Id>{uid}</Id>\n")
+                for name, dbto, _targets in self.acheck(dbfrom, uid):
+                    out.append(
+                        f"\t\t\t<LinkInfo>\n\t\t\t\t<DbTo>{dbto}</DbTo>\n"
+                        f"\t\t\t\t<LinkName>{name}</LinkName>\n"
+                        f"\t\t\t\t<MenuTag>{name} menu</MenuTag>\n"
+                        f"\t\t\t\t<HtmlTag>{name} html</HtmlTag>\n"
+                        f"\t\t\t\t<Priority>128</Priority>\n\t\t\t</LinkInfo>\n"
+                    )
+                if self.has_linkout(uid):
+                    out.append(
+                        "\t\t\t<LinkInfo>\n\t\t\t\t<DbTo>LinkOut</DbTo>\n"
+                        "\t\t\t\t<LinkName>ExternalLink</LinkName>\n"
+                        "\t\t\t\t<MenuTag>LinkOut</MenuTag>\n\t\t\t\t<HtmlTag>LinkOut</HtmlTag>\n"
+                        "\t\t\t\t<Priority>255</Priority>\n\t\t\t</LinkInfo>\n"
+                    )
+                out.append("\t\t</IdLinkSet>\n")
+            out.append("\t</IdCheckList>\n</LinkSet>\n")
+            return "".join(out)
         if cmd in ("ncheck", "lcheck"):
             attr = "HasNeighbor" if cmd == "ncheck" else "HasLinkOut"
             out.append("\t<IdCheckList>\n")
             for uid in group:
-                has = any(self.links(dbfrom, uid, dbfrom)) if cmd == "ncheck" else int(uid) % 2 == 0
+                has = (
+                    any(self.links(dbfrom, uid, dbfrom))
+                    if cmd == "ncheck"
+                    else self.has_linkout(uid)
+                )
                 out.append(f'\t\t<Id {attr}="{"Y" if has else "N"}">{uid}</Id>\n')
             out.append("\t</IdCheckList>\n</LinkSet>\n")
             return "".join(out)
@@ -270,6 +312,29 @@ class FakeEutils:
             webenv, _ = self.store(db, [])
         out.append(f"\t<WebEnv>{webenv}</WebEnv>\n</LinkSet>\n</eLinkResult>\n")
         return "".join(out)
+
+    def _einfo(self, get) -> str:
+        head = (
+            '<?xml version="1.0" encoding="UTF-8" ?>\n<!DOCTYPE eInfoResult PUBLIC "-//NLM//DTD einfo 20190110//EN" '
+            '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20190110/einfo.dtd">\n'
+        )
+        db = get("db")
+        if not db:
+            names = "".join(f"<DbName>{d}</DbName>" for d in sorted(DATABASES))
+            return f"{head}<eInfoResult><DbList>{names}</DbList></eInfoResult>\n"
+        if db not in DATABASES:
+            return f"{head}<eInfoResult><ERROR>Can not retrieve DbInfo for db={escape(db)}</ERROR></eInfoResult>\n"
+        links = "".join(
+            f"<Link><Name>{name}</Name><Menu>{name} menu</Menu>"
+            f"<Description>{name} description</Description><DbTo>{t.dbto}</DbTo></Link>"
+            for name, t in sorted(self.tables.items())
+            if t.dbfrom == db
+        )
+        return (
+            f"{head}<eInfoResult><DbInfo><DbName>{db}</DbName><MenuName>{db}</MenuName>"
+            f"<Description>{db} records</Description><Count>1000</Count>"
+            f"<FieldList></FieldList><LinkList>{links}</LinkList></DbInfo></eInfoResult>\n"
+        )
 
     def _esearch(self, get) -> str:
         """Only what elinkcli asks: `#1 OR #2` over one WebEnv, stored as a new key."""

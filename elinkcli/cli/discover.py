@@ -11,7 +11,8 @@ from elinkcli import constants as C
 from elinkcli.cli import options as O
 from elinkcli.cli.common import make_client, print_link_summary, write_rows
 from elinkcli.cli.errors import warn
-from elinkcli.cli.inputs import choose_writer, gather_input, stderr_is_terminal
+from elinkcli.cli.inputs import choose_writer, gather_optional_input, stderr_is_terminal
+from elinkcli.catalog import load_catalog
 from elinkcli.discover import NAME_COLUMNS, RECORD_COLUMNS, discover, discover_records
 from elinkcli.errors import UsageError
 from elinkcli.ids import normalize_db
@@ -57,10 +58,7 @@ def discover_command(
     timeout: O.Timeout = C.READ_TIMEOUT,
     deadline: O.Deadline = C.DEADLINE,
 ) -> None:
-    records = bool(ids) or not (sys.stdin is None or sys.stdin.isatty() or offline)
-    run = gather_input(db, ids, input_format.value) if records else None
-    if run is not None and run.empty and not ids:
-        run = None  # nothing on stdin: list the link names
+    run = gather_optional_input(db, ids, input_format.value)
     source_db = run.db if run is not None else (normalize_db(db) if db else None)
     if not source_db:
         raise UsageError("discover needs a database: --db DB")
@@ -72,6 +70,12 @@ def discover_command(
     if fmt_value == "edirect":
         raise UsageError("discover lists link names, not records: choose another --format")
     if run is None:
+        if verbose:
+            catalog = load_catalog()
+            print(
+                f"elinkcli: catalog built {catalog.built} ({len(catalog.linknames)} link names)",
+                file=sys.stderr,
+            )
         writer = choose_writer(
             fmt_value,
             NAME_COLUMNS,

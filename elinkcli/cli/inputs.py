@@ -41,18 +41,40 @@ class RunInput:
         )
 
 
-def read_source_input(ids: Sequence[str] | None, input_format: str) -> IdSource:
-    """--id if given (stdin is then not read); else stdin unless it is a terminal."""
+def read_source_input(
+    ids: Sequence[str] | None, input_format: str, optional: bool = False
+) -> IdSource | None:
+    """--id if given (stdin is then not read); else stdin unless it is a terminal.
+    With `optional`, no ids at all (a terminal, or nothing on stdin) gives None."""
     if ids:
         return IdSource(tuple(split_ids(ids)), None, "plain")
     stdin = sys.stdin
     if stdin is None or stdin.isatty():
+        if optional:
+            return None
         raise UsageError("no ids: give --id ID or pipe ids on stdin (see --help)")
-    return read_source(stdin.buffer.read(), input_format)
+    data = stdin.buffer.read()
+    if optional and not data.strip():
+        return None
+    return read_source(data, input_format)
 
 
 def gather_input(db: str | None, ids: Sequence[str] | None, input_format: str) -> RunInput:
+    """The run's source side: ids from --id or stdin, and the database they belong to."""
     source = read_source_input(ids, input_format)
+    assert source is not None
+    return _run_input(db, source)
+
+
+def gather_optional_input(
+    db: str | None, ids: Sequence[str] | None, input_format: str
+) -> RunInput | None:
+    """As gather_input, but None when no ids were given at all."""
+    source = read_source_input(ids, input_format, optional=True)
+    return None if source is None else _run_input(db, source)
+
+
+def _run_input(db: str | None, source: IdSource) -> RunInput:
     msg = source.message
     if msg is not None and msg.error:
         raise UsageError(f"the ENTREZ_DIRECT message on stdin carries an error: {msg.error}")

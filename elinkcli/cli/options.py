@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from elinkcli import constants as C
+from elinkcli.cli.completion import complete_database, complete_linkname
 
 NET = "Connection"
 IO = "Input and output"
@@ -37,13 +38,20 @@ Db = Annotated[
         "--db",
         "-db",
         metavar="DB",
+        autocompletion=complete_database,
         help="Source database (e.g. gene, pubmed, protein). Optional when stdin says it "
         "(an ENTREZ_DIRECT message's Db, or elinkcli output's target_db).",
     ),
 ]
 Target = Annotated[
     str | None,
-    typer.Option("--target", "-target", metavar="DB", help="Target database (e.g. protein, gene)."),
+    typer.Option(
+        "--target",
+        "-target",
+        metavar="DB",
+        autocompletion=complete_database,
+        help="Target database (e.g. protein, gene).",
+    ),
 ]
 Name = Annotated[
     str | None,
@@ -51,6 +59,7 @@ Name = Annotated[
         "--name",
         "-name",
         metavar="LINKNAME",
+        autocompletion=complete_linkname,
         help="Link name, e.g. gene_protein_refseq. Without it every link table of the pair "
         "comes back, each row naming its table.",
     ),
