@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 
 from elinkcli import constants as C
+from elinkcli.catalog import load_catalog
 from elinkcli.cli import options as O
 from elinkcli.cli.common import make_client, print_link_summary, write_rows
 from elinkcli.cli.errors import warn
 from elinkcli.cli.inputs import choose_writer, gather_optional_input, stderr_is_terminal
-from elinkcli.catalog import load_catalog
 from elinkcli.discover import NAME_COLUMNS, RECORD_COLUMNS, discover, discover_records
 from elinkcli.errors import UsageError
 from elinkcli.ids import normalize_db
