@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import IO, Protocol
 
@@ -42,15 +42,20 @@ class TsvWriter:
         self.out.flush()
 
 
+ToObject = Callable[[Row], object]
+
+
 class JsonlWriter:
-    def __init__(self, out: IO[str], columns: Sequence[str]) -> None:
+    def __init__(self, out: IO[str], columns: Sequence[str], as_object: ToObject | None = None):
         self.out = out
         self.columns = tuple(columns)
+        self.as_object = as_object or self._mapping
+
+    def _mapping(self, row: Row) -> object:
+        return dict(zip(self.columns, row, strict=True))
 
     def write(self, row: Row) -> None:
-        self.out.write(
-            json.dumps(dict(zip(self.columns, row, strict=True)), ensure_ascii=False) + "\n"
-        )
+        self.out.write(json.dumps(self.as_object(row), ensure_ascii=False) + "\n")
 
     def close(self) -> None:
         self.out.flush()
@@ -59,14 +64,18 @@ class JsonlWriter:
 class JsonWriter:
     """One JSON array for the whole run, written as rows arrive: valid however many batches."""
 
-    def __init__(self, out: IO[str], columns: Sequence[str]) -> None:
+    def __init__(self, out: IO[str], columns: Sequence[str], as_object: ToObject | None = None):
         self.out = out
         self.columns = tuple(columns)
+        self.as_object = as_object or self._mapping
         self.count = 0
+
+    def _mapping(self, row: Row) -> object:
+        return dict(zip(self.columns, row, strict=True))
 
     def write(self, row: Row) -> None:
         self.out.write("[\n" if self.count == 0 else ",\n")
-        self.out.write(json.dumps(dict(zip(self.columns, row, strict=True)), ensure_ascii=False))
+        self.out.write(json.dumps(self.as_object(row), ensure_ascii=False))
         self.count += 1
 
     def close(self) -> None:
@@ -150,13 +159,14 @@ def make_writer(
     header: bool = True,
     title: str | None = None,
     message: EDirectMessage | None = None,
+    as_object: ToObject | None = None,
 ) -> Writer:
     if fmt == "tsv":
         return TsvWriter(out, columns, header)
     if fmt == "jsonl":
-        return JsonlWriter(out, columns)
+        return JsonlWriter(out, columns, as_object)
     if fmt == "json":
-        return JsonWriter(out, columns)
+        return JsonWriter(out, columns, as_object)
     if fmt == "uid":
         return UidWriter(out, columns, uid_key)
     if fmt == "table":

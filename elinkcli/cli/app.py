@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from elinkcli import __version__
+from elinkcli.cli.chain import HELP as CHAIN_HELP
+from elinkcli.cli.chain import chain_command
 from elinkcli.cli.check import HELP as CHECK_HELP
 from elinkcli.cli.check import check_command
 from elinkcli.cli.discover import HELP as DISCOVER_HELP
@@ -48,6 +50,7 @@ def _root(
 app.command("link", help=LINK_HELP, epilog=EXIT_CODES_HELP)(guarded(link_command))
 app.command("check", help=CHECK_HELP, epilog=EXIT_CODES_HELP)(guarded(check_command))
 app.command("discover", help=DISCOVER_HELP, epilog=EXIT_CODES_HELP)(guarded(discover_command))
+app.command("chain", help=CHAIN_HELP, epilog=EXIT_CODES_HELP)(guarded(chain_command))
 
 
 def main() -> None:

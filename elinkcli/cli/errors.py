@@ -6,6 +6,7 @@ import contextlib
 import functools
 import os
 import sys
+import traceback
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -69,6 +70,15 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
         except KeyboardInterrupt:
             print("\nelinkcli: interrupted", file=sys.stderr)
             _leave_now(ExitStatus.INTERRUPTED)
+        except Exception as exc:  # a bug of ours: one line, the traceback only on request
+            if os.environ.get("ELINKCLI_DEBUG"):
+                traceback.print_exc()
+            print(
+                f"elinkcli: internal error: {type(exc).__name__}: {exc} "
+                "(set ELINKCLI_DEBUG=1 for the traceback; please report it)",
+                file=sys.stderr,
+            )
+            _leave_now(ExitStatus.ERROR)
         raise AssertionError("unreachable")
 
     return run

@@ -11,7 +11,7 @@ from elinkcli.errors import UsageError
 from elinkcli.history import HistorySet
 from elinkcli.ids import check_ids, normalize_db, split_ids
 from elinkcli.sources import IdSource, read_source
-from elinkcli.writers import Writer, make_writer
+from elinkcli.writers import ToObject, Writer, make_writer
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,7 @@ def choose_writer(
     title: str | None = None,
     message: EDirectMessage | None = None,
     came_as_message: bool = False,
+    as_object: ToObject | None = None,
 ) -> Writer:
     return make_writer(
         choose_format(fmt, came_as_message),
@@ -121,6 +122,7 @@ def choose_writer(
         header=header,
         title=title,
         message=message,
+        as_object=as_object,
     )
 
 

@@ -1,0 +1,126 @@
+"""`elinkcli chain`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from elinkcli import constants as C
+from elinkcli.chain import DEFAULT_WARN_ABOVE, Hop, HopStats, chain, column_names, plan
+from elinkcli.cli import options as O
+from elinkcli.cli.common import make_client, write_rows
+from elinkcli.cli.errors import warn
+from elinkcli.cli.inputs import choose_writer, gather_input, stderr_is_terminal
+from elinkcli.errors import UsageError
+from elinkcli.writers import Row
+
+HELP = """Walk several hops in one run; every result is a full path from a source id to a
+final id. Each hop is TARGET[:LINKNAME]; the path is checked against the catalog before
+any request (a link name that cannot lead from the previous database is exit 2).
+
+\\b
+Examples:
+  elinkcli chain -db gene -id 672 protein:gene_protein_refseq structure
+  elinkcli chain -db pubmed -id 15718680 gene:pubmed_gene protein --format jsonl
+  esearch -db gene -query "BRCA1[gene] AND human[orgn]" \\\\
+    | elinkcli chain protein:gene_protein_refseq structure --format uid
+
+\\b
+Output: tsv has one column per hop, named after its database (gene, protein, structure;
+made unique when one repeats: pubmed, pubmed_2); jsonl one {"path": [{"db", "id"}, ...]}
+per path, json the same paths in one array; uid and edirect the distinct final ids.
+"""
+
+
+def chain_command(
+    hops: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="HOP...", help="TARGET or TARGET:LINKNAME, one per hop.", show_default=False
+        ),
+    ],
+    db: O.Db = None,
+    ids: O.Ids = None,
+    max_per_hop: Annotated[
+        int | None,
+        typer.Option(
+            "--max-per-hop",
+            min=1,
+            metavar="N",
+            help="Keep at most N links per source at each hop (in NCBI's order).",
+        ),
+    ] = None,
+    warn_above: Annotated[
+        int,
+        typer.Option(
+            "--warn-above",
+            min=1,
+            metavar="N",
+            help="Warn on stderr when a hop has more than N ids to link.",
+        ),
+    ] = DEFAULT_WARN_ABOVE,
+    batch: O.Batch = C.DEFAULT_BATCH,
+    strict: O.Strict = False,
+    fmt: O.OutputFormat = None,
+    input_format: O.InputFormat = O.InputForm.auto,
+    no_header: O.NoHeader = False,
+    verbose: O.Verbose = False,
+    base_url: O.BaseUrl = None,
+    email: O.Email = None,
+    api_key: O.ApiKey = None,
+    timeout: O.Timeout = C.READ_TIMEOUT,
+    deadline: O.Deadline = C.DEADLINE,
+) -> None:
+    parsed = [Hop.parse(h) for h in hops]
+    run = gather_input(db, ids, input_format.value)
+    if run.history is not None:
+        raise UsageError("chain links ids; pipe an ENTREZ_DIRECT message with <Id>s, not a WebEnv")
+    if run.db is None and not run.empty:
+        raise UsageError("--db is required")
+    source_db = run.db or ""
+    for warning in plan(source_db, parsed, strict=strict):
+        warn(warning)
+    columns = column_names(source_db, parsed)
+    final_db = parsed[-1].target
+
+    dbs = [source_db, *(h.target for h in parsed)]
+
+    def path_object(row: Row) -> object:
+        return {"path": [{"db": d, "id": i} for d, i in zip(dbs, row, strict=True)]}
+
+    writer = choose_writer(
+        fmt.value if fmt else None,
+        columns,
+        uid_key=columns[-1],
+        header=not no_header,
+        title=" → ".join(dbs),
+        message=run.next_message(final_db),
+        came_as_message=run.message is not None,
+        as_object=path_object,
+    )
+    stats: list[HopStats] = []
+    with make_client(base_url, email, api_key, timeout, deadline) as client:
+        paths = chain(
+            run.ids,
+            db=source_db,
+            hops=parsed,
+            max_per_hop=max_per_hop,
+            warn_above=warn_above,
+            batch=batch,
+            warn=warn,
+            client=client,
+            stats=stats,
+        )
+        try:
+            write_rows(writer, () if run.empty else paths)
+        finally:
+            if verbose or stderr_is_terminal():
+                for n, hop in enumerate(stats, start=1):
+                    failed = f", {len(hop.failed)} failed" if hop.failed else ""
+                    print(
+                        f"elinkcli: hop {n} {hop.db} -> {dbs[n]}: {hop.ids_in} id(s) in, "
+                        f"{hop.links} link(s), {hop.requests} request(s){failed}",
+                        file=sys.stderr,
+                    )
