@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+# LinkOut icon URLs may be relative to NCBI's web site.
+NCBI_WEB = "https://www.ncbi.nlm.nih.gov/"
 TOOL = "elinkcli"
 
 ENV_BASE_URL = "ELINKCLI_BASE_URL"

@@ -17,6 +17,8 @@ from elinkcli.cli.discover import discover_command
 from elinkcli.cli.errors import EXIT_CODES_HELP, guarded
 from elinkcli.cli.link import HELP as LINK_HELP
 from elinkcli.cli.link import link_command
+from elinkcli.cli.linkout import HELP as LINKOUT_HELP
+from elinkcli.cli.linkout import linkout_command
 from elinkcli.errors import ExitStatus
 
 app = typer.Typer(
@@ -51,6 +53,7 @@ app.command("link", help=LINK_HELP, epilog=EXIT_CODES_HELP)(guarded(link_command
 app.command("check", help=CHECK_HELP, epilog=EXIT_CODES_HELP)(guarded(check_command))
 app.command("discover", help=DISCOVER_HELP, epilog=EXIT_CODES_HELP)(guarded(discover_command))
 app.command("chain", help=CHAIN_HELP, epilog=EXIT_CODES_HELP)(guarded(chain_command))
+app.command("linkout", help=LINKOUT_HELP, epilog=EXIT_CODES_HELP)(guarded(linkout_command))
 
 
 def main() -> None:

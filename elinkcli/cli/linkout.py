@@ -1,0 +1,155 @@
+"""`elinkcli linkout`."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from elinkcli import constants as C
+from elinkcli.cli import options as O
+from elinkcli.cli.common import make_client, print_link_summary, write_rows
+from elinkcli.cli.errors import warn
+from elinkcli.cli.inputs import gather_input, stderr_is_terminal
+from elinkcli.errors import UsageError
+from elinkcli.linkout import LINKOUT_COLUMNS, ResourceFilter, linkout
+from elinkcli.models import LinkStats
+from elinkcli.names import vet_names
+from elinkcli.writers import make_writer
+
+FILTERS = "Filters (repeatable, case-insensitive)"
+
+HELP = """The LinkOut (external) resources of records: full text, databases, libraries.
+
+ELink llinks by default; --primary asks for the primary provider only (prlinks). To ask
+only "has this record any LinkOut?", `elinkcli check --cmd lcheck` is cheaper.
+
+\\b
+Examples:
+  elinkcli linkout -db pubmed -id 15718680
+  elinkcli linkout -db pubmed -id 15718680 --free --category "Full Text Sources" --format urls \\\\
+    | wget -i -
+  esearch -db pubmed -query "asthma[mh] AND 2024[dp]" | elinkcli linkout --primary --format jsonl
+
+\\b
+Columns (tsv): source_db source_id url provider provider_abbr provider_id category
+subject_types attributes label icon_url (several values joined by "; ").
+"""
+
+
+class LinkoutFormat(str, Enum):
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+    table = "table"
+    urls = "urls"
+
+
+def linkout_command(
+    db: O.Db = None,
+    ids: O.Ids = None,
+    primary: Annotated[
+        bool, typer.Option("--primary", help="The primary provider only (ELink prlinks).")
+    ] = False,
+    libraries: Annotated[
+        bool,
+        typer.Option(
+            "--libraries",
+            help="Library holdings (ELink llinkslib). NCBI now rejects it: exit 3.",
+        ),
+    ] = False,
+    holding: Annotated[
+        str | None,
+        typer.Option(
+            "--holding", metavar="NAMEABBR", help="Only this provider's links (ELink holding)."
+        ),
+    ] = None,
+    category: Annotated[
+        list[str] | None,
+        typer.Option("--category", help="e.g. 'Full Text Sources'.", rich_help_panel=FILTERS),
+    ] = None,
+    subject_type: Annotated[
+        list[str] | None,
+        typer.Option("--subject-type", help="e.g. 'structure'.", rich_help_panel=FILTERS),
+    ] = None,
+    attribute: Annotated[
+        list[str] | None,
+        typer.Option("--attribute", help="e.g. 'free resource'.", rich_help_panel=FILTERS),
+    ] = None,
+    provider: Annotated[
+        list[str] | None,
+        typer.Option("--provider", help="Provider name or abbreviation.", rich_help_panel=FILTERS),
+    ] = None,
+    free: Annotated[
+        bool,
+        typer.Option(
+            "--free",
+            help="Drop resources that need registration or a subscription/membership/fee.",
+            rich_help_panel=FILTERS,
+        ),
+    ] = False,
+    batch: O.Batch = C.DEFAULT_BATCH,
+    strict: O.Strict = False,
+    fmt: Annotated[
+        LinkoutFormat | None,
+        typer.Option(
+            "--format",
+            "-format",
+            metavar="tsv|json|jsonl|table|urls",
+            help="Output format; urls: one distinct URL per line. Default: table on a "
+            "terminal, tsv otherwise.",
+        ),
+    ] = None,
+    input_format: O.InputFormat = O.InputForm.auto,
+    no_header: O.NoHeader = False,
+    verbose: O.Verbose = False,
+    base_url: O.BaseUrl = None,
+    email: O.Email = None,
+    api_key: O.ApiKey = None,
+    timeout: O.Timeout = C.READ_TIMEOUT,
+    deadline: O.Deadline = C.DEADLINE,
+) -> None:
+    if primary and libraries:
+        raise UsageError("--primary and --libraries exclude each other")
+    if holding and primary:
+        raise UsageError("--holding goes with llinks or --libraries, not --primary")
+    mode = "primary" if primary else "libraries" if libraries else "all"
+    where = ResourceFilter(
+        categories=tuple(category or ()),
+        subject_types=tuple(subject_type or ()),
+        attributes=tuple(attribute or ()),
+        providers=tuple(provider or ()),
+        free=free,
+    )
+    run = gather_input(db, ids, input_format.value)
+    vet_names(warn, strict=strict, db=run.db)
+    if run.history is not None:
+        raise UsageError("linkout links ids; pipe an ENTREZ_DIRECT message with <Id>s")
+    chosen = fmt.value if fmt else ("table" if sys.stdout.isatty() else "tsv")
+    writer = make_writer(
+        "uid" if chosen == "urls" else chosen,
+        sys.stdout,
+        LINKOUT_COLUMNS,
+        uid_key="url",
+        header=not no_header,
+        title=f"LinkOut of {run.db} records",
+    )
+    stats = LinkStats()
+    with make_client(base_url, email, api_key, timeout, deadline) as client:
+        rows = linkout(
+            run.ids,
+            db=run.db or "",
+            mode=mode,
+            holding=holding,
+            where=where,
+            batch=batch,
+            client=client,
+            stats=stats,
+        )
+        try:
+            write_rows(writer, () if run.empty else (r.values() for r in rows))
+        finally:
+            if verbose or stderr_is_terminal():
+                print_link_summary(stats, verbose=verbose, yes="with LinkOut", no="without")

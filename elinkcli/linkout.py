@@ -1,0 +1,193 @@
+"""`linkout`: the external resources (LinkOut) of records, from ELink llinks / prlinks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from elinkcli.batching import client_for, each_batch
+from elinkcli.client import EutilsClient
+from elinkcli.config import Settings
+from elinkcli.constants import DEFAULT_BATCH, ELINK, MAX_BATCH, NCBI_WEB
+from elinkcli.errors import PermanentError, UsageError
+from elinkcli.ids import normalize_db
+from elinkcli.models import ELinkResult, LinkStats, ObjUrl
+from elinkcli.params import LinkFilters, elink_params
+from elinkcli.parsers import parse_elink
+
+LINKOUT_COLUMNS = (
+    "source_db",
+    "source_id",
+    "url",
+    "provider",
+    "provider_abbr",
+    "provider_id",
+    "category",
+    "subject_types",
+    "attributes",
+    "label",
+    "icon_url",
+)
+# Attributes that put a resource behind a barrier (--free drops them).
+BARRIERS = frozenset({"registration required", "subscription/membership/fee required"})
+MODES = {"all": "llinks", "primary": "prlinks", "libraries": "llinkslib"}
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    source_db: str
+    source_id: str
+    url: str
+    provider: str
+    provider_abbr: str
+    provider_id: str
+    categories: tuple[str, ...]
+    subject_types: tuple[str, ...]
+    attributes: tuple[str, ...]
+    label: str
+    icon_url: str
+
+    def values(self) -> tuple[str, ...]:
+        return (
+            self.source_db,
+            self.source_id,
+            self.url,
+            self.provider,
+            self.provider_abbr,
+            self.provider_id,
+            "; ".join(self.categories),
+            "; ".join(self.subject_types),
+            "; ".join(self.attributes),
+            self.label,
+            self.icon_url,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceFilter:
+    """Repeatable, case-insensitive filters; a resource passes when it matches one value of
+    every filter given."""
+
+    categories: tuple[str, ...] = ()
+    subject_types: tuple[str, ...] = ()
+    attributes: tuple[str, ...] = ()
+    providers: tuple[str, ...] = ()
+    free: bool = False
+
+    def accepts(self, r: Resource) -> bool:
+        def hit(wanted: Sequence[str], have: Iterable[str]) -> bool:
+            have_lower = {h.lower() for h in have}
+            return not wanted or any(w.lower() in have_lower for w in wanted)
+
+        if self.free and BARRIERS & {a.lower() for a in r.attributes}:
+            return False
+        return (
+            hit(self.categories, r.categories)
+            and hit(self.subject_types, r.subject_types)
+            and hit(self.attributes, r.attributes)
+            and hit(self.providers, (r.provider, r.provider_abbr))
+        )
+
+
+def resource(source_db: str, source_id: str, obj: ObjUrl) -> Resource:
+    p = obj.provider
+    return Resource(
+        source_db=source_db,
+        source_id=source_id,
+        url=obj.url,
+        provider=p.name if p else "",
+        provider_abbr=p.name_abbr if p else "",
+        provider_id=p.id if p else "",
+        categories=obj.categories,
+        subject_types=obj.subject_types,
+        attributes=obj.attributes,
+        label=obj.linkname or "",
+        icon_url=urljoin(NCBI_WEB, obj.iconurl) if obj.iconurl else "",
+    )
+
+
+def linkout(
+    ids: Sequence[str],
+    *,
+    db: str,
+    mode: str = "all",
+    holding: str | None = None,
+    where: ResourceFilter = ResourceFilter(),
+    batch: int = DEFAULT_BATCH,
+    client: EutilsClient | None = None,
+    settings: Settings | None = None,
+    stats: LinkStats | None = None,
+) -> Iterator[Resource]:
+    """The LinkOut resources of every id, in input order; identical URL + provider collapse.
+
+    `mode` all (llinks), primary (prlinks, the primary provider only) or libraries
+    (llinkslib, which NCBI now rejects: PermanentError)."""
+    if mode not in MODES:
+        raise UsageError(f"unknown LinkOut mode {mode!r}")
+    if not 1 <= batch <= MAX_BATCH:
+        raise UsageError(f"--batch must be between 1 and {MAX_BATCH}, not {batch}")
+    cmd = MODES[mode]
+    filters = LinkFilters(holding=holding)
+    dbfrom = normalize_db(db)
+    elink_params(dbfrom=dbfrom, cmd=cmd, filters=filters)
+    return _resources(
+        list(ids),
+        dbfrom,
+        cmd,
+        filters,
+        where,
+        batch,
+        client,
+        settings,
+        stats if stats is not None else LinkStats(),
+    )
+
+
+def _resources(
+    ids: list[str],
+    dbfrom: str,
+    cmd: str,
+    filters: LinkFilters,
+    where: ResourceFilter,
+    batch: int,
+    client: EutilsClient | None,
+    settings: Settings | None,
+    stats: LinkStats,
+) -> Iterator[Resource]:
+    stats.ids_in += len(ids)
+
+    def fetch(chunk: list[str]) -> ELinkResult:
+        params = elink_params(dbfrom=dbfrom, cmd=cmd, ids=chunk, filters=filters)
+        try:
+            return session.call(ELINK, params, parse_elink, lambda r: r.all_errors(), ids=chunk)
+        except PermanentError as exc:
+            if cmd == "llinkslib":
+                raise PermanentError(
+                    f"NCBI no longer serves LinkOut library links (llinkslib): {exc}"
+                ) from None
+            raise
+
+    with client_for(client, settings, stats) as session:
+        for chunk, result in each_batch(session, ids, batch, fetch, stats):
+            by_id: dict[str, list[ObjUrl]] = {}
+            for ls in result.linksets:
+                for url_set in ls.id_url_sets:
+                    by_id.setdefault(url_set.id, []).extend(url_set.objurls)
+            for source_id in chunk:
+                objs = by_id.get(source_id)
+                if objs is None:
+                    stats.ids_not_echoed.append(source_id)
+                    continue
+                seen: set[tuple[str, str]] = set()
+                n = 0
+                for obj in objs:
+                    item = resource(dbfrom, source_id, obj)
+                    key = (item.url, item.provider_id)
+                    if key in seen or not where.accepts(item):
+                        continue
+                    seen.add(key)
+                    n += 1
+                    yield item
+                stats.links += n
+                (stats.ids_with_links if n else stats.ids_without_links).append(source_id)
