@@ -51,8 +51,10 @@ class Catalog:
         return _closest(name, self.databases)
 
     def suggest_linkname(self, name: str, db: str | None = None) -> list[str]:
-        pool = [li.name for li in self.from_db(db)] if db else []
-        return _closest(name, pool or list(self.linknames))
+        """Closest names; from `db` first when close ones exist there, then from anywhere."""
+        local = _closest(name, [li.name for li in self.from_db(db)]) if db else []
+        anywhere = _closest(name, list(self.linknames))
+        return list(dict.fromkeys([*anywhere[:1], *local, *anywhere]))[:3]
 
 
 def _closest(name: str, choices: Sequence[str]) -> list[str]:

@@ -10,7 +10,7 @@ from elinkcli.catalog import load_catalog
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH
-from elinkcli.errors import PartialFailure, UsageError
+from elinkcli.errors import PartialFailure, PermanentError, UsageError
 from elinkcli.ids import normalize_db
 from elinkcli.link import link
 from elinkcli.models import LinkStats
@@ -29,7 +29,7 @@ class Hop:
         """`TARGET[:LINKNAME]`."""
         target, _, name = text.partition(":")
         target = normalize_db(target)
-        if not target or not target.replace("_", "").isalnum():
+        if not target or not target.replace("_", "").isalnum() or ":" in name:
             raise UsageError(f"bad hop {text!r}: expected TARGET or TARGET:LINKNAME")
         return cls(target, name.strip() or None)
 
@@ -104,6 +104,7 @@ def chain(
     dbs = [normalize_db(db), *(h.target for h in hops)]
     stats = stats if stats is not None else []
     failures: list[tuple[int, PartialFailure]] = []
+    rejections: list[tuple[int, PermanentError]] = []
     adjacency: list[dict[str, list[str]]] = []
     with client_for(client, settings, LinkStats()) as session:
         requests_before = session.counters.requests
@@ -133,18 +134,23 @@ def chain(
             except PartialFailure as exc:
                 failures.append((n, exc))
                 hop_stats.failed = list(exc.ids)
+            except PermanentError as exc:
+                # Ids NCBI rejected: the hop's other links stand, the run ends with exit 3.
+                rejections.append((n, exc))
             hop_stats.links = sum(len(t) for t in edges.values())
             hop_stats.requests = session.counters.requests - requests_before
             requests_before = session.counters.requests
             adjacency.append({k: list(v) for k, v in edges.items()})
             frontier = list(dict.fromkeys(t for v in edges.values() for t in v))
     yield from _paths(list(dict.fromkeys(ids)), adjacency)
+    by_hop = sorted([*failures, *rejections], key=lambda item: item[0])
+    problems = "; ".join(f"hop {n} ({dbs[n - 1]} -> {dbs[n]}): {exc}" for n, exc in by_hop)
     if failures:
         error = PartialFailure([f for _, exc in failures for f in exc.failures])
-        error.args = (
-            "; ".join(f"hop {n} ({dbs[n - 1]} -> {dbs[n]}): {exc}" for n, exc in failures),
-        )
+        error.args = (problems,)
         raise error
+    if rejections:
+        raise PermanentError(problems)
 
 
 def _paths(

@@ -116,7 +116,7 @@ def discover(
                 client.close()
         for dbinfo in info.dbinfo:
             for link in dbinfo.links:
-                known = merged.get(link.name)
+                known = catalog.get(link.name)
                 merged[link.name] = LinkNameRow(
                     db,
                     link.name,

@@ -75,8 +75,6 @@ def chain_command(
 ) -> None:
     parsed = [Hop.parse(h) for h in hops]
     run = gather_input(db, ids, input_format.value)
-    if run.history is not None:
-        raise UsageError("chain links ids; pipe an ENTREZ_DIRECT message with <Id>s, not a WebEnv")
     if run.db is None and not run.empty:
         raise UsageError("--db is required")
     source_db = run.db or ""
@@ -103,7 +101,7 @@ def chain_command(
     stats: list[HopStats] = []
     with make_client(base_url, email, api_key, timeout, deadline) as client:
         paths = chain(
-            run.ids,
+            run.expanded_ids(client),
             db=source_db,
             hops=parsed,
             max_per_hop=max_per_hop,

@@ -87,7 +87,7 @@ def check_command(
         rows = (
             r.values()
             for r in check(
-                run.ids,
+                run.expanded_ids(client),
                 db=run.db or "",
                 cmd=cmd.value if cmd else None,
                 name=name,

@@ -83,8 +83,11 @@ def discover_command(
             header=not no_header,
             title=f"links from {source_db}",
         )
-        with make_client(base_url, email, api_key, timeout, deadline) as client:
-            rows = discover(source_db, target=target, offline=offline, client=client)
+        if offline:
+            rows = discover(source_db, target=target, offline=True)
+        else:
+            with make_client(base_url, email, api_key, timeout, deadline) as client:
+                rows = discover(source_db, target=target, client=client)
         write_rows(writer, (r.values() for r in rows))
         return
     writer = choose_writer(
@@ -102,7 +105,7 @@ def discover_command(
                 (
                     r.values()
                     for r in discover_records(
-                        run.ids,
+                        run.expanded_ids(client),
                         db=source_db,
                         target=target,
                         batch=batch,
@@ -112,5 +115,10 @@ def discover_command(
                 ),
             )
         finally:
+            if stats.ids_not_echoed:
+                warn(
+                    f"NCBI did not answer for {len(stats.ids_not_echoed)} id(s): "
+                    + ",".join(stats.ids_not_echoed[:50])
+                )
             if verbose or stderr_is_terminal():
                 print_link_summary(stats, verbose=verbose)

@@ -6,9 +6,10 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from elinkcli.client import EutilsClient
 from elinkcli.edirect import EDirectMessage
 from elinkcli.errors import UsageError
-from elinkcli.history import HistorySet
+from elinkcli.history import HistorySet, expand
 from elinkcli.ids import check_ids, normalize_db, split_ids
 from elinkcli.sources import IdSource, read_source
 from elinkcli.writers import ToObject, Writer, make_writer
@@ -26,6 +27,12 @@ class RunInput:
     @property
     def empty(self) -> bool:
         return not self.ids and self.history is None
+
+    def expanded_ids(self, client: EutilsClient) -> tuple[str, ...]:
+        """The ids, a History set expanded first (efetch uilist, paged)."""
+        if self.history is None:
+            return self.ids
+        return tuple(check_ids(expand(client, self.history), self.history.db))
 
     def next_message(self, db: str) -> EDirectMessage:
         """The message to hand on: Step + 1, Tool, Email and Labels carried on."""

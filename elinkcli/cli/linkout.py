@@ -125,8 +125,6 @@ def linkout_command(
     )
     run = gather_input(db, ids, input_format.value)
     vet_names(warn, strict=strict, db=run.db)
-    if run.history is not None:
-        raise UsageError("linkout links ids; pipe an ENTREZ_DIRECT message with <Id>s")
     chosen = fmt.value if fmt else ("table" if sys.stdout.isatty() else "tsv")
     writer = make_writer(
         "uid" if chosen == "urls" else chosen,
@@ -139,7 +137,7 @@ def linkout_command(
     stats = LinkStats()
     with make_client(base_url, email, api_key, timeout, deadline) as client:
         rows = linkout(
-            run.ids,
+            run.expanded_ids(client),
             db=run.db or "",
             mode=mode,
             holding=holding,
