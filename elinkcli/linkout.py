@@ -48,7 +48,8 @@ class Resource:
     label: str
     icon_url: str
 
-    def values(self) -> tuple[str, ...]:
+    def values(self) -> tuple[object, ...]:
+        """Cells in LINKOUT_COLUMNS order; several values stay a list (tsv joins them)."""
         return (
             self.source_db,
             self.source_id,
@@ -56,9 +57,9 @@ class Resource:
             self.provider,
             self.provider_abbr,
             self.provider_id,
-            "; ".join(self.categories),
-            "; ".join(self.subject_types),
-            "; ".join(self.attributes),
+            list(self.categories),
+            list(self.subject_types),
+            list(self.attributes),
             self.label,
             self.icon_url,
         )

@@ -23,7 +23,7 @@ class Writer(Protocol):
 def _cell(value: object) -> str:
     if value is None:
         return ""
-    text = str(value)
+    text = "; ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
     if "\t" in text or "\n" in text or "\r" in text:
         text = text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
     return text
@@ -124,22 +124,32 @@ class EDirectWriter:
 
 
 class TableWriter:
-    """A Rich table for people; Rich is imported only when this format is chosen."""
+    """A Rich table for people; Rich is imported only when this format is chosen.
+    `shown` picks the columns worth a terminal's width (all by default)."""
 
-    def __init__(self, out: IO[str], columns: Sequence[str], title: str | None = None) -> None:
+    def __init__(
+        self,
+        out: IO[str],
+        columns: Sequence[str],
+        title: str | None = None,
+        shown: Sequence[str] | None = None,
+    ) -> None:
         self.out = out
-        self.columns = tuple(columns)
+        self.columns = tuple(shown or columns)
+        self.picks = [list(columns).index(c) for c in self.columns]
         self.rows: list[tuple[str, ...]] = []
         self.title = title
 
     def write(self, row: Row) -> None:
-        self.rows.append(tuple(map(_cell, row)))
+        self.rows.append(tuple(_cell(row[i]) for i in self.picks))
 
     def close(self) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(*self.columns, title=self.title)
+        table = Table(title=self.title)
+        for column in self.columns:
+            table.add_column(column, overflow="fold")
         for row in self.rows:
             table.add_row(*row)
         console = Console(file=self.out)
@@ -160,6 +170,7 @@ def make_writer(
     title: str | None = None,
     message: EDirectMessage | None = None,
     as_object: ToObject | None = None,
+    table_columns: Sequence[str] | None = None,
 ) -> Writer:
     if fmt == "tsv":
         return TsvWriter(out, columns, header)
@@ -170,7 +181,7 @@ def make_writer(
     if fmt == "uid":
         return UidWriter(out, columns, uid_key)
     if fmt == "table":
-        return TableWriter(out, columns, title)
+        return TableWriter(out, columns, title, table_columns)
     if fmt == "edirect":
         return EDirectWriter(out, columns, uid_key, message or EDirectMessage(step=1))
     from elinkcli.errors import UsageError

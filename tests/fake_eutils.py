@@ -119,6 +119,7 @@ class FakeEutils:
         self.histories: dict[str, dict[str, tuple[str, list[str]]]] = {}
         self.unknown_ids: set[str] = set()
         self.silent_ids: set[str] = set()
+        self._holding: str | None = None
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -148,6 +149,55 @@ class FakeEutils:
             for name, table in sorted(self.tables.items())
             if table.dbfrom == dbfrom and table.targets(uid)
         ]
+
+    def linkout(self, uid: str, cmd: str = "llinks", holding: str | None = None) -> list[dict]:
+        """The LinkOut resources NCBI would list for uid, duplicates included (as NCBI sends
+        them): none for multiples of 3; a subscription full-text link; a free MedlinePlus
+        link sent twice; for even ids a registration-only structure resource. prlinks: the
+        primary (first) one only; `holding`: that provider's only."""
+        if uid in self.unknown_ids or not uid.isdigit() or int(uid) % 3 == 0:
+            return []
+        n = int(uid)
+        pub = {
+            "url": f"https://journal.example/article/{n}",
+            "iconurl": f"/corehtml/query/egifs/https:--journal.example-icon{n % 2}.png",
+            "linkname": None,
+            "categories": ["Full Text Sources"],
+            "subject_types": [],
+            "attributes": ["subscription/membership/fee required"],
+            "provider": ("Example Journal Publishing", "exjournal", "7898"),
+        }
+        medline = {
+            "url": f"https://medlineplus.example/topic{n}.html",
+            "iconurl": "https://medlineplus.example/images/linkout_sm.gif",
+            "linkname": f"Health topic {n}",
+            "categories": ["Medical"],
+            "subject_types": ["consumer health"],
+            "attributes": ["free resource"],
+            "provider": ("MedlinePlus Health Information", "MEDPLUS", "3162"),
+        }
+        found = [pub, medline, dict(medline)]
+        if n % 2 == 0:
+            found.append(
+                {
+                    "url": f"http://modbase.example/search?databaseID={n}",
+                    "iconurl": None,
+                    "linkname": None,
+                    "categories": ["Molecular Biology Databases"],
+                    "subject_types": ["structure"],
+                    "attributes": ["registration required"],
+                    "provider": (
+                        "MODBASE, Database of Comparative Protein Structure Models",
+                        "modbase",
+                        "5447",
+                    ),
+                }
+            )
+        if cmd == "prlinks":
+            found = found[:1]
+        if holding:
+            found = [r for r in found if r["provider"][1].lower() == holding.lower()]
+        return found
 
     @staticmethod
     def has_linkout(uid: str) -> bool:
@@ -216,6 +266,9 @@ class FakeEutils:
                 return f"{ELINK_HEAD}<eLinkResult><ERROR>Invalid db name specified: {escape(name)}</ERROR></eLinkResult>\n"
         if linkname and linkname not in self.tables:
             return f"{ELINK_HEAD}<eLinkResult><ERROR>Invalid link name: {escape(linkname)}</ERROR></eLinkResult>\n"
+        if cmd == "llinkslib":
+            return f"{ELINK_HEAD}<eLinkResult><ERROR>llinkslib command not supported</ERROR></eLinkResult>\n"
+        self._holding = get("holding")
         groups = self._ids(params, get)
         if not groups and get("WebEnv"):
             return f"{ELINK_HEAD}<eLinkResult><ERROR>Empty history ID list</ERROR></eLinkResult>\n"
@@ -236,6 +289,18 @@ class FakeEutils:
         self, dbfrom: str, db: str, cmd: str, linkname: str | None, group: list[str]
     ) -> str:
         out = [f"<LinkSet>\n\t<DbFrom>{dbfrom}</DbFrom>\n"]
+        if cmd in ("llinks", "prlinks"):
+            out.append("\t<IdUrlList>\n")
+            for uid in group:
+                out.append(f"\t\t<IdUrlSet>\n\t\t\t<Id>{uid}</Id>\n")
+                resources = self.linkout(uid, cmd, self._holding)
+                if not resources:
+                    out.append("\t\t\t<Info>No links</Info>\n")
+                for r in resources:
+                    out.append(_objurl_xml(r))
+                out.append("\t\t</IdUrlSet>\n")
+            out.append("\t</IdUrlList>\n</LinkSet>\n")
+            return "".join(out)
         if cmd == "acheck":
             out.append("\t<IdCheckList>\n")
             for uid in group:
@@ -379,6 +444,24 @@ class FakeEutils:
         start = int(get("retstart") or 0)
         count = min(int(get("retmax") or 20), 10_000)
         return 200, "text/plain", "".join(f"{i}\n" for i in ids[start : start + count]).encode()
+
+
+def _objurl_xml(r: dict) -> str:
+    name, abbr, pid = r["provider"]
+    parts = [f"\t\t\t<ObjUrl>\n\t\t\t\t<Url>{escape(r['url'])}</Url>\n"]
+    if r["iconurl"]:
+        parts.append(f"\t\t\t\t<IconUrl>{escape(r['iconurl'])}</IconUrl>\n")
+    if r["linkname"]:
+        parts.append(f"\t\t\t\t<LinkName>{escape(r['linkname'])}</LinkName>\n")
+    parts += [f"\t\t\t\t<SubjectType>{escape(v)}</SubjectType>\n" for v in r["subject_types"]]
+    parts += [f"\t\t\t\t<Category>{escape(v)}</Category>\n" for v in r["categories"]]
+    parts += [f"\t\t\t\t<Attribute>{escape(v)}</Attribute>\n" for v in r["attributes"]]
+    parts.append(
+        f"\t\t\t\t<Provider>\n\t\t\t\t\t<Name>{escape(name)}</Name>\n"
+        f"\t\t\t\t\t<NameAbbr>{abbr}</NameAbbr>\n\t\t\t\t\t<Id>{pid}</Id>\n"
+        "\t\t\t\t</Provider>\n\t\t\t</ObjUrl>\n"
+    )
+    return "".join(parts)
 
 
 class _Handler(BaseHTTPRequestHandler):

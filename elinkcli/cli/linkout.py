@@ -35,7 +35,8 @@ Examples:
 
 \\b
 Columns (tsv): source_db source_id url provider provider_abbr provider_id category
-subject_types attributes label icon_url (several values joined by "; ").
+subject_types attributes label icon_url (several values joined by "; " in tsv, lists in
+json and jsonl).
 """
 
 
@@ -133,6 +134,7 @@ def linkout_command(
         uid_key="url",
         header=not no_header,
         title=f"LinkOut of {run.db} records",
+        table_columns=("source_id", "provider", "category", "attributes", "url"),
     )
     stats = LinkStats()
     with make_client(base_url, email, api_key, timeout, deadline) as client:
