@@ -1,18 +1,18 @@
-"""Batches of source ids through the client, in order, with failures kept for the end."""
+"""Batches of source ids through the client: in input order, through the cache, with
+failures kept for the end and hooks for journals and progress."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from itertools import islice
-from typing import TypeVar
 
+from elinkcli.cache import linkset_ids, request_signature
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings, resolve_settings
-from elinkcli.errors import GaveUpError, PartialFailure
-from elinkcli.models import LinkStats
-
-R = TypeVar("R")
+from elinkcli.errors import CacheMissError, GaveUpError, PartialFailure
+from elinkcli.models import ELinkResult, LinkSet, LinkStats
 
 
 def batches(ids: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -21,26 +21,13 @@ def batches(ids: Iterable[str], size: int) -> Iterator[list[str]]:
         yield chunk
 
 
-def each_batch(
-    client: EutilsClient,
-    ids: Sequence[str],
-    size: int,
-    fetch: Callable[[list[str]], R],
-    stats: LinkStats,
-) -> Iterator[tuple[list[str], R]]:
-    """(batch, answer) in input order. A batch given up after retries is skipped and, once
-    every other batch is through, reported as PartialFailure naming its ids."""
-    failures: list[GaveUpError] = []
-    for chunk, outcome in client.map_ordered(fetch, batches(ids, size)):
-        if isinstance(outcome, GaveUpError):
-            failures.append(outcome)
-            stats.ids_failed.extend(chunk)
-            continue
-        if isinstance(outcome, Exception):
-            raise outcome
-        yield chunk, outcome
-    if failures:
-        raise PartialFailure(failures)
+@dataclass
+class BatchHooks:
+    """`skip`: indexes of batches already done (a resumed run); `done(index, n_ids)` is
+    called once a batch's rows have all been taken by the consumer."""
+
+    skip: set[int] = field(default_factory=set)
+    done: Callable[[int, int], None] = lambda index, n: None
 
 
 @contextmanager
@@ -57,3 +44,89 @@ def client_for(
         stats.retries = client.counters.retries
         if own:
             client.close()
+
+
+def signature_of(client: EutilsClient, endpoint: str, params: Sequence[tuple[str, str]]) -> str:
+    return request_signature(client.settings.base_url, endpoint, params)
+
+
+def run_batches(
+    client: EutilsClient,
+    ids: Sequence[str],
+    size: int,
+    fetch: Callable[[list[str]], ELinkResult],
+    stats: LinkStats,
+    signature: str | None = None,
+    hooks: BatchHooks | None = None,
+) -> Iterator[tuple[list[str], ELinkResult]]:
+    """(batch of ids, answer) for per-id ELink requests, batches in input order.
+
+    Ids with a fresh cached answer (given a signature and a client cache) are not asked
+    again; only the others are sent, batched, so a rerun with one id added sends one small
+    request. A batch given up after retries is left out of what is yielded and, after every
+    other batch, reported as PartialFailure naming its ids. In offline mode nothing is sent:
+    the ids not cached end the run with CacheMissError, after every cached answer.
+    """
+    hooks = hooks or BatchHooks()
+    cache = client.cache if signature is not None else None
+    mode = client.settings.cache_mode
+    chunks = [(n, c) for n, c in enumerate(batches(ids, size)) if n not in hooks.skip]
+    todo = [i for _, c in chunks for i in c]
+    hits = cache.get_many(signature, todo) if cache and mode in ("use", "offline") else {}
+    stats.cache_hits += len(hits)
+    misses = [i for i in todo if i not in hits]
+    if mode == "offline":
+        stats.ids_failed.extend(misses)
+        outcomes: Iterator[tuple[list[str], ELinkResult | Exception]] = iter(())
+        misses_left = set(misses)
+    else:
+        outcomes = client.map_ordered(fetch, batches(misses, size))
+        misses_left = set()
+    resolved: dict[str, list[LinkSet] | None] = dict.fromkeys(misses_left)
+    extra: list[LinkSet] = []
+    failures: list[GaveUpError] = []
+    for index, chunk in chunks:
+        while any(i not in hits and i not in resolved for i in chunk):
+            asked, outcome = next(outcomes)
+            if isinstance(outcome, GaveUpError):
+                failures.append(outcome)
+                stats.ids_failed.extend(asked)
+                resolved.update(dict.fromkeys(asked))
+                continue
+            if isinstance(outcome, Exception):
+                raise outcome
+            answers, unmatched = _split(outcome, asked)
+            extra.extend(unmatched)
+            if cache is not None and signature is not None:
+                cache.put_many(signature, {i: a for i, a in answers.items() if a})
+            for uid in asked:
+                resolved[uid] = answers.get(uid, [])
+        done = [i for i in chunk if i in hits or resolved.get(i) is not None]
+        linksets = [ls for i in done for ls in (hits[i] if i in hits else resolved[i] or [])]
+        for i in chunk:
+            resolved.pop(i, None)
+        yield done, ELinkResult(tuple(linksets + extra))
+        extra = []
+        if len(done) == len(chunk):
+            hooks.done(index, len(chunk))
+    if misses_left:
+        raise CacheMissError(misses)
+    if failures:
+        raise PartialFailure(failures)
+
+
+def _split(
+    result: ELinkResult, asked: Sequence[str]
+) -> tuple[dict[str, list[LinkSet]], list[LinkSet]]:
+    """{asked id: its LinkSets} for cacheable answers; LinkSets that name no single asked id
+    (or carry an error) come back apart, to be passed on but never cached."""
+    wanted = set(asked)
+    answers: dict[str, list[LinkSet]] = {}
+    other: list[LinkSet] = []
+    for ls in result.linksets:
+        named = linkset_ids(ls)
+        if len(named) == 1 and named[0] in wanted and not ls.errors:
+            answers.setdefault(named[0], []).append(ls)
+        else:
+            other.append(ls)
+    return answers, other

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from elinkcli.batching import client_for, each_batch
+from elinkcli.batching import BatchHooks, client_for, run_batches, signature_of
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH, ELINK, MAX_BATCH
@@ -42,6 +42,7 @@ def check(
     client: EutilsClient | None = None,
     settings: Settings | None = None,
     stats: LinkStats | None = None,
+    hooks: BatchHooks | None = None,
 ) -> Iterator[CheckRow]:
     """A CheckRow per input id, in input order. Exactly one of `cmd` (ncheck, lcheck) or
     `name` (a link name, asked with acheck)."""
@@ -60,6 +61,7 @@ def check(
         client,
         settings,
         stats if stats is not None else LinkStats(),
+        hooks,
     )
 
 
@@ -72,6 +74,7 @@ def _check_rows(
     client: EutilsClient | None,
     settings: Settings | None,
     stats: LinkStats,
+    hooks: BatchHooks | None,
 ) -> Iterator[CheckRow]:
     label = cmd or name or ""
     stats.ids_in += len(ids)
@@ -81,7 +84,8 @@ def _check_rows(
         return session.call(ELINK, params, parse_elink, lambda r: r.all_errors(), ids=chunk)
 
     with client_for(client, settings, stats) as session:
-        for chunk, result in each_batch(session, ids, batch, fetch, stats):
+        signature = signature_of(session, ELINK, elink_params(dbfrom=dbfrom, cmd=cmd or "acheck"))
+        for chunk, result in run_batches(session, ids, batch, fetch, stats, signature, hooks):
             answers = _answers(result, cmd, name)
             for source_id in chunk:
                 value = answers.get(source_id)

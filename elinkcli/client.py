@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -13,9 +14,11 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from elinkcli import __version__
+from elinkcli.cache import LinkSetCache
 from elinkcli.clock import Clock, SystemClock
 from elinkcli.config import Settings, redact
 from elinkcli.errors import (
+    CacheMissError,
     ClientClosedError,
     GaveUpError,
     NCBIError,
@@ -23,7 +26,7 @@ from elinkcli.errors import (
     ResponseParseError,
     TransientError,
 )
-from elinkcli.pacing import StartPacer
+from elinkcli.pacing import SharedStartPacer, StartPacer, rate_file
 from elinkcli.params import Params, identity_params
 from elinkcli.retry import (
     RetryPolicy,
@@ -60,13 +63,15 @@ class EutilsClient:
         session: requests.Session | None = None,
         clock: Clock | None = None,
         rng: random.Random | None = None,
-        pacer: StartPacer | None = None,
+        pacer: StartPacer | SharedStartPacer | None = None,
+        cache: LinkSetCache | None = None,
         on_retry: RetryHook | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.rng = rng or random.Random()
-        self.pacer = pacer or StartPacer(settings.start_interval, self.clock)
+        self.pacer = pacer or self._pacer(settings, self.clock)
+        self.cache = cache if cache is not None else self._cache(settings)
         self.policy = RetryPolicy(
             max_tries=settings.max_tries, deadline=settings.deadline, base=settings.backoff_base
         )
@@ -75,6 +80,26 @@ class EutilsClient:
         self.session = session or self._new_session(settings.max_in_flight)
         self._executor: ThreadPoolExecutor | None = None
         self._closed = threading.Event()
+
+    @staticmethod
+    def _pacer(settings: Settings, clock: Clock) -> StartPacer | SharedStartPacer:
+        """Shared with the user's other elinkcli processes when there is a state directory."""
+        if settings.cache_dir is not None:
+            try:
+                path = rate_file(settings.cache_dir, settings.api_key)
+                return SharedStartPacer(settings.start_interval, clock, path)
+            except OSError:
+                pass  # an unwritable directory: pace this process alone
+        return StartPacer(settings.start_interval, clock)
+
+    @staticmethod
+    def _cache(settings: Settings) -> LinkSetCache | None:
+        if settings.cache_dir is None or settings.cache_mode == "off":
+            return None
+        try:
+            return LinkSetCache(settings.cache_dir, settings.cache_ttl)
+        except (OSError, sqlite3.Error):
+            return None
 
     @staticmethod
     def _new_session(pool: int) -> requests.Session:
@@ -93,6 +118,8 @@ class EutilsClient:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
         self.session.close()
+        if self.cache is not None:
+            self.cache.close()
 
     def __enter__(self) -> EutilsClient:
         return self
@@ -140,6 +167,8 @@ class EutilsClient:
         errors: Callable[[T], Sequence[str]],
     ) -> T:
         s = self.settings
+        if s.cache_mode == "offline":
+            raise CacheMissError([], f"--offline: {endpoint} would need NCBI (not cached)")
         data = params + identity_params(s.tool, s.email, s.api_key)
         self.pacer.acquire()
         if self._closed.is_set():

@@ -1,13 +1,21 @@
-"""Effective settings: option, else environment, else default."""
+"""Effective settings, each from the first place that sets it: option, environment variable,
+config file, default. `explain()` says where each came from (`elinkcli config`)."""
 
 from __future__ import annotations
 
 import os
+import re
+import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
 
 from elinkcli import constants as C
 from elinkcli.errors import UsageError
+
+# Settings a config file may hold, and how to read them.
+FILE_KEYS = ("email", "api_key", "base_url", "cache_dir", "cache_ttl", "timeout", "deadline")
 
 
 @dataclass(frozen=True)
@@ -21,6 +29,11 @@ class Settings:
     deadline: float = C.DEADLINE
     max_tries: int = C.MAX_TRIES
     backoff_base: float = C.BACKOFF_BASE
+    # None: no on-disk state at all (no cache, no shared rate limit).
+    cache_dir: Path | None = None
+    cache_ttl: float = C.CACHE_TTL
+    # "use" (read and write), "refresh" (ask again, write), "off", "offline" (read only).
+    cache_mode: str = "use"
 
     @property
     def start_interval(self) -> float:
@@ -31,30 +44,149 @@ class Settings:
         return C.MAX_IN_FLIGHT_WITH_KEY if self.api_key else C.MAX_IN_FLIGHT_NO_KEY
 
 
-def resolve_settings(
+@dataclass(frozen=True)
+class Resolved:
+    settings: Settings
+    # setting name -> "option", "environment (NAME)", "config file (PATH)" or "default"
+    sources: dict[str, str]
+    config_file: Path
+    config_warnings: tuple[str, ...] = ()
+
+
+def parse_duration(text: str | float) -> float:
+    """Seconds from `3600`, `90s`, `30m`, `12h` or `7d`."""
+    if isinstance(text, (int, float)):
+        return float(text)
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([smhd]?)\s*", text)
+    if not match:
+        raise UsageError(f"bad duration {text!r}: use seconds or a number with s, m, h or d")
+    unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    return float(match.group(1)) * unit
+
+
+def default_config_file(env: Mapping[str, str]) -> Path:
+    if env.get(C.ENV_CONFIG):
+        return Path(env[C.ENV_CONFIG])
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("elinkcli")) / "config.toml"
+
+
+def default_cache_dir(env: Mapping[str, str]) -> Path:
+    if env.get(C.ENV_CACHE_DIR):
+        return Path(env[C.ENV_CACHE_DIR])
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("elinkcli"))
+
+
+def read_config_file(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """The file's settings and warnings; none when it does not exist. Refused (UsageError)
+    when other users can write it: it may hold the API key and decides where requests go."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return {}, []
+    except OSError as exc:
+        raise UsageError(f"cannot read config file {path}: {exc.strerror}") from None
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise UsageError(
+            f"refusing to read config file {path}: other users can write it (chmod go-w)"
+        )
+    try:
+        import tomllib  # type: ignore[import-not-found,unused-ignore]
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"cannot read config file {path}: {exc}") from None
+    warnings = [
+        f"config file {path}: unknown setting {k!r} ignored" for k in data if k not in FILE_KEYS
+    ]
+    if data.get("api_key") and info.st_mode & (stat.S_IRGRP | stat.S_IROTH):
+        warnings.append(
+            f"config file {path} holds an API key that other users can read (chmod 600)"
+        )
+    return {k: v for k, v in data.items() if k in FILE_KEYS}, warnings
+
+
+def resolve(
     *,
     base_url: str | None = None,
     email: str | None = None,
     api_key: str | None = None,
+    cache_dir: Path | None = None,
+    cache_ttl: str | None = None,
+    timeout: float | None = None,
+    deadline: float | None = None,
+    cache_mode: str = "use",
     environ: Mapping[str, str] | None = None,
-    **overrides: float | int,
-) -> Settings:
+) -> Resolved:
     env = os.environ if environ is None else environ
-    url = base_url or env.get(C.ENV_BASE_URL) or C.DEFAULT_BASE_URL
+    config_file = default_config_file(env)
+    from_file, warnings = read_config_file(config_file)
+    sources: dict[str, str] = {}
+
+    def pick(name: str, option: Any, env_names: tuple[str, ...], default: Any) -> Any:
+        if option is not None and option != "":
+            sources[name] = "option"
+            return option
+        for env_name in env_names:
+            if env.get(env_name):
+                sources[name] = f"environment ({env_name})"
+                return env[env_name]
+        if from_file.get(name) not in (None, ""):
+            sources[name] = f"config file ({config_file})"
+            return from_file[name]
+        sources[name] = "default"
+        return default
+
+    url = str(pick("base_url", base_url, (C.ENV_BASE_URL,), C.DEFAULT_BASE_URL))
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"base URL must start with http:// or https://: {url!r}")
     if not url.endswith("/"):
         url += "/"
-    mail = email or next((env[k] for k in C.ENV_EMAIL if env.get(k)), None)
-    key = api_key or env.get(C.ENV_API_KEY) or None
-    if env.get(C.ENV_BACKOFF_BASE) and "backoff_base" not in overrides:
-        try:
-            overrides["backoff_base"] = float(env[C.ENV_BACKOFF_BASE])
-        except ValueError:
-            raise UsageError(f"{C.ENV_BACKOFF_BASE} must be a number of seconds") from None
-    return Settings(base_url=url, email=mail, api_key=key, **overrides)  # type: ignore[arg-type]
+    backoff = env.get(C.ENV_BACKOFF_BASE)
+    try:
+        backoff_base = float(backoff) if backoff else C.BACKOFF_BASE
+    except ValueError:
+        raise UsageError(f"{C.ENV_BACKOFF_BASE} must be a number of seconds") from None
+    settings = Settings(
+        base_url=url,
+        email=pick("email", email, C.ENV_EMAIL, None),
+        api_key=pick("api_key", api_key, (C.ENV_API_KEY,), None),
+        read_timeout=_number("timeout", pick("timeout", timeout, (), C.READ_TIMEOUT)),
+        deadline=_number("deadline", pick("deadline", deadline, (), C.DEADLINE)),
+        backoff_base=backoff_base,
+        cache_dir=Path(
+            pick("cache_dir", cache_dir, (C.ENV_CACHE_DIR,), None) or default_cache_dir(env)
+        ),
+        cache_ttl=parse_duration(pick("cache_ttl", cache_ttl, (), C.CACHE_TTL)),
+        cache_mode=cache_mode,
+    )
+    return Resolved(settings, sources, config_file, tuple(warnings))
+
+
+def _number(name: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{name} must be a number of seconds, not {value!r}") from None
+    if number <= 0:
+        raise UsageError(f"{name} must be positive")
+    return number
+
+
+def resolve_settings(**kwargs: Any) -> Settings:
+    """Settings for library use: like the command line, without options unless given."""
+    return resolve(**kwargs).settings
 
 
 def redact(text: str, secret: str | None) -> str:
     """Text with the API key masked: applied to anything that may reach a user."""
     return text.replace(secret, "***") if secret else text
+
+
+def setting_names() -> list[str]:
+    return [f.name for f in fields(Settings)]

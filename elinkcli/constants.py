@@ -12,6 +12,13 @@ ENV_API_KEY = "NCBI_API_KEY"
 ENV_EMAIL = ("NCBI_EMAIL", "EMAIL")
 # Seconds of the first retry wait (it doubles per try, capped); lowered by test suites.
 ENV_BACKOFF_BASE = "ELINKCLI_BACKOFF_BASE"
+ENV_CACHE_DIR = "ELINKCLI_CACHE_DIR"
+ENV_CONFIG = "ELINKCLI_CONFIG"
+
+# ELink tables change weekly.
+CACHE_TTL = 7 * 86400
+# The cache trims its oldest entries beyond this size.
+CACHE_MAX_BYTES = 512 * 1024 * 1024
 
 ELINK = "elink.fcgi"
 EINFO = "einfo.fcgi"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from elinkcli.batching import client_for, each_batch
+from elinkcli.batching import BatchHooks, client_for, run_batches, signature_of
 from elinkcli.catalog import load_catalog
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings, resolve_settings
@@ -139,6 +139,7 @@ def discover_records(
     client: EutilsClient | None = None,
     settings: Settings | None = None,
     stats: LinkStats | None = None,
+    hooks: BatchHooks | None = None,
 ) -> Iterator[RecordLinkRow]:
     """Per record, the link names that have links (acheck), in input order."""
     dbfrom = normalize_db(db)
@@ -152,7 +153,8 @@ def discover_records(
         return session.call(ELINK, params, parse_elink, lambda r: r.all_errors(), ids=chunk)
 
     with client_for(client, settings, stats) as session:
-        for chunk, result in each_batch(session, ids, batch, fetch, stats):
+        signature = signature_of(session, ELINK, elink_params(dbfrom=dbfrom, cmd="acheck"))
+        for chunk, result in run_batches(session, ids, batch, fetch, stats, signature, hooks):
             by_id = {s.id: s for ls in result.linksets for s in ls.id_link_sets}
             for source_id in chunk:
                 found = by_id.get(source_id)

@@ -78,3 +78,14 @@ class PartialFailure(NCBIError):
         )
         self.failures = tuple(failures)
         self.ids = tuple(ids)
+
+
+class CacheMissError(NCBIError):
+    """--offline: these ids have no fresh answer in the cache."""
+
+    exit_status = ExitStatus.GAVE_UP
+
+    def __init__(self, ids: Sequence[str], what: str = "") -> None:
+        self.ids = tuple(ids)
+        shown = ",".join(self.ids[:1000]) + (",..." if len(self.ids) > 1000 else "")
+        super().__init__(what or f"--offline: {len(self.ids)} id(s) are not in the cache: {shown}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from elinkcli.batching import client_for, each_batch
+from elinkcli.batching import BatchHooks, client_for, run_batches, signature_of
 from elinkcli.catalog import load_catalog
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings
@@ -13,7 +13,7 @@ from elinkcli.errors import PermanentError, UsageError
 from elinkcli.history import HistorySet, expand
 from elinkcli.ids import normalize_db
 from elinkcli.models import ELinkResult, LinkRow, LinkSet, LinkStats
-from elinkcli.params import LinkFilters, elink_params
+from elinkcli.params import LinkFilters, Params, elink_params
 from elinkcli.parsers import parse_elink
 from elinkcli.retry import error_text_is_transient
 
@@ -43,6 +43,7 @@ def link(
     client: EutilsClient | None = None,
     settings: Settings | None = None,
     stats: LinkStats | None = None,
+    hooks: BatchHooks | None = None,
 ) -> Iterator[LinkRow]:
     """Yield a LinkRow per link of every source id, batch by batch, in input order.
 
@@ -73,6 +74,7 @@ def link(
         client,
         settings,
         stats if stats is not None else LinkStats(),
+        hooks,
     )
 
 
@@ -89,9 +91,10 @@ def _link_rows(
     client: EutilsClient | None,
     settings: Settings | None,
     stats: LinkStats,
+    hooks: BatchHooks | None,
 ) -> Iterator[LinkRow]:
-    def request(chunk: list[str], stored: HistorySet | None = None) -> ELinkResult:
-        params = elink_params(
+    def request_params(chunk: list[str], stored: HistorySet | None = None) -> Params:
+        return elink_params(
             dbfrom=dbfrom,
             db=dbto,
             cmd=cmd,
@@ -102,6 +105,9 @@ def _link_rows(
             webenv=stored.webenv if stored else None,
             query_key=stored.query_key if stored else None,
         )
+
+    def request(chunk: list[str], stored: HistorySet | None = None) -> ELinkResult:
+        params = request_params(chunk, stored)
         return session.call(ELINK, params, parse_elink, _request_errors, ids=chunk)
 
     rejected: list[str] = []
@@ -115,7 +121,8 @@ def _link_rows(
         if history is not None:
             ids = expand(session, history)
         stats.ids_in += len(ids)
-        for chunk, outcome in each_batch(session, ids, batch, request, stats):
+        signature = None if union else signature_of(session, ELINK, request_params([]))
+        for chunk, outcome in run_batches(session, ids, batch, request, stats, signature, hooks):
             if union:
                 yield from _union_rows(outcome, chunk, cmd, stats, seen_union)
             else:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from elinkcli.batching import client_for, each_batch
+from elinkcli.batching import BatchHooks, client_for, run_batches, signature_of
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH, ELINK, MAX_BATCH, NCBI_WEB
@@ -119,6 +119,7 @@ def linkout(
     client: EutilsClient | None = None,
     settings: Settings | None = None,
     stats: LinkStats | None = None,
+    hooks: BatchHooks | None = None,
 ) -> Iterator[Resource]:
     """The LinkOut resources of every id, in input order; identical URL + provider collapse.
 
@@ -142,6 +143,7 @@ def linkout(
         client,
         settings,
         stats if stats is not None else LinkStats(),
+        hooks,
     )
 
 
@@ -155,6 +157,7 @@ def _resources(
     client: EutilsClient | None,
     settings: Settings | None,
     stats: LinkStats,
+    hooks: BatchHooks | None,
 ) -> Iterator[Resource]:
     stats.ids_in += len(ids)
 
@@ -170,7 +173,10 @@ def _resources(
             raise
 
     with client_for(client, settings, stats) as session:
-        for chunk, result in each_batch(session, ids, batch, fetch, stats):
+        signature = signature_of(
+            session, ELINK, elink_params(dbfrom=dbfrom, cmd=cmd, filters=filters)
+        )
+        for chunk, result in run_batches(session, ids, batch, fetch, stats, signature, hooks):
             by_id: dict[str, list[ObjUrl]] = {}
             for ls in result.linksets:
                 for url_set in ls.id_url_sets:

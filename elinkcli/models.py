@@ -223,3 +223,4 @@ class LinkStats:
     links: int = 0
     requests: int = 0
     retries: int = 0
+    cache_hits: int = 0

@@ -171,15 +171,23 @@ def make_writer(
     message: EDirectMessage | None = None,
     as_object: ToObject | None = None,
     table_columns: Sequence[str] | None = None,
+    resumed_rows: int = 0,
+    seen: set[object] | None = None,
 ) -> Writer:
+    """A writer for `fmt`. `resumed_rows` / `seen`: the run continues a file that already
+    holds that many rows (json goes on with a comma) / those uid values."""
     if fmt == "tsv":
         return TsvWriter(out, columns, header)
     if fmt == "jsonl":
         return JsonlWriter(out, columns, as_object)
     if fmt == "json":
-        return JsonWriter(out, columns, as_object)
+        writer = JsonWriter(out, columns, as_object)
+        writer.count = resumed_rows
+        return writer
     if fmt == "uid":
-        return UidWriter(out, columns, uid_key)
+        uids = UidWriter(out, columns, uid_key)
+        uids.seen = set(seen or ())
+        return uids
     if fmt == "table":
         return TableWriter(out, columns, title, table_columns)
     if fmt == "edirect":

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -17,7 +19,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fake_eutils import FakeEutils
 
 # What the user's shell may set that would change where elinkcli goes or what it sends.
-IDENTITY_ENV = ("NCBI_API_KEY", "NCBI_EMAIL", "EMAIL", "ELINKCLI_BASE_URL")
+IDENTITY_ENV = (
+    "NCBI_API_KEY",
+    "NCBI_EMAIL",
+    "EMAIL",
+    "ELINKCLI_BASE_URL",
+    "ELINKCLI_CACHE_DIR",
+    "ELINKCLI_CONFIG",
+)
 TSV_HEADER = ("source_db", "source_id", "linkname", "target_db", "target_id", "score")
 
 Row = tuple[str, ...]
@@ -35,13 +44,24 @@ def elinkcli_command() -> list[str]:
     return [found]
 
 
-def clean_env(extra: Mapping[str, str | None] | None = None) -> dict[str, str]:
-    """os.environ without the identity variables, with fast retries, then `extra`.
+# Each run gets a cache directory of its own (so no run answers from another's cache) and
+# no config file, unless a test says otherwise.
+_STATE_ROOT = Path(tempfile.mkdtemp(prefix="elinkcli-tests-"))
+atexit.register(shutil.rmtree, _STATE_ROOT, True)
 
-    A None value in `extra` removes that variable.
+
+def fresh_cache_dir() -> str:
+    return tempfile.mkdtemp(prefix="cache-", dir=_STATE_ROOT)
+
+
+def clean_env(extra: Mapping[str, str | None] | None = None) -> dict[str, str]:
+    """os.environ without the identity variables, with fast retries, an empty cache of its
+    own and no config file, then `extra`. A None value in `extra` removes that variable.
     """
     env = {k: v for k, v in os.environ.items() if k not in IDENTITY_ENV}
     env["ELINKCLI_BACKOFF_BASE"] = "0.01"
+    env["ELINKCLI_CACHE_DIR"] = fresh_cache_dir()
+    env["ELINKCLI_CONFIG"] = str(_STATE_ROOT / "no-config.toml")
     for key, value in (extra or {}).items():
         if value is None:
             env.pop(key, None)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 import pytest
-from conftest import TSV_HEADER, Row, parse_tsv, run_elinkcli
+from conftest import TSV_HEADER, Row, fresh_cache_dir, parse_tsv, run_elinkcli
 from fake_eutils import FakeEutils, Logged, Table
 
 from elinkcli.catalog import load_catalog
@@ -460,14 +460,22 @@ def test_discover_history_message_on_stdin(fake, run):
 
 
 @pytest.mark.parametrize("how", ["option", "stdin"])
-def test_discover_offline_with_ids_is_a_usage_error(fake, run, how):
+def test_discover_offline_with_ids_answers_from_the_cache_only(fake, run, how):
+    """--offline with ids: cached records are answered, the others named, exit 4, no request."""
+    cache = fresh_cache_dir()
+    env = {"ELINKCLI_CACHE_DIR": cache}
+    warm = run("discover", "-db", "gene", "-id", "1", env=env)
+    assert warm.returncode == 0, warm
+    asked_before = len(fake.log)
     if how == "option":
-        proc = run("discover", "-db", "gene", "--offline", "-id", "1,2")
+        proc = run("discover", "-db", "gene", "--offline", "-id", "1,2", env=env)
     else:
-        proc = run("discover", "-db", "gene", "--offline", stdin=b"1\n2\n")
+        proc = run("discover", "-db", "gene", "--offline", stdin=b"1\n2\n", env=env)
 
-    assert_usage_error(proc)
-    assert fake.log == []
+    assert proc.returncode == 4, proc
+    assert len(fake.log) == asked_before
+    assert table_rows(proc.stdout, RECORD_HEADER) == record_rows(fake, "gene", ["1"])
+    assert proc.stderr.strip().splitlines()[-1].endswith("not in the cache: 2")
 
 
 # --- names: suggestions, --strict ---------------------------------------------------------

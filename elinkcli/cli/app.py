@@ -19,6 +19,7 @@ from elinkcli.cli.link import HELP as LINK_HELP
 from elinkcli.cli.link import link_command
 from elinkcli.cli.linkout import HELP as LINKOUT_HELP
 from elinkcli.cli.linkout import linkout_command
+from elinkcli.cli.options import common_options
 from elinkcli.errors import ExitStatus
 
 app = typer.Typer(
@@ -49,11 +50,19 @@ def _root(
     pass
 
 
-app.command("link", help=LINK_HELP, epilog=EXIT_CODES_HELP)(guarded(link_command))
-app.command("check", help=CHECK_HELP, epilog=EXIT_CODES_HELP)(guarded(check_command))
-app.command("discover", help=DISCOVER_HELP, epilog=EXIT_CODES_HELP)(guarded(discover_command))
-app.command("chain", help=CHAIN_HELP, epilog=EXIT_CODES_HELP)(guarded(chain_command))
-app.command("linkout", help=LINKOUT_HELP, epilog=EXIT_CODES_HELP)(guarded(linkout_command))
+app.command("link", help=LINK_HELP, epilog=EXIT_CODES_HELP)(guarded(common_options(link_command)))
+app.command("check", help=CHECK_HELP, epilog=EXIT_CODES_HELP)(
+    guarded(common_options(check_command))
+)
+app.command("discover", help=DISCOVER_HELP, epilog=EXIT_CODES_HELP)(
+    guarded(common_options(discover_command))
+)
+app.command("chain", help=CHAIN_HELP, epilog=EXIT_CODES_HELP)(
+    guarded(common_options(chain_command))
+)
+app.command("linkout", help=LINKOUT_HELP, epilog=EXIT_CODES_HELP)(
+    guarded(common_options(linkout_command))
+)
 
 
 def main() -> None:

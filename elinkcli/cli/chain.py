@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from typing import Annotated
 
 import typer
 
 from elinkcli import constants as C
+from elinkcli.batching import BatchHooks
 from elinkcli.chain import DEFAULT_WARN_ABOVE, Hop, HopStats, chain, column_names, plan
 from elinkcli.cli import options as O
-from elinkcli.cli.common import make_client, write_rows
+from elinkcli.cli.common import OutputSpec, run_rows, show_summary
 from elinkcli.cli.errors import warn
-from elinkcli.cli.inputs import choose_writer, gather_input, stderr_is_terminal
+from elinkcli.cli.inputs import gather_input
+from elinkcli.client import EutilsClient
 from elinkcli.errors import UsageError
 from elinkcli.writers import Row
 
@@ -20,14 +23,14 @@ HELP = """Walk several hops in one run; every result is a full path from a sourc
 final id. Each hop is TARGET[:LINKNAME]; the path is checked against the catalog before
 any request (a link name that cannot lead from the previous database is exit 2).
 
-\\b
+\b
 Examples:
   elinkcli chain -db gene -id 672 protein:gene_protein_refseq structure
   elinkcli chain -db pubmed -id 15718680 gene:pubmed_gene protein --format jsonl
-  esearch -db gene -query "BRCA1[gene] AND human[orgn]" \\\\
+  esearch -db gene -query "BRCA1[gene] AND human[orgn]" \\
     | elinkcli chain protein:gene_protein_refseq structure --format uid
 
-\\b
+\b
 Output: tsv has one column per hop, named after its database (gene, protein, structure;
 made unique when one repeats: pubmed, pubmed_2); jsonl one {"path": [{"db", "id"}, ...]}
 per path, json the same paths in one array; uid and edirect the distinct final ids.
@@ -66,12 +69,7 @@ def chain_command(
     fmt: O.OutputFormat = None,
     input_format: O.InputFormat = O.InputForm.auto,
     no_header: O.NoHeader = False,
-    verbose: O.Verbose = False,
-    base_url: O.BaseUrl = None,
-    email: O.Email = None,
-    api_key: O.ApiKey = None,
-    timeout: O.Timeout = C.READ_TIMEOUT,
-    deadline: O.Deadline = C.DEADLINE,
+    common: O.Common = O.Common(),
 ) -> None:
     parsed = [Hop.parse(h) for h in hops]
     run = gather_input(db, ids, input_format.value)
@@ -88,19 +86,13 @@ def chain_command(
     def path_object(row: Row) -> object:
         return {"path": [{"db": d, "id": i} for d, i in zip(dbs, row, strict=True)]}
 
-    writer = choose_writer(
-        fmt.value if fmt else None,
-        columns,
-        uid_key=columns[-1],
-        header=not no_header,
-        title=" → ".join(dbs),
-        message=run.next_message(final_db),
-        came_as_message=run.message is not None,
-        as_object=path_object,
-    )
     stats: list[HopStats] = []
-    with make_client(base_url, email, api_key, timeout, deadline) as client:
-        paths = chain(
+
+    def produce(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Row]:
+        assert client is not None
+        if run.empty:
+            return iter(())
+        return chain(
             run.expanded_ids(client),
             db=source_db,
             hops=parsed,
@@ -111,14 +103,26 @@ def chain_command(
             client=client,
             stats=stats,
         )
-        try:
-            write_rows(writer, () if run.empty else paths)
-        finally:
-            if verbose or stderr_is_terminal():
-                for n, hop in enumerate(stats, start=1):
-                    failed = f", {len(hop.failed)} failed" if hop.failed else ""
-                    print(
-                        f"elinkcli: hop {n} {hop.db} -> {dbs[n]}: {hop.ids_in} id(s) in, "
-                        f"{hop.links} link(s), {hop.requests} request(s){failed}",
-                        file=sys.stderr,
-                    )
+
+    def summary() -> None:
+        if show_summary(common):
+            for n, hop in enumerate(stats, start=1):
+                failed = f", {len(hop.failed)} failed" if hop.failed else ""
+                print(
+                    f"elinkcli: hop {n} {hop.db} -> {dbs[n]}: {hop.ids_in} id(s) in, "
+                    f"{hop.links} link(s), {hop.requests} request(s){failed}",
+                    file=sys.stderr,
+                )
+
+    spec = OutputSpec(
+        fmt=fmt.value if fmt else None,
+        columns=columns,
+        uid_key=columns[-1],
+        header=not no_header,
+        title=" → ".join(dbs),
+        message=run.next_message(final_db),
+        came_as_message=run.message is not None,
+        as_object=path_object,
+        ids=run.ids,
+    )
+    run_rows(common, spec, produce, summary=summary, resumable=False)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from enum import Enum
 from typing import Annotated
 
 import typer
 
 from elinkcli import constants as C
+from elinkcli.batching import BatchHooks
 from elinkcli.check import CHECK_COLUMNS, check
 from elinkcli.cli import options as O
-from elinkcli.cli.common import make_client, print_link_summary, write_rows
+from elinkcli.cli.common import OutputSpec, Row, print_link_summary, run_rows, show_summary
 from elinkcli.cli.errors import warn
-from elinkcli.cli.inputs import choose_writer, gather_input, stderr_is_terminal
+from elinkcli.cli.inputs import gather_input
+from elinkcli.client import EutilsClient
 from elinkcli.errors import UsageError
 from elinkcli.models import LinkStats
 from elinkcli.names import vet_names
@@ -23,13 +26,13 @@ HELP = """Does each record have links? One row per input id: Y or N.
 --name LINKNAME: does the record list that link name (ELink acheck). Exactly one.
 An id NCBI did not answer for gets an empty value and a warning, never dropped.
 
-\\b
+\b
 Examples:
   elinkcli check -db pubmed -cmd ncheck -id 15718680,12068369
-  elinkcli check -db gene -name gene_protein_refseq -id 672,7157 --only yes --format uid \\\\
+  elinkcli check -db gene -name gene_protein_refseq -id 672,7157 --only yes --format uid \\
     | elinkcli link -db gene -target protein -name gene_protein_refseq
 
-\\b
+\b
 Columns (tsv): source_db source_id check value
 """
 
@@ -61,49 +64,47 @@ def check_command(
     fmt: O.OutputFormat = None,
     input_format: O.InputFormat = O.InputForm.auto,
     no_header: O.NoHeader = False,
-    verbose: O.Verbose = False,
-    base_url: O.BaseUrl = None,
-    email: O.Email = None,
-    api_key: O.ApiKey = None,
-    timeout: O.Timeout = C.READ_TIMEOUT,
-    deadline: O.Deadline = C.DEADLINE,
+    common: O.Common = O.Common(),
 ) -> None:
     if (cmd is None) == (name is None):
         raise UsageError("check needs exactly one of --cmd ncheck, --cmd lcheck or --name")
     run = gather_input(db, ids, input_format.value)
     vet_names(warn, strict=strict, db=run.db, linkname=name)
     keep = {"yes": "Y", "no": "N"}.get(only.value) if only else None
-    writer = choose_writer(
-        fmt.value if fmt else None,
-        CHECK_COLUMNS,
+    stats = LinkStats()
+
+    def produce(client: EutilsClient, hooks: BatchHooks) -> Iterator[Row]:
+        if run.empty:
+            return iter(())
+        rows = check(
+            run.expanded_ids(client),
+            db=run.db or "",
+            cmd=cmd.value if cmd else None,
+            name=name,
+            batch=batch,
+            client=client,
+            stats=stats,
+            hooks=hooks,
+        )
+        return (r.values() for r in rows if keep is None or r.value == keep)
+
+    def summary() -> None:
+        if stats.ids_not_echoed:
+            warn(
+                f"NCBI did not answer for {len(stats.ids_not_echoed)} id(s): "
+                + ",".join(stats.ids_not_echoed[:50])
+            )
+        if show_summary(common):
+            print_link_summary(stats, verbose=common.verbose, yes="Y", no="N")
+
+    spec = OutputSpec(
+        fmt=fmt.value if fmt else None,
+        columns=CHECK_COLUMNS,
         uid_key="source_id",
         header=not no_header,
         title=f"{run.db}: {cmd.value if cmd else name}",
         message=run.next_message(run.db or ""),
         came_as_message=run.message is not None,
+        ids=run.ids,
     )
-    stats = LinkStats()
-    with make_client(base_url, email, api_key, timeout, deadline) as client:
-        rows = (
-            r.values()
-            for r in check(
-                run.expanded_ids(client),
-                db=run.db or "",
-                cmd=cmd.value if cmd else None,
-                name=name,
-                batch=batch,
-                client=client,
-                stats=stats,
-            )
-            if keep is None or r.value == keep
-        )
-        try:
-            write_rows(writer, () if run.empty else rows)
-        finally:
-            if stats.ids_not_echoed:
-                warn(
-                    f"NCBI did not answer for {len(stats.ids_not_echoed)} id(s): "
-                    + ",".join(stats.ids_not_echoed[:50])
-                )
-            if verbose or stderr_is_terminal():
-                print_link_summary(stats, verbose=verbose, yes="Y", no="N")
+    run_rows(common, spec, produce, total_ids=len(run.ids), summary=summary)

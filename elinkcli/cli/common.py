@@ -1,32 +1,171 @@
-"""Pieces every command shares: settings from options, a client, the run summary."""
+"""What every command shares: the client from the options, and one flow from rows to the
+output (writer, atomic file and journal, progress, summary)."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
+from elinkcli.batching import BatchHooks
+from elinkcli.cli.options import Common
+from elinkcli.cli.progress import Progress
 from elinkcli.client import EutilsClient
-from elinkcli.config import Settings, resolve_settings
-from elinkcli.errors import ElinkError
+from elinkcli.config import resolve
+from elinkcli.edirect import EDirectMessage
+from elinkcli.errors import ElinkError, UsageError
 from elinkcli.models import LinkStats
-from elinkcli.writers import EDirectWriter, Writer
+from elinkcli.output import AtomicOutput
+from elinkcli.writers import EDirectWriter, ToObject, make_writer
+
+Row = Sequence[object]
 
 
-def make_client(
-    base_url: str | None,
-    email: str | None,
-    api_key: str | None,
-    timeout: float,
-    deadline: float,
-) -> EutilsClient:
-    settings: Settings = resolve_settings(
-        base_url=base_url,
-        email=email,
-        api_key=api_key,
-        read_timeout=timeout,
-        deadline=deadline,
+def cache_mode(common: Common) -> str:
+    chosen = [
+        mode
+        for mode, on in (
+            ("refresh", common.refresh),
+            ("off", common.no_cache),
+            ("offline", common.offline),
+        )
+        if on
+    ]
+    if len(chosen) > 1:
+        raise UsageError("--refresh, --no-cache and --offline exclude each other")
+    return chosen[0] if chosen else "use"
+
+
+def make_client(common: Common) -> EutilsClient:
+    resolved = resolve(
+        base_url=common.base_url,
+        email=common.email,
+        api_key=common.api_key,
+        timeout=common.timeout,
+        deadline=common.deadline,
+        cache_ttl=common.cache_ttl,
+        cache_mode=cache_mode(common),
     )
-    return EutilsClient(settings)
+    for warning in resolved.config_warnings:
+        print(f"elinkcli: warning: {warning}", file=sys.stderr)
+    return EutilsClient(resolved.settings)
+
+
+def show_summary(common: Common) -> bool:
+    """The run summary goes to stderr on a terminal or with --verbose; --quiet wins."""
+    if common.quiet:
+        return False
+    return common.verbose or (sys.stderr is not None and sys.stderr.isatty())
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    fmt: str | None
+    columns: Sequence[str]
+    uid_key: str
+    header: bool = True
+    title: str | None = None
+    message: EDirectMessage | None = None
+    came_as_message: bool = False
+    as_object: ToObject | None = None
+    table_columns: Sequence[str] | None = None
+    # What tells one run from another, for --resume: the source ids (argv is added).
+    ids: Sequence[str] = ()
+
+
+def choose_format(fmt: str | None, came_as_message: bool, to_file: bool) -> str:
+    """The explicit format; else edirect into a pipe fed by a message, table on a terminal."""
+    if fmt:
+        return fmt
+    if not to_file and sys.stdout.isatty():
+        return "table"
+    return "edirect" if came_as_message else "tsv"
+
+
+def _fingerprint(ids: Sequence[str]) -> str:
+    argv = [a for a in sys.argv[1:] if a != "--resume"]
+    return hashlib.sha256(json.dumps([argv, list(ids)]).encode()).hexdigest()[:32]
+
+
+def run_rows(
+    common: Common,
+    spec: OutputSpec,
+    produce: Callable[[EutilsClient | None, BatchHooks], Iterable[Row]],
+    *,
+    total_ids: int = 0,
+    summary: Callable[[], None] = lambda: None,
+    resumable: bool = True,
+    needs_client: bool = True,
+) -> None:
+    """Rows from `produce(client, hooks)` to stdout or to --output FILE (atomically, with a
+    journal for --resume), with a progress bar on a terminal and the summary at the end."""
+    if common.resume and common.output is None:
+        raise UsageError("--resume goes with --output FILE")
+    if common.resume and not resumable:
+        raise UsageError("this command cannot --resume (it has no batches to skip)")
+    fmt = choose_format(spec.fmt, spec.came_as_message, common.output is not None)
+    target = (
+        AtomicOutput(common.output, _fingerprint(spec.ids), common.resume)
+        if common.output
+        else None
+    )
+    if target is not None and target.resumed and fmt in ("edirect", "table"):
+        target.abort()
+        raise UsageError(f"--resume works with tsv, json, jsonl and uid, not {fmt}")
+    resumed = target is not None and target.resumed
+    writer = make_writer(
+        fmt,
+        target.stream if target else sys.stdout,
+        spec.columns,
+        uid_key=spec.uid_key,
+        header=spec.header and not resumed,
+        title=spec.title,
+        message=spec.message,
+        as_object=spec.as_object,
+        table_columns=spec.table_columns,
+        resumed_rows=target.rows if target is not None and resumed else 0,
+        seen=_written_ids(target) if resumed and fmt == "uid" else None,
+    )
+    rows_written = target.rows if target is not None and resumed else 0
+    progress = Progress(
+        total_ids, enabled=not common.quiet and sys.stderr is not None and sys.stderr.isatty()
+    )
+
+    def batch_done(index: int, n_ids: int) -> None:
+        if target is not None:
+            target.batch_done(index, rows_written)
+        progress.advance(n_ids, rows_written)
+
+    hooks = BatchHooks(skip=set(target.done) if target else set(), done=batch_done)
+    ok = False
+    with make_client(common) if needs_client else contextlib.nullcontext() as client:
+        progress.watch(client)
+        try:
+            for row in produce(client, hooks):
+                writer.write(row)
+                rows_written += 1
+            ok = True
+        except ElinkError as exc:
+            if isinstance(writer, EDirectWriter):
+                writer.error = str(exc)
+            raise
+        finally:
+            try:
+                writer.close()
+            finally:
+                progress.stop()
+                if target is not None:
+                    target.commit() if ok else target.abort()
+                summary()
+
+
+def _written_ids(target: AtomicOutput | None) -> set[object]:
+    if target is None:
+        return set()
+    return {line.strip() for line in target.part.read_text("utf-8").splitlines() if line.strip()}
 
 
 def _listing(label: str, ids: Sequence[str]) -> str:
@@ -52,9 +191,11 @@ def print_link_summary(
         parts.append(f"{len(stats.ids_unexpected)} answered but not asked")
     if stats.ids_failed:
         parts.append(f"{len(stats.ids_failed)} failed")
+    cached = f", {stats.cache_hits} from the cache" if stats.cache_hits else ""
     line = (
         f"elinkcli: {', '.join(parts)}; {stats.links} link(s); "
         f"{stats.requests} request(s), {stats.retries} retr{'y' if stats.retries == 1 else 'ies'}"
+        f"{cached}"
     )
     print(line, file=sys.stderr)
     if verbose:
@@ -66,17 +207,3 @@ def print_link_summary(
         ):
             if ids:
                 print(_listing(label, ids), file=sys.stderr)
-
-
-def write_rows(writer: Writer, rows: Iterable[Sequence[object]]) -> None:
-    """Every row to the writer; the writer is closed even when the rows stop with an error,
-    and a message for the next tool then carries that error."""
-    try:
-        for row in rows:
-            writer.write(row)
-    except ElinkError as exc:
-        if isinstance(writer, EDirectWriter):
-            writer.error = str(exc)
-        raise
-    finally:
-        writer.close()

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
-
-import typer
+from collections.abc import Iterator
 
 from elinkcli import constants as C
+from elinkcli.batching import BatchHooks
 from elinkcli.catalog import load_catalog
 from elinkcli.cli import options as O
-from elinkcli.cli.common import make_client, print_link_summary, write_rows
+from elinkcli.cli.common import OutputSpec, Row, print_link_summary, run_rows, show_summary
 from elinkcli.cli.errors import warn
-from elinkcli.cli.inputs import choose_writer, gather_optional_input, stderr_is_terminal
+from elinkcli.cli.inputs import gather_optional_input
+from elinkcli.client import EutilsClient
 from elinkcli.discover import NAME_COLUMNS, RECORD_COLUMNS, discover, discover_records
 from elinkcli.errors import UsageError
 from elinkcli.ids import normalize_db
@@ -23,14 +23,14 @@ HELP = """Which links exist? Without ids: every link name from a database, from 
 merged with the bundled catalog (attested_by says which). With ids (--id or stdin): per
 record, the link names that actually have links (ELink acheck); linkout=Y marks LinkOut.
 
-\\b
+\b
 Examples:
   elinkcli discover -db gene --target protein
   elinkcli discover -db gene --offline --format uid
   elinkcli discover -db gene -id 672
   esearch -db gene -query "BRCA1[gene] AND human[orgn]" | elinkcli discover --format tsv
 
-\\b
+\b
 Columns (tsv), names:   source_db linkname target_db menu description max_links attested_by
 Columns (tsv), records: source_db source_id linkname target_db menu priority linkout max_links
 """
@@ -40,23 +40,12 @@ def discover_command(
     db: O.Db = None,
     target: O.Target = None,
     ids: O.Ids = None,
-    offline: Annotated[
-        bool,
-        typer.Option(
-            "--offline", help="The bundled catalog only: no network (link names, not records)."
-        ),
-    ] = False,
     batch: O.Batch = C.DEFAULT_BATCH,
     strict: O.Strict = False,
     fmt: O.OutputFormat = None,
     input_format: O.InputFormat = O.InputForm.auto,
     no_header: O.NoHeader = False,
-    verbose: O.Verbose = False,
-    base_url: O.BaseUrl = None,
-    email: O.Email = None,
-    api_key: O.ApiKey = None,
-    timeout: O.Timeout = C.READ_TIMEOUT,
-    deadline: O.Deadline = C.DEADLINE,
+    common: O.Common = O.Common(),
 ) -> None:
     run = gather_optional_input(db, ids, input_format.value)
     source_db = run.db if run is not None else (normalize_db(db) if db else None)
@@ -64,61 +53,60 @@ def discover_command(
         raise UsageError("discover needs a database: --db DB")
     target = normalize_db(target) if target else None
     vet_names(warn, strict=strict, db=source_db, target=target)
-    if run is not None and offline:
-        raise UsageError("--offline lists link names; per-record links need NCBI (drop --offline)")
     fmt_value = fmt.value if fmt else None
     if fmt_value == "edirect":
         raise UsageError("discover lists link names, not records: choose another --format")
     if run is None:
-        if verbose:
+        if common.verbose:
             catalog = load_catalog()
             print(
                 f"elinkcli: catalog built {catalog.built} ({len(catalog.linknames)} link names)",
                 file=sys.stderr,
             )
-        writer = choose_writer(
+
+        def names(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Row]:
+            rows = discover(source_db, target=target, offline=common.offline, client=client)
+            return (r.values() for r in rows)
+
+        spec = OutputSpec(
             fmt_value,
             NAME_COLUMNS,
             uid_key="linkname",
             header=not no_header,
             title=f"links from {source_db}",
         )
-        if offline:
-            rows = discover(source_db, target=target, offline=True)
-        else:
-            with make_client(base_url, email, api_key, timeout, deadline) as client:
-                rows = discover(source_db, target=target, client=client)
-        write_rows(writer, (r.values() for r in rows))
+        run_rows(common, spec, names, resumable=False, needs_client=not common.offline)
         return
-    writer = choose_writer(
+    stats = LinkStats()
+
+    def records(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Row]:
+        assert run is not None and client is not None
+        rows = discover_records(
+            run.expanded_ids(client),
+            db=source_db,
+            target=target,
+            batch=batch,
+            client=client,
+            stats=stats,
+            hooks=hooks,
+        )
+        return (r.values() for r in rows)
+
+    def summary() -> None:
+        if stats.ids_not_echoed:
+            warn(
+                f"NCBI did not answer for {len(stats.ids_not_echoed)} id(s): "
+                + ",".join(stats.ids_not_echoed[:50])
+            )
+        if show_summary(common):
+            print_link_summary(stats, verbose=common.verbose)
+
+    spec = OutputSpec(
         fmt_value,
         RECORD_COLUMNS,
         uid_key="linkname",
         header=not no_header,
         title=f"links of {source_db} records",
+        ids=run.ids,
     )
-    stats = LinkStats()
-    with make_client(base_url, email, api_key, timeout, deadline) as client:
-        try:
-            write_rows(
-                writer,
-                (
-                    r.values()
-                    for r in discover_records(
-                        run.expanded_ids(client),
-                        db=source_db,
-                        target=target,
-                        batch=batch,
-                        client=client,
-                        stats=stats,
-                    )
-                ),
-            )
-        finally:
-            if stats.ids_not_echoed:
-                warn(
-                    f"NCBI did not answer for {len(stats.ids_not_echoed)} id(s): "
-                    + ",".join(stats.ids_not_echoed[:50])
-                )
-            if verbose or stderr_is_terminal():
-                print_link_summary(stats, verbose=verbose)
+    run_rows(common, spec, records, total_ids=len(run.ids), summary=summary)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from enum import Enum
 from typing import Annotated
@@ -10,10 +11,18 @@ from typing import Annotated
 import typer
 
 from elinkcli import constants as C
+from elinkcli.batching import BatchHooks
 from elinkcli.cli import options as O
-from elinkcli.cli.common import make_client, print_link_summary, write_rows
+from elinkcli.cli.common import (
+    OutputSpec,
+    Row,
+    make_client,
+    print_link_summary,
+    run_rows,
+    show_summary,
+)
 from elinkcli.cli.errors import warn
-from elinkcli.cli.inputs import RunInput, choose_writer, gather_input, stderr_is_terminal
+from elinkcli.cli.inputs import RunInput, gather_input
 from elinkcli.client import EutilsClient
 from elinkcli.edirect import render_message
 from elinkcli.errors import UsageError
@@ -124,12 +133,7 @@ def link_command(
     fmt: O.OutputFormat = None,
     input_format: O.InputFormat = O.InputForm.auto,
     no_header: O.NoHeader = False,
-    verbose: O.Verbose = False,
-    base_url: O.BaseUrl = None,
-    email: O.Email = None,
-    api_key: O.ApiKey = None,
-    timeout: O.Timeout = C.READ_TIMEOUT,
-    deadline: O.Deadline = C.DEADLINE,
+    common: O.Common = O.Common(),
 ) -> None:
     if not target and name:
         target = target_of(name)
@@ -150,20 +154,15 @@ def link_command(
     run = gather_input(db, ids, input_format.value)
     target = normalize_db(target)
     vet_names(warn, strict=strict, db=run.db, target=target, linkname=name)
-    with make_client(base_url, email, api_key, timeout, deadline) as client:
-        if history:
+    if history:
+        with make_client(common) as client:
             _write_history_message(client, run, target, name, filters, batch)
-            return
-        writer = choose_writer(
-            fmt.value if fmt else None,
-            LINK_COLUMNS,
-            uid_key="target_id",
-            header=not no_header,
-            title=f"{run.db} → {target}",
-            message=run.next_message(target),
-            came_as_message=run.message is not None,
-        )
-        stats = LinkStats()
+        return
+    stats = LinkStats()
+
+    def produce(client: EutilsClient, hooks: BatchHooks) -> Iterator[Row]:
+        if run.empty:
+            return iter(())
         rows = link(
             run.ids,
             db=run.db or "",
@@ -176,14 +175,27 @@ def link_command(
             history=run.history,
             client=client,
             stats=stats,
+            hooks=hooks,
         )
-        try:
-            write_rows(writer, () if run.empty else (r.values() for r in rows))
-        finally:
-            for source_id, linkname, count in stats.capped:
-                warn(f"{source_id}: {count} links in {linkname}, its cap: probably cut off by NCBI")
-            if verbose or stderr_is_terminal():
-                print_link_summary(stats, verbose=verbose, union=union)
+        return (r.values() for r in rows)
+
+    def summary() -> None:
+        for source_id, linkname, count in stats.capped:
+            warn(f"{source_id}: {count} links in {linkname}, its cap: probably cut off by NCBI")
+        if show_summary(common):
+            print_link_summary(stats, verbose=common.verbose, union=union)
+
+    spec = OutputSpec(
+        fmt=fmt.value if fmt else None,
+        columns=LINK_COLUMNS,
+        uid_key="target_id",
+        header=not no_header,
+        title=f"{run.db} → {target}",
+        message=run.next_message(target),
+        came_as_message=run.message is not None,
+        ids=run.ids,
+    )
+    run_rows(common, spec, produce, total_ids=len(run.ids), summary=summary)
 
 
 def _write_history_message(

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Iterator
 from enum import Enum
 from typing import Annotated
 
 import typer
 
 from elinkcli import constants as C
+from elinkcli.batching import BatchHooks
 from elinkcli.cli import options as O
-from elinkcli.cli.common import make_client, print_link_summary, write_rows
+from elinkcli.cli.common import OutputSpec, Row, print_link_summary, run_rows, show_summary
 from elinkcli.cli.errors import warn
-from elinkcli.cli.inputs import gather_input, stderr_is_terminal
+from elinkcli.cli.inputs import gather_input
+from elinkcli.client import EutilsClient
 from elinkcli.errors import UsageError
 from elinkcli.linkout import LINKOUT_COLUMNS, ResourceFilter, linkout
 from elinkcli.models import LinkStats
 from elinkcli.names import vet_names
-from elinkcli.writers import make_writer
 
 FILTERS = "Filters (repeatable, case-insensitive)"
 
@@ -26,14 +27,14 @@ HELP = """The LinkOut (external) resources of records: full text, databases, lib
 ELink llinks by default; --primary asks for the primary provider only (prlinks). To ask
 only "has this record any LinkOut?", `elinkcli check --cmd lcheck` is cheaper.
 
-\\b
+\b
 Examples:
   elinkcli linkout -db pubmed -id 15718680
-  elinkcli linkout -db pubmed -id 15718680 --free --category "Full Text Sources" --format urls \\\\
+  elinkcli linkout -db pubmed -id 15718680 --free --category "Full Text Sources" --format urls \\
     | wget -i -
   esearch -db pubmed -query "asthma[mh] AND 2024[dp]" | elinkcli linkout --primary --format jsonl
 
-\\b
+\b
 Columns (tsv): source_db source_id url provider provider_abbr provider_id category
 subject_types attributes label icon_url (several values joined by "; " in tsv, lists in
 json and jsonl).
@@ -105,12 +106,7 @@ def linkout_command(
     ] = None,
     input_format: O.InputFormat = O.InputForm.auto,
     no_header: O.NoHeader = False,
-    verbose: O.Verbose = False,
-    base_url: O.BaseUrl = None,
-    email: O.Email = None,
-    api_key: O.ApiKey = None,
-    timeout: O.Timeout = C.READ_TIMEOUT,
-    deadline: O.Deadline = C.DEADLINE,
+    common: O.Common = O.Common(),
 ) -> None:
     if primary and libraries:
         raise UsageError("--primary and --libraries exclude each other")
@@ -126,18 +122,11 @@ def linkout_command(
     )
     run = gather_input(db, ids, input_format.value)
     vet_names(warn, strict=strict, db=run.db)
-    chosen = fmt.value if fmt else ("table" if sys.stdout.isatty() else "tsv")
-    writer = make_writer(
-        "uid" if chosen == "urls" else chosen,
-        sys.stdout,
-        LINKOUT_COLUMNS,
-        uid_key="url",
-        header=not no_header,
-        title=f"LinkOut of {run.db} records",
-        table_columns=("source_id", "provider", "category", "attributes", "url"),
-    )
     stats = LinkStats()
-    with make_client(base_url, email, api_key, timeout, deadline) as client:
+
+    def produce(client: EutilsClient, hooks: BatchHooks) -> Iterator[Row]:
+        if run.empty:
+            return iter(())
         rows = linkout(
             run.expanded_ids(client),
             db=run.db or "",
@@ -147,9 +136,22 @@ def linkout_command(
             batch=batch,
             client=client,
             stats=stats,
+            hooks=hooks,
         )
-        try:
-            write_rows(writer, () if run.empty else (r.values() for r in rows))
-        finally:
-            if verbose or stderr_is_terminal():
-                print_link_summary(stats, verbose=verbose, yes="with LinkOut", no="without")
+        return (r.values() for r in rows)
+
+    def summary() -> None:
+        if show_summary(common):
+            print_link_summary(stats, verbose=common.verbose, yes="with LinkOut", no="without")
+
+    chosen = fmt.value if fmt else None
+    spec = OutputSpec(
+        fmt="uid" if chosen == "urls" else chosen,
+        columns=LINKOUT_COLUMNS,
+        uid_key="url",
+        header=not no_header,
+        title=f"LinkOut of {run.db} records",
+        table_columns=("source_id", "provider", "category", "attributes", "url"),
+        ids=run.ids,
+    )
+    run_rows(common, spec, produce, total_ids=len(run.ids), summary=summary)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from elinkcli import constants as C
 from elinkcli.cli.completion import complete_database, complete_linkname
+
+R = TypeVar("R")
 
 NET = "Connection"
 IO = "Input and output"
@@ -153,23 +161,79 @@ ApiKey = Annotated[
     ),
 ]
 Timeout = Annotated[
-    float,
+    float | None,
     typer.Option(
         "--timeout",
         metavar="SECONDS",
         min=1.0,
-        help="Seconds to wait for one answer before asking again.",
+        help=f"Seconds to wait for one answer before asking again [default: {C.READ_TIMEOUT:g}]",
+        show_default=False,
         rich_help_panel=NET,
     ),
 ]
 Deadline = Annotated[
-    float,
+    float | None,
     typer.Option(
         "--deadline",
         metavar="SECONDS",
         min=1.0,
-        help="Seconds one request may take, all retries included, before it is given up.",
+        help="Seconds one request may take, all retries included, before it is given up "
+        f"[default: {C.DEADLINE:g}]",
+        show_default=False,
         rich_help_panel=NET,
+    ),
+]
+CACHE = "Cache and runs"
+CacheTtl = Annotated[
+    str | None,
+    typer.Option(
+        "--cache-ttl",
+        metavar="DURATION",
+        help="How long cached answers stay fresh: seconds, or 30m, 12h, 7d [default: 7d]",
+        show_default=False,
+        rich_help_panel=CACHE,
+    ),
+]
+Refresh = Annotated[
+    bool,
+    typer.Option("--refresh", help="Ask NCBI again and update the cache.", rich_help_panel=CACHE),
+]
+NoCache = Annotated[
+    bool,
+    typer.Option("--no-cache", help="Neither read nor write the cache.", rich_help_panel=CACHE),
+]
+Offline = Annotated[
+    bool,
+    typer.Option(
+        "--offline",
+        help="No network: answers from the cache only (a miss is exit 4 naming the ids); "
+        "discover lists the bundled catalog.",
+        rich_help_panel=CACHE,
+    ),
+]
+Output = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to FILE through a temporary file renamed at the end: a failed run leaves "
+        "the previous FILE untouched. Keeps a journal of finished batches for --resume.",
+        rich_help_panel=CACHE,
+    ),
+]
+Resume = Annotated[
+    bool,
+    typer.Option(
+        "--resume",
+        help="With --output: continue an interrupted run without redoing finished batches.",
+        rich_help_panel=CACHE,
+    ),
+]
+Quiet = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q", help="No progress bar and no summary on stderr.", rich_help_panel=IO
     ),
 ]
 Strict = Annotated[
@@ -180,3 +244,69 @@ Strict = Annotated[
         "instead of warning.",
     ),
 ]
+
+
+@dataclass(frozen=True)
+class Common:
+    """The options every command takes, gathered by @common_options."""
+
+    base_url: str | None = None
+    email: str | None = None
+    api_key: str | None = None
+    timeout: float | None = None
+    deadline: float | None = None
+    cache_ttl: str | None = None
+    refresh: bool = False
+    no_cache: bool = False
+    offline: bool = False
+    output: Path | None = None
+    resume: bool = False
+    verbose: bool = False
+    quiet: bool = False
+
+
+_COMMON_TYPES: dict[str, Any] = {
+    "base_url": BaseUrl,
+    "email": Email,
+    "api_key": ApiKey,
+    "timeout": Timeout,
+    "deadline": Deadline,
+    "cache_ttl": CacheTtl,
+    "refresh": Refresh,
+    "no_cache": NoCache,
+    "offline": Offline,
+    "output": Output,
+    "resume": Resume,
+    "verbose": Verbose,
+    "quiet": Quiet,
+}
+
+
+def common_options(command: Callable[..., R]) -> Callable[..., R]:
+    """Give a command the shared options (defined once, above) as one `common: Common`
+    argument, so every command spells and documents them the same way."""
+    hints = typing.get_type_hints(command, include_extras=True)
+    own = [
+        p.replace(annotation=hints.get(p.name, p.annotation))
+        for p in inspect.signature(command).parameters.values()
+        if p.name != "common"
+    ]
+    defaults = Common()
+    extra = [
+        inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=getattr(defaults, name), annotation=kind
+        )
+        for name, kind in _COMMON_TYPES.items()
+    ]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> R:
+        common = Common(**{name: kwargs.pop(name) for name in _COMMON_TYPES if name in kwargs})
+        return command(*args, common=common, **kwargs)
+
+    wrapper.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + extra
+    )
+    annotations = {p.name: p.annotation for p in own}
+    wrapper.__annotations__ = {**annotations, **_COMMON_TYPES}
+    return wrapper

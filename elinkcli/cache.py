@@ -1,0 +1,237 @@
+"""On-disk cache of ELink answers, one entry per source id, in SQLite (safe for many
+processes at once: WAL journal, busy timeout). Keys hold the request without credentials:
+the API key never reaches the disk."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from elinkcli.constants import CACHE_MAX_BYTES
+from elinkcli.models import (
+    IdCheck,
+    IdLinkSet,
+    IdUrlSet,
+    LinkInfo,
+    LinkSet,
+    LinkSetDb,
+    ObjUrl,
+    Provider,
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    created REAL NOT NULL,
+    size INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_created ON entries (created);
+"""
+FILE_NAME = "cache.sqlite3"
+
+
+def request_signature(base_url: str, endpoint: str, params: Sequence[tuple[str, str]]) -> str:
+    """What identifies a per-id answer: server, endpoint and parameters, ids and credentials
+    left out (the client adds tool/email/api_key itself; they never come through here)."""
+    kept = sorted((k, v) for k, v in params if k != "id")
+    return json.dumps([base_url, endpoint, kept], separators=(",", ":"))
+
+
+def _key(signature: str, uid: str) -> str:
+    return hashlib.sha256(f"{signature}\0{uid}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    path: Path
+    entries: int
+    fresh: int
+    size_bytes: int
+    oldest: float | None
+    newest: float | None
+
+
+class LinkSetCache:
+    def __init__(
+        self,
+        directory: Path,
+        ttl: float,
+        *,
+        max_bytes: int = CACHE_MAX_BYTES,
+        clock: Any = time,
+    ) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / FILE_NAME
+        self.ttl = ttl
+        self.max_bytes = max_bytes
+        self.clock = clock
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+        self._written = 0
+
+    def close(self) -> None:
+        self.db.close()
+
+    def get_many(self, signature: str, ids: Iterable[str]) -> dict[str, list[LinkSet]]:
+        """Fresh entries for these ids: {id: the LinkSets NCBI answered for it}."""
+        keys = {_key(signature, uid): uid for uid in ids}
+        found: dict[str, list[LinkSet]] = {}
+        oldest = self.clock.time() - self.ttl
+        items = list(keys)
+        for start in range(0, len(items), 500):
+            part = items[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self.db.execute(
+                f"SELECT key, value FROM entries WHERE key IN ({marks}) AND created >= ?",
+                [*part, oldest],
+            )
+            for key, value in rows:
+                found[keys[key]] = [decode_linkset(d) for d in json.loads(value)]
+        return found
+
+    def put_many(self, signature: str, answers: Mapping[str, Sequence[LinkSet]]) -> None:
+        now = self.clock.time()
+        rows = []
+        for uid, linksets in answers.items():
+            value = json.dumps([encode_linkset(ls) for ls in linksets], separators=(",", ":"))
+            rows.append((_key(signature, uid), value, now, len(value)))
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", rows)
+        self._written += sum(r[3] for r in rows)
+        if self._written > self.max_bytes // 20:
+            self._written = 0
+            self.trim()
+
+    def info(self) -> CacheInfo:
+        oldest = self.clock.time() - self.ttl
+        n, size, first, last, fresh = self.db.execute(
+            "SELECT count(*), coalesce(sum(size), 0), min(created), max(created), "
+            "coalesce(sum(created >= ?), 0) FROM entries",
+            (oldest,),
+        ).fetchone()
+        return CacheInfo(self.path, n, fresh, size, first, last)
+
+    def clear(self) -> int:
+        with self.db:
+            n = self.db.execute("DELETE FROM entries").rowcount
+        self.db.execute("VACUUM")
+        return n
+
+    def prune(self) -> int:
+        """Drop expired entries, trim to the size bound, give the space back."""
+        with self.db:
+            n = self.db.execute(
+                "DELETE FROM entries WHERE created < ?", (self.clock.time() - self.ttl,)
+            ).rowcount
+        n += self.trim()
+        self.db.execute("VACUUM")
+        return n
+
+    def trim(self) -> int:
+        """Oldest entries out until the cache is under 90 % of its bound."""
+        (size,) = self.db.execute("SELECT coalesce(sum(size), 0) FROM entries").fetchone()
+        if size <= self.max_bytes:
+            return 0
+        removed = 0
+        target = self.max_bytes * 0.9
+        rows = self.db.execute("SELECT key, size FROM entries ORDER BY created").fetchall()
+        doomed = []
+        for key, entry_size in rows:
+            if size <= target:
+                break
+            doomed.append((key,))
+            size -= entry_size
+            removed += 1
+        with self.db:
+            self.db.executemany("DELETE FROM entries WHERE key = ?", doomed)
+        return removed
+
+
+# --- LinkSet <-> JSON: explicit, so nothing but data is ever read back --------------------
+
+
+def encode_linkset(ls: LinkSet) -> dict[str, Any]:
+    return {
+        "dbfrom": ls.dbfrom,
+        "ids": list(ls.ids),
+        "dbs": [
+            [d.dbto, d.linkname, list(d.ids), d.scores and list(d.scores), d.info]
+            for d in ls.linksetdbs
+        ],
+        "checks": [[c.id, [list(a) for a in c.attrs]] for c in ls.id_checks],
+        "acheck": [
+            [
+                s.id,
+                [
+                    [li.dbto, li.linkname, li.menutag, li.htmltag, li.priority, li.url]
+                    for li in s.linkinfos
+                ],
+            ]
+            for s in ls.id_link_sets
+        ],
+        "urls": [[s.id, [_encode_objurl(o) for o in s.objurls], s.info] for s in ls.id_url_sets],
+        "flags": [ls.has_idchecklist, ls.has_idurllist],
+        "infos": list(ls.infos),
+    }
+
+
+def _encode_objurl(o: ObjUrl) -> list[Any]:
+    p = o.provider
+    provider = [p.name, p.name_abbr, p.id, p.url, p.url_lng, p.iconurl] if p else None
+    return [
+        o.url,
+        o.url_lng,
+        o.iconurl,
+        o.linkname,
+        list(o.subject_types),
+        list(o.categories),
+        list(o.attributes),
+        provider,
+    ]
+
+
+def decode_linkset(d: dict[str, Any]) -> LinkSet:
+    return LinkSet(
+        dbfrom=d["dbfrom"],
+        ids=tuple(d["ids"]),
+        linksetdbs=tuple(
+            LinkSetDb(dbto, name, tuple(ids), tuple(scores) if scores else None, info)
+            for dbto, name, ids, scores, info in d["dbs"]
+        ),
+        id_checks=tuple(IdCheck(i, tuple((k, v) for k, v in attrs)) for i, attrs in d["checks"]),
+        id_link_sets=tuple(
+            IdLinkSet(i, tuple(LinkInfo(*li) for li in infos)) for i, infos in d["acheck"]
+        ),
+        id_url_sets=tuple(
+            IdUrlSet(i, tuple(_decode_objurl(o) for o in objs), info) for i, objs, info in d["urls"]
+        ),
+        has_idchecklist=d["flags"][0],
+        has_idurllist=d["flags"][1],
+        infos=tuple(d["infos"]),
+    )
+
+
+def _decode_objurl(o: list[Any]) -> ObjUrl:
+    url, lng, icon, name, stypes, cats, attrs, p = o
+    return ObjUrl(
+        url, lng, icon, name, tuple(stypes), tuple(cats), tuple(attrs), Provider(*p) if p else None
+    )
+
+
+def linkset_ids(ls: LinkSet) -> tuple[str, ...]:
+    """The source ids an answer's LinkSet speaks for, whatever the cmd."""
+    return (
+        ls.ids
+        or tuple(c.id for c in ls.id_checks)
+        or tuple(s.id for s in ls.id_link_sets)
+        or tuple(s.id for s in ls.id_url_sets)
+    )

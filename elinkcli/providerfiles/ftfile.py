@@ -1,0 +1,330 @@
+"""Simple Text (.ft) resource files: `keyword: value` lines in dash-separated blocks.
+
+The first block is global (prid, dbase, stype, attr, `!name: value` entities); each
+following block is one link. Lines mangled by PDF extraction (two fields on one line, a
+separator glued to a value, a value wrapped onto the next line) are reported on their
+line, and split the way they were meant so the rest of the file is still checked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from elinkcli.providerfiles.entities import ESCAPED_KEYWORD_RE, NAME, EntityTable
+from elinkcli.providerfiles.model import (
+    KeywordUse,
+    Link,
+    Problem,
+    ResourceFile,
+    UrlSpec,
+    Value,
+    error,
+)
+from elinkcli.providerfiles.refs import Decoded, decode
+from elinkcli.providerfiles.text import decode as decode_bytes
+
+GLOBAL_FIELDS = ("prid", "dbase", "stype", "attr")
+LINK_FIELDS = ("linkid", "query", "uids", "base", "rule", "name", "icon", "stype", "attr")
+FIELDS = frozenset(GLOBAL_FIELDS + LINK_FIELDS)
+SINGLE = frozenset(("prid", "dbase", "linkid", "base", "rule", "name"))
+
+_FIELD = re.compile(r"(?P<key>!?[A-Za-z_][\w.-]*)[ \t]*:(?P<value>.*)\Z", re.DOTALL)
+_GLUED_KEY = re.compile(r"(" + "|".join(sorted(FIELDS)) + r"):(?=\s|\Z)")
+_GLUED_SEPARATOR = re.compile(r"\s*-{3,}\s*\Z")
+_ENTITY_NAME = re.compile(NAME)
+
+
+@dataclass(frozen=True)
+class FtField:
+    key: str  # lower-case field name, or "!name" for an entity definition
+    value: str  # as written (entity references not resolved), stripped
+    line: int
+
+
+@dataclass(frozen=True)
+class FtDocument:
+    global_fields: tuple[FtField, ...]
+    links: tuple[tuple[FtField, ...], ...]
+
+    @property
+    def entities(self) -> tuple[FtField, ...]:
+        return tuple(f for f in self.global_fields if f.key.startswith("!"))
+
+    def first(self, key: str) -> FtField | None:
+        return next((f for f in self.global_fields if f.key == key), None)
+
+    def entity_values(self) -> dict[str, str]:
+        """The first definition of each entity, one pair of surrounding quotes removed."""
+        values: dict[str, str] = {}
+        for f in self.entities:
+            value = f.value
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                value = value[1:-1]
+            values.setdefault(f.key[1:], value)
+        return values
+
+
+@dataclass(frozen=True)
+class FtResult:
+    document: FtDocument
+    resource: ResourceFile
+    keywords: tuple[KeywordUse, ...]
+    problems: tuple[Problem, ...]
+
+
+def _glued_keyword(value: str) -> re.Match[str] | None:
+    """A field name run into a value: `...[orgn]base:`, `...intro.htmlname:   Honey`."""
+    for m in _GLUED_KEY.finditer(value):
+        before = value[: m.start()]
+        if not before[-1:].isalpha():
+            return m
+        words = before.split()
+        if words and ("/" in words[-1] or "." in words[-1]):  # a URL running into it
+            return m
+    return None
+
+
+def _is_field(line: str) -> bool:
+    m = _FIELD.match(line.strip())
+    return bool(m) and (m.group("key").lower() in FIELDS or m.group("key").startswith("!"))
+
+
+class _Lines:
+    def __init__(self, text: str, file: str) -> None:
+        self.lines = [line.rstrip("\r") for line in text.split("\n")]
+        self.file = file
+        self.problems: list[Problem] = []
+        self.blocks: list[list[FtField]] = [[]]
+
+    def err(self, line: int, message: str) -> None:
+        self.problems.append(error(self.file, line, None, message))
+
+    def close_block(self) -> None:
+        if self.blocks[-1]:
+            self.blocks.append([])
+
+    def read(self) -> list[list[FtField]]:
+        i = 0
+        previous: FtField | None = None
+        while i < len(self.lines):
+            number, text = i + 1, self.lines[i].strip()
+            i += 1
+            if not text:
+                continue
+            if text.startswith("-"):
+                self.close_block()
+                previous = None
+                continue
+            for m in ESCAPED_KEYWORD_RE.finditer(text):
+                self.err(
+                    number,
+                    f"escaped keyword &amp;{m.group(1)}; is never substituted "
+                    f"(write &{m.group(1)};)",
+                )
+            m = _FIELD.match(text)
+            if m is None or not (
+                m.group("key").lower() in FIELDS or m.group("key").startswith("!")
+            ):
+                if m is not None and " " not in m.group("key"):
+                    self.err(number, f"unknown field {m.group('key')}:")
+                else:
+                    after = (
+                        f" (a piece of the {previous.key}: value on line {previous.line}?)"
+                        if previous and previous.line == number - 1
+                        else ""
+                    )
+                    self.err(number, f"no 'field: value' on this line{after}")
+                previous = None
+                continue
+            fields, glued_separator, i = self._split(number, m, i)
+            self.blocks[-1].extend(fields)
+            previous = fields[-1]
+            if glued_separator:
+                self.close_block()
+                previous = None
+        return [b for b in self.blocks if b]
+
+    def _split(self, number: int, m: re.Match[str], i: int) -> tuple[list[FtField], bool, int]:
+        key = m.group("key")
+        key = key if key.startswith("!") else key.lower()
+        value = m.group("value")
+        fields: list[FtField] = []
+        glued_separator = False
+        glued_message = None
+        while True:
+            glued = _glued_keyword(value)
+            if glued is None:
+                break
+            fields.append(FtField(key, value[: glued.start()].strip(), number))
+            glued_message = (
+                f"fields run together: '{glued.group(1)}:' is glued to the {key}: value; "
+                "put each field on a line of its own"
+            )
+            self.err(number, glued_message)
+            key, value = glued.group(1), value[glued.end() :]
+        separator = _GLUED_SEPARATOR.search(value)
+        if separator and value[: separator.start()].strip():
+            self.err(
+                number,
+                f"fields run together: a '---' separator is glued to the end of the {key}: "
+                "value; put it on a line of its own",
+            )
+            value = value[: separator.start()]
+            glued_separator = True
+        value = value.strip()
+        if not value and not glued_separator and i < len(self.lines):
+            following = self.lines[i].strip()
+            if following and not following.startswith("-") and not _is_field(following):
+                value = following
+                i += 1
+                if glued_message is None:
+                    self.err(number, f"the {key}: value is on the next line (line {i})")
+                else:  # the glued field's value went to the next line with the PDF's wrap
+                    self.problems[-1] = error(
+                        self.file, number, None, f"{glued_message} (its value is on line {i})"
+                    )
+        fields.append(FtField(key, value, number))
+        return fields, glued_separator, i
+
+
+def _document(blocks: list[list[FtField]], lines: _Lines) -> FtDocument:
+    global_fields: list[FtField] = []
+    links: list[list[FtField]] = []
+    for index, block in enumerate(blocks):
+        current: list[FtField] | None = None
+        for f in block:
+            in_global = index == 0 and current is None
+            if f.key == "linkid":
+                if (in_global and global_fields) or (current and _has(current, "linkid")):
+                    lines.err(f.line, "a block holds one link: a separator line is missing before linkid:")
+                current = [f]
+                links.append(current)
+            elif in_global:
+                global_fields.append(f)
+            else:
+                if current is None:
+                    current = []
+                    links.append(current)
+                current.append(f)
+    return FtDocument(tuple(global_fields), tuple(tuple(link) for link in links))
+
+
+def _has(fields: list[FtField] | tuple[FtField, ...], key: str) -> bool:
+    return any(f.key == key for f in fields)
+
+
+def parse_document(text: str, file: str) -> tuple[FtDocument, list[Problem]]:
+    """The blocks and fields of a .ft text; problems for lines that are not fields."""
+    lines = _Lines(text, file)
+    blocks = lines.read()
+    return _document(blocks, lines), lines.problems
+
+
+def read_ft(data: bytes | str, file: str) -> FtResult:
+    """Parse and check the structure of a .ft file; never raises for bad input."""
+    text = data if isinstance(data, str) else decode_bytes(data)
+    document, problems = parse_document(text, file)
+    keywords: list[KeywordUse] = []
+
+    def err(line: int, message: str) -> None:
+        problems.append(error(file, line, None, message))
+
+    declared = document.entity_values()
+    seen: set[str] = set()
+    for f in document.global_fields:
+        if f.key.startswith("!"):
+            name = f.key[1:]
+            if not _ENTITY_NAME.fullmatch(name):
+                err(f.line, f"bad entity name {name!r}")
+            elif name in seen:
+                err(f.line, f"entity {name} defined twice")
+            seen.add(name)
+        elif f.key not in GLOBAL_FIELDS:
+            err(f.line, f"{f.key}: belongs in a link block, not in the global (first) block")
+    table = EntityTable(declared)
+
+    def dec(f: FtField) -> Decoded:
+        decoded = decode(f.value, table, f.line)
+        keywords.extend(decoded.keywords)
+        for message in decoded.problems:
+            err(f.line, message)
+        return decoded
+
+    def text_value(f: FtField) -> Value:
+        return Value(dec(f).plain().strip(), f.line)
+
+    first_line = document.global_fields[0].line if document.global_fields else 1
+    for key in ("prid", "dbase"):
+        found = [f for f in document.global_fields if f.key == key]
+        if not found:
+            err(first_line, f"the global (first) block has no {key}: line")
+        for extra in found[1:]:
+            err(extra.line, f"a second {key}: line in the global block")
+    prid = document.first("prid")
+    dbase = document.first("dbase")
+    provider_id = text_value(prid) if prid else Value("", first_line)
+    database = text_value(dbase) if dbase else Value("", first_line)
+    global_stypes = [text_value(f) for f in document.global_fields if f.key == "stype"]
+    global_attrs = [text_value(f) for f in document.global_fields if f.key == "attr"]
+
+    links: list[Link] = []
+    for block in document.links:
+        start = block[0].line
+        for f in block:
+            if f.key.startswith("!"):
+                err(f.line, "entity definitions (!name: value) belong in the global block")
+            elif f.key not in LINK_FIELDS:
+                err(f.line, f"{f.key}: belongs in the global (first) block")
+        for key in SINGLE & set(LINK_FIELDS):
+            for extra in [f for f in block if f.key == key][1:]:
+                err(extra.line, f"a second {key}: line in one link block")
+        if not _has(block, "linkid"):
+            err(start, "link block without linkid:")
+        queries = [f for f in block if f.key == "query"]
+        uid_lines = [f for f in block if f.key == "uids"]
+        if not queries and not uid_lines:
+            err(start, "link block selects no records: add query: or uids: lines")
+        elif queries and uid_lines:
+            later = max(queries[0], uid_lines[0], key=lambda f: f.line)
+            err(later.line, "link block mixes query: and uids: (use one or the other)")
+        base = next((f for f in block if f.key == "base"), None)
+        rule = next((f for f in block if f.key == "rule"), None)
+        if base is None and rule is None:
+            err(start, "link block has no base: or rule: line")
+        for f in block:
+            if f.key != "uids" and not f.value:
+                err(f.line, f"empty {f.key}: value")
+        linkid = next((f for f in block if f.key == "linkid"), None)
+        name = next((f for f in block if f.key == "name"), None)
+        url_start = base or rule or block[0]
+        url = UrlSpec(
+            base=None if base is None else dec(base).parts,
+            rule=None if rule is None else dec(rule).parts,
+            name=None if name is None else text_value(name),
+            subject_types=_merged(global_stypes, [text_value(f) for f in block if f.key == "stype"]),
+            attributes=_merged(global_attrs, [text_value(f) for f in block if f.key == "attr"]),
+            line=url_start.line,
+        )
+        links.append(
+            Link(
+                link_id=text_value(linkid) if linkid else Value("", start),
+                provider_id=provider_id,
+                database=database,
+                queries=tuple(text_value(f) for f in queries),
+                uids=tuple(Value(uid, f.line) for f in uid_lines for uid in f.value.split()),
+                icon_urls=tuple(text_value(f) for f in block if f.key == "icon"),
+                urls=(url,),
+                line=start,
+            )
+        )
+    resource = ResourceFile(tuple(links), tuple(declared.items()))
+    return FtResult(document, resource, tuple(keywords), tuple(problems))
+
+
+def _merged(first: list[Value], second: list[Value]) -> tuple[Value, ...]:
+    out: list[Value] = []
+    for v in (*first, *second):
+        if v not in out:
+            out.append(v)
+    return tuple(out)

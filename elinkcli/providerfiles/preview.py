@@ -1,0 +1,172 @@
+"""The URLs a rule makes for a record: keywords replaced, modifiers applied.
+
+Modifiers follow the DTD comments: pad/apad (with, width, align=right: the text is
+right-aligned, padded on the left; apad keeps leading letters in front: E32 -> E00032),
+subs (for, with), toupper, tolower, strip (what=spaces|letters|nondigits|digits) and
+normalize (volume/issue: "10 Suppl 2 Pt 1" -> "10"). Inner modifiers apply first.
+A keyword may have several values (lo.auth=a, lo.auth=b): a RuleToMany makes its Rule
+once per value and joins them with its Separator; a plain Rule takes the first value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from elinkcli.errors import UsageError
+from elinkcli.providerfiles.model import Keyword, Modifier, Part, ResourceFile, UrlSpec
+from elinkcli.providerfiles.rules import unknown_keyword
+
+Values = Mapping[str, Sequence[str]]
+
+
+def normalize(text: str) -> str:
+    """The volume or issue number itself: the first token holding a digit."""
+    tokens = [t for t in re.split(r"[\s/]+", text.strip()) if t]
+    return next((t for t in tokens if any(c.isdigit() for c in t)), tokens[0] if tokens else "")
+
+
+def _padded(text: str, fill: str, width: int, align: str) -> str:
+    missing = width - len(text)
+    if missing <= 0:
+        return text
+    padding = (fill * missing)[:missing]
+    return text + padding if align == "left" else padding + text
+
+
+def apply_modifier(name: str, attrs: Mapping[str, str], text: str) -> str:
+    if name == "toupper":
+        return text.upper()
+    if name == "tolower":
+        return text.lower()
+    if name == "normalize":
+        return normalize(text)
+    if name == "subs":
+        old = attrs.get("for", "")
+        return text.replace(old, attrs.get("with", "")) if old else text
+    if name == "strip":
+        what = attrs.get("what", "")
+        if what == "spaces":
+            return "".join(c for c in text if not c.isspace())
+        if what == "letters":
+            return "".join(c for c in text if not c.isalpha())
+        if what == "nondigits":
+            return "".join(c for c in text if c.isdigit())
+        if what == "digits":
+            return "".join(c for c in text if not c.isdigit())
+        return text
+    if name in ("pad", "apad"):
+        try:
+            width = int(attrs.get("width", "0").strip())
+        except ValueError:
+            return text
+        fill = attrs.get("with") or " "
+        align = attrs.get("align", "right")
+        if name == "pad":
+            return _padded(text, fill, width, align)
+        prefix = re.match(r"[^\W\d_]*", text).group(0)  # the leading letters
+        rest = text[len(prefix) :]
+        return prefix + _padded(rest, fill, width - len(prefix), align)
+    return text
+
+
+def render(
+    parts: Sequence[Part], values: Values, index: int = 0, missing: set[str] | None = None
+) -> str:
+    """`parts` with keyword values in; a keyword without a value stays as &lo.x;."""
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, Keyword):
+            found = values.get(part.name) or ()
+            if not found:
+                if missing is not None:
+                    missing.add(part.name)
+                out.append(f"&{part.name};")
+            elif len(found) == 1:
+                out.append(found[0])
+            else:
+                out.append(found[index] if index < len(found) else "")
+        elif isinstance(part, Modifier):
+            inner = render(part.parts, values, index, missing)
+            out.append(apply_modifier(part.name, dict(part.attrs), inner))
+    return "".join(out)
+
+
+def _keywords(parts: Sequence[Part]) -> list[str]:
+    names: list[str] = []
+    for part in parts:
+        if isinstance(part, Keyword):
+            names.append(part.name)
+        elif isinstance(part, Modifier):
+            names.extend(_keywords(part.parts))
+    return names
+
+
+def url_for(spec: UrlSpec, values: Values, missing: set[str] | None = None) -> str:
+    base = render(spec.base or (), values, 0, missing)
+    rule = spec.rule or ()
+    if spec.separator is None:
+        return base + render(rule, values, 0, missing)
+    count = max((len(values.get(k) or ()) for k in _keywords(rule)), default=1)
+    pieces = [render(rule, values, i, missing) for i in range(max(count, 1))]
+    return base + spec.separator.join(pieces)
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    record: int
+    link_id: str
+    url: str
+
+
+def preview(
+    resource: ResourceFile, records: Sequence[Values], missing: set[str] | None = None
+) -> list[PreviewRow]:
+    """One row per record, Link and ObjectUrl, in file order."""
+    return [
+        PreviewRow(number, link.link_id.text, url_for(spec, values, missing))
+        for number, values in enumerate(records, 1)
+        for link in resource.links
+        for spec in link.urls
+    ]
+
+
+def keyword_name(text: str) -> str:
+    """`lo.id`, `id` and `&lo.id;` all name lo.id; UsageError for anything else."""
+    name = text.strip().removeprefix("&").removesuffix(";")
+    if not name.startswith("lo."):
+        name = "lo." + name
+    why = unknown_keyword(name)
+    if why:
+        raise UsageError(why)
+    return name
+
+
+def values_from_options(items: Sequence[str]) -> dict[str, list[str]]:
+    """`KEY=VALUE` strings (a key may repeat) as {keyword: [values]}."""
+    values: dict[str, list[str]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--value wants KEYWORD=VALUE (e.g. lo.id=6016240), not {item!r}")
+        values.setdefault(keyword_name(key), []).append(value)
+    return values
+
+
+def values_from_tsv(text: str) -> list[dict[str, list[str]]]:
+    """Records from a TSV whose header names keywords; a repeated column adds values."""
+    rows = [line.rstrip("\r").split("\t") for line in text.split("\n") if line.strip()]
+    if not rows:
+        raise UsageError("the --values file is empty: its first line names the keywords")
+    header = [keyword_name(name) for name in rows[0]]
+    records: list[dict[str, list[str]]] = []
+    for row in rows[1:]:
+        record: dict[str, list[str]] = {}
+        for name, cell in zip(header, row, strict=False):
+            if cell != "":
+                record.setdefault(name, []).append(cell)
+        records.append(record)
+    return records

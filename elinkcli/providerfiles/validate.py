@@ -1,0 +1,282 @@
+"""Validation of identity files and XML / Simple Text resource files."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from elinkcli.providerfiles.ftfile import read_ft
+from elinkcli.providerfiles.model import (
+    FileKind,
+    Identity,
+    KeywordUse,
+    Problem,
+    ResourceFile,
+    UrlSpec,
+    Value,
+    error,
+    keywords_in,
+    warning,
+)
+from elinkcli.providerfiles.preview import url_for
+from elinkcli.providerfiles.rules import (
+    IDENTITY_FILE_NAME,
+    MAX_BRIEF,
+    MAX_FT_BYTES,
+    MAX_XML_BYTES,
+    keywords_for,
+    meant_for,
+    query_problems,
+    resource_name_problem,
+    unknown_keyword,
+    vocabulary_problem,
+)
+from elinkcli.providerfiles.xmlfile import read_xml
+from elinkcli.providerfiles.xmlresource import check_xml
+
+_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file's bytes, the name shown in reports, and its own file name (None: stdin)."""
+
+    display: str
+    data: bytes
+    file_name: str | None = None
+
+
+@dataclass(frozen=True)
+class FileReport:
+    display: str
+    kind: FileKind
+    problems: tuple[Problem, ...]
+    resource: ResourceFile | None = None
+    identity: Identity | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(p.severity == "error" for p in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        return sum(p.severity == "warning" for p in self.problems)
+
+
+def detect_kind(data: bytes, file_name: str | None = None) -> FileKind:
+    """.ft by its extension; XML by its root element (Provider: identity file)."""
+    if file_name is not None and file_name.lower().endswith(".ft"):
+        return FileKind.ft
+    head = data[:65536].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<"):
+        for m in _ROOT.finditer(head):
+            if m.group(1) not in (b"xml", b"DOCTYPE"):
+                return FileKind.identity if m.group(1) == b"Provider" else FileKind.xml
+        return FileKind.xml
+    if file_name is not None and file_name.lower().endswith(".xml"):
+        return FileKind.xml
+    return FileKind.ft
+
+
+def parse_file(source: SourceFile) -> FileReport:
+    """Read one file into the model, with the problems of reading it (no cross-file checks)."""
+    kind = detect_kind(source.data, source.file_name)
+    name = source.display
+    problems: list[Problem] = []
+    limit = MAX_FT_BYTES if kind is FileKind.ft else MAX_XML_BYTES
+    if len(source.data) > limit:
+        problems.append(
+            error(
+                name, 1, None,
+                f"file is {len(source.data):,} bytes; the limit for "
+                f"{'.ft' if kind is FileKind.ft else 'XML'} files is {limit // (1024 * 1024)} MB",
+            )
+        )
+    keywords: Sequence[KeywordUse]
+    if kind is FileKind.ft:
+        result = read_ft(source.data, name)
+        problems.extend(result.problems)
+        resource, identity, keywords = result.resource, None, result.keywords
+    else:
+        doc = read_xml(source.data, name)
+        model, found = check_xml(doc, name)
+        problems.extend(doc.problems)
+        problems.extend(found)
+        keywords = doc.keywords
+        resource = model if isinstance(model, ResourceFile) else None
+        identity = model if isinstance(model, Identity) else None
+        if identity is not None:
+            kind = FileKind.identity
+    for use in keywords:
+        why = unknown_keyword(use.name)
+        if why:
+            via = f" (in entity &{use.via};)" if use.via else ""
+            problems.append(error(name, use.line, use.col, why + via))
+    problems.extend(_name_problems(source, kind))
+    if resource is not None:
+        problems.extend(check_resource(resource, name))
+    if identity is not None:
+        problems.extend(check_identity(identity, name))
+    return FileReport(name, kind, _sorted(problems), resource, identity)
+
+
+def _sorted(problems: list[Problem]) -> tuple[Problem, ...]:
+    unique = dict.fromkeys(problems)
+    return tuple(sorted(unique, key=lambda p: (p.line, p.col or 0)))
+
+
+def _name_problems(source: SourceFile, kind: FileKind) -> list[Problem]:
+    file_name = source.file_name
+    if file_name is None:
+        return []
+    if kind is FileKind.identity:
+        if file_name != IDENTITY_FILE_NAME:
+            return [
+                error(
+                    source.display, 1, None,
+                    f"an identity file (root <Provider>) must be named exactly "
+                    f"{IDENTITY_FILE_NAME} (case-sensitive), not {file_name!r}",
+                )
+            ]
+        return []
+    if file_name == IDENTITY_FILE_NAME:
+        return [
+            error(
+                source.display, 1, None,
+                f"{IDENTITY_FILE_NAME} is the identity file: its root must be <Provider>",
+            )
+        ]
+    why = resource_name_problem(file_name, ".ft" if kind is FileKind.ft else ".xml")
+    return [warning(source.display, 1, None, why)] if why else []
+
+
+def _at(name: str, value: Value, severity: str, message: str) -> Problem:
+    return Problem(name, value.line, value.col, severity, message)  # type: ignore[arg-type]
+
+
+def _vocabulary(name: str, kind: str, values: Sequence[Value]) -> list[Problem]:
+    found = []
+    for value in values:
+        why = vocabulary_problem(kind, value.text)
+        if why:
+            found.append(_at(name, value, "warning", why))
+    return found
+
+
+SAMPLE = "1"
+
+
+def _url_problem(spec: UrlSpec) -> str | None:
+    sample = {k.name: [SAMPLE] for k in keywords_in(spec.base) + keywords_in(spec.rule)}
+    url = url_for(spec, sample)
+    if any(c.isspace() for c in url):
+        return f"Base + Rule {url!r} holds white space: LinkOut joins them as they are"
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return f"Base + Rule {url!r} is not an absolute http(s) URL"
+    return None
+
+
+def check_resource(resource: ResourceFile, name: str) -> list[Problem]:
+    """The checks XML and .ft resource files share, on the neutral model."""
+    problems: list[Problem] = []
+    seen: dict[str, Value] = {}
+    for link in resource.links:
+        link_id = link.link_id
+        if link_id.text in seen:
+            first = seen[link_id.text]
+            problems.append(
+                _at(name, link_id, "error", f"duplicate LinkId {link_id.text} (first on line {first.line})")
+            )
+        elif link_id.text:
+            seen[link_id.text] = link_id
+        if not link.provider_id.text.isdigit():
+            problems.append(
+                _at(name, link.provider_id, "error", f"ProviderId {link.provider_id.text!r} is not a number")
+            )
+        for query in link.queries:
+            for why in query_problems(query.text):
+                problems.append(_at(name, query, "warning", why))
+        for uid in link.uids:
+            if not uid.text.isdigit():
+                problems.append(_at(name, uid, "warning", f"UID {uid.text!r} is not a number"))
+        allowed = keywords_for(link.database.text)
+        for spec in link.urls:
+            for keyword in keywords_in(spec.base) + keywords_in(spec.rule):
+                if keyword.name not in allowed and unknown_keyword(keyword.name) is None:
+                    problems.append(
+                        Problem(
+                            name, keyword.line, keyword.col, "warning",
+                            f"&{keyword.name}; is meant for {meant_for(keyword.name)}, not "
+                            f"{link.database.text or 'this database'}",
+                        )
+                    )
+            problems.extend(_vocabulary(name, "SubjectType", spec.subject_types))
+            problems.extend(_vocabulary(name, "Attribute", spec.attributes))
+            if spec.base is not None or spec.rule is not None:
+                why = _url_problem(spec)
+                if why:
+                    problems.append(Problem(name, spec.line, spec.col, "warning", why))
+    return problems
+
+
+def check_identity(identity: Identity, name: str) -> list[Problem]:
+    problems: list[Problem] = []
+    pid, abbr, brief = identity.provider_id, identity.name_abbr, identity.brief
+    if not pid.text.isdigit():
+        problems.append(_at(name, pid, "error", f"ProviderId {pid.text!r} is not a number"))
+    if not (abbr.text.isascii() and abbr.text.isalnum()):
+        problems.append(
+            _at(
+                name, abbr, "error",
+                f"NameAbbr {abbr.text!r} may hold only letters and digits (one word, "
+                "no spaces or hyphens)",
+            )
+        )
+    if brief is not None and len(brief.text) > MAX_BRIEF:
+        problems.append(
+            _at(name, brief, "error", f"Brief is {len(brief.text)} characters; at most {MAX_BRIEF}")
+        )
+    problems.extend(_vocabulary(name, "SubjectType", identity.subject_types))
+    problems.extend(_vocabulary(name, "Attribute", identity.attributes))
+    return problems
+
+
+def check_against_identity(report: FileReport, identity: Identity) -> list[Problem]:
+    """ProviderIds of a resource file that differ from the identity file's."""
+    if report.resource is None or not identity.provider_id.text:
+        return []
+    expected = identity.provider_id.text
+    return [
+        _at(
+            report.display, link.provider_id, "error",
+            f"ProviderId {link.provider_id.text} differs from {expected} in the identity file",
+        )
+        for link in report.resource.links
+        if link.provider_id.text != expected and link.provider_id.text.isdigit()
+    ]
+
+
+def validate(sources: Sequence[SourceFile]) -> list[FileReport]:
+    """Every file checked; resource files also against the first identity file given."""
+    reports = [parse_file(source) for source in sources]
+    identity = next((r.identity for r in reports if r.identity is not None), None)
+    if identity is None:
+        return reports
+    return [
+        FileReport(
+            r.display,
+            r.kind,
+            _sorted([*r.problems, *check_against_identity(r, identity)]),
+            r.resource,
+            r.identity,
+        )
+        for r in reports
+    ]
+
+
+def validate_bytes(data: bytes, file_name: str | None = None, display: str | None = None) -> FileReport:
+    """One file on its own (no identity file to compare with)."""
+    return parse_file(SourceFile(display or file_name or "-", data, file_name))

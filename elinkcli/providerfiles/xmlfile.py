@@ -1,0 +1,454 @@
+"""Reading a LinkOut XML file safely, with the line and column of every element.
+
+The file's DOCTYPE is read here, not by a parser: internal entities are collected, the
+DTD it names is never fetched, external entities (SYSTEM/PUBLIC) and parameter entities
+are refused and never read. The body then gets its entity references replaced by their
+(bounded) expansions, and each rule keyword `&lo.x;` by a private-use marker that keeps
+its index in a table, before expat parses it with no DTD processing at all. A map from
+the substituted text back to the original keeps reported lines exact.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+import xml.parsers.expat as expat
+from dataclasses import dataclass, field
+
+from elinkcli.providerfiles.entities import (
+    DTD_CHARACTERS,
+    ESCAPED_KEYWORD_RE,
+    MAX_EXPANSION_CHARS,
+    NAME,
+    PREDEFINED,
+    REF_RE,
+    EntityError,
+    EntityTable,
+    KeywordRef,
+    is_keyword_name,
+)
+from elinkcli.providerfiles.model import KeywordUse, Problem, error, warning
+from elinkcli.providerfiles.text import LineIndex, decode
+
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
+MARKER_RE = re.compile(f"{MARK_OPEN}([0-9]+){MARK_CLOSE}")
+
+
+@dataclass
+class XmlText:
+    text: str  # keyword markers inside
+    line: int
+    col: int
+
+
+@dataclass
+class XmlNode:
+    tag: str
+    attrs: dict[str, str]
+    line: int
+    col: int
+    children: list[XmlNode | XmlText] = field(default_factory=list)
+
+    def elements(self) -> list[XmlNode]:
+        return [c for c in self.children if isinstance(c, XmlNode)]
+
+    def text(self) -> str:
+        return "".join(c.text for c in self.children if isinstance(c, XmlText))
+
+
+@dataclass
+class XmlDocument:
+    root: XmlNode | None
+    doctype: str | None
+    entities: dict[str, str]
+    keywords: list[KeywordUse]  # index = marker number
+    problems: list[Problem]
+
+
+class _Fatal(Exception):
+    def __init__(self, offset: int, message: str) -> None:
+        super().__init__(message)
+        self.offset = offset
+        self.message = message
+
+
+_WS = re.compile(r"\s*")
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+
+
+class _Prolog:
+    """The XML declaration, comments, and the DOCTYPE with its internal subset."""
+
+    def __init__(self, text: str, file: str, lines: LineIndex) -> None:
+        self.text, self.file, self.lines = text, file, lines
+        self.pos = 0
+        self.doctype: str | None = None
+        self.declared: dict[str, str] = {}
+        self.refused: set[str] = set()
+        self.problems: list[Problem] = []
+
+    def _problem(self, offset: int, message: str, severity: str = "error") -> None:
+        line, col = self.lines.position(offset)
+        make = error if severity == "error" else warning
+        self.problems.append(make(self.file, line, col, message))
+
+    def _skip_ws(self) -> None:
+        self.pos = _WS.match(self.text, self.pos).end()
+
+    def _until(self, end: str, what: str) -> str:
+        stop = self.text.find(end, self.pos)
+        if stop < 0:
+            raise _Fatal(self.pos, f"not well-formed: unterminated {what}")
+        chunk = self.text[self.pos : stop]
+        self.pos = stop + len(end)
+        return chunk
+
+    def _markup_end(self) -> None:
+        """Skip to the `>` closing a declaration, quoted strings included."""
+        while self.pos < len(self.text):
+            ch = self.text[self.pos]
+            if ch in "\"'":
+                m = _QUOTED.match(self.text, self.pos)
+                if not m:
+                    raise _Fatal(self.pos, "not well-formed: unterminated quoted string")
+                self.pos = m.end()
+            elif ch == ">":
+                self.pos += 1
+                return
+            else:
+                self.pos += 1
+        raise _Fatal(self.pos, "not well-formed: unterminated declaration")
+
+    def read(self) -> int:
+        """Offset where the body (root element) starts."""
+        text = self.text
+        if text.startswith("<?xml"):
+            self._until("?>", "XML declaration")
+        while True:
+            self._skip_ws()
+            if text.startswith("<!--", self.pos):
+                self.pos += 4
+                self._until("-->", "comment")
+            elif text.startswith("<?", self.pos):
+                if text.startswith("<?xml", self.pos) and not text[self.pos + 5 : self.pos + 6].isalnum():
+                    raise _Fatal(self.pos, "not well-formed: XML declaration not at the start")
+                self._until("?>", "processing instruction")
+            elif text.startswith("<!DOCTYPE", self.pos):
+                if self.doctype is not None:
+                    raise _Fatal(self.pos, "not well-formed: a second DOCTYPE")
+                self._doctype()
+            else:
+                return self.pos
+
+    def _doctype(self) -> None:
+        text = self.text
+        self.pos += len("<!DOCTYPE")
+        self._skip_ws()
+        m = re.compile(NAME).match(text, self.pos)
+        if not m:
+            raise _Fatal(self.pos, "not well-formed: DOCTYPE without a root element name")
+        self.doctype = m.group(0)
+        self.pos = m.end()
+        self._skip_ws()
+        for keyword, literals in (("PUBLIC", 2), ("SYSTEM", 1)):
+            if text.startswith(keyword, self.pos):  # the DTD's address: named, never fetched
+                self.pos += len(keyword)
+                for _ in range(literals):
+                    self._skip_ws()
+                    q = _QUOTED.match(text, self.pos)
+                    if not q:
+                        raise _Fatal(self.pos, f"not well-formed: {keyword} without its literal")
+                    self.pos = q.end()
+                self._skip_ws()
+        if text.startswith("[", self.pos):
+            self.pos += 1
+            self._internal_subset()
+            self._skip_ws()
+        if not text.startswith(">", self.pos):
+            raise _Fatal(self.pos, "not well-formed: DOCTYPE not closed by '>'")
+        self.pos += 1
+
+    def _internal_subset(self) -> None:
+        text = self.text
+        while True:
+            self._skip_ws()
+            start = self.pos
+            if self.pos >= len(text):
+                raise _Fatal(start, "not well-formed: DOCTYPE internal subset not closed by ']'")
+            if text.startswith("]", start):
+                self.pos += 1
+                return
+            if text.startswith("<!--", start):
+                self.pos += 4
+                self._until("-->", "comment")
+            elif text.startswith("<?", start):
+                self._until("?>", "processing instruction")
+            elif text.startswith("<!ENTITY", start):
+                self.pos += len("<!ENTITY")
+                self._entity(start)
+            elif text.startswith(("<!ELEMENT", "<!ATTLIST", "<!NOTATION"), start):
+                self._markup_end()
+                self._problem(
+                    start,
+                    "declaration in the internal subset ignored: the LinkOut DTD defines "
+                    "the elements",
+                    "warning",
+                )
+            elif text.startswith("%", start):
+                self._markup_end_of_reference()
+                self._problem(start, "parameter entity references are not accepted")
+            else:
+                raise _Fatal(start, "not well-formed: unexpected text in the DOCTYPE")
+
+    def _markup_end_of_reference(self) -> None:
+        m = re.compile(rf"%{NAME};").match(self.text, self.pos)
+        if not m:
+            raise _Fatal(self.pos, "not well-formed: '%' in the DOCTYPE")
+        self.pos = m.end()
+
+    def _entity(self, start: int) -> None:
+        text = self.text
+        self._skip_ws()
+        if text.startswith("%", self.pos):
+            self._markup_end()
+            self._problem(start, "parameter entities are refused (declare general entities)")
+            return
+        m = re.compile(NAME).match(text, self.pos)
+        if not m:
+            raise _Fatal(self.pos, "not well-formed: <!ENTITY without a name")
+        name = m.group(0)
+        self.pos = m.end()
+        self._skip_ws()
+        if text.startswith(("SYSTEM", "PUBLIC"), self.pos):
+            self._markup_end()
+            self.refused.add(name)
+            self._problem(
+                start, f"external entity &{name}; refused: provider files may declare only "
+                "internal entities (it was not read)"
+            )
+            return
+        q = _QUOTED.match(text, self.pos)
+        if not q:
+            raise _Fatal(self.pos, f"not well-formed: entity {name} without a quoted value")
+        value = q.group(0)[1:-1]
+        value_start = self.pos + 1
+        self.pos = q.end()
+        self._skip_ws()
+        if not text.startswith(">", self.pos):
+            raise _Fatal(self.pos, f"not well-formed: <!ENTITY {name} not closed by '>'")
+        self.pos += 1
+        if "%" in value:
+            self._problem(
+                value_start + value.index("%"),
+                f"'%' in the value of entity {name}: write it as &#37; (a parameter entity "
+                "reference is not allowed here)",
+            )
+            value = value.replace("%", "&#37;")
+        bare = re.search(r"&(?!#[0-9]+;|#x[0-9A-Fa-f]+;|" + NAME + ";)", value)
+        if bare:
+            raise _Fatal(
+                value_start + bare.start(),
+                f"not well-formed: '&' in the value of entity {name} starts no reference "
+                "(write &amp;)",
+            )
+        if name in self.declared or name in self.refused:
+            self._problem(start, f"entity {name} declared twice; the first one counts", "warning")
+            return
+        self.declared[name] = value
+
+
+class _Substituted:
+    """The body with references replaced, and the way back to original offsets."""
+
+    def __init__(self) -> None:
+        self.chunks: list[str] = []
+        self.new_starts: list[int] = []
+        self.orig_starts: list[int] = []
+        self.verbatim: list[bool] = []
+        self.length = 0
+
+    def add(self, chunk: str, orig: int, verbatim: bool) -> None:
+        if not chunk:
+            return
+        self.new_starts.append(self.length)
+        self.orig_starts.append(orig)
+        self.verbatim.append(verbatim)
+        self.chunks.append(chunk)
+        self.length += len(chunk)
+
+    def original(self, offset: int) -> int:
+        i = bisect.bisect_right(self.new_starts, offset) - 1
+        if i < 0:
+            return self.orig_starts[0] if self.orig_starts else 0
+        if self.verbatim[i]:
+            return self.orig_starts[i] + offset - self.new_starts[i]
+        return self.orig_starts[i]
+
+
+class _ByteToChar:
+    """Expat reports UTF-8 byte offsets; the substituted text is indexed in characters."""
+
+    def __init__(self, text: str) -> None:
+        self.ends: list[int] = []
+        self.extras: list[int] = []
+        extra = 0
+        for m in re.finditer(r"[^\x00-\x7f]", text):
+            size = len(m.group(0).encode("utf-8", "surrogatepass"))
+            extra += size - 1
+            self.ends.append(m.start() + extra + 1)
+            self.extras.append(extra)
+
+    def char(self, byte: int) -> int:
+        i = bisect.bisect_right(self.ends, byte) - 1
+        return byte - (self.extras[i] if i >= 0 else 0)
+
+
+_BODY_TOKEN = re.compile(
+    r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|" + REF_RE.pattern + "|&", re.DOTALL
+)
+
+
+def read_xml(data: bytes, file: str) -> XmlDocument:
+    """Parse `data`; never raises for bad input: problems say what is wrong."""
+    text = decode(data, xml=True)
+    lines = LineIndex(text)
+    prolog = _Prolog(text, file, lines)
+    problems = prolog.problems
+    keywords: list[KeywordUse] = []
+
+    def at(offset: int) -> tuple[int, int]:
+        return lines.position(offset)
+
+    for m in ESCAPED_KEYWORD_RE.finditer(text):
+        if _inside_comment(text, m.start()):
+            continue
+        line, col = at(m.start())
+        problems.append(
+            error(
+                file, line, col,
+                f"escaped keyword &amp;{m.group(1)}; is never substituted "
+                f"(write &{m.group(1)};)",
+            )
+        )
+    try:
+        body_start = prolog.read()
+    except _Fatal as fatal:
+        line, col = at(fatal.offset)
+        problems.append(error(file, line, col, fatal.message))
+        return XmlDocument(None, prolog.doctype, prolog.declared, keywords, problems)
+    table = EntityTable(prolog.declared, frozenset(prolog.refused))
+    body = _Substituted()
+    added = 0
+    last = body_start
+
+    def keyword(name: str, orig: int, via: str | None) -> None:
+        line, col = at(orig)
+        keywords.append(KeywordUse(name, line, col, via))
+        body.add(f"{MARK_OPEN}{len(keywords) - 1}{MARK_CLOSE}", orig, False)
+
+    for m in _BODY_TOKEN.finditer(text, body_start):
+        ref = m.group(1)
+        if ref is None or ref.startswith("#") or ref in PREDEFINED:
+            continue  # comments, CDATA, bare '&' (expat reports it) and references it knows
+        body.add(text[last : m.start()], last, True)
+        last = m.end()
+        if is_keyword_name(ref):
+            keyword(ref, m.start(), None)
+        elif ref in DTD_CHARACTERS:
+            body.add(f"&#{ord(DTD_CHARACTERS[ref])};", m.start(), False)
+        else:
+            try:
+                pieces = table.expand(ref)
+            except EntityError as exc:
+                line, col = at(m.start())
+                problems.append(error(file, line, col, str(exc)))
+                continue
+            added += sum(len(p) if isinstance(p, str) else 8 for p in pieces)
+            if added > MAX_EXPANSION_CHARS:
+                line, col = at(m.start())
+                problems.append(
+                    error(
+                        file, line, col,
+                        f"entity references expand to more than {MAX_EXPANSION_CHARS} "
+                        "characters in all (an entity expansion bomb?)",
+                    )
+                )
+                return XmlDocument(None, prolog.doctype, prolog.declared, keywords, problems)
+            for piece in pieces:
+                if isinstance(piece, KeywordRef):
+                    keyword(piece.name, m.start(), ref)
+                else:
+                    body.add(piece, m.start(), False)
+    body.add(text[last:], last, True)
+    root = _parse_body("".join(body.chunks), body, at, file, problems)
+    return XmlDocument(root, prolog.doctype, prolog.declared, keywords, problems)
+
+
+def _inside_comment(text: str, offset: int) -> bool:
+    opened = text.rfind("<!--", 0, offset)
+    return opened >= 0 and text.rfind("-->", opened, offset) < 0
+
+
+def _parse_body(
+    new_text: str,
+    body: _Substituted,
+    at: Callable[[int], tuple[int, int]],
+    file: str,
+    problems: list[Problem],
+) -> XmlNode | None:
+    to_char = _ByteToChar(new_text)
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    stack: list[XmlNode] = []
+    roots: list[XmlNode] = []
+
+    def where() -> tuple[int, int]:
+        return at(body.original(to_char.char(parser.CurrentByteIndex)))
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        line, col = where()
+        node = XmlNode(tag, attrs, line, col)
+        if stack:
+            stack[-1].children.append(node)
+        else:
+            roots.append(node)
+        stack.append(node)
+
+    def end(tag: str) -> None:
+        stack.pop()
+
+    def chars(data: str) -> None:
+        if not stack:
+            return
+        children = stack[-1].children
+        if children and isinstance(children[-1], XmlText):
+            children[-1].text += data
+        else:
+            line, col = where()
+            children.append(XmlText(data, line, col))
+
+    def refuse(*args: object) -> None:
+        raise _Fatal(parser.CurrentByteIndex, "DOCTYPE or entity declaration inside the body")
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    try:
+        parser.Parse(new_text.encode("utf-8", "surrogatepass"), True)
+    except expat.ExpatError as exc:
+        line, col = at(body.original(to_char.char(parser.ErrorByteIndex)))
+        reason = expat.ErrorString(exc.code)
+        problems.append(error(file, line, col, f"not well-formed: {reason}"))
+        return None
+    except _Fatal as fatal:
+        line, col = at(body.original(to_char.char(fatal.offset)))
+        problems.append(error(file, line, col, fatal.message))
+        return None
+    except (ValueError, UnicodeError) as exc:
+        problems.append(error(file, 1, 1, f"not well-formed: {exc}"))
+        return None
+    return roots[0] if roots else None

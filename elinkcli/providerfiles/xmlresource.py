@@ -1,0 +1,273 @@
+"""A parsed XML file checked against the LinkOut DTD, and turned into the neutral model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from elinkcli.providerfiles.dtd import (
+    ATTRIBUTES,
+    CONTENT_MODELS,
+    ELEMENTS,
+    MIXED,
+    MODIFIERS,
+    TEXT_ONLY,
+)
+from elinkcli.providerfiles.model import (
+    Identity,
+    Keyword,
+    Link,
+    Modifier,
+    Part,
+    Problem,
+    ResourceFile,
+    UrlSpec,
+    Value,
+    error,
+    join_parts,
+    warning,
+)
+from elinkcli.providerfiles.xmlfile import MARKER_RE, XmlDocument, XmlNode, XmlText
+
+
+def _names(names: frozenset[str]) -> str:
+    shown = sorted(f"<{n}>" for n in names)
+    return " or ".join(shown) if shown else "nothing more"
+
+
+@dataclass
+class _Checker:
+    file: str
+    problems: list[Problem]
+
+    def err(self, node: XmlNode | XmlText, message: str) -> None:
+        self.problems.append(error(self.file, node.line, node.col, message))
+
+    def warn(self, node: XmlNode | XmlText, message: str) -> None:
+        self.problems.append(warning(self.file, node.line, node.col, message))
+
+    def walk(self, node: XmlNode, parent: XmlNode | None = None) -> None:
+        if node.tag not in ELEMENTS:
+            where = f" in <{parent.tag}>" if parent else ""
+            self.err(node, f"no element <{node.tag}> in the LinkOut DTD{where}")
+            return
+        self._attributes(node)
+        children = node.elements()
+        if node.tag in TEXT_ONLY:
+            for child in children:
+                self.err(child, f"<{node.tag}> holds text only, not <{child.tag}>")
+            return
+        if node.tag in MIXED:
+            for child in children:
+                if child.tag in MODIFIERS:
+                    self.walk(child, node)
+                else:
+                    self.err(
+                        child,
+                        f"<{child.tag}> is not allowed in <{node.tag}> (text and the "
+                        f"modifiers {', '.join(MODIFIERS)} are)",
+                    )
+            return
+        for child in node.children:
+            if isinstance(child, XmlText) and child.text.strip():
+                self.err(child, f"text is not allowed directly in <{node.tag}>")
+                break
+        mismatch = CONTENT_MODELS[node.tag].check([c.tag for c in children])
+        if mismatch is not None:
+            index, expected = mismatch
+            if index < len(children):
+                child = children[index]
+                self.err(
+                    child,
+                    f"<{child.tag}> is not allowed here in <{node.tag}>: expected "
+                    f"{_names(expected)} (content model {CONTENT_MODELS[node.tag].source})",
+                )
+            else:
+                self.err(
+                    node,
+                    f"<{node.tag}> is incomplete: {_names(expected)} missing "
+                    f"(content model {CONTENT_MODELS[node.tag].source})",
+                )
+        for child in children:
+            self.walk(child, node)
+
+    def _attributes(self, node: XmlNode) -> None:
+        specs = ATTRIBUTES.get(node.tag, {})
+        for name, value in node.attrs.items():
+            spec = specs.get(name)
+            if spec is None:
+                self.err(node, f"<{node.tag}> has no attribute {name}")
+            elif spec.choices is not None and value not in spec.choices:
+                self.err(
+                    node,
+                    f"{name}={value!r} of <{node.tag}> is not one of {'|'.join(spec.choices)}",
+                )
+            elif spec.integer and not value.strip().isdigit():
+                self.err(node, f"{name}={value!r} of <{node.tag}> is not a whole number")
+        for name, spec in specs.items():
+            if spec.required and name not in node.attrs:
+                self.err(node, f"<{node.tag}> needs the attribute {name}")
+
+
+class _Builder:
+    def __init__(self, doc: XmlDocument) -> None:
+        self.doc = doc
+
+    def parts(self, node: XmlNode) -> tuple[Part, ...]:
+        out: list[Part] = []
+        for child in node.children:
+            if isinstance(child, XmlText):
+                out.extend(self.text_parts(child.text))
+            elif child.tag in MODIFIERS:
+                out.append(
+                    Modifier(
+                        child.tag,
+                        tuple(sorted(child.attrs.items())),
+                        self.parts(child),
+                        child.line,
+                        child.col,
+                    )
+                )
+        return join_parts(out)
+
+    def text_parts(self, text: str) -> list[Part]:
+        out: list[Part] = []
+        last = 0
+        for m in MARKER_RE.finditer(text):
+            out.append(text[last : m.start()])
+            use = self.doc.keywords[int(m.group(1))]
+            out.append(Keyword(use.name, use.line, use.col))
+            last = m.end()
+        out.append(text[last:])
+        return out
+
+    def plain(self, node: XmlNode) -> str:
+        """Text with keywords written back as &lo.x; (for values that are not rules)."""
+        return "".join(
+            p if isinstance(p, str) else f"&{p.name};" if isinstance(p, Keyword) else ""
+            for p in self.parts(node)
+        )
+
+    def value(self, node: XmlNode | None, parent: XmlNode) -> Value:
+        if node is None:
+            return Value("", parent.line, parent.col)
+        return Value(self.plain(node).strip(), node.line, node.col)
+
+    def values(self, parent: XmlNode, tag: str) -> tuple[Value, ...]:
+        return tuple(self.value(c, parent) for c in parent.elements() if c.tag == tag)
+
+
+def _first(node: XmlNode | None, tag: str) -> XmlNode | None:
+    if node is None:
+        return None
+    return next((c for c in node.elements() if c.tag == tag), None)
+
+
+def check_xml(doc: XmlDocument, file: str) -> tuple[ResourceFile | Identity | None, list[Problem]]:
+    """DTD checks of a parsed document, and its model (None when it is not LinkOut XML)."""
+    problems: list[Problem] = []
+    root = doc.root
+    if root is None:
+        return None, problems
+    if doc.doctype is not None and doc.doctype != root.tag:
+        problems.append(
+            error(file, root.line, root.col, f"DOCTYPE names {doc.doctype} but the root is <{root.tag}>")
+        )
+    if root.tag not in ("LinkSet", "Provider"):
+        problems.append(
+            error(
+                file, root.line, root.col,
+                f"root element <{root.tag}> is neither <LinkSet> (resource file) nor "
+                "<Provider> (identity file)",
+            )
+        )
+        return None, problems
+    _Checker(file, problems).walk(root)
+    builder = _Builder(doc)
+    if root.tag == "Provider":
+        return _identity(root, builder), problems
+    links = []
+    for node in root.elements():
+        if node.tag == "Link":
+            links.append(_link(node, builder, file, problems))
+    entities = tuple(doc.entities.items())
+    return ResourceFile(tuple(links), entities), problems
+
+
+def _identity(root: XmlNode, b: _Builder) -> Identity:
+    brief = _first(root, "Brief")
+    return Identity(
+        provider_id=b.value(_first(root, "ProviderId"), root),
+        name=b.value(_first(root, "Name"), root),
+        name_abbr=b.value(_first(root, "NameAbbr"), root),
+        subject_types=b.values(root, "SubjectType"),
+        attributes=b.values(root, "Attribute"),
+        urls=b.values(root, "Url"),
+        icon_urls=b.values(root, "IconUrl"),
+        brief=None if brief is None else b.value(brief, root),
+    )
+
+
+def _link(node: XmlNode, b: _Builder, file: str, problems: list[Problem]) -> Link:
+    selector = _first(node, "ObjectSelector") or _first(node, "SubObjectSelector")
+    objects = _first(selector, "ObjectList")
+    queries: tuple[Value, ...] = ()
+    uids: tuple[Value, ...] = ()
+    if objects is not None:
+        queries = b.values(objects, "Query")
+        uids = b.values(objects, "ObjId")
+        kinds: dict[str, XmlNode] = {}
+        for child in objects.elements():
+            if child.tag in ("Query", "ObjId"):
+                kinds.setdefault(child.tag, child)
+                if len(kinds) == 2 and child is kinds[child.tag]:
+                    problems.append(
+                        error(
+                            file, child.line, child.col,
+                            "<ObjectList> mixes <Query> and <ObjId>: use one or more <Query> "
+                            "OR one or more <ObjId>",
+                        )
+                    )
+            elif child.tag == "FileName":
+                problems.append(
+                    warning(
+                        file, child.line, child.col,
+                        "<FileName> is reserved for processing by the LinkOut team",
+                    )
+                )
+    sub = _first(_first(node, "SubObjectSelector"), "SubProvider")
+    return Link(
+        link_id=b.value(_first(node, "LinkId"), node),
+        provider_id=b.value(_first(node, "ProviderId"), node),
+        database=b.value(_first(selector, "Database"), selector or node),
+        queries=queries,
+        uids=uids,
+        icon_urls=b.values(node, "IconUrl"),
+        urls=tuple(_url(u, b) for u in node.elements() if u.tag == "ObjectUrl"),
+        sub_provider=None if sub is None else b.value(_first(sub, "NameAbbr"), sub),
+        line=node.line,
+        col=node.col,
+    )
+
+
+def _url(node: XmlNode, b: _Builder) -> UrlSpec:
+    base = _first(node, "Base")
+    rule = _first(node, "Rule")
+    many = _first(node, "RuleToMany")
+    separator = None
+    if rule is None and many is not None:
+        rule = _first(many, "Rule")
+        sep = _first(many, "Separator")
+        separator = "" if sep is None else b.plain(sep)
+    name = _first(node, "UrlName")
+    start = base or rule or many or node
+    return UrlSpec(
+        base=None if base is None else b.parts(base),
+        rule=None if rule is None else b.parts(rule),
+        separator=separator,
+        name=None if name is None else b.value(name, node),
+        subject_types=b.values(node, "SubjectType"),
+        attributes=b.values(node, "Attribute"),
+        lng=node.attrs.get("LNG"),
+        line=start.line,
+        col=start.col,
+    )
