@@ -120,6 +120,7 @@ class FakeEutils:
         self.unknown_ids: set[str] = set()
         self.silent_ids: set[str] = set()
         self._holding: str | None = None
+        self.rate_limit: int | None = None
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -199,9 +200,9 @@ class FakeEutils:
             found = [r for r in found if r["provider"][1].lower() == holding.lower()]
         return found
 
-    @staticmethod
-    def has_linkout(uid: str) -> bool:
-        return uid.isdigit() and int(uid) % 2 == 0
+    def has_linkout(self, uid: str) -> bool:
+        """lcheck and acheck agree with llinks: a record has LinkOut when llinks lists any."""
+        return bool(self.linkout(uid))
 
     # --- serving -------------------------------------------------------------------------
 
@@ -484,7 +485,11 @@ class _Handler(BaseHTTPRequestHandler):
         entry = Logged(urlsplit(self.path).path, params, time.monotonic())
         with fake._lock:
             fake.log.append(entry)
-        fault = fake.faults.next()
+            # NCBI's limit: more than `rate_limit` request starts in the last second is a 429.
+            over = fake.rate_limit is not None and (
+                sum(1 for r in fake.log if entry.start - r.start < 1.0) > fake.rate_limit
+            )
+        fault = "429" if over else fake.faults.next()
         entry.fault = fault
         if fake.faults.delay:
             time.sleep(fake.faults.delay)

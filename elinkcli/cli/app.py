@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from elinkcli import __version__
+from elinkcli.cli.admin import CONFIG_HELP, cache_app, config_command
 from elinkcli.cli.chain import HELP as CHAIN_HELP
 from elinkcli.cli.chain import chain_command
 from elinkcli.cli.check import HELP as CHECK_HELP
@@ -63,6 +64,8 @@ app.command("chain", help=CHAIN_HELP, epilog=EXIT_CODES_HELP)(
 app.command("linkout", help=LINKOUT_HELP, epilog=EXIT_CODES_HELP)(
     guarded(common_options(linkout_command))
 )
+app.add_typer(cache_app, name="cache")
+app.command("config", help=CONFIG_HELP)(guarded(config_command))
 
 
 def main() -> None:

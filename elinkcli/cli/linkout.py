@@ -70,19 +70,30 @@ def linkout_command(
     ] = None,
     category: Annotated[
         list[str] | None,
-        typer.Option("--category", help="e.g. 'Full Text Sources'.", rich_help_panel=FILTERS),
+        typer.Option(
+            "--category", metavar="TEXT", help="e.g. 'Full Text Sources'.", rich_help_panel=FILTERS
+        ),
     ] = None,
     subject_type: Annotated[
         list[str] | None,
-        typer.Option("--subject-type", help="e.g. 'structure'.", rich_help_panel=FILTERS),
+        typer.Option(
+            "--subject-type", metavar="TEXT", help="e.g. 'structure'.", rich_help_panel=FILTERS
+        ),
     ] = None,
     attribute: Annotated[
         list[str] | None,
-        typer.Option("--attribute", help="e.g. 'free resource'.", rich_help_panel=FILTERS),
+        typer.Option(
+            "--attribute", metavar="TEXT", help="e.g. 'free resource'.", rich_help_panel=FILTERS
+        ),
     ] = None,
     provider: Annotated[
         list[str] | None,
-        typer.Option("--provider", help="Provider name or abbreviation.", rich_help_panel=FILTERS),
+        typer.Option(
+            "--provider",
+            metavar="NAME",
+            help="Provider name or abbreviation.",
+            rich_help_panel=FILTERS,
+        ),
     ] = None,
     free: Annotated[
         bool,

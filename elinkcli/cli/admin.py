@@ -1,0 +1,138 @@
+"""`elinkcli cache info|clear|prune` and `elinkcli config`: look at and tidy local state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from elinkcli.cache import LinkSetCache
+from elinkcli.cli import options as O
+from elinkcli.config import resolve
+
+cache_app = typer.Typer(
+    help="Inspect and tidy the on-disk cache of NCBI answers.\n\n"
+    "\b\nExamples:\n  elinkcli cache info\n  elinkcli cache prune && elinkcli cache info --json "
+    "| jq .size_bytes",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+Json = Annotated[bool, typer.Option("--json", help="One JSON object instead of text.")]
+
+
+def _open_cache() -> LinkSetCache:
+    settings = resolve().settings
+    assert settings.cache_dir is not None
+    return LinkSetCache(settings.cache_dir, settings.cache_ttl)
+
+
+def _when(stamp: float | None) -> str | None:
+    if stamp is None:
+        return None
+    return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@cache_app.command("info", help="Where the cache is, how many answers it holds, how big.")
+def cache_info(as_json: Json = False) -> None:
+    cache = _open_cache()
+    try:
+        info = cache.info()
+    finally:
+        cache.close()
+    data = {
+        "path": str(info.path),
+        "entries": info.entries,
+        "fresh": info.fresh,
+        "expired": info.entries - info.fresh,
+        "size_bytes": info.size_bytes,
+        "max_bytes": cache.max_bytes,
+        "ttl_seconds": cache.ttl,
+        "oldest": _when(info.oldest),
+        "newest": _when(info.newest),
+    }
+    if as_json:
+        print(json.dumps(data))
+        return
+    for key, value in data.items():
+        print(f"{key}\t{'' if value is None else value}")
+
+
+@cache_app.command("clear", help="Remove every cached answer.")
+def cache_clear() -> None:
+    cache = _open_cache()
+    try:
+        removed = cache.clear()
+    finally:
+        cache.close()
+    print(f"elinkcli: removed {removed} cached answer(s)", file=sys.stderr)
+
+
+@cache_app.command("prune", help="Remove expired answers and trim the cache to its size bound.")
+def cache_prune() -> None:
+    cache = _open_cache()
+    try:
+        removed = cache.prune()
+    finally:
+        cache.close()
+    print(f"elinkcli: removed {removed} cached answer(s)", file=sys.stderr)
+
+
+CONFIG_HELP = """Show the effective settings and where each one comes from (option, environment,
+config file, default). The API key is never shown, only whether one is set.
+
+The config file (TOML, in the user's config directory, or ELINKCLI_CONFIG) may hold: email,
+api_key, base_url, cache_dir, cache_ttl, timeout, deadline. elinkcli refuses to read it when
+other users can write it.
+
+\\b
+Examples:
+  elinkcli config
+  elinkcli config --json | jq -r .cache_dir
+"""
+
+
+def config_command(
+    as_json: Json = False,
+    base_url: O.BaseUrl = None,
+    email: O.Email = None,
+    api_key: O.ApiKey = None,
+) -> None:
+    resolved = resolve(base_url=base_url, email=email, api_key=api_key)
+    s = resolved.settings
+    cache_size = 0
+    if s.cache_dir is not None and (s.cache_dir / "cache.sqlite3").exists():
+        cache = LinkSetCache(s.cache_dir, s.cache_ttl)
+        try:
+            cache_size = cache.info().size_bytes
+        finally:
+            cache.close()
+    rows = {
+        "base_url": (s.base_url, resolved.sources["base_url"]),
+        "email": (s.email or "", resolved.sources["email"]),
+        "api_key": ("set (***)" if s.api_key else "not set", resolved.sources["api_key"]),
+        "rate": (
+            f"{1 / s.start_interval:.2f} request starts/s (shared by all elinkcli processes)",
+            "api_key",
+        ),
+        "timeout": (f"{s.read_timeout:g}", resolved.sources["timeout"]),
+        "deadline": (f"{s.deadline:g}", resolved.sources["deadline"]),
+        "cache_dir": (str(s.cache_dir), resolved.sources["cache_dir"]),
+        "cache_ttl": (f"{s.cache_ttl:g}", resolved.sources["cache_ttl"]),
+        "cache_size_bytes": (str(cache_size), "cache"),
+        "config_file": (
+            str(resolved.config_file),
+            "exists" if resolved.config_file.exists() else "absent",
+        ),
+    }
+    for warning in resolved.config_warnings:
+        print(f"elinkcli: warning: {warning}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({k: v for k, (v, _) in rows.items()}))
+        return
+    width = max(map(len, rows))
+    for key, (value, source) in rows.items():
+        print(f"{key:<{width}}  {value}  [{source}]")
