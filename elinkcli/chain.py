@@ -9,14 +9,14 @@ from elinkcli.batching import client_for
 from elinkcli.catalog import load_catalog
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings
-from elinkcli.constants import DEFAULT_BATCH
+from elinkcli.constants import DEFAULT_BATCH, WARN_ABOVE
 from elinkcli.errors import PartialFailure, PermanentError, UsageError
 from elinkcli.ids import normalize_db
 from elinkcli.link import link
 from elinkcli.models import LinkStats
 from elinkcli.names import name_problems
 
-DEFAULT_WARN_ABOVE = 10_000
+DEFAULT_WARN_ABOVE = WARN_ABOVE
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,3 +56,6 @@ DATE_TYPES = ("mdat", "pdat", "edat")
 # Databases whose records may be named by accession(.version) as well as by numeric UID.
 ACCESSION_DBS = frozenset({"nuccore", "nucleotide", "protein", "nucest", "nucgss", "popset"})
 DB_ALIASES = {"nucleotide": "nuccore"}
+
+# chain: warn when a hop has more ids than this to link.
+WARN_ABOVE = 10_000

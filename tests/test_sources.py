@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from elinkcli.cli import inputs
 from elinkcli.edirect import EDirectMessage, looks_like_message, parse_message, render_message
 from elinkcli.errors import UsageError
+from elinkcli.history import HistorySet
 from elinkcli.link import LINK_COLUMNS
 from elinkcli.sources import INPUT_FORMATS, IdSource, detect_form, read_source
 from elinkcli.writers import EDirectWriter, make_writer
@@ -682,7 +683,7 @@ def test_gather_tsv_target_db_conflicts_with_db(stdin) -> None:
 def test_gather_history_message(stdin) -> None:
     stdin(message("<Db>pubmed</Db><WebEnv>W</WebEnv><QueryKey>2</QueryKey><Count>30</Count>"))
     run = inputs.gather_input(None, None, "auto")
-    assert run.history == inputs.HistorySet("pubmed", "W", "2", 30)
+    assert run.history == HistorySet("pubmed", "W", "2", 30)
     assert run.ids == () and not run.empty
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from elinkcli.cache import LinkSetCache
 from elinkcli.cli import options as O
-from elinkcli.config import resolve
+
+if TYPE_CHECKING:
+    from elinkcli.cache import LinkSetCache
+
 
 cache_app = typer.Typer(
     help="Inspect and tidy the on-disk cache of NCBI answers.\n\n"
@@ -25,6 +27,9 @@ Json = Annotated[bool, typer.Option("--json", help="One JSON object instead of t
 
 
 def _open_cache() -> LinkSetCache:
+    from elinkcli.cache import LinkSetCache
+    from elinkcli.config import resolve
+
     settings = resolve().settings
     assert settings.cache_dir is not None
     return LinkSetCache(settings.cache_dir, settings.cache_ttl)
@@ -101,6 +106,9 @@ def config_command(
     email: O.Email = None,
     api_key: O.ApiKey = None,
 ) -> None:
+    from elinkcli.cache import LinkSetCache
+    from elinkcli.config import resolve
+
     resolved = resolve(base_url=base_url, email=email, api_key=api_key)
     s = resolved.settings
     cache_size = 0

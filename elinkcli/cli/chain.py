@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from elinkcli import constants as C
-from elinkcli.batching import BatchHooks
-from elinkcli.chain import DEFAULT_WARN_ABOVE, Hop, HopStats, chain, column_names, plan
 from elinkcli.cli import options as O
-from elinkcli.cli.common import OutputSpec, run_rows, show_summary
 from elinkcli.cli.errors import warn
-from elinkcli.cli.inputs import gather_input
-from elinkcli.client import EutilsClient
 from elinkcli.errors import UsageError
-from elinkcli.writers import Row
+
+if TYPE_CHECKING:
+    from elinkcli.batching import BatchHooks
+    from elinkcli.chain import HopStats
+    from elinkcli.client import EutilsClient
+    from elinkcli.writers import Row
+
 
 HELP = """Walk several hops in one run; every result is a full path from a source id to a
 final id. Each hop is TARGET[:LINKNAME]; the path is checked against the catalog before
@@ -63,7 +64,7 @@ def chain_command(
             metavar="N",
             help="Warn on stderr when a hop has more than N ids to link.",
         ),
-    ] = DEFAULT_WARN_ABOVE,
+    ] = C.WARN_ABOVE,
     batch: O.Batch = C.DEFAULT_BATCH,
     strict: O.Strict = False,
     fmt: O.OutputFormat = None,
@@ -71,6 +72,10 @@ def chain_command(
     no_header: O.NoHeader = False,
     common: O.Common = O.Common(),
 ) -> None:
+    from elinkcli.chain import Hop, chain, column_names, plan
+    from elinkcli.cli.common import OutputSpec, run_rows, show_summary
+    from elinkcli.cli.inputs import gather_input
+
     parsed = [Hop.parse(h) for h in hops]
     run = gather_input(db, ids, input_format.value)
     if run.db is None and not run.empty:

@@ -9,17 +9,19 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from elinkcli.batching import BatchHooks
 from elinkcli.cli.options import Common
-from elinkcli.cli.progress import Progress
-from elinkcli.client import EutilsClient
-from elinkcli.config import resolve
-from elinkcli.edirect import EDirectMessage
 from elinkcli.errors import ElinkError, UsageError
-from elinkcli.models import LinkStats
-from elinkcli.output import AtomicOutput
-from elinkcli.writers import EDirectWriter, ToObject, make_writer
+
+if TYPE_CHECKING:
+    from elinkcli.batching import BatchHooks
+    from elinkcli.client import EutilsClient
+    from elinkcli.edirect import EDirectMessage
+    from elinkcli.models import LinkStats
+    from elinkcli.output import AtomicOutput
+    from elinkcli.writers import ToObject
+
 
 Row = Sequence[object]
 
@@ -40,6 +42,9 @@ def cache_mode(common: Common) -> str:
 
 
 def make_client(common: Common) -> EutilsClient:
+    from elinkcli.client import EutilsClient
+    from elinkcli.config import resolve
+
     resolved = resolve(
         base_url=common.base_url,
         email=common.email,
@@ -122,6 +127,11 @@ def run_rows(
 ) -> None:
     """Rows from `produce(client, hooks)` to stdout or to --output FILE (atomically, with a
     journal for --resume), with a progress bar on a terminal and the summary at the end."""
+    from elinkcli.batching import BatchHooks
+    from elinkcli.cli.progress import Progress
+    from elinkcli.output import AtomicOutput
+    from elinkcli.writers import EDirectWriter, make_writer
+
     if common.resume and common.output is None:
         raise UsageError("--resume goes with --output FILE")
     if common.resume and not resumable:

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from elinkcli import constants as C
-from elinkcli.batching import BatchHooks
 from elinkcli.catalog import load_catalog
 from elinkcli.cli import options as O
-from elinkcli.cli.common import OutputSpec, Row, print_link_summary, run_rows, show_summary
 from elinkcli.cli.errors import warn
-from elinkcli.cli.inputs import gather_optional_input
-from elinkcli.client import EutilsClient
-from elinkcli.discover import NAME_COLUMNS, RECORD_COLUMNS, discover, discover_records
 from elinkcli.errors import UsageError
 from elinkcli.ids import normalize_db
-from elinkcli.models import LinkStats
 from elinkcli.names import vet_names
+
+if TYPE_CHECKING:
+    from elinkcli.batching import BatchHooks
+    from elinkcli.cli.common import Row
+    from elinkcli.client import EutilsClient
+
 
 HELP = """Which links exist? Without ids: every link name from a database, from NCBI's EInfo
 merged with the bundled catalog (attested_by says which). With ids (--id or stdin): per
@@ -47,6 +48,11 @@ def discover_command(
     no_header: O.NoHeader = False,
     common: O.Common = O.Common(),
 ) -> None:
+    from elinkcli.cli.common import OutputSpec, print_link_summary, run_rows, show_summary
+    from elinkcli.cli.inputs import gather_optional_input
+    from elinkcli.discover import NAME_COLUMNS, RECORD_COLUMNS, discover, discover_records
+    from elinkcli.models import LinkStats
+
     run = gather_optional_input(db, ids, input_format.value)
     source_db = run.db if run is not None else (normalize_db(db) if db else None)
     if not source_db:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from elinkcli.client import EutilsClient
-from elinkcli.edirect import EDirectMessage
 from elinkcli.errors import UsageError
-from elinkcli.history import HistorySet, expand
 from elinkcli.ids import check_ids, normalize_db, split_ids
-from elinkcli.sources import IdSource, read_source
-from elinkcli.writers import ToObject, Writer, make_writer
+
+if TYPE_CHECKING:
+    from elinkcli.client import EutilsClient
+    from elinkcli.edirect import EDirectMessage
+    from elinkcli.history import HistorySet
+    from elinkcli.sources import IdSource
+    from elinkcli.writers import ToObject, Writer
 
 
 @dataclass(frozen=True)
@@ -30,12 +33,16 @@ class RunInput:
 
     def expanded_ids(self, client: EutilsClient) -> tuple[str, ...]:
         """The ids, a History set expanded first (efetch uilist, paged)."""
+        from elinkcli.history import expand
+
         if self.history is None:
             return self.ids
         return tuple(check_ids(expand(client, self.history), self.history.db))
 
     def next_message(self, db: str) -> EDirectMessage:
         """The message to hand on: Step + 1, Tool, Email and Labels carried on."""
+        from elinkcli.edirect import EDirectMessage
+
         msg = self.message
         if msg is None:
             return EDirectMessage(db=db, step=1)
@@ -53,6 +60,8 @@ def read_source_input(
 ) -> IdSource | None:
     """--id if given (stdin is then not read); else stdin unless it is a terminal.
     With `optional`, no ids at all (a terminal, or nothing on stdin) gives None."""
+    from elinkcli.sources import IdSource, read_source
+
     if ids:
         return IdSource(tuple(split_ids(ids)), None, "plain")
     stdin = sys.stdin
@@ -82,6 +91,8 @@ def gather_optional_input(
 
 
 def _run_input(db: str | None, source: IdSource) -> RunInput:
+    from elinkcli.history import HistorySet
+
     msg = source.message
     if msg is not None and msg.error:
         raise UsageError(f"the ENTREZ_DIRECT message on stdin carries an error: {msg.error}")
@@ -121,6 +132,8 @@ def choose_writer(
     came_as_message: bool = False,
     as_object: ToObject | None = None,
 ) -> Writer:
+    from elinkcli.writers import make_writer
+
     return make_writer(
         choose_format(fmt, came_as_message),
         sys.stdout,

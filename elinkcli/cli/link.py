@@ -6,32 +6,26 @@ import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from elinkcli import constants as C
-from elinkcli.batching import BatchHooks
 from elinkcli.cli import options as O
-from elinkcli.cli.common import (
-    OutputSpec,
-    Row,
-    make_client,
-    print_link_summary,
-    run_rows,
-    show_summary,
-)
 from elinkcli.cli.errors import warn
-from elinkcli.cli.inputs import RunInput, gather_input
-from elinkcli.client import EutilsClient
-from elinkcli.edirect import render_message
 from elinkcli.errors import UsageError
-from elinkcli.history import HistorySet, link_to_history
 from elinkcli.ids import normalize_db
-from elinkcli.link import LINK_COLUMNS, link
-from elinkcli.models import LinkStats
 from elinkcli.names import target_of, vet_names
-from elinkcli.params import LinkFilters
+
+if TYPE_CHECKING:
+    from elinkcli.batching import BatchHooks
+    from elinkcli.cli.common import (
+        Row,
+    )
+    from elinkcli.cli.inputs import RunInput
+    from elinkcli.client import EutilsClient
+    from elinkcli.params import LinkFilters
+
 
 FILTERS = "ELink filters"
 
@@ -135,6 +129,18 @@ def link_command(
     no_header: O.NoHeader = False,
     common: O.Common = O.Common(),
 ) -> None:
+    from elinkcli.cli.common import (
+        OutputSpec,
+        make_client,
+        print_link_summary,
+        run_rows,
+        show_summary,
+    )
+    from elinkcli.cli.inputs import gather_input
+    from elinkcli.link import LINK_COLUMNS, link
+    from elinkcli.models import LinkStats
+    from elinkcli.params import LinkFilters
+
     if not target and name:
         target = target_of(name)
     if not target:
@@ -206,6 +212,9 @@ def _write_history_message(
     filters: LinkFilters,
     batch: int,
 ) -> None:
+    from elinkcli.edirect import render_message
+    from elinkcli.history import HistorySet, link_to_history
+
     """--history: the linked set stays on the History server; the message points at it."""
     result = HistorySet(target, "", "", 0)
     if not run.empty:

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from elinkcli import constants as C
-from elinkcli.batching import BatchHooks
 from elinkcli.cli import options as O
-from elinkcli.cli.common import OutputSpec, Row, print_link_summary, run_rows, show_summary
 from elinkcli.cli.errors import warn
-from elinkcli.cli.inputs import gather_input
-from elinkcli.client import EutilsClient
 from elinkcli.errors import UsageError
-from elinkcli.linkout import LINKOUT_COLUMNS, ResourceFilter, linkout
-from elinkcli.models import LinkStats
 from elinkcli.names import vet_names
+
+if TYPE_CHECKING:
+    from elinkcli.batching import BatchHooks
+    from elinkcli.cli.common import Row
+    from elinkcli.client import EutilsClient
+
 
 FILTERS = "Filters (repeatable, case-insensitive)"
 
@@ -119,6 +119,11 @@ def linkout_command(
     no_header: O.NoHeader = False,
     common: O.Common = O.Common(),
 ) -> None:
+    from elinkcli.cli.common import OutputSpec, print_link_summary, run_rows, show_summary
+    from elinkcli.cli.inputs import gather_input
+    from elinkcli.linkout import LINKOUT_COLUMNS, ResourceFilter, linkout
+    from elinkcli.models import LinkStats
+
     if primary and libraries:
         raise UsageError("--primary and --libraries exclude each other")
     if holding and primary:
