@@ -1,3 +1,3 @@
-from elinkcli.cli.app import main
+from elinkcli.cli.entry import main
 
 main()

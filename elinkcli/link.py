@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import partial
+from itertools import repeat
 
 from elinkcli.batching import BatchHooks, client_for, run_batches, signature_of
 from elinkcli.catalog import load_catalog
@@ -131,18 +133,16 @@ def _link_rows(
         raise PermanentError("NCBI rejected id(s): " + "; ".join(rejected))
 
 
+# LinkRow from a tuple of its fields, in C: a popular record may have 100,000+ links.
+# (zip stops at the ids: the repeat()s are endless.)
+_make_row = partial(tuple.__new__, LinkRow)
+
+
 def _rows(ls: LinkSet, source_id: str | None, cmd: str) -> Iterator[LinkRow]:
     for lsdb in ls.linksetdbs:
-        scores = lsdb.scores if cmd == "neighbor_score" else None
-        for i, target_id in enumerate(lsdb.ids):
-            yield LinkRow(
-                ls.dbfrom,
-                source_id,
-                lsdb.linkname,
-                lsdb.dbto,
-                target_id,
-                scores[i] if scores else None,
-            )
+        scores = lsdb.scores if cmd == "neighbor_score" and lsdb.scores else repeat(None)
+        fixed = (repeat(ls.dbfrom), repeat(source_id), repeat(lsdb.linkname), repeat(lsdb.dbto))
+        yield from map(_make_row, zip(*fixed, lsdb.ids, scores, strict=False))
 
 
 def _per_id_rows(

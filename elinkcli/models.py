@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,9 +177,9 @@ class JsonEnvelope:
     errors: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class LinkRow:
-    """One output row of `link`: a link from one source id to one target id."""
+class LinkRow(NamedTuple):
+    """One output row of `link`: a link from one source id to one target id. A named tuple
+    (immutable like the dataclasses here, but made in C): a run may produce millions."""
 
     source_db: str
     source_id: str | None
@@ -188,24 +189,10 @@ class LinkRow:
     score: int | None = None
 
     def values(self) -> tuple[str, str | None, str, str, str, int | None]:
-        return (
-            self.source_db,
-            self.source_id,
-            self.linkname,
-            self.target_db,
-            self.target_id,
-            self.score,
-        )
+        return self
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "source_db": self.source_db,
-            "source_id": self.source_id,
-            "linkname": self.linkname,
-            "target_db": self.target_db,
-            "target_id": self.target_id,
-            "score": self.score,
-        }
+        return self._asdict()
 
 
 @dataclass(slots=True)

@@ -32,11 +32,16 @@ def _cell(value: object) -> str:
 class TsvWriter:
     def __init__(self, out: IO[str], columns: Sequence[str], header: bool = True) -> None:
         self.out = out
+        self.tabs = len(columns) - 1
         if header:
             out.write("\t".join(columns) + "\n")
 
     def write(self, row: Row) -> None:
-        self.out.write("\t".join(map(_cell, row)) + "\n")
+        line = "\t".join([v if v.__class__ is str else _cell(v) for v in row])
+        # A tab or line break inside a value would shift or split the row: clean it.
+        if line.count("\t") != self.tabs or "\n" in line or "\r" in line:
+            line = "\t".join(map(_cell, row))
+        self.out.write(line + "\n")
 
     def close(self) -> None:
         self.out.flush()

@@ -183,7 +183,7 @@ def link_command(
             stats=stats,
             hooks=hooks,
         )
-        return (r.values() for r in rows)
+        return rows
 
     def summary() -> None:
         for source_id, linkname, count in stats.capped:

@@ -1,0 +1,100 @@
+"""Parsing speed and peak memory: an 11 MB neighbor_score answer (160,000 links) parsed and
+written as TSV, by elinkcli and by Biopython's Entrez.read plus a loop writing the same
+rows. Each runs in its own process, so peak memory (ru_maxrss) is its own.
+
+    python bench/parse.py            # needs `pip install biopython` for the comparison
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from common import big_neighbor_score
+
+ELINKCLI = """
+import io, json, resource, sys, time
+from elinkcli.link import _rows
+from elinkcli.parsers import parse_elink
+from elinkcli.writers import TsvWriter
+from elinkcli.link import LINK_COLUMNS
+data = open(sys.argv[1], "rb").read()
+best = None
+for _ in range(3):
+    out = io.StringIO()
+    start = time.perf_counter()
+    result = parse_elink(data)
+    writer = TsvWriter(out, LINK_COLUMNS)
+    for ls in result.linksets:
+        for row in _rows(ls, ls.ids[0], "neighbor_score"):
+            writer.write(row.values())
+    took = time.perf_counter() - start
+    best = took if best is None else min(best, took)
+rows = out.getvalue().count("\\n") - 1
+print(json.dumps({"seconds": best, "rows": rows,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+BIOPYTHON = """
+import io, json, resource, sys, time
+from Bio import Entrez
+data = open(sys.argv[1], "rb").read()
+best = None
+for _ in range(3):
+    out = io.StringIO()
+    start = time.perf_counter()
+    record = Entrez.read(io.BytesIO(data), validate=False)
+    out.write("source_db\\tsource_id\\tlinkname\\ttarget_db\\ttarget_id\\tscore\\n")
+    for linkset in record:
+        for db in linkset["LinkSetDb"]:
+            for link in db["Link"]:
+                out.write(f"pubmed\\t{linkset['IdList'][0]}\\t{db['LinkName']}\\t{db['DbTo']}"
+                          f"\\t{link['Id']}\\t{link.get('Score', '')}\\n")
+    took = time.perf_counter() - start
+    best = took if best is None else min(best, took)
+rows = out.getvalue().count("\\n") - 1
+print(json.dumps({"seconds": best, "rows": rows,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+BASELINE = """
+import json, resource, sys
+data = open(sys.argv[1], "rb").read()
+print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run(code: str, path: Path) -> dict[str, float]:
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+    )
+    return json.loads(proc.stdout)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "neighbor_score.xml"
+        path.write_bytes(big_neighbor_score(160_000))
+        size = path.stat().st_size / 1e6
+        ours = run(ELINKCLI, path)
+        base = run(BASELINE, path)
+        print(f"response: {size:.1f} MB, {ours['rows']:.0f} links")
+        print(f"python + the response in memory: peak {base['peak_mb']:.0f} MB")
+        print(f"elinkcli : {ours['seconds']:.3f} s, peak {ours['peak_mb']:.0f} MB")
+        try:
+            bio = run(BIOPYTHON, path)
+        except subprocess.CalledProcessError as exc:
+            print(f"biopython: not measured ({exc.stderr.strip().splitlines()[-1]})")
+            return
+        print(f"biopython: {bio['seconds']:.3f} s, peak {bio['peak_mb']:.0f} MB")
+        print(
+            f"speed-up {bio['seconds'] / ours['seconds']:.1f}x; "
+            f"peak memory {ours['peak_mb'] / bio['peak_mb']:.2f} of Biopython's"
+        )
+
+
+if __name__ == "__main__":
+    main()
