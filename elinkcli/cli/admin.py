@@ -41,7 +41,11 @@ def _when(stamp: float | None) -> str | None:
     return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).isoformat(timespec="seconds")
 
 
-@cache_app.command("info", help="Where the cache is, how many answers it holds, how big.")
+@cache_app.command(
+    "info",
+    help="Where the cache is, how many answers it holds, how big.\n\n\b\nExamples:\n"
+    "  elinkcli cache info\n  elinkcli cache info --json | jq .fresh",
+)
 def cache_info(as_json: Json = False) -> None:
     cache = _open_cache()
     try:
@@ -66,7 +70,11 @@ def cache_info(as_json: Json = False) -> None:
         print(f"{key}\t{'' if value is None else value}")
 
 
-@cache_app.command("clear", help="Remove every cached answer.")
+@cache_app.command(
+    "clear",
+    help="Remove every cached answer.\n\n\b\nExamples:\n  elinkcli cache clear\n"
+    "  elinkcli cache clear && elinkcli cache info --json | jq .entries",
+)
 def cache_clear() -> None:
     cache = _open_cache()
     try:
@@ -76,7 +84,11 @@ def cache_clear() -> None:
     print(f"elinkcli: removed {removed} cached answer(s)", file=sys.stderr)
 
 
-@cache_app.command("prune", help="Remove expired answers and trim the cache to its size bound.")
+@cache_app.command(
+    "prune",
+    help="Remove expired answers and trim the cache to its size bound.\n\n\b\nExamples:\n"
+    "  elinkcli cache prune\n  elinkcli cache prune && elinkcli cache info | grep size_bytes",
+)
 def cache_prune() -> None:
     cache = _open_cache()
     try:
@@ -93,7 +105,7 @@ The config file (TOML, in the user's config directory, or ELINKCLI_CONFIG) may h
 api_key, base_url, cache_dir, cache_ttl, timeout, deadline. elinkcli refuses to read it when
 other users can write it.
 
-\\b
+\b
 Examples:
   elinkcli config
   elinkcli config --json | jq -r .cache_dir

@@ -21,12 +21,32 @@ from elinkcli.cli.link import link_command
 from elinkcli.cli.linkout import HELP as LINKOUT_HELP
 from elinkcli.cli.linkout import linkout_command
 from elinkcli.cli.options import common_options
+from elinkcli.cli.provider_files import (
+    CONVERT_HELP,
+    PREVIEW_HELP,
+    VALIDATE_HELP,
+    convert_command,
+    preview_command,
+    validate_command,
+)
 from elinkcli.errors import ExitStatus
+
+APP_HELP = (
+    "Walk NCBI Entrez links (ELink) from the shell.\n\n"
+    "gene to protein, PubMed to gene, BioProject to SRA: every row keeps the source id it "
+    "came from, in tsv, json, jsonl, a table or an ENTREZ_DIRECT message that pipes into "
+    "EDirect.\n\n"
+    "\b\nExamples:\n"
+    "  elinkcli link -db gene -target protein -name gene_protein_refseq -id 672\n"
+    '  esearch -db pubmed -query "BRCA1[ti]" | elinkcli link -target gene '
+    "| efetch -format docsum\n"
+    "  elinkcli chain -db gene -id 672 protein:gene_protein_refseq structure --format jsonl\n"
+    "  elinkcli discover -db gene --offline --target protein\n\n" + EXIT_CODES_HELP
+)
 
 app = typer.Typer(
     name="elinkcli",
-    help="Walk NCBI Entrez links (ELink) from the shell: gene → protein, pubmed → gene, ...\n\n"
-    + EXIT_CODES_HELP,
+    help=APP_HELP,
     no_args_is_help=True,
     add_completion=True,
     rich_markup_mode=None,
@@ -61,9 +81,16 @@ app.command("discover", help=DISCOVER_HELP, epilog=EXIT_CODES_HELP)(
 app.command("chain", help=CHAIN_HELP, epilog=EXIT_CODES_HELP)(
     guarded(common_options(chain_command))
 )
-app.command("linkout", help=LINKOUT_HELP, epilog=EXIT_CODES_HELP)(
+linkout_app = typer.Typer(rich_markup_mode=None)
+linkout_app.callback(invoke_without_command=True, help=LINKOUT_HELP, epilog=EXIT_CODES_HELP)(
     guarded(common_options(linkout_command))
 )
+linkout_app.command("validate", help=VALIDATE_HELP, epilog=EXIT_CODES_HELP)(
+    guarded(validate_command)
+)
+linkout_app.command("convert", help=CONVERT_HELP, epilog=EXIT_CODES_HELP)(guarded(convert_command))
+linkout_app.command("preview", help=PREVIEW_HELP, epilog=EXIT_CODES_HELP)(guarded(preview_command))
+app.add_typer(linkout_app, name="linkout")
 app.add_typer(cache_app, name="cache")
 app.command("config", help=CONFIG_HELP)(guarded(config_command))
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 FILTERS = "Filters (repeatable, case-insensitive)"
 
 HELP = """The LinkOut (external) resources of records: full text, databases, libraries.
+With a command (validate, convert, preview): check and try LinkOut provider files.
 
 ELink llinks by default; --primary asks for the primary provider only (prlinks). To ask
 only "has this record any LinkOut?", `elinkcli check --cmd lcheck` is cheaper.
@@ -50,6 +51,7 @@ class LinkoutFormat(str, Enum):
 
 
 def linkout_command(
+    ctx: typer.Context,
     db: O.Db = None,
     ids: O.Ids = None,
     primary: Annotated[
@@ -123,6 +125,9 @@ def linkout_command(
     from elinkcli.cli.inputs import gather_input
     from elinkcli.linkout import LINKOUT_COLUMNS, ResourceFilter, linkout
     from elinkcli.models import LinkStats
+
+    if ctx.invoked_subcommand is not None:
+        return  # validate, convert or preview: files, not records
 
     if primary and libraries:
         raise UsageError("--primary and --libraries exclude each other")

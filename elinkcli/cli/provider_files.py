@@ -78,8 +78,8 @@ def read_source(path: Path) -> SourceFile:
     """A file's bytes (stdin for - or /dev/stdin); UsageError when it cannot be read."""
     if str(path) in STDIN_NAMES:
         stream = sys.stdin
-        if stream is None:
-            raise UsageError("cannot read <stdin>: there is none")
+        if stream is None or stream.isatty():
+            raise UsageError(f"{path} reads stdin, but stdin is a terminal: pipe a file in")
         data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
         return SourceFile("<stdin>", data, None)
     try:

@@ -21,10 +21,11 @@ MODELS = {
     "SubjectType*, Attribute*)",
     "RuleToMany": "(Rule, Separator)",
 }
-TEXT_ONLY = frozenset(
-    "ProviderId Name NameAbbr Url IconUrl Brief LinkId Database FileName Query ObjId "
-    "InclQuery ExclQuery Base UrlName Separator SubjectType Attribute".split()
-)
+TEXT_ONLY = frozenset((  # (#PCDATA)
+    "ProviderId", "Name", "NameAbbr", "Url", "IconUrl", "Brief", "LinkId", "Database",
+    "FileName", "Query", "ObjId", "InclQuery", "ExclQuery", "Base", "UrlName", "Separator",
+    "SubjectType", "Attribute",
+))  # fmt: skip
 # (#PCDATA | pad | apad | subs | toupper | tolower | strip | normalize)*
 MIXED = frozenset(("Rule", *MODIFIERS))
 
@@ -50,7 +51,9 @@ ATTRIBUTES: dict[str, dict[str, AttrSpec]] = {
     "pad": _PAD,
     "apad": _PAD,
     "subs": {"for": AttrSpec(required=True), "with": AttrSpec(required=True)},
-    "strip": {"what": AttrSpec(required=True, choices=("spaces", "letters", "nondigits", "digits"))},
+    "strip": {
+        "what": AttrSpec(required=True, choices=("spaces", "letters", "nondigits", "digits"))
+    },
 }
 
 ELEMENTS = frozenset(MODELS) | TEXT_ONLY | MIXED

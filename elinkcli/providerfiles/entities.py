@@ -42,12 +42,18 @@ def is_keyword_name(name: str) -> bool:
 
 
 def char_ref(ref: str) -> str | None:
-    """The character of `#38` or `#x26`, or None when it is not a valid character."""
+    """The character of `#38` or `#x26`, or None when XML 1.0 has no such character."""
     try:
         code = int(ref[2:], 16) if ref.startswith("#x") else int(ref[1:])
-        return chr(code) if 0 < code <= 0x10FFFF else None
-    except (ValueError, OverflowError):
+    except ValueError:
         return None
+    valid = (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
+    return chr(code) if valid else None
 
 
 class EntityTable:
@@ -104,7 +110,12 @@ class EntityTable:
 
     def expand(self, name: str) -> tuple[Piece, ...]:
         """The pieces `&name;` stands for; raises EntityError."""
-        self._length(name, ())  # checks declared, cycles, depth and size before building
+        try:  # declared, no cycle, not too deep, not too large: checked before building
+            self._length(name, ())
+        except EntityError as exc:
+            if str(exc).startswith(f"undeclared entity &{name};"):
+                raise
+            raise EntityError(f"&{name}; cannot be expanded: {exc}") from None
         return self._expand(name)
 
     def _expand(self, name: str) -> tuple[Piece, ...]:

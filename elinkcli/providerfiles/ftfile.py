@@ -11,7 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from elinkcli.providerfiles.entities import ESCAPED_KEYWORD_RE, NAME, EntityTable
+from elinkcli.providerfiles.entities import (
+    ESCAPED_KEYWORD_RE,
+    NAME,
+    REF_RE,
+    EntityTable,
+    char_ref,
+    is_keyword_name,
+)
 from elinkcli.providerfiles.model import (
     KeywordUse,
     Link,
@@ -33,6 +40,7 @@ _FIELD = re.compile(r"(?P<key>!?[A-Za-z_][\w.-]*)[ \t]*:(?P<value>.*)\Z", re.DOT
 _GLUED_KEY = re.compile(r"(" + "|".join(sorted(FIELDS)) + r"):(?=\s|\Z)")
 _GLUED_SEPARATOR = re.compile(r"\s*-{3,}\s*\Z")
 _ENTITY_NAME = re.compile(NAME)
+_NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -96,15 +104,17 @@ class _Lines:
         self.file = file
         self.problems: list[Problem] = []
         self.blocks: list[list[FtField]] = [[]]
+        self.opened_at: list[int | None] = [None]  # the '-' line before each block
 
     def err(self, line: int, message: str) -> None:
         self.problems.append(error(self.file, line, None, message))
 
-    def close_block(self) -> None:
+    def close_block(self, line: int) -> None:
         if self.blocks[-1]:
             self.blocks.append([])
+            self.opened_at.append(line)
 
-    def read(self) -> list[list[FtField]]:
+    def read(self) -> list[tuple[list[FtField], int | None]]:
         i = 0
         previous: FtField | None = None
         while i < len(self.lines):
@@ -113,9 +123,19 @@ class _Lines:
             if not text:
                 continue
             if text.startswith("-"):
-                self.close_block()
+                self.close_block(number)
                 previous = None
                 continue
+            bad = _NOT_XML_CHAR.search(text)
+            if bad:
+                self.err(
+                    number,
+                    f"character U+{ord(bad.group(0)):04X} is not allowed in LinkOut files "
+                    "(XML 1.0 has no place for it)",
+                )
+            for m in REF_RE.finditer(text):
+                if m.group(1).startswith("#") and char_ref(m.group(1)) is None:
+                    self.err(number, f"{m.group(0)} is not a character XML allows")
             for m in ESCAPED_KEYWORD_RE.finditer(text):
                 self.err(
                     number,
@@ -126,7 +146,7 @@ class _Lines:
             if m is None or not (
                 m.group("key").lower() in FIELDS or m.group("key").startswith("!")
             ):
-                if m is not None and " " not in m.group("key"):
+                if m is not None:
                     self.err(number, f"unknown field {m.group('key')}:")
                 else:
                     after = (
@@ -141,9 +161,9 @@ class _Lines:
             self.blocks[-1].extend(fields)
             previous = fields[-1]
             if glued_separator:
-                self.close_block()
+                self.close_block(number)
                 previous = None
-        return [b for b in self.blocks if b]
+        return [(b, at) for b, at in zip(self.blocks, self.opened_at, strict=True) if b]
 
     def _split(self, number: int, m: re.Match[str], i: int) -> tuple[list[FtField], bool, int]:
         key = m.group("key")
@@ -188,16 +208,26 @@ class _Lines:
         return fields, glued_separator, i
 
 
-def _document(blocks: list[list[FtField]], lines: _Lines) -> FtDocument:
+def _document(blocks: list[tuple[list[FtField], int | None]], lines: _Lines) -> FtDocument:
     global_fields: list[FtField] = []
     links: list[list[FtField]] = []
-    for index, block in enumerate(blocks):
+    for index, (block, opened_at) in enumerate(blocks):
         current: list[FtField] | None = None
+        if index > 0 and block[0].key != "linkid" and links and not _complete(links[-1]):
+            # A comment line inside a link's block: '-' lines end blocks.
+            lines.err(
+                opened_at or block[0].line,
+                "a line starting with '-' ends a block: it splits the block of linkid "
+                f"{_linkid(links[-1])} (comments go between blocks)",
+            )
+            current = links[-1]
         for f in block:
             in_global = index == 0 and current is None
             if f.key == "linkid":
                 if (in_global and global_fields) or (current and _has(current, "linkid")):
-                    lines.err(f.line, "a block holds one link: a separator line is missing before linkid:")
+                    lines.err(
+                        f.line, "a block holds one link: a separator line is missing before linkid:"
+                    )
                 current = [f]
                 links.append(current)
             elif in_global:
@@ -208,6 +238,15 @@ def _document(blocks: list[list[FtField]], lines: _Lines) -> FtDocument:
                     links.append(current)
                 current.append(f)
     return FtDocument(tuple(global_fields), tuple(tuple(link) for link in links))
+
+
+def _complete(fields: list[FtField]) -> bool:
+    keys = {f.key for f in fields}
+    return "linkid" in keys and bool(keys & {"query", "uids"}) and bool(keys & {"base", "rule"})
+
+
+def _linkid(fields: list[FtField]) -> str:
+    return next((f.value for f in fields if f.key == "linkid"), "?")
 
 
 def _has(fields: list[FtField] | tuple[FtField, ...], key: str) -> bool:
@@ -244,9 +283,16 @@ def read_ft(data: bytes | str, file: str) -> FtResult:
             err(f.line, f"{f.key}: belongs in a link block, not in the global (first) block")
     table = EntityTable(declared)
 
+    for f in document.entities:
+        keywords.extend(
+            KeywordUse(m.group(1), f.line, None)
+            for m in REF_RE.finditer(f.value)
+            if is_keyword_name(m.group(1))
+        )
+
     def dec(f: FtField) -> Decoded:
         decoded = decode(f.value, table, f.line)
-        keywords.extend(decoded.keywords)
+        keywords.extend(k for k in decoded.keywords if k.via is None)
         for message in decoded.problems:
             err(f.line, message)
         return decoded
@@ -268,6 +314,8 @@ def read_ft(data: bytes | str, file: str) -> FtResult:
     global_stypes = [text_value(f) for f in document.global_fields if f.key == "stype"]
     global_attrs = [text_value(f) for f in document.global_fields if f.key == "attr"]
 
+    if not document.links:
+        err(first_line, "no link block: after the global block, each link is a block with linkid:")
     links: list[Link] = []
     for block in document.links:
         start = block[0].line
@@ -302,7 +350,9 @@ def read_ft(data: bytes | str, file: str) -> FtResult:
             base=None if base is None else dec(base).parts,
             rule=None if rule is None else dec(rule).parts,
             name=None if name is None else text_value(name),
-            subject_types=_merged(global_stypes, [text_value(f) for f in block if f.key == "stype"]),
+            subject_types=_merged(
+                global_stypes, [text_value(f) for f in block if f.key == "stype"]
+            ),
             attributes=_merged(global_attrs, [text_value(f) for f in block if f.key == "attr"]),
             line=url_start.line,
         )

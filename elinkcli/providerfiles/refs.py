@@ -26,7 +26,11 @@ class Decoded:
 
     def plain(self) -> str:
         """The text, keywords written back as &lo.x; (for values that are not rules)."""
-        return "".join(p if isinstance(p, str) else f"&{p.name};" for p in self.parts if not isinstance(p, Modifier))
+        return "".join(
+            p if isinstance(p, str) else f"&{p.name};"
+            for p in self.parts
+            if not isinstance(p, Modifier)
+        )
 
 
 def _simple(text: str) -> str:

@@ -50,20 +50,22 @@ ATTRIBUTES_LIVE = frozenset(("free resource",))
 
 # Rule keywords of the DTD 1.16, and the databases each is meant for.
 ANY_DATABASE = frozenset({"lo.id"})
-PUBMED_KEYWORDS = frozenset(
-    "lo.pii lo.doi lo.issn lo.essn lo.issnl lo.jtit lo.msrc lo.vol lo.iss lo.page lo.inum "
-    "lo.year lo.yr lo.yl lo.eyear lo.eyr lo.eyl lo.month lo.mon lo.mo lo.emonth lo.emon "
-    "lo.emo lo.day lo.eday lo.otit lo.auth lo.authln".split()
-)
+PUBMED_KEYWORDS = frozenset((
+    "lo.pii", "lo.doi", "lo.issn", "lo.essn", "lo.issnl", "lo.jtit", "lo.msrc", "lo.vol",
+    "lo.iss", "lo.page", "lo.inum", "lo.year", "lo.yr", "lo.yl", "lo.eyear", "lo.eyr", "lo.eyl",
+    "lo.month", "lo.mon", "lo.mo", "lo.emonth", "lo.emon", "lo.emo", "lo.day", "lo.eday",
+    "lo.otit", "lo.auth", "lo.authln",
+))  # fmt: skip
 SEQUENCE_KEYWORDS = frozenset({"lo.pacc"})
-TAXONOMY_KEYWORDS = frozenset("lo.name lo.scientificname lo.genus lo.species lo.subsp".split())
+TAXONOMY_KEYWORDS = frozenset(
+    {"lo.name", "lo.scientificname", "lo.genus", "lo.species", "lo.subsp"}
+)
 UNIGENE_KEYWORDS = frozenset({"lo.clusterid"})
 SEQUENCE_DATABASES = frozenset(
-    "nucleotide nuccore nucest nucgss protein structure genome popset".split()
+    {"nucleotide", "nuccore", "nucest", "nucgss", "protein", "structure", "genome", "popset"}
 )
-KEYWORDS = ANY_DATABASE | PUBMED_KEYWORDS | SEQUENCE_KEYWORDS | TAXONOMY_KEYWORDS | (
-    UNIGENE_KEYWORDS
-)
+KEYWORDS = ANY_DATABASE | PUBMED_KEYWORDS | SEQUENCE_KEYWORDS | TAXONOMY_KEYWORDS
+KEYWORDS |= UNIGENE_KEYWORDS
 NOT_KEYWORDS = {  # common guesses, and what to write instead
     "lo.muid": ("was dropped in LinkOut DTD 1.12", "lo.id"),
     "lo.pmid": ("does not exist", "lo.id"),
@@ -119,7 +121,9 @@ def vocabulary_problem(kind: str, text: str) -> str | None:
     """A warning for a SubjectType or Attribute outside the DTD list, else None."""
     value = _normal(text)
     listed, live = (
-        (SUBJECT_TYPES, SUBJECT_TYPES_LIVE) if kind == "SubjectType" else (ATTRIBUTES, ATTRIBUTES_LIVE)
+        (SUBJECT_TYPES, SUBJECT_TYPES_LIVE)
+        if kind == "SubjectType"
+        else (ATTRIBUTES, ATTRIBUTES_LIVE)
     )
     if value in listed:
         return None
@@ -149,13 +153,16 @@ def resource_name_problem(file_name: str, extension: str) -> str | None:
 
 # Query checks: the seed's "Tips for Using <Query>".
 _QUERY_TOKEN = re.compile(r'"[^"]*"?|“[^”]*”?|”[^”]*”?|\[[^\]]*\]?|[()]|[^\s\[\]()"“”]+')
-FIELD_TAGS = frozenset(
-    "orgn auth au dp pdat edat mdat crdt ta ti tiab mh majr vi ip pg uid pmid accn sb filter"
-    .split()
-)
+# Field tags that are seen outside brackets by mistake (words unlikely to be search terms).
+FIELD_TAGS = frozenset((
+    "orgn", "auth", "au", "dp", "pdat", "edat", "mdat", "crdt", "ta", "ti", "tiab", "mh",
+    "majr", "vi", "ip", "pg", "uid", "pmid", "accn", "sb", "filter",
+))  # fmt: skip
 UID_TAGS = frozenset({"uid", "uids", "pmid", "gi"})
 JOURNAL_NUMBER_TAGS = {"vi": "volume", "ip": "issue", "pg": "page"}
-DATE_TAGS = frozenset("dp pdat pd edat mdat mhda crdt dcom lr epdat ppdat".split())
+DATE_TAGS = frozenset(
+    {"dp", "pdat", "pd", "edat", "mdat", "mhda", "crdt", "dcom", "lr", "epdat", "ppdat"}
+)
 _DATE = re.compile(r"\d{4}(/\d{2}(/\d{2})?)?")
 _RANGE = re.compile(r"[^:\s]+:[^:\s]+|\d+-\d+")
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -14,6 +16,7 @@ from elinkcli.providerfiles.model import (
     KeywordUse,
     Problem,
     ResourceFile,
+    Severity,
     UrlSpec,
     Value,
     error,
@@ -80,8 +83,26 @@ def detect_kind(data: bytes, file_name: str | None = None) -> FileKind:
     return FileKind.ft
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused: the model is acyclic, and a 20 MB file makes
+    millions of small objects that would trigger full collections for nothing."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def parse_file(source: SourceFile) -> FileReport:
     """Read one file into the model, with the problems of reading it (no cross-file checks)."""
+    with _collector_paused():
+        return _parse_file(source)
+
+
+def _parse_file(source: SourceFile) -> FileReport:
     kind = detect_kind(source.data, source.file_name)
     name = source.display
     problems: list[Problem] = []
@@ -89,7 +110,9 @@ def parse_file(source: SourceFile) -> FileReport:
     if len(source.data) > limit:
         problems.append(
             error(
-                name, 1, None,
+                name,
+                1,
+                None,
                 f"file is {len(source.data):,} bytes; the limit for "
                 f"{'.ft' if kind is FileKind.ft else 'XML'} files is {limit // (1024 * 1024)} MB",
             )
@@ -104,7 +127,7 @@ def parse_file(source: SourceFile) -> FileReport:
         model, found = check_xml(doc, name)
         problems.extend(doc.problems)
         problems.extend(found)
-        keywords = doc.keywords
+        keywords = doc.written_keywords()
         resource = model if isinstance(model, ResourceFile) else None
         identity = model if isinstance(model, Identity) else None
         if identity is not None:
@@ -112,8 +135,7 @@ def parse_file(source: SourceFile) -> FileReport:
     for use in keywords:
         why = unknown_keyword(use.name)
         if why:
-            via = f" (in entity &{use.via};)" if use.via else ""
-            problems.append(error(name, use.line, use.col, why + via))
+            problems.append(error(name, use.line, use.col, why))
     problems.extend(_name_problems(source, kind))
     if resource is not None:
         problems.extend(check_resource(resource, name))
@@ -135,7 +157,9 @@ def _name_problems(source: SourceFile, kind: FileKind) -> list[Problem]:
         if file_name != IDENTITY_FILE_NAME:
             return [
                 error(
-                    source.display, 1, None,
+                    source.display,
+                    1,
+                    None,
                     f"an identity file (root <Provider>) must be named exactly "
                     f"{IDENTITY_FILE_NAME} (case-sensitive), not {file_name!r}",
                 )
@@ -144,7 +168,9 @@ def _name_problems(source: SourceFile, kind: FileKind) -> list[Problem]:
     if file_name == IDENTITY_FILE_NAME:
         return [
             error(
-                source.display, 1, None,
+                source.display,
+                1,
+                None,
                 f"{IDENTITY_FILE_NAME} is the identity file: its root must be <Provider>",
             )
         ]
@@ -152,8 +178,8 @@ def _name_problems(source: SourceFile, kind: FileKind) -> list[Problem]:
     return [warning(source.display, 1, None, why)] if why else []
 
 
-def _at(name: str, value: Value, severity: str, message: str) -> Problem:
-    return Problem(name, value.line, value.col, severity, message)  # type: ignore[arg-type]
+def _at(name: str, value: Value, severity: Severity, message: str) -> Problem:
+    return Problem(name, value.line, value.col, severity, message)
 
 
 def _vocabulary(name: str, kind: str, values: Sequence[Value]) -> list[Problem]:
@@ -173,8 +199,12 @@ def _url_problem(spec: UrlSpec) -> str | None:
     url = url_for(spec, sample)
     if any(c.isspace() for c in url):
         return f"Base + Rule {url!r} holds white space: LinkOut joins them as they are"
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:  # a bad [IPv6] host, a bad port
+        return f"Base + Rule {url!r} is not a valid URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https") or not host:
         return f"Base + Rule {url!r} is not an absolute http(s) URL"
     return None
 
@@ -188,13 +218,23 @@ def check_resource(resource: ResourceFile, name: str) -> list[Problem]:
         if link_id.text in seen:
             first = seen[link_id.text]
             problems.append(
-                _at(name, link_id, "error", f"duplicate LinkId {link_id.text} (first on line {first.line})")
+                _at(
+                    name,
+                    link_id,
+                    "error",
+                    f"duplicate LinkId {link_id.text} (first on line {first.line})",
+                )
             )
         elif link_id.text:
             seen[link_id.text] = link_id
-        if not link.provider_id.text.isdigit():
+        if link.provider_id.text and not link.provider_id.text.isdigit():
             problems.append(
-                _at(name, link.provider_id, "error", f"ProviderId {link.provider_id.text!r} is not a number")
+                _at(
+                    name,
+                    link.provider_id,
+                    "error",
+                    f"ProviderId {link.provider_id.text!r} is not a number",
+                )
             )
         for query in link.queries:
             for why in query_problems(query.text):
@@ -208,7 +248,10 @@ def check_resource(resource: ResourceFile, name: str) -> list[Problem]:
                 if keyword.name not in allowed and unknown_keyword(keyword.name) is None:
                     problems.append(
                         Problem(
-                            name, keyword.line, keyword.col, "warning",
+                            name,
+                            keyword.line,
+                            keyword.col,
+                            "warning",
                             f"&{keyword.name}; is meant for {meant_for(keyword.name)}, not "
                             f"{link.database.text or 'this database'}",
                         )
@@ -225,12 +268,14 @@ def check_resource(resource: ResourceFile, name: str) -> list[Problem]:
 def check_identity(identity: Identity, name: str) -> list[Problem]:
     problems: list[Problem] = []
     pid, abbr, brief = identity.provider_id, identity.name_abbr, identity.brief
-    if not pid.text.isdigit():
+    if pid.text and not pid.text.isdigit():
         problems.append(_at(name, pid, "error", f"ProviderId {pid.text!r} is not a number"))
-    if not (abbr.text.isascii() and abbr.text.isalnum()):
+    if abbr.text and not (abbr.text.isascii() and abbr.text.isalnum()):
         problems.append(
             _at(
-                name, abbr, "error",
+                name,
+                abbr,
+                "error",
                 f"NameAbbr {abbr.text!r} may hold only letters and digits (one word, "
                 "no spaces or hyphens)",
             )
@@ -251,7 +296,9 @@ def check_against_identity(report: FileReport, identity: Identity) -> list[Probl
     expected = identity.provider_id.text
     return [
         _at(
-            report.display, link.provider_id, "error",
+            report.display,
+            link.provider_id,
+            "error",
             f"ProviderId {link.provider_id.text} differs from {expected} in the identity file",
         )
         for link in report.resource.links
@@ -277,6 +324,8 @@ def validate(sources: Sequence[SourceFile]) -> list[FileReport]:
     ]
 
 
-def validate_bytes(data: bytes, file_name: str | None = None, display: str | None = None) -> FileReport:
+def validate_bytes(
+    data: bytes, file_name: str | None = None, display: str | None = None
+) -> FileReport:
     """One file on its own (no identity file to compare with)."""
     return parse_file(SourceFile(display or file_name or "-", data, file_name))

@@ -11,9 +11,10 @@ the substituted text back to the original keeps reported lines exact.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import re
-from collections.abc import Callable
 import xml.parsers.expat as expat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from elinkcli.providerfiles.entities import (
@@ -31,15 +32,34 @@ from elinkcli.providerfiles.entities import (
 from elinkcli.providerfiles.model import KeywordUse, Problem, error, warning
 from elinkcli.providerfiles.text import LineIndex, decode
 
-MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
-MARKER_RE = re.compile(f"{MARK_OPEN}([0-9]+){MARK_CLOSE}")
+_CHAR_REF = re.compile(r"&#(?:x([0-9A-Fa-f]+)|([0-9]+));")
+_PRIVATE_USE = (range(0xE000, 0xF900), range(0xF0000, 0xFFFFE), range(0x100000, 0x10FFFE))
+
+
+def _markers(text: str) -> tuple[str, str]:
+    """Two private-use characters the file does not hold, not even as &#...; references."""
+    referenced: set[int] = set()
+    for m in _CHAR_REF.finditer(text):
+        with contextlib.suppress(ValueError):
+            referenced.add(int(m.group(1), 16) if m.group(1) else int(m.group(2)))
+    free = (
+        chr(c)
+        for block in _PRIVATE_USE
+        for c in block
+        if c not in referenced and chr(c) not in text
+    )
+    return next(free), next(free)
 
 
 @dataclass
 class XmlText:
-    text: str  # keyword markers inside
-    line: int
-    col: int
+    offset: int  # where expat saw it (XmlDocument.locate gives its line and column)
+    parts: list[str] = field(default_factory=list)  # as expat gave them
+
+    @property
+    def text(self) -> str:
+        """The text, keyword markers inside."""
+        return "".join(self.parts)
 
 
 @dataclass
@@ -49,6 +69,10 @@ class XmlNode:
     line: int
     col: int
     children: list[XmlNode | XmlText] = field(default_factory=list)
+
+    @property
+    def position(self) -> tuple[int, int]:
+        return self.line, self.col
 
     def elements(self) -> list[XmlNode]:
         return [c for c in self.children if isinstance(c, XmlNode)]
@@ -64,6 +88,17 @@ class XmlDocument:
     entities: dict[str, str]
     keywords: list[KeywordUse]  # index = marker number
     problems: list[Problem]
+    declared_keywords: list[KeywordUse] = field(default_factory=list)  # in entity values
+    markers: tuple[str, str] = ("\ue000", "\ue001")
+    locate: Callable[[int], tuple[int, int]] = lambda offset: (1, 1)
+
+    def marker_re(self) -> re.Pattern[str]:
+        opening, closing = self.markers
+        return re.compile(f"{re.escape(opening)}([0-9]+){re.escape(closing)}")
+
+    def written_keywords(self) -> list[KeywordUse]:
+        """Each keyword where the file writes it: in the body, or in an entity's value."""
+        return [k for k in self.keywords if k.via is None] + self.declared_keywords
 
 
 class _Fatal(Exception):
@@ -87,6 +122,7 @@ class _Prolog:
         self.declared: dict[str, str] = {}
         self.refused: set[str] = set()
         self.problems: list[Problem] = []
+        self.keywords: list[KeywordUse] = []  # written in entity values
 
     def _problem(self, offset: int, message: str, severity: str = "error") -> None:
         line, col = self.lines.position(offset)
@@ -131,7 +167,10 @@ class _Prolog:
                 self.pos += 4
                 self._until("-->", "comment")
             elif text.startswith("<?", self.pos):
-                if text.startswith("<?xml", self.pos) and not text[self.pos + 5 : self.pos + 6].isalnum():
+                if (
+                    text.startswith("<?xml", self.pos)
+                    and not text[self.pos + 5 : self.pos + 6].isalnum()
+                ):
                     raise _Fatal(self.pos, "not well-formed: XML declaration not at the start")
                 self._until("?>", "processing instruction")
             elif text.startswith("<!DOCTYPE", self.pos):
@@ -196,12 +235,12 @@ class _Prolog:
                     "warning",
                 )
             elif text.startswith("%", start):
-                self._markup_end_of_reference()
+                self._parameter_reference()
                 self._problem(start, "parameter entity references are not accepted")
             else:
                 raise _Fatal(start, "not well-formed: unexpected text in the DOCTYPE")
 
-    def _markup_end_of_reference(self) -> None:
+    def _parameter_reference(self) -> None:
         m = re.compile(rf"%{NAME};").match(self.text, self.pos)
         if not m:
             raise _Fatal(self.pos, "not well-formed: '%' in the DOCTYPE")
@@ -224,8 +263,9 @@ class _Prolog:
             self._markup_end()
             self.refused.add(name)
             self._problem(
-                start, f"external entity &{name}; refused: provider files may declare only "
-                "internal entities (it was not read)"
+                start,
+                f"external entity &{name}; refused: provider files may declare only "
+                "internal entities (it was not read)",
             )
             return
         q = _QUOTED.match(text, self.pos)
@@ -256,6 +296,10 @@ class _Prolog:
             self._problem(start, f"entity {name} declared twice; the first one counts", "warning")
             return
         self.declared[name] = value
+        for m in REF_RE.finditer(value):
+            if is_keyword_name(m.group(1)):
+                line, col = self.lines.position(value_start + m.start())
+                self.keywords.append(KeywordUse(m.group(1), line, col))
 
 
 class _Substituted:
@@ -304,9 +348,7 @@ class _ByteToChar:
         return byte - (self.extras[i] if i >= 0 else 0)
 
 
-_BODY_TOKEN = re.compile(
-    r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|" + REF_RE.pattern + "|&", re.DOTALL
-)
+_BODY_TOKEN = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|" + REF_RE.pattern + "|&", re.DOTALL)
 
 
 def read_xml(data: bytes, file: str) -> XmlDocument:
@@ -320,15 +362,17 @@ def read_xml(data: bytes, file: str) -> XmlDocument:
     def at(offset: int) -> tuple[int, int]:
         return lines.position(offset)
 
+    comments = _Comments(text)
     for m in ESCAPED_KEYWORD_RE.finditer(text):
-        if _inside_comment(text, m.start()):
+        if comments.inside(m.start()):
             continue
         line, col = at(m.start())
         problems.append(
             error(
-                file, line, col,
-                f"escaped keyword &amp;{m.group(1)}; is never substituted "
-                f"(write &{m.group(1)};)",
+                file,
+                line,
+                col,
+                f"escaped keyword &amp;{m.group(1)}; is never substituted (write &{m.group(1)};)",
             )
         )
     try:
@@ -337,6 +381,8 @@ def read_xml(data: bytes, file: str) -> XmlDocument:
         line, col = at(fatal.offset)
         problems.append(error(file, line, col, fatal.message))
         return XmlDocument(None, prolog.doctype, prolog.declared, keywords, problems)
+    declared_keywords = prolog.keywords
+    markers = _markers(text)
     table = EntityTable(prolog.declared, frozenset(prolog.refused))
     body = _Substituted()
     added = 0
@@ -345,7 +391,7 @@ def read_xml(data: bytes, file: str) -> XmlDocument:
     def keyword(name: str, orig: int, via: str | None) -> None:
         line, col = at(orig)
         keywords.append(KeywordUse(name, line, col, via))
-        body.add(f"{MARK_OPEN}{len(keywords) - 1}{MARK_CLOSE}", orig, False)
+        body.add(f"{markers[0]}{len(keywords) - 1}{markers[1]}", orig, False)
 
     for m in _BODY_TOKEN.finditer(text, body_start):
         ref = m.group(1)
@@ -369,7 +415,9 @@ def read_xml(data: bytes, file: str) -> XmlDocument:
                 line, col = at(m.start())
                 problems.append(
                     error(
-                        file, line, col,
+                        file,
+                        line,
+                        col,
                         f"entity references expand to more than {MAX_EXPANSION_CHARS} "
                         "characters in all (an entity expansion bomb?)",
                     )
@@ -381,33 +429,49 @@ def read_xml(data: bytes, file: str) -> XmlDocument:
                 else:
                     body.add(piece, m.start(), False)
     body.add(text[last:], last, True)
-    root = _parse_body("".join(body.chunks), body, at, file, problems)
-    return XmlDocument(root, prolog.doctype, prolog.declared, keywords, problems)
+    new_text = "".join(body.chunks)
+    to_char = _ByteToChar(new_text)
+
+    def locate(offset: int) -> tuple[int, int]:
+        return at(body.original(to_char.char(offset)))
+
+    root = _parse_body(new_text, locate, file, problems)
+    return XmlDocument(
+        root,
+        prolog.doctype,
+        prolog.declared,
+        keywords,
+        problems,
+        declared_keywords,
+        markers,
+        locate,
+    )
 
 
-def _inside_comment(text: str, offset: int) -> bool:
-    opened = text.rfind("<!--", 0, offset)
-    return opened >= 0 and text.rfind("-->", opened, offset) < 0
+class _Comments:
+    def __init__(self, text: str) -> None:
+        spans = [m.span() for m in re.finditer(r"<!--.*?(?:-->|\Z)", text, re.DOTALL)]
+        self.starts = [s for s, _ in spans]
+        self.ends = [e for _, e in spans]
+
+    def inside(self, offset: int) -> bool:
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return i >= 0 and offset < self.ends[i]
 
 
 def _parse_body(
     new_text: str,
-    body: _Substituted,
-    at: Callable[[int], tuple[int, int]],
+    locate: Callable[[int], tuple[int, int]],
     file: str,
     problems: list[Problem],
 ) -> XmlNode | None:
-    to_char = _ByteToChar(new_text)
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     stack: list[XmlNode] = []
     roots: list[XmlNode] = []
 
-    def where() -> tuple[int, int]:
-        return at(body.original(to_char.char(parser.CurrentByteIndex)))
-
     def start(tag: str, attrs: dict[str, str]) -> None:
-        line, col = where()
+        line, col = locate(parser.CurrentByteIndex)
         node = XmlNode(tag, attrs, line, col)
         if stack:
             stack[-1].children.append(node)
@@ -422,11 +486,11 @@ def _parse_body(
         if not stack:
             return
         children = stack[-1].children
-        if children and isinstance(children[-1], XmlText):
-            children[-1].text += data
-        else:
-            line, col = where()
-            children.append(XmlText(data, line, col))
+        last = children[-1] if children else None
+        if not isinstance(last, XmlText):
+            last = XmlText(parser.CurrentByteIndex)
+            children.append(last)
+        last.parts.append(data)
 
     def refuse(*args: object) -> None:
         raise _Fatal(parser.CurrentByteIndex, "DOCTYPE or entity declaration inside the body")
@@ -440,12 +504,12 @@ def _parse_body(
     try:
         parser.Parse(new_text.encode("utf-8", "surrogatepass"), True)
     except expat.ExpatError as exc:
-        line, col = at(body.original(to_char.char(parser.ErrorByteIndex)))
+        line, col = locate(parser.ErrorByteIndex)
         reason = expat.ErrorString(exc.code)
         problems.append(error(file, line, col, f"not well-formed: {reason}"))
         return None
     except _Fatal as fatal:
-        line, col = at(body.original(to_char.char(fatal.offset)))
+        line, col = locate(fatal.offset)
         problems.append(error(file, line, col, fatal.message))
         return None
     except (ValueError, UnicodeError) as exc:

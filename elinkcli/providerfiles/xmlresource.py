@@ -26,7 +26,9 @@ from elinkcli.providerfiles.model import (
     join_parts,
     warning,
 )
-from elinkcli.providerfiles.xmlfile import MARKER_RE, XmlDocument, XmlNode, XmlText
+from elinkcli.providerfiles.xmlfile import XmlDocument, XmlNode, XmlText
+
+NOT_EMPTY = frozenset(("ProviderId", "Name", "NameAbbr", "LinkId", "Database", "Query", "ObjId"))
 
 
 def _names(names: frozenset[str]) -> str:
@@ -38,12 +40,11 @@ def _names(names: frozenset[str]) -> str:
 class _Checker:
     file: str
     problems: list[Problem]
+    doc: XmlDocument
 
     def err(self, node: XmlNode | XmlText, message: str) -> None:
-        self.problems.append(error(self.file, node.line, node.col, message))
-
-    def warn(self, node: XmlNode | XmlText, message: str) -> None:
-        self.problems.append(warning(self.file, node.line, node.col, message))
+        line, col = self.doc.locate(node.offset) if isinstance(node, XmlText) else node.position
+        self.problems.append(error(self.file, line, col, message))
 
     def walk(self, node: XmlNode, parent: XmlNode | None = None) -> None:
         if node.tag not in ELEMENTS:
@@ -55,6 +56,8 @@ class _Checker:
         if node.tag in TEXT_ONLY:
             for child in children:
                 self.err(child, f"<{node.tag}> holds text only, not <{child.tag}>")
+            if node.tag in NOT_EMPTY and not node.text().strip() and not children:
+                self.err(node, f"<{node.tag}> is empty")
             return
         if node.tag in MIXED:
             for child in children:
@@ -111,6 +114,7 @@ class _Checker:
 class _Builder:
     def __init__(self, doc: XmlDocument) -> None:
         self.doc = doc
+        self.marker_re = doc.marker_re()
 
     def parts(self, node: XmlNode) -> tuple[Part, ...]:
         out: list[Part] = []
@@ -132,7 +136,7 @@ class _Builder:
     def text_parts(self, text: str) -> list[Part]:
         out: list[Part] = []
         last = 0
-        for m in MARKER_RE.finditer(text):
+        for m in self.marker_re.finditer(text):
             out.append(text[last : m.start()])
             use = self.doc.keywords[int(m.group(1))]
             out.append(Keyword(use.name, use.line, use.col))
@@ -170,18 +174,25 @@ def check_xml(doc: XmlDocument, file: str) -> tuple[ResourceFile | Identity | No
         return None, problems
     if doc.doctype is not None and doc.doctype != root.tag:
         problems.append(
-            error(file, root.line, root.col, f"DOCTYPE names {doc.doctype} but the root is <{root.tag}>")
+            error(
+                file,
+                root.line,
+                root.col,
+                f"DOCTYPE names {doc.doctype} but the root is <{root.tag}>",
+            )
         )
     if root.tag not in ("LinkSet", "Provider"):
         problems.append(
             error(
-                file, root.line, root.col,
+                file,
+                root.line,
+                root.col,
                 f"root element <{root.tag}> is neither <LinkSet> (resource file) nor "
                 "<Provider> (identity file)",
             )
         )
         return None, problems
-    _Checker(file, problems).walk(root)
+    _Checker(file, problems, doc).walk(root)
     builder = _Builder(doc)
     if root.tag == "Provider":
         return _identity(root, builder), problems
@@ -222,7 +233,9 @@ def _link(node: XmlNode, b: _Builder, file: str, problems: list[Problem]) -> Lin
                 if len(kinds) == 2 and child is kinds[child.tag]:
                     problems.append(
                         error(
-                            file, child.line, child.col,
+                            file,
+                            child.line,
+                            child.col,
                             "<ObjectList> mixes <Query> and <ObjId>: use one or more <Query> "
                             "OR one or more <ObjId>",
                         )
@@ -230,7 +243,9 @@ def _link(node: XmlNode, b: _Builder, file: str, problems: list[Problem]) -> Lin
             elif child.tag == "FileName":
                 problems.append(
                     warning(
-                        file, child.line, child.col,
+                        file,
+                        child.line,
+                        child.col,
                         "<FileName> is reserved for processing by the LinkOut team",
                     )
                 )

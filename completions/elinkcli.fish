@@ -1,0 +1,1 @@
+complete --command elinkcli --no-files --arguments "(env _ELINKCLI_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) elinkcli)" --condition "env _ELINKCLI_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) elinkcli"

@@ -1,0 +1,237 @@
+"""Generate the man pages (man/) and shell completion scripts (completions/) from the Typer
+app, so they cannot drift from it:
+
+    python -m elinkcli.docs            # write them
+    python -m elinkcli.docs --check    # exit 1 and name the stale files
+
+click-man would be the library for this, but it reads `click` commands and Typer 0.29
+ships its own copy of click; the troff needed here is small.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from elinkcli import __version__
+
+ROOT = Path(__file__).resolve().parent.parent
+SHELLS = {"bash": "elinkcli.bash", "zsh": "_elinkcli", "fish": "elinkcli.fish"}
+
+ENVIRONMENT = [
+    ("ELINKCLI_BASE_URL", "E-utilities base URL (mirrors, local servers); --base-url wins."),
+    ("NCBI_API_KEY", "NCBI API key: 10 request starts per second instead of 3. Never printed."),
+    ("NCBI_EMAIL, EMAIL", "Contact e-mail sent to NCBI with every request."),
+    ("ELINKCLI_CACHE_DIR", "Directory of the answer cache and of the shared rate-limit slot."),
+    ("ELINKCLI_CONFIG", "Path of the config file."),
+    ("ELINKCLI_BACKOFF_BASE", "Seconds of the first retry wait (doubles per try, capped)."),
+    ("ELINKCLI_DEBUG", "Print the traceback of an internal error."),
+]
+FILES = [
+    (
+        "~/.cache/elinkcli/cache.sqlite3",
+        "The answer cache, one entry per source id (the user's "
+        "cache directory; ELINKCLI_CACHE_DIR overrides).",
+    ),
+    (
+        "~/.cache/elinkcli/rate-*.slot",
+        "The next free request start, shared by every elinkcli process of the user.",
+    ),
+    (
+        "~/.config/elinkcli/config.toml",
+        "Optional defaults: email, api_key, base_url, cache_dir, "
+        "cache_ttl, timeout, deadline. Refused when other users can write it.",
+    ),
+    (
+        "FILE.part, FILE.journal",
+        "With --output FILE: the file being written, and the "
+        "finished batches --resume continues from.",
+    ),
+]
+EXIT_STATUS = [
+    ("0", "Success, also when nothing links; also when the reader of stdout goes away."),
+    ("1", "An internal error (please report it); for linkout validate: errors were found."),
+    (
+        "2",
+        "Usage or bad input: an unknown option or format, a bad id, an empty id list, "
+        "binary data on stdin, a name refused with --strict.",
+    ),
+    ("3", "NCBI rejected the request (invalid database, link name or id; HTTP 400/414)."),
+    (
+        "4",
+        "Gave up after retries, or --offline found ids missing from the cache: the output "
+        "holds everything that succeeded and stderr names the failed ids.",
+    ),
+    ("130", "Interrupted (Ctrl-C)."),
+]
+
+
+def escape(text: str) -> str:
+    text = text.replace("\\", "\\e").replace("-", "\\-")
+    # troff reads ASCII: other characters by their Unicode names.
+    text = "".join(c if ord(c) < 128 else f"\\[u{ord(c):04X}]" for c in text)
+    return "\n".join(
+        ("\\&" + line) if line[:1] in (".", "'") else line for line in text.split("\n")
+    )
+
+
+def _blocks(help_text: str) -> Iterator[tuple[str, str]]:
+    """("para" | "pre" | "examples", text) from a click help text with \\b blocks."""
+    for chunk in re.split(r"\n\s*\n", help_text.strip()):
+        if chunk.startswith("\b"):
+            body = chunk[1:].strip("\n")
+            kind = "examples" if body.lower().startswith("examples") else "pre"
+            if kind == "examples":
+                body = body.split("\n", 1)[1] if "\n" in body else ""
+            yield (
+                kind,
+                "\n".join(line[2:] if line.startswith("  ") else line for line in body.split("\n")),
+            )
+        else:
+            yield "para", " ".join(chunk.split())
+
+
+def _context(command: Any, name: str, parent: Any = None) -> Any:
+    return command.make_context(name, [], parent=parent, resilient_parsing=True)
+
+
+def render(command: Any, path: list[str], parent_ctx: Any = None) -> str:
+    name = " ".join(path)
+    ctx = _context(command, path[-1], parent_ctx)
+    help_text = command.help or ""
+    summary = escape(help_text.strip().split("\n")[0].rstrip("."))
+    page = "-".join(path)
+    out = [
+        f'.TH "{page.upper()}" "1" "" "elinkcli {__version__}" "User Commands"',
+        ".SH NAME",
+        f"{escape(page)} \\- {summary}",
+        ".SH SYNOPSIS",
+        f".B {escape(name)}",
+        escape(" ".join(command.collect_usage_pieces(ctx))),
+        ".SH DESCRIPTION",
+    ]
+    examples: list[str] = []
+    for kind, text in _blocks(help_text):
+        if kind == "para":
+            out += [".PP", escape(text)]
+        elif kind == "pre":
+            out += [".PP", ".nf", escape(text), ".fi"]
+        else:
+            examples.append(text)
+    subcommands = getattr(command, "commands", {})
+    if subcommands:
+        out.append(".SH COMMANDS")
+        for sub_name, sub in subcommands.items():
+            first = (sub.help or "").strip().split("\n")[0]
+            out += [".TP", f".B {escape(sub_name)}", escape(first)]
+            out.append(f"See \\fB{escape(page)}\\-{escape(sub_name)}\\fR(1).")
+    params = [p for p in command.get_params(ctx) if p.get_help_record(ctx)]
+    arguments = [p for p in command.params if p.param_type_name == "argument"]
+    if arguments:
+        out.append(".SH ARGUMENTS")
+        for arg in arguments:
+            out += [
+                ".TP",
+                f".I {escape(arg.metavar or arg.human_readable_name)}",
+                escape(getattr(arg, "help", "") or ""),
+            ]
+    if params:
+        out.append(".SH OPTIONS")
+        for param in params:
+            opts, text = param.get_help_record(ctx)
+            out += [".TP", f".B {escape(opts)}", escape(" ".join(text.split()))]
+    out.append(".SH ENVIRONMENT")
+    for var, text in ENVIRONMENT:
+        out += [".TP", f".B {escape(var)}", escape(text)]
+    out.append(".SH EXIT STATUS")
+    for code, text in EXIT_STATUS:
+        out += [".TP", f".B {code}", escape(text)]
+    out.append(".SH FILES")
+    for file, text in FILES:
+        out += [".TP", f".I {escape(file)}", escape(text)]
+    if examples:
+        out += [".SH EXAMPLES", ".nf", ".RS 4", escape("\n".join(examples)), ".RE", ".fi"]
+    see = ["elinkcli(1)"] if len(path) > 1 else []
+    see += [f"elinkcli-{n}(1)" for n in subcommands] if len(path) == 1 else []
+    see += ["esearch(1)", "efetch(1)", "elink(1)"]
+    out += [".SH SEE ALSO", ", ".join(f"\\fB{escape(s.split('(')[0])}\\fR(1)" for s in see)]
+    return "\n".join(out) + "\n"
+
+
+def pages() -> dict[str, str]:
+    import typer
+
+    from elinkcli.cli.app import app
+
+    root = typer.main.get_command(app)
+    root_ctx = _context(root, "elinkcli")
+    found = {"elinkcli.1": render(root, ["elinkcli"])}
+
+    def walk(command: Any, path: list[str], ctx: Any) -> None:
+        for sub_name, sub in getattr(command, "commands", {}).items():
+            sub_path = [*path, sub_name]
+            found[f"{'-'.join(sub_path)}.1"] = render(sub, sub_path, ctx)
+            walk(sub, sub_path, _context(sub, sub_name, ctx))
+
+    walk(root, ["elinkcli"], root_ctx)
+    return found
+
+
+def completions() -> dict[str, str]:
+    from typer.completion import get_completion_script
+
+    return {
+        file: get_completion_script(
+            prog_name="elinkcli", complete_var="_ELINKCLI_COMPLETE", shell=shell
+        )
+        + "\n"
+        for shell, file in SHELLS.items()
+    }
+
+
+def generated() -> dict[Path, str]:
+    files = {ROOT / "man" / name: text for name, text in pages().items()}
+    files.update({ROOT / "completions" / name: text for name, text in completions().items()})
+    return files
+
+
+def stale() -> list[Path]:
+    """Generated files that differ from what the app generates now (or are missing), and
+    files in man/ or completions/ the app no longer generates."""
+    wanted = generated()
+    wrong = [p for p, text in wanted.items() if not p.exists() or p.read_text() != text]
+    extra = [
+        p
+        for folder in (ROOT / "man", ROOT / "completions")
+        if folder.exists()
+        for p in folder.iterdir()
+        if p not in wanted and p.name != "README.md"
+    ]
+    return sorted(wrong + extra)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report stale files")
+    args = parser.parse_args()
+    if args.check:
+        bad = stale()
+        for path in bad:
+            print(f"stale: {path.relative_to(ROOT)}", file=sys.stderr)
+        sys.exit(1 if bad else 0)
+    wanted = generated()
+    for path in stale():
+        if path not in wanted:
+            path.unlink()
+    for path, text in wanted.items():
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+    print(f"wrote {len(wanted)} files to man/ and completions/")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""End to end: the installed `elinkcli linkout validate|convert|preview` (subprocess).
+
+Skipped until the commands are registered in the app (`linkout` as a Typer group);
+from then on these are the expected exit statuses and output lines.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import run_elinkcli
+
+pytestmark = pytest.mark.e2e
+
+FIXTURES = Path(__file__).parent / "fixtures" / "linkout_files"
+
+
+def _wired() -> bool:
+    try:
+        ran = run_elinkcli("linkout", "validate", "--help", timeout=30)
+    except Exception:  # not installed
+        return False
+    return ran.returncode == 0 and "Check LinkOut provider files" in ran.stdout
+
+
+if not _wired():
+    pytest.skip(
+        "elinkcli linkout validate is not registered in the app yet", allow_module_level=True
+    )
+
+
+def fx(name: str) -> str:
+    return str(FIXTURES / name)
+
+
+def test_seed_files_pass() -> None:
+    names = ["providerinfo.xml", "nucleotide_resources.xml", "example_3.xml", "nucleotide_fixed.ft"]
+    ran = run_elinkcli("linkout", "validate", *[fx(n) for n in names])
+    assert (ran.returncode, ran.stdout, ran.stderr) == (
+        0,
+        "4 files checked: 0 errors, 0 warnings\n",
+        "",
+    )
+
+
+def test_mangled_lines_exit_1() -> None:
+    ran = run_elinkcli("linkout", "validate", fx("nucleotide_example_3.ft"))
+    assert ran.returncode == 1
+    lines = ran.stdout.splitlines()
+    assert [line.split(": ")[0] for line in lines[:-1]] == [
+        f"{fx('nucleotide_example_3.ft')}:{n}" for n in (7, 13, 21, 23, 27, 29)
+    ]
+    assert lines[-1] == "1 file checked: 6 errors, 0 warnings"
+
+
+def test_strict_counts_warnings(tmp_path: Path) -> None:
+    path = tmp_path / "resources.xml"
+    path.write_text(
+        (FIXTURES / "nucleotide_resources.xml").read_text().replace("[orgn]", "[orgn] and x")
+    )
+    ran = run_elinkcli("linkout", "validate", str(path))
+    assert ran.returncode == 0
+    assert ran.stdout.splitlines() == [
+        f"{path}:13:8: warning: Boolean operator 'and' must be upper-case (AND)",
+        "1 file checked: 0 errors, 1 warning",
+    ]
+    assert run_elinkcli("linkout", "validate", "--strict", str(path)).returncode == 1
+
+
+def test_unreadable_file_exit_2(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.ft"
+    ran = run_elinkcli("linkout", "validate", str(missing))
+    assert ran.returncode == 2
+    assert ran.stdout == ""
+    assert ran.stderr == f"elinkcli: error: cannot read {missing}: No such file or directory\n"
+
+
+def test_convert_pipe_validate() -> None:
+    converted = run_elinkcli("linkout", "convert", fx("nucleotide_example_3_fixed.ft"))
+    assert converted.returncode == 0
+    ran = run_elinkcli("linkout", "validate", "/dev/stdin", stdin=converted.stdout.encode())
+    assert (ran.returncode, ran.stdout) == (0, "1 file checked: 0 errors, 0 warnings\n")
+    ran = run_elinkcli("linkout", "validate", "-", stdin=converted.stdout.encode())
+    assert ran.returncode == 0
+
+
+def test_convert_refuses_mangled_file() -> None:
+    ran = run_elinkcli("linkout", "convert", fx("nucleotide.ft"))
+    assert ran.returncode == 1
+    assert ran.stdout == ""
+    assert ran.stderr.splitlines()[-1] == f"elinkcli: {fx('nucleotide.ft')} not converted: 2 errors"
+
+
+def test_preview() -> None:
+    ran = run_elinkcli(
+        "linkout", "preview", fx("seed_snippets.xml"), "--value", "lo.id=6016240",
+        "--value", "lo.pacc=AL032671", "--no-header",
+    )  # fmt: skip
+    assert ran.returncode == 0
+    assert ran.stdout.splitlines()[1] == (
+        "2\thttp://www.webdatabase.com/cgi-bin/db=elegans&id_lookup=6016240&view=text"
+    )
+    bad = run_elinkcli("linkout", "preview", fx("seed_snippets.xml"), "--value", "lo.pmid=1")
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("elinkcli: error: rule keyword &lo.pmid; does not exist")
