@@ -67,7 +67,13 @@ def check_command(
     common: O.Common = O.Common(),
 ) -> None:
     from elinkcli.check import CHECK_COLUMNS, check
-    from elinkcli.cli.common import OutputSpec, print_link_summary, run_rows, show_summary
+    from elinkcli.cli.common import (
+        OutputSpec,
+        print_link_summary,
+        run_rows,
+        show_summary,
+        warn_not_echoed,
+    )
     from elinkcli.cli.inputs import gather_input
     from elinkcli.models import LinkStats
 
@@ -94,11 +100,7 @@ def check_command(
         return (r.values() for r in rows if keep is None or r.value == keep)
 
     def summary() -> None:
-        if stats.ids_not_echoed:
-            warn(
-                f"NCBI did not answer for {len(stats.ids_not_echoed)} id(s): "
-                + ",".join(stats.ids_not_echoed[:50])
-            )
+        warn_not_echoed(stats)
         if show_summary(common):
             print_link_summary(stats, verbose=common.verbose, yes="Y", no="N")
 

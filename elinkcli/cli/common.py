@@ -198,6 +198,18 @@ def _written_ids(target: AtomicOutput | None) -> set[object]:
     return {line.strip() for line in target.part.read_text("utf-8").splitlines() if line.strip()}
 
 
+def warn_not_echoed(stats: LinkStats) -> None:
+    """Ids NCBI gave no answer for are named on stderr, whatever the verbosity."""
+    if stats.ids_not_echoed:
+        shown = ",".join(stats.ids_not_echoed[:50])
+        more = ",..." if len(stats.ids_not_echoed) > 50 else ""
+        print(
+            f"elinkcli: warning: NCBI did not answer for {len(stats.ids_not_echoed)} id(s): "
+            f"{shown}{more}",
+            file=sys.stderr,
+        )
+
+
 def _listing(label: str, ids: Sequence[str]) -> str:
     shown = ",".join(ids[:1000]) + (f",... ({len(ids) - 1000} more)" if len(ids) > 1000 else "")
     return f"elinkcli: {label}: {shown}"

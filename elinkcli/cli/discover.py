@@ -48,7 +48,13 @@ def discover_command(
     no_header: O.NoHeader = False,
     common: O.Common = O.Common(),
 ) -> None:
-    from elinkcli.cli.common import OutputSpec, print_link_summary, run_rows, show_summary
+    from elinkcli.cli.common import (
+        OutputSpec,
+        print_link_summary,
+        run_rows,
+        show_summary,
+        warn_not_echoed,
+    )
     from elinkcli.cli.inputs import gather_optional_input
     from elinkcli.discover import NAME_COLUMNS, RECORD_COLUMNS, discover, discover_records
     from elinkcli.models import LinkStats
@@ -99,11 +105,7 @@ def discover_command(
         return (r.values() for r in rows)
 
     def summary() -> None:
-        if stats.ids_not_echoed:
-            warn(
-                f"NCBI did not answer for {len(stats.ids_not_echoed)} id(s): "
-                + ",".join(stats.ids_not_echoed[:50])
-            )
+        warn_not_echoed(stats)
         if show_summary(common):
             print_link_summary(stats, verbose=common.verbose)
 
