@@ -85,6 +85,7 @@ def run_batches(
     resolved: dict[str, list[LinkSet] | None] = dict.fromkeys(misses_left)
     extra: list[LinkSet] = []
     failures: list[GaveUpError] = []
+    complete = True
     for index, chunk in chunks:
         while any(i not in hits and i not in resolved for i in chunk):
             asked, outcome = next(outcomes)
@@ -107,7 +108,10 @@ def run_batches(
             resolved.pop(i, None)
         yield done, ELinkResult(tuple(linksets + extra))
         extra = []
-        if len(done) == len(chunk):
+        # The journal may only ever hold a prefix of the batches: a resumed run appends, so a
+        # batch finished after a failed one must be written again after that one.
+        complete = complete and len(done) == len(chunk)
+        if complete:
             hooks.done(index, len(chunk))
     if misses_left:
         raise CacheMissError(misses)

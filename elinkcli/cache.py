@@ -73,10 +73,23 @@ class LinkSetCache:
         self.max_bytes = max_bytes
         self.clock = clock
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        self._set_up()
         self._written = 0
+
+    def _set_up(self) -> None:
+        """WAL mode and the schema. SQLite does not wait (busy timeout) for the journal-mode
+        switch, so when several processes create the cache at once, ask again for a while."""
+        give_up = time.monotonic() + 30
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.executescript(SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > give_up:
+                    raise
+                time.sleep(0.05)
 
     def close(self) -> None:
         self.db.close()

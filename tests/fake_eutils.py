@@ -71,20 +71,31 @@ def default_tables() -> dict[str, Table]:
 
 @dataclass
 class Faults:
-    """What to do to the next requests. `script` wins over the rates; it is used up in order."""
+    """What to do to the next requests. `script` wins over the rates; it is used up in order.
+
+    `by_id` wins over both: {id: faults for the next requests with an `id=` parameter of
+    exactly that value}, each list used up in order (then such requests are answered
+    cleanly), so a test gives one batch its faults whatever order concurrent requests
+    arrive in.
+    """
 
     script: list[str] = field(default_factory=list)
     rates: dict[str, float] = field(default_factory=dict)
     delay: float = 0.0
     retry_after: str | None = None
     seed: int = 0
+    by_id: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
         self._lock = threading.Lock()
 
-    def next(self) -> str | None:
+    def next(self, params: Iterable[tuple[str, str]] = ()) -> str | None:
         with self._lock:
+            for key, value in params:
+                queue = self.by_id.get(value) if key == "id" else None
+                if queue:
+                    return queue.pop(0) or None
             if self.script:
                 return self.script.pop(0) or None
             roll = self._rng.random()
@@ -489,7 +500,7 @@ class _Handler(BaseHTTPRequestHandler):
             over = fake.rate_limit is not None and (
                 sum(1 for r in fake.log if entry.start - r.start < 1.0) > fake.rate_limit
             )
-        fault = "429" if over else fake.faults.next()
+        fault = "429" if over else fake.faults.next(params)
         entry.fault = fault
         if fake.faults.delay:
             time.sleep(fake.faults.delay)

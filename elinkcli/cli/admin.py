@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from elinkcli.cli import options as O
+from elinkcli.cli.errors import guarded
 
 if TYPE_CHECKING:
     from elinkcli.cache import LinkSetCache
@@ -30,7 +31,10 @@ def _open_cache() -> LinkSetCache:
     from elinkcli.cache import LinkSetCache
     from elinkcli.config import resolve
 
-    settings = resolve().settings
+    resolved = resolve()
+    for warning in resolved.config_warnings:
+        print(f"elinkcli: warning: {warning}", file=sys.stderr)
+    settings = resolved.settings
     assert settings.cache_dir is not None
     return LinkSetCache(settings.cache_dir, settings.cache_ttl)
 
@@ -46,6 +50,7 @@ def _when(stamp: float | None) -> str | None:
     help="Where the cache is, how many answers it holds, how big.\n\n\b\nExamples:\n"
     "  elinkcli cache info\n  elinkcli cache info --json | jq .fresh",
 )
+@guarded
 def cache_info(as_json: Json = False) -> None:
     cache = _open_cache()
     try:
@@ -75,6 +80,7 @@ def cache_info(as_json: Json = False) -> None:
     help="Remove every cached answer.\n\n\b\nExamples:\n  elinkcli cache clear\n"
     "  elinkcli cache clear && elinkcli cache info --json | jq .entries",
 )
+@guarded
 def cache_clear() -> None:
     cache = _open_cache()
     try:
@@ -89,6 +95,7 @@ def cache_clear() -> None:
     help="Remove expired answers and trim the cache to its size bound.\n\n\b\nExamples:\n"
     "  elinkcli cache prune\n  elinkcli cache prune && elinkcli cache info | grep size_bytes",
 )
+@guarded
 def cache_prune() -> None:
     cache = _open_cache()
     try:

@@ -137,14 +137,15 @@ def run_rows(
     if common.resume and not resumable:
         raise UsageError("this command cannot --resume (it has no batches to skip)")
     fmt = choose_format(spec.fmt, spec.came_as_message, common.output is not None)
+    if common.resume and fmt in ("edirect", "table"):
+        raise UsageError(f"--resume works with tsv, json, jsonl and uid, not {fmt}")
+    # Settings first: a bad option or config file must fail before any output is opened.
+    client_context = make_client(common) if needs_client else contextlib.nullcontext()
     target = (
         AtomicOutput(common.output, _fingerprint(spec.ids), common.resume)
         if common.output
         else None
     )
-    if target is not None and target.resumed and fmt in ("edirect", "table"):
-        target.abort()
-        raise UsageError(f"--resume works with tsv, json, jsonl and uid, not {fmt}")
     resumed = target is not None and target.resumed
     writer = make_writer(
         fmt,
@@ -171,7 +172,7 @@ def run_rows(
 
     hooks = BatchHooks(skip=set(target.done) if target else set(), done=batch_done)
     ok = False
-    with make_client(common) if needs_client else contextlib.nullcontext() as client:
+    with client_context as client:
         progress.watch(client)
         try:
             for row in produce(client, hooks):
