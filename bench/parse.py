@@ -29,8 +29,8 @@ for _ in range(3):
     result = parse_elink(data)
     writer = TsvWriter(out, LINK_COLUMNS)
     for ls in result.linksets:
-        for row in _rows(ls, ls.ids[0], "neighbor_score"):
-            writer.write(row.values())
+        # as `elinkcli link` does: one batch's rows at a time
+        writer.write_many(list(_rows(ls, ls.ids[0], "neighbor_score")))
     took = time.perf_counter() - start
     best = took if best is None else min(best, took)
 rows = out.getvalue().count("\\n") - 1

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from functools import partial
-from itertools import repeat
+from itertools import chain, repeat
+from typing import Any
 
 from elinkcli.batching import BatchHooks, client_for, run_batches, signature_of
 from elinkcli.catalog import load_catalog
@@ -31,7 +32,7 @@ def _request_errors(result: ELinkResult) -> list[str]:
     ]
 
 
-def link(
+def link_batches(
     ids: Sequence[str] = (),
     *,
     db: str,
@@ -46,8 +47,8 @@ def link(
     settings: Settings | None = None,
     stats: LinkStats | None = None,
     hooks: BatchHooks | None = None,
-) -> Iterator[LinkRow]:
-    """Yield a LinkRow per link of every source id, batch by batch, in input order.
+) -> Iterator[list[LinkRow]]:
+    """Yield the LinkRows of each batch, as a list, batch by batch, in input order.
 
     Each batch sends one `id=` per id, so each link is attributed to its own source id
     (with `union`, one comma-joined `id=` per batch, merged and de-duplicated, no source id).
@@ -63,7 +64,7 @@ def link(
     dbfrom, dbto = normalize_db(db), normalize_db(target)
     # Build one request now, so option mistakes surface before any output or network use.
     elink_params(dbfrom=dbfrom, db=dbto, cmd=cmd, linkname=name, filters=filters, union=union)
-    return _link_rows(
+    return _link_batches(
         list(ids),
         dbfrom,
         dbto,
@@ -80,7 +81,12 @@ def link(
     )
 
 
-def _link_rows(
+def link(ids: Sequence[str] = (), **options: Any) -> Iterator[LinkRow]:
+    """Like link_batches (same arguments), one LinkRow at a time."""
+    return chain.from_iterable(link_batches(ids, **options))
+
+
+def _link_batches(
     ids: list[str],
     dbfrom: str,
     dbto: str,
@@ -94,7 +100,7 @@ def _link_rows(
     settings: Settings | None,
     stats: LinkStats,
     hooks: BatchHooks | None,
-) -> Iterator[LinkRow]:
+) -> Iterator[list[LinkRow]]:
     def request_params(chunk: list[str], stored: HistorySet | None = None) -> Params:
         return elink_params(
             dbfrom=dbfrom,
@@ -118,7 +124,7 @@ def _link_rows(
         if history is not None and union:
             result = request([], history)
             stats.ids_in += history.count or len({i for ls in result.linksets for i in ls.ids})
-            yield from _union_rows(result, [], cmd, stats, seen_union)
+            yield list(_union_rows(result, [], cmd, stats, seen_union))
             return
         if history is not None:
             ids = expand(session, history)
@@ -126,9 +132,9 @@ def _link_rows(
         signature = None if union else signature_of(session, ELINK, request_params([]))
         for chunk, outcome in run_batches(session, ids, batch, request, stats, signature, hooks):
             if union:
-                yield from _union_rows(outcome, chunk, cmd, stats, seen_union)
+                yield list(_union_rows(outcome, chunk, cmd, stats, seen_union))
             else:
-                yield from _per_id_rows(outcome, chunk, cmd, stats, rejected)
+                yield list(_per_id_rows(outcome, chunk, cmd, stats, rejected))
     if rejected:
         raise PermanentError("NCBI rejected id(s): " + "; ".join(rejected))
 

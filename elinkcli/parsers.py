@@ -113,6 +113,17 @@ _OPAQUE = re.compile(rb"<!--|<!\[CDATA\[|<\?(?!xml[\s?])")
 
 LinkRun = tuple[list[str], list[int]]
 
+try:  # Python 3.11+: a possessive repeat checks a long list without keeping backtrack state
+    _PLAIN_LINKS = re.compile(r"(?:\s*" + _PLAIN_LINK.pattern + r")*+\s*")
+
+    def _only_plain_links(text: str) -> bool:
+        return _PLAIN_LINKS.fullmatch(text) is not None
+
+except re.error:  # Python 3.10
+
+    def _only_plain_links(text: str) -> bool:
+        return not _PLAIN_LINK.sub("", text).strip()
+
 
 def _set_aside_links(data: bytes) -> tuple[bytes, list[LinkRun]]:
     """Cut each LinkSetDb's list of plain links out of the document, leaving a placeholder
@@ -133,7 +144,7 @@ def _set_aside_links(data: bytes) -> tuple[bytes, list[LinkRun]]:
             break
         end += len("</Link>")
         text = str(view[start:end], "utf-8", "replace")
-        if _PLAIN_LINK.sub("", text).strip():
+        if not _only_plain_links(text):
             pieces.append(data[pos:end])
         else:
             scores = _LINK_SCORE.findall(text)

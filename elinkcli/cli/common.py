@@ -124,9 +124,11 @@ def run_rows(
     summary: Callable[[], None] = lambda: None,
     resumable: bool = True,
     needs_client: bool = True,
+    batched: bool = False,
 ) -> None:
-    """Rows from `produce(client, hooks)` to stdout or to --output FILE (atomically, with a
-    journal for --resume), with a progress bar on a terminal and the summary at the end."""
+    """Rows from `produce(client, hooks)` (lists of rows with `batched`) to stdout or to
+    --output FILE (atomically, with a journal for --resume), with a progress bar on a
+    terminal and the summary at the end."""
     from elinkcli.batching import BatchHooks
     from elinkcli.cli.progress import Progress
     from elinkcli.output import AtomicOutput
@@ -175,9 +177,13 @@ def run_rows(
     with client_context as client:
         progress.watch(client)
         try:
-            for row in produce(client, hooks):
-                writer.write(row)
-                rows_written += 1
+            for item in produce(client, hooks):
+                if batched:  # a list of rows: one batch's
+                    writer.write_many(item)  # type: ignore[arg-type]
+                    rows_written += len(item)
+                else:
+                    writer.write(item)
+                    rows_written += 1
             ok = True
         except ElinkError as exc:
             if isinstance(writer, EDirectWriter):

@@ -137,7 +137,7 @@ def link_command(
         show_summary,
     )
     from elinkcli.cli.inputs import gather_input
-    from elinkcli.link import LINK_COLUMNS, link
+    from elinkcli.link import LINK_COLUMNS, link_batches
     from elinkcli.models import LinkStats
     from elinkcli.params import LinkFilters
 
@@ -166,10 +166,10 @@ def link_command(
         return
     stats = LinkStats()
 
-    def produce(client: EutilsClient, hooks: BatchHooks) -> Iterator[Row]:
+    def produce(client: EutilsClient, hooks: BatchHooks) -> Iterator[list[Row]]:
         if run.empty:
             return iter(())
-        rows = link(
+        return link_batches(
             run.ids,
             db=run.db or "",
             target=target,
@@ -183,7 +183,6 @@ def link_command(
             stats=stats,
             hooks=hooks,
         )
-        return rows
 
     def summary() -> None:
         for source_id, linkname, count in stats.capped:
@@ -201,7 +200,7 @@ def link_command(
         came_as_message=run.message is not None,
         ids=run.ids,
     )
-    run_rows(common, spec, produce, total_ids=len(run.ids), summary=summary)
+    run_rows(common, spec, produce, total_ids=len(run.ids), summary=summary, batched=True)
 
 
 def _write_history_message(

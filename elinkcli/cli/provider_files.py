@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from elinkcli.cli import options as O
 from elinkcli.cli.errors import warn
 from elinkcli.errors import ExitStatus, UsageError
-from elinkcli.providerfiles.convert import convert_ft
-from elinkcli.providerfiles.preview import preview, values_from_options, values_from_tsv
-from elinkcli.providerfiles.validate import SourceFile, parse_file, validate
+
+if TYPE_CHECKING:  # the checker's modules load only when a command runs
+    from elinkcli.providerfiles.validate import SourceFile
 
 STDIN_NAMES = ("-", "/dev/stdin")
 
@@ -76,6 +76,8 @@ Examples:
 
 def read_source(path: Path) -> SourceFile:
     """A file's bytes (stdin for - or /dev/stdin); UsageError when it cannot be read."""
+    from elinkcli.providerfiles.validate import SourceFile
+
     if str(path) in STDIN_NAMES:
         stream = sys.stdin
         if stream is None or stream.isatty():
@@ -107,6 +109,8 @@ def validate_command(
         typer.Option("--strict", help="Count warnings as errors: exit 1 when there is any."),
     ] = False,
 ) -> int:
+    from elinkcli.providerfiles.validate import validate
+
     sources = [read_source(path) for path in files]
     reports = validate(sources)
     for report in reports:
@@ -136,6 +140,8 @@ def convert_command(
         ),
     ] = None,
 ) -> int:
+    from elinkcli.providerfiles.convert import convert_ft
+
     source = read_source(file)
     conversion = convert_ft(source.data, source.display, source.file_name)
     for problem in conversion.problems:
@@ -183,6 +189,9 @@ def preview_command(
     ] = None,
     no_header: O.NoHeader = False,
 ) -> int:
+    from elinkcli.providerfiles.preview import preview, values_from_options, values_from_tsv
+    from elinkcli.providerfiles.validate import parse_file
+
     source = read_source(file)
     shared = values_from_options(value or [])
     if values is None:
