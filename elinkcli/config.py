@@ -7,7 +7,7 @@ import os
 import re
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -186,7 +186,3 @@ def resolve_settings(**kwargs: Any) -> Settings:
 def redact(text: str, secret: str | None) -> str:
     """Text with the API key masked: applied to anything that may reach a user."""
     return text.replace(secret, "***") if secret else text
-
-
-def setting_names() -> list[str]:
-    return [f.name for f in fields(Settings)]

@@ -191,9 +191,6 @@ class LinkRow(NamedTuple):
     def values(self) -> tuple[str, str | None, str, str, str, int | None]:
         return self
 
-    def as_dict(self) -> dict[str, object]:
-        return self._asdict()
-
 
 @dataclass(slots=True)
 class LinkStats:

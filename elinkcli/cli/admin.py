@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from elinkcli.cli import options as O
-from elinkcli.cli.errors import guarded
+from elinkcli.cli.errors import guarded, warn
 
 if TYPE_CHECKING:
     from elinkcli.cache import LinkSetCache
@@ -33,7 +33,7 @@ def _open_cache() -> LinkSetCache:
 
     resolved = resolve()
     for warning in resolved.config_warnings:
-        print(f"elinkcli: warning: {warning}", file=sys.stderr)
+        warn(warning)
     settings = resolved.settings
     assert settings.cache_dir is not None
     return LinkSetCache(settings.cache_dir, settings.cache_ttl)
@@ -156,7 +156,7 @@ def config_command(
         ),
     }
     for warning in resolved.config_warnings:
-        print(f"elinkcli: warning: {warning}", file=sys.stderr)
+        warn(warning)
     if as_json:
         print(json.dumps({k: v for k, (v, _) in rows.items()}))
         return

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from elinkcli.cli.errors import warn
 from elinkcli.cli.options import Common
 from elinkcli.errors import ElinkError, UsageError
 
@@ -55,7 +56,7 @@ def make_client(common: Common) -> EutilsClient:
         cache_mode=cache_mode(common),
     )
     for warning in resolved.config_warnings:
-        print(f"elinkcli: warning: {warning}", file=sys.stderr)
+        warn(warning)
     return EutilsClient(resolved.settings)
 
 

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from elinkcli.edirect import EDirectMessage
     from elinkcli.history import HistorySet
     from elinkcli.sources import IdSource
-    from elinkcli.writers import ToObject, Writer
 
 
 @dataclass(frozen=True)
@@ -119,41 +118,3 @@ def _run_input(db: str | None, source: IdSource) -> RunInput:
     if db is None:
         raise UsageError("--db is required: the input does not say which database its ids are from")
     return RunInput(db, tuple(check_ids(source.ids, db)), message=msg)
-
-
-def choose_writer(
-    fmt: str | None,
-    columns: Sequence[str],
-    *,
-    uid_key: str,
-    header: bool = True,
-    title: str | None = None,
-    message: EDirectMessage | None = None,
-    came_as_message: bool = False,
-    as_object: ToObject | None = None,
-) -> Writer:
-    from elinkcli.writers import make_writer
-
-    return make_writer(
-        choose_format(fmt, came_as_message),
-        sys.stdout,
-        columns,
-        uid_key=uid_key,
-        header=header,
-        title=title,
-        message=message,
-        as_object=as_object,
-    )
-
-
-def choose_format(fmt: str | None, came_as_message: bool = False) -> str:
-    """The explicit format; else edirect into a pipe fed by a message, table on a terminal."""
-    if fmt:
-        return fmt
-    if sys.stdout.isatty():
-        return "table"
-    return "edirect" if came_as_message else "tsv"
-
-
-def stderr_is_terminal() -> bool:
-    return sys.stderr is not None and sys.stderr.isatty()
