@@ -41,6 +41,10 @@ R = TypeVar("R")
 RetryHook = Callable[[str, int, float], None]
 
 
+def _tries(n: int) -> str:
+    return "1 try" if n == 1 else f"{n} tries"
+
+
 class Counters:
     """Requests and retries made, for the run summary (shared by threads)."""
 
@@ -150,10 +154,12 @@ class EutilsClient:
             except TransientError as exc:
                 cause = exc
             if attempt >= self.policy.max_tries:
-                raise GaveUpError(f"{cause} ({attempt} tries)", ids, attempt) from None
+                raise GaveUpError(f"{cause} ({_tries(attempt)})", ids, attempt) from None
             delay = self.policy.delay(attempt, cause.retry_after, self.rng)
             if self.clock.monotonic() - start + delay > self.policy.deadline:
-                raise GaveUpError(f"{cause} (deadline reached after {attempt} tries)", ids, attempt)
+                raise GaveUpError(
+                    f"{cause} (deadline reached after {_tries(attempt)})", ids, attempt
+                )
             self.counters.add(retries=1)
             if self.on_retry is not None:
                 self.on_retry(str(cause), attempt, delay)
