@@ -12,7 +12,7 @@ from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH, WARN_ABOVE
 from elinkcli.errors import PartialFailure, PermanentError, UsageError
 from elinkcli.ids import normalize_db
-from elinkcli.link import link
+from elinkcli.link import link_batches
 from elinkcli.models import LinkStats
 from elinkcli.names import name_problems
 
@@ -117,7 +117,7 @@ def chain(
             edges: dict[str, dict[str, None]] = {}
             link_stats = LinkStats()
             try:
-                for row in link(
+                for rows in link_batches(
                     frontier,
                     db=dbs[n - 1],
                     target=hop.target,
@@ -126,11 +126,12 @@ def chain(
                     client=session,
                     stats=link_stats,
                 ):
-                    if row.source_id is None:
-                        continue
-                    targets = edges.setdefault(row.source_id, {})
-                    if max_per_hop is None or len(targets) < max_per_hop:
-                        targets.setdefault(row.target_id, None)
+                    for _, source_id, _, _, target_id, _ in rows:
+                        if source_id is None:
+                            continue
+                        targets = edges.setdefault(source_id, {})
+                        if max_per_hop is None or len(targets) < max_per_hop:
+                            targets.setdefault(target_id, None)
             except PartialFailure as exc:
                 failures.append((n, exc))
                 hop_stats.failed = list(exc.ids)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from functools import partial
-from itertools import chain, repeat
+from itertools import repeat
 from typing import Any
 
 from elinkcli.batching import BatchHooks, client_for, run_batches, signature_of
@@ -15,7 +14,7 @@ from elinkcli.constants import DEFAULT_BATCH, ELINK, LINK_CMDS, MAX_BATCH
 from elinkcli.errors import PermanentError, UsageError
 from elinkcli.history import HistorySet, expand
 from elinkcli.ids import normalize_db
-from elinkcli.models import ELinkResult, LinkRow, LinkSet, LinkStats
+from elinkcli.models import ELinkResult, LinkRow, LinkSet, LinkStats, LinkTuple
 from elinkcli.params import LinkFilters, Params, elink_params
 from elinkcli.parsers import parse_elink
 from elinkcli.retry import error_text_is_transient
@@ -47,8 +46,10 @@ def link_batches(
     settings: Settings | None = None,
     stats: LinkStats | None = None,
     hooks: BatchHooks | None = None,
-) -> Iterator[list[LinkRow]]:
-    """Yield the LinkRows of each batch, as a list, batch by batch, in input order.
+) -> Iterator[list[LinkTuple]]:
+    """Yield the rows of each batch, as a list, batch by batch, in input order. Rows are
+    plain tuples in LinkRow's field order (LINK_COLUMNS): a popular record may have 100,000+
+    links, and plain tuples are made in C; `link()` gives LinkRow named tuples.
 
     Each batch sends one `id=` per id, so each link is attributed to its own source id
     (with `union`, one comma-joined `id=` per batch, merged and de-duplicated, no source id).
@@ -83,7 +84,8 @@ def link_batches(
 
 def link(ids: Sequence[str] = (), **options: Any) -> Iterator[LinkRow]:
     """Like link_batches (same arguments), one LinkRow at a time."""
-    return chain.from_iterable(link_batches(ids, **options))
+    for rows in link_batches(ids, **options):
+        yield from map(LinkRow._make, rows)
 
 
 def _link_batches(
@@ -100,7 +102,7 @@ def _link_batches(
     settings: Settings | None,
     stats: LinkStats,
     hooks: BatchHooks | None,
-) -> Iterator[list[LinkRow]]:
+) -> Iterator[list[LinkTuple]]:
     def request_params(chunk: list[str], stored: HistorySet | None = None) -> Params:
         return elink_params(
             dbfrom=dbfrom,
@@ -124,7 +126,7 @@ def _link_batches(
         if history is not None and union:
             result = request([], history)
             stats.ids_in += history.count or len({i for ls in result.linksets for i in ls.ids})
-            yield list(_union_rows(result, [], cmd, stats, seen_union))
+            yield _union_rows(result, [], cmd, stats, seen_union)
             return
         if history is not None:
             ids = expand(session, history)
@@ -132,23 +134,19 @@ def _link_batches(
         signature = None if union else signature_of(session, ELINK, request_params([]))
         for chunk, outcome in run_batches(session, ids, batch, request, stats, signature, hooks):
             if union:
-                yield list(_union_rows(outcome, chunk, cmd, stats, seen_union))
+                yield _union_rows(outcome, chunk, cmd, stats, seen_union)
             else:
-                yield list(_per_id_rows(outcome, chunk, cmd, stats, rejected))
+                yield _per_id_rows(outcome, chunk, cmd, stats, rejected)
     if rejected:
         raise PermanentError("NCBI rejected id(s): " + "; ".join(rejected))
 
 
-# LinkRow from a tuple of its fields, in C: a popular record may have 100,000+ links.
-# (zip stops at the ids: the repeat()s are endless.)
-_make_row = partial(tuple.__new__, LinkRow)
-
-
-def _rows(ls: LinkSet, source_id: str | None, cmd: str) -> Iterator[LinkRow]:
+def _add_rows(rows: list[LinkTuple], ls: LinkSet, source_id: str | None, cmd: str) -> None:
     for lsdb in ls.linksetdbs:
         scores = lsdb.scores if cmd == "neighbor_score" and lsdb.scores else repeat(None)
         fixed = (repeat(ls.dbfrom), repeat(source_id), repeat(lsdb.linkname), repeat(lsdb.dbto))
-        yield from map(_make_row, zip(*fixed, lsdb.ids, scores, strict=False))
+        # zip stops at the ids: the repeat()s are endless.
+        rows.extend(zip(*fixed, lsdb.ids, scores, strict=False))
 
 
 def _per_id_rows(
@@ -157,7 +155,7 @@ def _per_id_rows(
     cmd: str,
     stats: LinkStats,
     rejected: list[str],
-) -> Iterator[LinkRow]:
+) -> list[LinkTuple]:
     by_id: dict[str, list[LinkSet]] = {}
     unattributed: list[LinkSet] = []
     for ls in result.linksets:
@@ -166,38 +164,44 @@ def _per_id_rows(
             by_id.setdefault(echoed[0], []).append(ls)
         elif len(echoed) > 1:
             unattributed.append(ls)
+    rows: list[LinkTuple] = []
     # Rows follow the request's order, whatever order NCBI answered in.
     for source_id in chunk:
         sets = by_id.pop(source_id, None)
         if sets is None:
             stats.ids_not_echoed.append(source_id)
             continue
-        yield from _source_rows(sets, source_id, cmd, stats, rejected)
+        _add_source_rows(rows, sets, source_id, cmd, stats, rejected)
     for source_id, sets in by_id.items():
         stats.ids_unexpected.append(source_id)
-        yield from _source_rows(sets, source_id, cmd, stats, rejected)
+        _add_source_rows(rows, sets, source_id, cmd, stats, rejected)
     for ls in unattributed:
         stats.ids_unexpected.extend(ls.ids)
-        yield from _rows(ls, None, cmd)
+        _add_rows(rows, ls, None, cmd)
+    return rows
 
 
-def _source_rows(
-    sets: list[LinkSet], source_id: str, cmd: str, stats: LinkStats, rejected: list[str]
-) -> Iterator[LinkRow]:
+def _add_source_rows(
+    rows: list[LinkTuple],
+    sets: list[LinkSet],
+    source_id: str,
+    cmd: str,
+    stats: LinkStats,
+    rejected: list[str],
+) -> None:
     errors = [e for ls in sets for e in ls.errors]
     if errors:
         rejected.append(f"{source_id} ({'; '.join(errors)})")
         stats.ids_failed.append(source_id)
         return
-    n = 0
+    before = len(rows)
     for ls in sets:
         for lsdb in ls.linksetdbs:
             cap = load_catalog().max_links(lsdb.linkname)
             if cap is not None and len(lsdb.ids) >= cap:
                 stats.capped.append((source_id, lsdb.linkname, len(lsdb.ids)))
-        for row in _rows(ls, source_id, cmd):
-            n += 1
-            yield row
+        _add_rows(rows, ls, source_id, cmd)
+    n = len(rows) - before
     stats.links += n
     (stats.ids_with_links if n else stats.ids_without_links).append(source_id)
 
@@ -208,13 +212,17 @@ def _union_rows(
     cmd: str,
     stats: LinkStats,
     seen: set[tuple[str, str]],
-) -> Iterator[LinkRow]:
+) -> list[LinkTuple]:
     echoed = {i for ls in result.linksets for i in ls.ids}
     stats.ids_not_echoed.extend(i for i in chunk if i not in echoed)
+    found: list[LinkTuple] = []
     for ls in result.linksets:
-        for row in _rows(ls, None, cmd):
-            key = (row.linkname, row.target_id)
-            if key not in seen:
-                seen.add(key)
-                stats.links += 1
-                yield row
+        _add_rows(found, ls, None, cmd)
+    rows: list[LinkTuple] = []
+    for row in found:
+        key = (row[2], row[4])  # linkname, target_id
+        if key not in seen:
+            seen.add(key)
+            rows.append(row)
+    stats.links += len(rows)
+    return rows

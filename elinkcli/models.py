@@ -177,9 +177,14 @@ class JsonEnvelope:
     errors: tuple[str, ...] = ()
 
 
+# A row of `link` as link_batches makes it: LinkRow's fields as a plain tuple (see LinkRow).
+LinkTuple = tuple[str, "str | None", str, str, str, "int | None"]
+
+
 class LinkRow(NamedTuple):
-    """One output row of `link`: a link from one source id to one target id. A named tuple
-    (immutable like the dataclasses here, but made in C): a run may produce millions."""
+    """One output row of `link`: a link from one source id to one target id.
+    `link()` yields these; `link_batches()` yields the same fields as plain tuples
+    (LinkTuple), which are made in C: a run may produce millions."""
 
     source_db: str
     source_id: str | None

@@ -31,6 +31,10 @@ def _cell(value: object) -> str:
     return text
 
 
+# Rows formatted together by TsvWriter.write_many.
+_SLICE = 10_000
+
+
 class TsvWriter:
     def __init__(self, out: IO[str], columns: Sequence[str], header: bool = True) -> None:
         self.out = out
@@ -41,8 +45,13 @@ class TsvWriter:
             out.write("\t".join(columns) + "\n")
 
     def write_many(self, rows: Sequence[Row]) -> None:
-        """Many rows at once, formatted in C; rows the quick way cannot be sure of (None but
-        in the last cell, lists, tabs or line breaks in values) are written one by one."""
+        """Many rows at once, formatted in C, a slice at a time (so the text in memory stays
+        small); rows the quick way cannot be sure of (None but in the last cell, lists, tabs
+        or line breaks in values) are written one by one."""
+        for start in range(0, len(rows), _SLICE):
+            self._write_slice(rows[start : start + _SLICE])
+
+    def _write_slice(self, rows: Sequence[Row]) -> None:
         full, short = self.line, self.line_but_last
         try:
             text = "".join(

@@ -195,6 +195,47 @@ def test_tsv_tabs_and_newlines_never_break_the_row(value: str) -> None:
     assert cells[0] == "gene" and cells[2] == "x"
 
 
+def tsv_one_by_one(rows: list[tuple[object, ...]]) -> str:
+    out = io.StringIO()
+    write_all(TsvWriter(out, ("a", "b", "c"), header=False), rows)
+    return out.getvalue()
+
+
+def tsv_many(rows: list[tuple[object, ...]]) -> str:
+    out = io.StringIO()
+    writer = TsvWriter(out, ("a", "b", "c"), header=False)
+    writer.write_many(rows)
+    writer.close()
+    return out.getvalue()
+
+
+cell = st.one_of(
+    st.none(),
+    st.integers(),
+    st.text(alphabet=st.sampled_from("ab1\t\n\r[]None ")),
+    st.lists(st.text(alphabet="ab;", max_size=3), max_size=2),
+)
+
+
+@given(st.lists(st.tuples(cell, cell, cell), max_size=30))
+def test_tsv_many_rows_at_once_equal_rows_one_by_one(rows: list[tuple[object, ...]]) -> None:
+    assert tsv_many(rows) == tsv_one_by_one(rows)
+
+
+def test_tsv_many_rows_a_slice_at_a_time_each_slice_checked() -> None:
+    plain = [("gene", str(i), i) for i in range(25_000)]
+    odd = list(plain)
+    odd[12_345] = ("gene", "tab\there", None)  # in the second slice only
+    odd[24_999] = ("gene", None, ["x", "y"])
+    assert tsv_many(plain) == tsv_one_by_one(plain)
+    text = tsv_many(odd)
+    assert text == tsv_one_by_one(odd)
+    lines = text.splitlines()
+    assert len(lines) == 25_000
+    assert lines[12_345] == "gene\ttab here\t" and lines[24_999] == "gene\t\tx; y"
+    assert lines[12_346] == "gene\t12346\t12346"
+
+
 @pytest.mark.parametrize("n", [0, 1, len(ROWS)])
 def test_json_is_one_valid_document(n: int) -> None:
     out = io.StringIO()

@@ -14,7 +14,7 @@ from elinkcli.client import EutilsClient
 from elinkcli.config import Settings
 from elinkcli.constants import ELINK, MAX_BATCH
 from elinkcli.errors import PartialFailure, PermanentError, UsageError
-from elinkcli.link import link
+from elinkcli.link import link, link_batches
 from elinkcli.models import LinkRow, LinkStats
 from elinkcli.params import LinkFilters
 
@@ -172,6 +172,23 @@ def test_hundreds_of_ids_each_link_attributed_to_its_own_source(
     assert stats.ids_failed == []
     assert stats.requests == 3
     assert stats.retries == 0
+
+
+def test_batches_hold_plain_tuples_and_link_gives_named_rows(
+    client: EutilsClient, requests_mock
+) -> None:
+    requests_mock.post(ELINK_URL, text=FakeElink(with_scores=True))
+    options: dict[str, Any] = {"db": "pubmed", "target": "pubmed", "cmd": "neighbor_score"}
+    batches = list(link_batches(IDS, client=client, batch=BATCH, **options))
+    assert [len(b) for b in batches] == [
+        sum(len(targets(i)) for i in c) for c in chunks(IDS, BATCH)
+    ]
+    flat = [row for b in batches for row in b]
+    assert all(type(row) is tuple for row in flat)
+    named = list(link(IDS, client=client, batch=BATCH, **options))
+    assert all(type(row) is LinkRow for row in named)
+    assert named == flat == expected_rows(IDS, dbfrom="pubmed", dbto="pubmed", scored=True)
+    assert [r.target_id for r in named] == [row[4] for row in flat]
 
 
 @pytest.mark.parametrize("batch", [1, 7, 64, MAX_BATCH])

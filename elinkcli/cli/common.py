@@ -182,6 +182,7 @@ def run_rows(
                 if batched:  # a list of rows: one batch's
                     writer.write_many(item)  # type: ignore[arg-type]
                     rows_written += len(item)
+                    del item  # not kept while the next batch is parsed
                 else:
                     writer.write(item)
                     rows_written += 1
