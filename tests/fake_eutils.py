@@ -356,7 +356,7 @@ class FakeEutils:
             scored = cmd == "neighbor_score" and self.tables[name].scored
             out.append(f"\t<LinkSetDb>\n\t\t<DbTo>{dbto}</DbTo>\n\t\t<LinkName>{name}</LinkName>\n")
             for rank, target in enumerate(targets):
-                score = f"\n\t\t\t<Score>{100_000_000 - rank * 1000}</Score>" if scored else ""
+                score = f"\n\t\t\t<Score>{max(1, 100_000_000 - rank * 1000)}</Score>" if scored else ""
                 out.append(f"\t\t<Link>\n\t\t\t<Id>{target}</Id>{score}\n\t\t</Link>\n")
             out.append("\t</LinkSetDb>\n")
         out.append("</LinkSet>\n")
