@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 
+from elinkcli.adaptive import AdaptiveBatch
 from elinkcli.cache import linkset_ids, request_signature
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings, resolve_settings
@@ -80,39 +81,51 @@ def run_batches(
         outcomes: Iterator[tuple[list[str], ELinkResult | Exception]] = iter(())
         misses_left = set(misses)
     else:
-        outcomes = client.map_ordered(fetch, batches(misses, size))
+        requests: Iterable[list[str]] = batches(misses, size)
+        window = None
+        if client.settings.adaptive_batch:
+            sizer = AdaptiveBatch(size)
+            stats.request_sizes = sizer.sizes
+            requests = sizer.chunks(misses)
+            client.on_answer = sizer.observe
+            # Cut each request when a worker is free for it, not queued ahead at an old size.
+            window = client.settings.max_in_flight
+        outcomes = client.map_ordered(fetch, requests, window)
         misses_left = set()
-    resolved: dict[str, list[LinkSet] | None] = dict.fromkeys(misses_left)
-    extra: list[LinkSet] = []
-    failures: list[GaveUpError] = []
-    complete = True
-    for index, chunk in chunks:
-        while any(i not in hits and i not in resolved for i in chunk):
-            asked, outcome = next(outcomes)
-            if isinstance(outcome, GaveUpError):
-                failures.append(outcome)
-                stats.ids_failed.extend(asked)
-                resolved.update(dict.fromkeys(asked))
-                continue
-            if isinstance(outcome, Exception):
-                raise outcome
-            answers, unmatched = _split(outcome, asked)
-            extra.extend(unmatched)
-            if cache is not None and signature is not None:
-                cache.put_many(signature, {i: a for i, a in answers.items() if a})
-            for uid in asked:
-                resolved[uid] = answers.get(uid, [])
-        done = [i for i in chunk if i in hits or resolved.get(i) is not None]
-        linksets = [ls for i in done for ls in (hits[i] if i in hits else resolved[i] or [])]
-        for i in chunk:
-            resolved.pop(i, None)
-        yield done, ELinkResult(tuple(linksets + extra))
-        extra = []
-        # The journal may only ever hold a prefix of the batches: a resumed run appends, so a
-        # batch finished after a failed one must be written again after that one.
-        complete = complete and len(done) == len(chunk)
-        if complete:
-            hooks.done(index, len(chunk))
+    try:
+        resolved: dict[str, list[LinkSet] | None] = dict.fromkeys(misses_left)
+        extra: list[LinkSet] = []
+        failures: list[GaveUpError] = []
+        complete = True
+        for index, chunk in chunks:
+            while any(i not in hits and i not in resolved for i in chunk):
+                asked, outcome = next(outcomes)
+                if isinstance(outcome, GaveUpError):
+                    failures.append(outcome)
+                    stats.ids_failed.extend(asked)
+                    resolved.update(dict.fromkeys(asked))
+                    continue
+                if isinstance(outcome, Exception):
+                    raise outcome
+                answers, unmatched = _split(outcome, asked)
+                extra.extend(unmatched)
+                if cache is not None and signature is not None:
+                    cache.put_many(signature, {i: a for i, a in answers.items() if a})
+                for uid in asked:
+                    resolved[uid] = answers.get(uid, [])
+            done = [i for i in chunk if i in hits or resolved.get(i) is not None]
+            linksets = [ls for i in done for ls in (hits[i] if i in hits else resolved[i] or [])]
+            for i in chunk:
+                resolved.pop(i, None)
+            yield done, ELinkResult(tuple(linksets + extra))
+            extra = []
+            # The journal may only ever hold a prefix of the batches: a resumed run appends, so a
+            # batch finished after a failed one must be written again after that one.
+            complete = complete and len(done) == len(chunk)
+            if complete:
+                hooks.done(index, len(chunk))
+    finally:
+        client.on_answer = None
     if misses_left:
         raise CacheMissError(misses)
     if failures:

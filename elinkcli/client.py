@@ -39,6 +39,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 RetryHook = Callable[[str, int, float], None]
+# (ids in the request, seconds from sending to parsed answer, answered or failed in a way a
+# smaller request may avoid: timeout, 5xx, bad body). For --adaptive-batch.
+AnswerHook = Callable[[int, float, bool], None]
 
 
 def _tries(n: int) -> str:
@@ -81,6 +84,7 @@ class EutilsClient:
         )
         self.counters = Counters()
         self.on_retry = on_retry
+        self.on_answer: AnswerHook | None = None
         self.session = session or self._new_session(settings.max_in_flight)
         self._executor: ThreadPoolExecutor | None = None
         self._closed = threading.Event()
@@ -150,7 +154,7 @@ class EutilsClient:
         while True:
             attempt += 1
             try:
-                return self._attempt(endpoint, params, parse, errors)
+                return self._attempt(endpoint, params, parse, errors, len(ids))
             except TransientError as exc:
                 cause = exc
             if attempt >= self.policy.max_tries:
@@ -171,6 +175,7 @@ class EutilsClient:
         params: Params,
         parse: Callable[[bytes], T],
         errors: Callable[[T], Sequence[str]],
+        n_ids: int = 0,
     ) -> T:
         s = self.settings
         if s.cache_mode == "offline":
@@ -180,12 +185,14 @@ class EutilsClient:
         if self._closed.is_set():
             raise ClientClosedError("the client was closed before this request started")
         self.counters.add(requests=1)
+        sent = self.clock.monotonic()
         try:
             response = self.session.post(
                 s.base_url + endpoint, data=data, timeout=(s.connect_timeout, s.read_timeout)
             )
             body = response.content
         except requests.Timeout:
+            self._answered(n_ids, sent, ok=False)
             raise TransientError("NCBI did not answer in time") from None
         except requests.RequestException as exc:
             host = requests.utils.urlparse(s.base_url).netloc
@@ -195,6 +202,8 @@ class EutilsClient:
             snippet = self._clean(body.decode("utf-8", "replace"))[:200].strip()
             message = f"HTTP {status} from {endpoint}" + (f": {snippet}" if snippet else "")
             if status_is_transient(status):
+                if status >= 500:
+                    self._answered(n_ids, sent, ok=False)
                 raise TransientError(
                     message, parse_retry_after(response.headers.get("Retry-After"))
                 )
@@ -202,13 +211,19 @@ class EutilsClient:
         try:
             result = parse(body)
         except ResponseParseError as exc:
+            self._answered(n_ids, sent, ok=False)
             raise TransientError(str(exc)) from None
         for text in errors(result):
             message = self._clean(f"NCBI error: {text}")
             if error_text_is_transient(text):
                 raise TransientError(message)
             raise PermanentError(message)
+        self._answered(n_ids, sent, ok=True)
         return result
+
+    def _answered(self, n_ids: int, sent: float, *, ok: bool) -> None:
+        if self.on_answer is not None and n_ids:
+            self.on_answer(n_ids, self.clock.monotonic() - sent, ok)
 
     def _clean(self, text: str) -> str:
         return redact(text, self.settings.api_key)

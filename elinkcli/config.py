@@ -15,7 +15,16 @@ from elinkcli import constants as C
 from elinkcli.errors import UsageError
 
 # Settings a config file may hold, and how to read them.
-FILE_KEYS = ("email", "api_key", "base_url", "cache_dir", "cache_ttl", "timeout", "deadline")
+FILE_KEYS = (
+    "email",
+    "api_key",
+    "base_url",
+    "cache_dir",
+    "cache_ttl",
+    "timeout",
+    "deadline",
+    "adaptive_batch",
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,8 @@ class Settings:
     cache_ttl: float = C.CACHE_TTL
     # "use" (read and write), "refresh" (ask again, write), "off", "offline" (read only).
     cache_mode: str = "use"
+    # Request sizes follow how NCBI answers, starting from --batch (elinkcli.adaptive).
+    adaptive_batch: bool = False
 
     @property
     def start_interval(self) -> float:
@@ -121,6 +132,7 @@ def resolve(
     timeout: float | None = None,
     deadline: float | None = None,
     cache_mode: str = "use",
+    adaptive_batch: bool | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Resolved:
     env = os.environ if environ is None else environ
@@ -164,6 +176,10 @@ def resolve(
         ),
         cache_ttl=parse_duration(pick("cache_ttl", cache_ttl, (), C.CACHE_TTL)),
         cache_mode=cache_mode,
+        adaptive_batch=_flag(
+            "adaptive_batch",
+            pick("adaptive_batch", adaptive_batch, (C.ENV_ADAPTIVE_BATCH,), False),
+        ),
     )
     return Resolved(settings, sources, config_file, tuple(warnings))
 
@@ -176,6 +192,17 @@ def _number(name: str, value: Any) -> float:
     if number <= 0:
         raise UsageError(f"{name} must be positive")
     return number
+
+
+def _flag(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise UsageError(f"{name} must be true or false, not {value!r}")
 
 
 def resolve_settings(**kwargs: Any) -> Settings:

@@ -213,3 +213,5 @@ class LinkStats:
     requests: int = 0
     retries: int = 0
     cache_hits: int = 0
+    # --adaptive-batch: ids in each request made, in order.
+    request_sizes: list[int] = field(default_factory=list)

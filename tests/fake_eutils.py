@@ -69,6 +69,10 @@ def default_tables() -> dict[str, Table]:
     }
 
 
+def count_ids(params: Iterable[tuple[str, str]]) -> int:
+    return sum(len(v.split(",")) for k, v in params if k == "id")
+
+
 @dataclass
 class Faults:
     """What to do to the next requests. `script` wins over the rates; it is used up in order.
@@ -85,12 +89,19 @@ class Faults:
     retry_after: str | None = None
     seed: int = 0
     by_id: dict[str, list[str]] = field(default_factory=dict)
+    # Answers that depend on the request's size: `delay_per_id` more seconds per id asked,
+    # and a 502 (a gateway giving up) for a request of more than `max_ids` ids.
+    delay_per_id: float = 0.0
+    max_ids: int | None = None
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
         self._lock = threading.Lock()
 
     def next(self, params: Iterable[tuple[str, str]] = ()) -> str | None:
+        params = list(params)
+        if self.max_ids is not None and count_ids(params) > self.max_ids:
+            return "502"
         with self._lock:
             for key, value in params:
                 queue = self.by_id.get(value) if key == "id" else None
@@ -356,7 +367,9 @@ class FakeEutils:
             scored = cmd == "neighbor_score" and self.tables[name].scored
             out.append(f"\t<LinkSetDb>\n\t\t<DbTo>{dbto}</DbTo>\n\t\t<LinkName>{name}</LinkName>\n")
             for rank, target in enumerate(targets):
-                score = f"\n\t\t\t<Score>{max(1, 100_000_000 - rank * 1000)}</Score>" if scored else ""
+                score = (
+                    f"\n\t\t\t<Score>{max(1, 100_000_000 - rank * 1000)}</Score>" if scored else ""
+                )
                 out.append(f"\t\t<Link>\n\t\t\t<Id>{target}</Id>{score}\n\t\t</Link>\n")
             out.append("\t</LinkSetDb>\n")
         out.append("</LinkSet>\n")
@@ -502,8 +515,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
         fault = "429" if over else fake.faults.next(params)
         entry.fault = fault
-        if fake.faults.delay:
-            time.sleep(fake.faults.delay)
+        delay = fake.faults.delay + fake.faults.delay_per_id * count_ids(params)
+        if delay:
+            time.sleep(delay)
         try:
             self._reply(fault, fake, entry, params)
         finally:

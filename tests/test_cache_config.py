@@ -758,6 +758,7 @@ def config_file(tmp_path: Path) -> Path:
         cache_ttl = "12h"
         timeout = 7
         deadline = 70
+        adaptive_batch = true
         """,
     )
 
@@ -772,10 +773,10 @@ def test_every_setting_from_the_config_file(config_file: Path) -> None:
     )
     assert s.cache_dir == Path("/tmp/elinkcli-file-cache")
     assert (s.cache_ttl, s.read_timeout, s.deadline) == (12 * 3600, 7.0, 70.0)
+    assert s.adaptive_batch is True
     where = f"config file ({config_file})"
-    assert resolved.sources == dict.fromkeys(
-        ("base_url", "email", "api_key", "timeout", "deadline", "cache_dir", "cache_ttl"), where
-    )
+    names = ("base_url", "email", "api_key", "timeout", "deadline", "cache_dir", "cache_ttl")
+    assert resolved.sources == dict.fromkeys((*names, "adaptive_batch"), where)
     assert resolved.config_file == config_file
     assert resolved.config_warnings == ()
 
@@ -826,9 +827,11 @@ def test_options_beat_everything(config_file: Path) -> None:
         cache_ttl="30m",
         timeout=3,
         deadline=30,
+        adaptive_batch=False,
         environ=env,
     )
     s = resolved.settings
+    assert s.adaptive_batch is False
     assert (s.base_url, s.email, s.api_key, s.cache_dir) == (
         "https://option.test/e/",
         "opt@example.org",
@@ -905,6 +908,7 @@ def test_unknown_keys_are_warned_about_and_ignored(tmp_path: Path) -> None:
         "cache_ttl",
         "timeout",
         "deadline",
+        "adaptive_batch",
     }
 
 

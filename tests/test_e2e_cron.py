@@ -564,7 +564,10 @@ def config_rows(stdout: str) -> dict[str, tuple[str, str]]:
 
 
 def test_config_shows_each_setting_and_where_it_came_from(fake, run, tmp_path):
-    path = write_config(tmp_path / "config.toml", {"email": "file@example.org", "timeout": "9"})
+    path = write_config(
+        tmp_path / "config.toml",
+        {"email": "file@example.org", "timeout": "9", "adaptive_batch": True},  # type: ignore[dict-item]
+    )
     cache_dir = tmp_path / "cache"
     env = {
         "ELINKCLI_CONFIG": str(path),
@@ -581,6 +584,7 @@ def test_config_shows_each_setting_and_where_it_came_from(fake, run, tmp_path):
     assert rows["timeout"] == ("9", f"config file ({path})")
     assert rows["base_url"] == ("https://eutils.ncbi.nlm.nih.gov/entrez/eutils/", "default")
     assert rows["deadline"] == ("300", "default")
+    assert rows["adaptive_batch"] == ("true", f"config file ({path})")
     assert rows["cache_dir"] == (str(cache_dir), "environment (ELINKCLI_CACHE_DIR)")
     assert rows["rate"][0].startswith("9.09 request starts/s")  # 1 / 0.11 with a key
     assert rows["config_file"] == (str(path), "exists")

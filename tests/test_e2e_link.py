@@ -141,6 +141,47 @@ def test_300_ids_three_requests_one_id_param_each_rows_per_source(fake, run):
     assert proc.stdout == tsv_text(expected)
 
 
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_adaptive_batch_grows_requests_while_answers_are_fast(fake, run, how):
+    ids = [str(5000 + i) for i in range(3000)]
+    args = ["--adaptive-batch"] if how == "option" else []
+    env = {"ELINKCLI_ADAPTIVE_BATCH": "1"} if how == "env" else None
+    proc = run(
+        *GENE_ARGS, "--batch", "100", "--verbose", *args, stdin="\n".join(ids).encode(), env=env
+    )
+
+    assert proc.returncode == 0, proc
+    sizes = [len(r.values("id")) for r in elink_requests(fake)]
+    assert sorted(i for c in sent_ids(elink_requests(fake)) for i in c) == sorted(ids)
+    assert sizes[0] == 100 and max(sizes) >= 400
+    assert len(sizes) <= 20  # a fixed --batch 100 makes 30
+    assert proc.stdout == tsv_text(oracle_rows(fake, "gene", ids, "protein"))
+    summary = [line for line in proc.stderr.splitlines() if "adaptive batch" in line]
+    assert len(summary) == 1
+    head, last = summary[0].rsplit(" ", 1)
+    assert head == (
+        f"elinkcli: adaptive batch: {len(sizes)} request(s) of {min(sizes)}-{max(sizes)} ids, "
+        "the last of"
+    )
+    assert int(last) in sizes
+
+
+def test_fixed_batch_option_wins_over_adaptive_env(fake, run):
+    ids = [str(5000 + i) for i in range(300)]
+    proc = run(
+        *GENE_ARGS,
+        "--batch",
+        "100",
+        "--fixed-batch",
+        "--id",
+        ",".join(ids),
+        env={"ELINKCLI_ADAPTIVE_BATCH": "yes"},
+    )
+    assert proc.returncode == 0, proc
+    assert [len(r.values("id")) for r in elink_requests(fake)] == [100, 100, 100]
+    assert proc.stdout == tsv_text(oracle_rows(fake, "gene", ids, "protein"))
+
+
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "uid", "no-header"])
 def test_300_ids_other_formats(fake, run, fmt):
     option = ["--no-header"] if fmt == "no-header" else ["--format", fmt]

@@ -149,6 +149,7 @@ def config_command(
         "deadline": (f"{s.deadline:g}", resolved.sources["deadline"]),
         "cache_dir": (str(s.cache_dir), resolved.sources["cache_dir"]),
         "cache_ttl": (f"{s.cache_ttl:g}", resolved.sources["cache_ttl"]),
+        "adaptive_batch": (str(s.adaptive_batch).lower(), resolved.sources["adaptive_batch"]),
         "cache_size_bytes": (str(cache_size), "cache"),
         "config_file": (
             str(resolved.config_file),

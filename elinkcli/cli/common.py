@@ -54,6 +54,7 @@ def make_client(common: Common) -> EutilsClient:
         deadline=common.deadline,
         cache_ttl=common.cache_ttl,
         cache_mode=cache_mode(common),
+        adaptive_batch=common.adaptive_batch,
     )
     for warning in resolved.config_warnings:
         warn(warning)
@@ -249,6 +250,13 @@ def print_link_summary(
         f"{cached}"
     )
     print(line, file=sys.stderr)
+    if stats.request_sizes:
+        sizes = stats.request_sizes
+        print(
+            f"elinkcli: adaptive batch: {len(sizes)} request(s) of {min(sizes)}-{max(sizes)} "
+            f"ids, the last of {sizes[-1]}",
+            file=sys.stderr,
+        )
     if verbose:
         for label, ids in (
             (no, stats.ids_without_links),

@@ -128,6 +128,18 @@ Batch = Annotated[
         rich_help_panel=NET,
     ),
 ]
+AdaptiveBatchFlag = Annotated[
+    bool | None,
+    typer.Option(
+        "--adaptive-batch/--fixed-batch",
+        help="Let the ids per request grow from --batch while NCBI answers fast "
+        f"(<{C.FAST_ANSWER:g} s; up to {C.MAX_BATCH}) and halve after a timeout, a 5xx, a bad "
+        f"answer or one slower than {C.SLOW_ANSWER:g} s. Output batches (--resume) keep "
+        f"--batch. [env: {C.ENV_ADAPTIVE_BATCH}; default: fixed]",
+        show_default=False,
+        rich_help_panel=NET,
+    ),
+]
 BaseUrl = Annotated[
     str | None,
     typer.Option(
@@ -255,6 +267,7 @@ class Common:
     api_key: str | None = None
     timeout: float | None = None
     deadline: float | None = None
+    adaptive_batch: bool | None = None
     cache_ttl: str | None = None
     refresh: bool = False
     no_cache: bool = False
@@ -271,6 +284,7 @@ _COMMON_TYPES: dict[str, Any] = {
     "api_key": ApiKey,
     "timeout": Timeout,
     "deadline": Deadline,
+    "adaptive_batch": AdaptiveBatchFlag,
     "cache_ttl": CacheTtl,
     "refresh": Refresh,
     "no_cache": NoCache,
