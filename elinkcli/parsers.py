@@ -54,27 +54,30 @@ def _texts(el: Element, tag: str) -> tuple[str, ...]:
 
 def _events(data: bytes, root_tag: str) -> Iterator[tuple[str, Element]]:
     """(event, element) pairs of a whole body, with its root checked; parse problems typed."""
-    if not data.strip():
+    if not data or data.isspace():
         raise ResponseParseError("empty response body")
     try:
-        yield from _checked_events(data, root_tag)
+        yield from _checked_events(_as_utf8(data), root_tag)
     except ParseError as exc:
-        if _is_latin1(data):
-            # Some old NCBI answers carry Latin-1 bytes under an XML declaration without
-            # an encoding: read them as what they are rather than fail.
-            yield from _checked_events(data.decode("latin-1").encode("utf-8"), root_tag)
-            return
         raise ResponseParseError(f"response is not well-formed XML ({exc})") from None
     except DefusedXmlException as exc:
         raise ResponseParseError(f"response refused as unsafe XML ({exc})") from None
 
 
-def _is_latin1(data: bytes) -> bool:
+# An XML declaration naming an encoding other than UTF-8: expat decodes such a body itself.
+_OTHER_ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["'](?!utf-?8["'])""", re.I)
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """Some old NCBI answers carry Latin-1 bytes under an XML declaration that names no
+    encoding: read them as what they are. Decided before parsing, never halfway through."""
+    if data.isascii() or _OTHER_ENCODING.match(data[:300].lstrip(b"\xef\xbb\xbf \t\r\n")):
+        return data
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        return True
-    return False
+        return data.decode("latin-1").encode("utf-8")
+    return data
 
 
 def _checked_events(data: bytes, root_tag: str) -> Iterator[tuple[str, Element]]:
@@ -159,7 +162,7 @@ def _set_aside_links(data: bytes) -> tuple[bytes, list[LinkRun]]:
 
 def iter_elink(data: bytes) -> Iterator[LinkSet | str]:
     """Yield each LinkSet as it ends, and each top-level <ERROR> text as a str."""
-    reduced, runs = _set_aside_links(data)
+    reduced, runs = _set_aside_links(_as_utf8(data))
     for el in _children(reduced, "eLinkResult"):
         if el.tag == "LinkSet":
             yield _linkset(el, runs)

@@ -83,3 +83,42 @@ def test_generated_link_lists_parse_the_same_both_ways(
     assert outcome(parsers.parse_elink, body) == outcome(full_parse, body)
     truncated = body[: len(body) - cut % max(len(body), 1)]
     assert outcome(parsers.parse_elink, truncated) == outcome(full_parse, truncated)
+
+
+# --- Latin-1 bytes under a declaration that names no encoding --------------------------
+
+
+def linksets_xml(n: int, odd: int, *, declaration: str = '<?xml version="1.0" ?>') -> bytes:
+    """n LinkSets; LinkSet `odd` has a DbFrom-side text and a link list with Latin-1 bytes."""
+    sets = []
+    for k in range(n):
+        info = "<Info>caf\xe9</Info>" if k == odd else ""
+        links = "".join(f"<Link><Id>{k}{j}</Id></Link>" for j in range(3))
+        sets.append(
+            f"<LinkSet><DbFrom>pubmed</DbFrom><IdList><Id>{k + 1}</Id></IdList>{info}"
+            f"<LinkSetDb><DbTo>pubmed</DbTo><LinkName>pubmed_pubmed</LinkName>{links}"
+            "</LinkSetDb></LinkSet>"
+        )
+    return f"{declaration}\n<eLinkResult>{''.join(sets)}</eLinkResult>".encode("latin-1")
+
+
+@pytest.mark.parametrize("odd", [0, 5, 399])
+def test_latin1_bytes_anywhere_keep_every_linkset(odd: int) -> None:
+    data = linksets_xml(400, odd)
+    for parse in (parsers.parse_elink, full_parse):
+        result = parse(data)
+        assert [ls.ids for ls in result.linksets] == [(str(k + 1),) for k in range(400)]
+        assert [ls.linksetdbs[0].ids for ls in result.linksets] == [
+            tuple(f"{k}{j}" for j in range(3)) for k in range(400)
+        ]
+        assert result.linksets[odd].infos == ("caf\xe9",)
+
+
+def test_a_declared_latin1_body_is_left_to_expat() -> None:
+    data = linksets_xml(10, 4, declaration='<?xml version="1.0" encoding="ISO-8859-1"?>')
+    assert parsers.parse_elink(data).linksets[4].infos == ("caf\xe9",)
+
+
+def test_utf8_bodies_are_not_touched() -> None:
+    data = linksets_xml(3, 1).decode("latin-1").encode("utf-8")
+    assert parsers.parse_elink(data).linksets[1].infos == ("caf\xe9",)
