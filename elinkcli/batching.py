@@ -84,7 +84,8 @@ def run_batches(
         requests: Iterable[list[str]] = batches(misses, size)
         window = None
         if client.settings.adaptive_batch:
-            sizer = AdaptiveBatch(size)
+            # Never below --batch: when NCBI is failing anyway, smaller requests only mean more.
+            sizer = AdaptiveBatch(size, floor=size)
             stats.request_sizes = sizer.sizes
             requests = sizer.chunks(misses)
             client.on_answer = sizer.observe

@@ -15,6 +15,7 @@ ENV_BACKOFF_BASE = "ELINKCLI_BACKOFF_BASE"
 ENV_CACHE_DIR = "ELINKCLI_CACHE_DIR"
 ENV_CONFIG = "ELINKCLI_CONFIG"
 ENV_ADAPTIVE_BATCH = "ELINKCLI_ADAPTIVE_BATCH"
+ENV_DEBUG = "ELINKCLI_DEBUG"
 
 # ELink tables change weekly.
 CACHE_TTL = 7 * 86400
@@ -43,7 +44,7 @@ DEFAULT_BATCH = 100
 MAX_BATCH = 1000
 # --adaptive-batch: a request of the current size answered within FAST_ANSWER seconds
 # doubles the size (up to MAX_BATCH); a timeout, a 5xx, a bad body or an answer slower than
-# SLOW_ANSWER halves it (down to 1).
+# SLOW_ANSWER halves it (never below --batch).
 FAST_ANSWER = 2.0
 SLOW_ANSWER = 20.0
 

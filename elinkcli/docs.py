@@ -4,8 +4,8 @@ app, so they cannot drift from it:
     python -m elinkcli.docs            # write them
     python -m elinkcli.docs --check    # exit 1 and name the stale files
 
-click-man would be the library for this, but it reads `click` commands and Typer 0.29
-ships its own copy of click; the troff needed here is small.
+click-man would be the library for this, but it reads `click` commands and Typer (0.26
+on) ships its own copy of click; the troff needed here is small.
 """
 
 from __future__ import annotations
@@ -18,18 +18,21 @@ from pathlib import Path
 from typing import Any
 
 from elinkcli import __version__
+from elinkcli import constants as C
+from elinkcli.config import FILE_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 SHELLS = {"bash": "elinkcli.bash", "zsh": "_elinkcli", "fish": "elinkcli.fish"}
 
 ENVIRONMENT = [
-    ("ELINKCLI_BASE_URL", "E-utilities base URL (mirrors, local servers); --base-url wins."),
-    ("NCBI_API_KEY", "NCBI API key: 10 request starts per second instead of 3. Never printed."),
-    ("NCBI_EMAIL, EMAIL", "Contact e-mail sent to NCBI with every request."),
-    ("ELINKCLI_CACHE_DIR", "Directory of the answer cache and of the shared rate-limit slot."),
-    ("ELINKCLI_CONFIG", "Path of the config file."),
-    ("ELINKCLI_BACKOFF_BASE", "Seconds of the first retry wait (doubles per try, capped)."),
-    ("ELINKCLI_DEBUG", "Print the traceback of an internal error."),
+    (C.ENV_BASE_URL, "E-utilities base URL (mirrors, local servers); --base-url wins."),
+    (C.ENV_API_KEY, "NCBI API key: 10 request starts per second instead of 3. Never printed."),
+    (", ".join(C.ENV_EMAIL), "Contact e-mail sent to NCBI with every request."),
+    (C.ENV_CACHE_DIR, "Directory of the answer cache and of the shared rate-limit slot."),
+    (C.ENV_CONFIG, "Path of the config file."),
+    (C.ENV_ADAPTIVE_BATCH, "true or false: --adaptive-batch or --fixed-batch."),
+    (C.ENV_BACKOFF_BASE, "Seconds of the first retry wait (doubles per try, capped)."),
+    (C.ENV_DEBUG, "Print the traceback of an internal error."),
 ]
 FILES = [
     (
@@ -43,8 +46,7 @@ FILES = [
     ),
     (
         "~/.config/elinkcli/config.toml",
-        "Optional defaults: email, api_key, base_url, cache_dir, "
-        "cache_ttl, timeout, deadline. Refused when other users can write it.",
+        f"Optional defaults: {', '.join(FILE_KEYS)}. Refused when other users can write it.",
     ),
     (
         "FILE.part, FILE.journal",
@@ -199,10 +201,10 @@ def generated() -> dict[Path, str]:
     return files
 
 
-def stale() -> list[Path]:
+def stale(wanted: dict[Path, str] | None = None) -> list[Path]:
     """Generated files that differ from what the app generates now (or are missing), and
     files in man/ or completions/ the app no longer generates."""
-    wanted = generated()
+    wanted = generated() if wanted is None else wanted
     wrong = [p for p, text in wanted.items() if not p.exists() or p.read_text() != text]
     extra = [
         p
@@ -224,7 +226,7 @@ def main() -> None:
             print(f"stale: {path.relative_to(ROOT)}", file=sys.stderr)
         sys.exit(1 if bad else 0)
     wanted = generated()
-    for path in stale():
+    for path in stale(wanted):
         if path not in wanted:
             path.unlink()
     for path, text in wanted.items():

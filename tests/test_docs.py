@@ -60,6 +60,26 @@ def test_required_man_pages_exist_with_their_sections(command: str) -> None:
     assert ".SH EXAMPLES" in text
 
 
+def test_man_pages_name_every_environment_variable_and_config_key() -> None:
+    from elinkcli import constants
+    from elinkcli.config import FILE_KEYS
+
+    variables = [
+        name
+        for key, value in vars(constants).items()
+        if key.startswith("ENV_")
+        for name in ((value,) if isinstance(value, str) else value)
+    ]
+    assert "ELINKCLI_ADAPTIVE_BATCH" in variables
+    text = (ROOT / "man" / "elinkcli.1").read_text()
+    environment = text.split(".SH ENVIRONMENT")[1].split(".SH ")[0]
+    files = text.split(".SH FILES")[1].split(".SH ")[0]
+    for name in variables:
+        assert docs.escape(name) in environment, name
+    for key in FILE_KEYS:
+        assert docs.escape(key) in files, key
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_man_page_lists_every_option_with_its_default(command: str) -> None:
     root = typer.main.get_command(app)

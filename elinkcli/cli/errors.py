@@ -10,6 +10,7 @@ import traceback
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
+from elinkcli import constants as C
 from elinkcli.errors import ElinkError, ExitStatus
 
 P = ParamSpec("P")
@@ -71,7 +72,7 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
             print("\nelinkcli: interrupted", file=sys.stderr)
             _leave_now(ExitStatus.INTERRUPTED)
         except Exception as exc:  # a bug of ours: one line, the traceback only on request
-            if os.environ.get("ELINKCLI_DEBUG"):
+            if os.environ.get(C.ENV_DEBUG):
                 traceback.print_exc()
             print(
                 f"elinkcli: internal error: {type(exc).__name__}: {exc} "

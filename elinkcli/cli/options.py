@@ -133,9 +133,9 @@ AdaptiveBatchFlag = Annotated[
     typer.Option(
         "--adaptive-batch/--fixed-batch",
         help="Let the ids per request grow from --batch while NCBI answers fast "
-        f"(<{C.FAST_ANSWER:g} s; up to {C.MAX_BATCH}) and halve after a timeout, a 5xx, a bad "
-        f"answer or one slower than {C.SLOW_ANSWER:g} s. Output batches (--resume) keep "
-        f"--batch. [env: {C.ENV_ADAPTIVE_BATCH}; default: fixed]",
+        f"(<{C.FAST_ANSWER:g} s; up to {C.MAX_BATCH}) and halve, never below --batch, after a "
+        f"timeout, a 5xx, a bad answer or one slower than {C.SLOW_ANSWER:g} s. Output batches "
+        f"(--resume) keep --batch. [env: {C.ENV_ADAPTIVE_BATCH}; default: fixed]",
         show_default=False,
         rich_help_panel=NET,
     ),
