@@ -12,8 +12,16 @@ from elinkcli.adaptive import AdaptiveBatch
 from elinkcli.cache import linkset_ids, request_signature
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings, resolve_settings
-from elinkcli.errors import CacheMissError, GaveUpError, PartialFailure
+from elinkcli.constants import ELINK, MAX_BATCH
+from elinkcli.errors import CacheMissError, GaveUpError, PartialFailure, UsageError
 from elinkcli.models import ELinkResult, LinkSet, LinkStats
+from elinkcli.params import Params
+from elinkcli.parsers import parse_elink
+
+
+def check_batch(batch: int) -> None:
+    if not 1 <= batch <= MAX_BATCH:
+        raise UsageError(f"--batch must be between 1 and {MAX_BATCH}, not {batch}")
 
 
 def batches(ids: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -131,6 +139,28 @@ def run_batches(
         raise CacheMissError(misses)
     if failures:
         raise PartialFailure(failures)
+
+
+def per_id_elink(
+    ids: Sequence[str],
+    batch: int,
+    params: Callable[[list[str]], Params],
+    *,
+    client: EutilsClient | None,
+    settings: Settings | None,
+    stats: LinkStats,
+    hooks: BatchHooks | None,
+) -> Iterator[tuple[list[str], ELinkResult]]:
+    """run_batches for an ELink command asked one `id=` per id: `params(chunk)` is one
+    request (with no ids, it names the request in the cache); any <ERROR> fails it."""
+
+    def fetch(chunk: list[str]) -> ELinkResult:
+        request = params(chunk)
+        return session.call(ELINK, request, parse_elink, lambda r: r.all_errors(), ids=chunk)
+
+    with client_for(client, settings, stats) as session:
+        signature = signature_of(session, ELINK, params([]))
+        yield from run_batches(session, ids, batch, fetch, stats, signature, hooks)
 
 
 def _split(

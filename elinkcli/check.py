@@ -6,15 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from elinkcli.batching import BatchHooks, client_for, run_batches, signature_of
+from elinkcli.batching import BatchHooks, check_batch, per_id_elink
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings
-from elinkcli.constants import DEFAULT_BATCH, ELINK, MAX_BATCH
+from elinkcli.constants import DEFAULT_BATCH
 from elinkcli.errors import UsageError
 from elinkcli.ids import normalize_db
 from elinkcli.models import ELinkResult, LinkStats
-from elinkcli.params import elink_params
-from elinkcli.parsers import parse_elink
+from elinkcli.params import Params, elink_params
 
 CHECK_COLUMNS = ("source_db", "source_id", "check", "value")
 CHECK_CMDS = {"ncheck": "HasNeighbor", "lcheck": "HasLinkOut"}
@@ -50,8 +49,7 @@ def check(
         raise UsageError("check needs exactly one of --cmd ncheck, --cmd lcheck or --name")
     if cmd is not None and cmd not in CHECK_CMDS:
         raise UsageError(f"unknown --cmd {cmd!r} for check (choose ncheck or lcheck)")
-    if not 1 <= batch <= MAX_BATCH:
-        raise UsageError(f"--batch must be between 1 and {MAX_BATCH}, not {batch}")
+    check_batch(batch)
     return _check_rows(
         list(ids),
         normalize_db(db),
@@ -79,24 +77,24 @@ def _check_rows(
     label = cmd or name or ""
     stats.ids_in += len(ids)
 
-    def fetch(chunk: list[str]) -> ELinkResult:
-        params = elink_params(dbfrom=dbfrom, cmd=cmd or "acheck", ids=chunk)
-        return session.call(ELINK, params, parse_elink, lambda r: r.all_errors(), ids=chunk)
+    def params(chunk: list[str]) -> Params:
+        return elink_params(dbfrom=dbfrom, cmd=cmd or "acheck", ids=chunk)
 
-    with client_for(client, settings, stats) as session:
-        signature = signature_of(session, ELINK, elink_params(dbfrom=dbfrom, cmd=cmd or "acheck"))
-        for chunk, result in run_batches(session, ids, batch, fetch, stats, signature, hooks):
-            answers = _answers(result, cmd, name)
-            for source_id in chunk:
-                value = answers.get(source_id)
-                if value is None:
-                    stats.ids_not_echoed.append(source_id)
-                    value = ""
-                elif value == "Y":
-                    stats.ids_with_links.append(source_id)
-                else:
-                    stats.ids_without_links.append(source_id)
-                yield CheckRow(dbfrom, source_id, label, value)
+    run = per_id_elink(
+        ids, batch, params, client=client, settings=settings, stats=stats, hooks=hooks
+    )
+    for chunk, result in run:
+        answers = _answers(result, cmd, name)
+        for source_id in chunk:
+            value = answers.get(source_id)
+            if value is None:
+                stats.ids_not_echoed.append(source_id)
+                value = ""
+            elif value == "Y":
+                stats.ids_with_links.append(source_id)
+            else:
+                stats.ids_without_links.append(source_id)
+            yield CheckRow(dbfrom, source_id, label, value)
 
 
 def _answers(result: ELinkResult, cmd: str | None, name: str | None) -> dict[str, str]:

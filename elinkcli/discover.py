@@ -6,15 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from elinkcli.batching import BatchHooks, client_for, run_batches, signature_of
+from elinkcli.batching import BatchHooks, check_batch, per_id_elink
 from elinkcli.catalog import load_catalog
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings, resolve_settings
-from elinkcli.constants import DEFAULT_BATCH, EINFO, ELINK
+from elinkcli.constants import DEFAULT_BATCH, EINFO
 from elinkcli.ids import normalize_db
-from elinkcli.models import EInfoResult, ELinkResult, LinkStats
-from elinkcli.params import einfo_params, elink_params
-from elinkcli.parsers import parse_einfo, parse_elink
+from elinkcli.models import EInfoResult, LinkStats
+from elinkcli.params import Params, einfo_params, elink_params
+from elinkcli.parsers import parse_einfo
 
 NAME_COLUMNS = (
     "source_db",
@@ -142,36 +142,37 @@ def discover_records(
     hooks: BatchHooks | None = None,
 ) -> Iterator[RecordLinkRow]:
     """Per record, the link names that have links (acheck), in input order."""
+    check_batch(batch)
     dbfrom = normalize_db(db)
     dbto = normalize_db(target) if target else None
     catalog = load_catalog()
     stats = stats if stats is not None else LinkStats()
     stats.ids_in += len(ids)
 
-    def fetch(chunk: list[str]) -> ELinkResult:
-        params = elink_params(dbfrom=dbfrom, cmd="acheck", ids=chunk)
-        return session.call(ELINK, params, parse_elink, lambda r: r.all_errors(), ids=chunk)
+    def params(chunk: list[str]) -> Params:
+        return elink_params(dbfrom=dbfrom, cmd="acheck", ids=chunk)
 
-    with client_for(client, settings, stats) as session:
-        signature = signature_of(session, ELINK, elink_params(dbfrom=dbfrom, cmd="acheck"))
-        for chunk, result in run_batches(session, ids, batch, fetch, stats, signature, hooks):
-            by_id = {s.id: s for ls in result.linksets for s in ls.id_link_sets}
-            for source_id in chunk:
-                found = by_id.get(source_id)
-                if found is None:
-                    stats.ids_not_echoed.append(source_id)
-                    continue
-                infos = [li for li in found.linkinfos if dbto is None or li.dbto == dbto]
-                (stats.ids_with_links if infos else stats.ids_without_links).append(source_id)
-                stats.links += len(infos)
-                for li in infos:
-                    yield RecordLinkRow(
-                        dbfrom,
-                        source_id,
-                        li.linkname,
-                        li.dbto,
-                        li.menutag or li.htmltag,
-                        li.priority,
-                        "Y" if li.priority == LINKOUT_PRIORITY or li.dbto == "LinkOut" else "N",
-                        catalog.max_links(li.linkname),
-                    )
+    run = per_id_elink(
+        ids, batch, params, client=client, settings=settings, stats=stats, hooks=hooks
+    )
+    for chunk, result in run:
+        by_id = {s.id: s for ls in result.linksets for s in ls.id_link_sets}
+        for source_id in chunk:
+            found = by_id.get(source_id)
+            if found is None:
+                stats.ids_not_echoed.append(source_id)
+                continue
+            infos = [li for li in found.linkinfos if dbto is None or li.dbto == dbto]
+            (stats.ids_with_links if infos else stats.ids_without_links).append(source_id)
+            stats.links += len(infos)
+            for li in infos:
+                yield RecordLinkRow(
+                    dbfrom,
+                    source_id,
+                    li.linkname,
+                    li.dbto,
+                    li.menutag or li.htmltag,
+                    li.priority,
+                    "Y" if li.priority == LINKOUT_PRIORITY or li.dbto == "LinkOut" else "N",
+                    catalog.max_links(li.linkname),
+                )

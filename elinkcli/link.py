@@ -6,11 +6,11 @@ from collections.abc import Iterator, Sequence
 from itertools import repeat
 from typing import Any
 
-from elinkcli.batching import BatchHooks, client_for, run_batches, signature_of
+from elinkcli.batching import BatchHooks, check_batch, client_for, run_batches, signature_of
 from elinkcli.catalog import load_catalog
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings
-from elinkcli.constants import DEFAULT_BATCH, ELINK, LINK_CMDS, MAX_BATCH
+from elinkcli.constants import DEFAULT_BATCH, ELINK, LINK_CMDS
 from elinkcli.errors import PermanentError, UsageError
 from elinkcli.history import HistorySet, expand
 from elinkcli.ids import normalize_db
@@ -60,8 +60,7 @@ def link_batches(
     """
     if cmd not in LINK_CMDS:
         raise UsageError(f"unknown --cmd {cmd!r} for link (choose {', '.join(LINK_CMDS)})")
-    if not 1 <= batch <= MAX_BATCH:
-        raise UsageError(f"--batch must be between 1 and {MAX_BATCH}, not {batch}")
+    check_batch(batch)
     dbfrom, dbto = normalize_db(db), normalize_db(target)
     # Build one request now, so option mistakes surface before any output or network use.
     elink_params(dbfrom=dbfrom, db=dbto, cmd=cmd, linkname=name, filters=filters, union=union)

@@ -6,15 +6,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from elinkcli.batching import BatchHooks, client_for, run_batches, signature_of
+from elinkcli.batching import BatchHooks, check_batch, per_id_elink
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings
-from elinkcli.constants import DEFAULT_BATCH, ELINK, MAX_BATCH, NCBI_WEB
+from elinkcli.constants import DEFAULT_BATCH, NCBI_WEB
 from elinkcli.errors import PermanentError, UsageError
 from elinkcli.ids import normalize_db
 from elinkcli.models import ELinkResult, LinkStats, ObjUrl
-from elinkcli.params import LinkFilters, elink_params
-from elinkcli.parsers import parse_elink
+from elinkcli.params import LinkFilters, Params, elink_params
 
 LINKOUT_COLUMNS = (
     "source_db",
@@ -127,8 +126,7 @@ def linkout(
     (llinkslib, which NCBI now rejects: PermanentError)."""
     if mode not in MODES:
         raise UsageError(f"unknown LinkOut mode {mode!r}")
-    if not 1 <= batch <= MAX_BATCH:
-        raise UsageError(f"--batch must be between 1 and {MAX_BATCH}, not {batch}")
+    check_batch(batch)
     cmd = MODES[mode]
     filters = LinkFilters(holding=holding)
     dbfrom = normalize_db(db)
@@ -147,6 +145,20 @@ def linkout(
     )
 
 
+def _explained(
+    run: Iterator[tuple[list[str], ELinkResult]], cmd: str
+) -> Iterator[tuple[list[str], ELinkResult]]:
+    """The batches of `run`; NCBI's rejection of llinkslib said in words a user can act on."""
+    try:
+        yield from run
+    except PermanentError as exc:
+        if cmd != "llinkslib":
+            raise
+        raise PermanentError(
+            f"NCBI no longer serves LinkOut library links (llinkslib): {exc}"
+        ) from None
+
+
 def _resources(
     ids: list[str],
     dbfrom: str,
@@ -161,40 +173,31 @@ def _resources(
 ) -> Iterator[Resource]:
     stats.ids_in += len(ids)
 
-    def fetch(chunk: list[str]) -> ELinkResult:
-        params = elink_params(dbfrom=dbfrom, cmd=cmd, ids=chunk, filters=filters)
-        try:
-            return session.call(ELINK, params, parse_elink, lambda r: r.all_errors(), ids=chunk)
-        except PermanentError as exc:
-            if cmd == "llinkslib":
-                raise PermanentError(
-                    f"NCBI no longer serves LinkOut library links (llinkslib): {exc}"
-                ) from None
-            raise
+    def params(chunk: list[str]) -> Params:
+        return elink_params(dbfrom=dbfrom, cmd=cmd, ids=chunk, filters=filters)
 
-    with client_for(client, settings, stats) as session:
-        signature = signature_of(
-            session, ELINK, elink_params(dbfrom=dbfrom, cmd=cmd, filters=filters)
-        )
-        for chunk, result in run_batches(session, ids, batch, fetch, stats, signature, hooks):
-            by_id: dict[str, list[ObjUrl]] = {}
-            for ls in result.linksets:
-                for url_set in ls.id_url_sets:
-                    by_id.setdefault(url_set.id, []).extend(url_set.objurls)
-            for source_id in chunk:
-                objs = by_id.get(source_id)
-                if objs is None:
-                    stats.ids_not_echoed.append(source_id)
+    run = per_id_elink(
+        ids, batch, params, client=client, settings=settings, stats=stats, hooks=hooks
+    )
+    for chunk, result in _explained(run, cmd):
+        by_id: dict[str, list[ObjUrl]] = {}
+        for ls in result.linksets:
+            for url_set in ls.id_url_sets:
+                by_id.setdefault(url_set.id, []).extend(url_set.objurls)
+        for source_id in chunk:
+            objs = by_id.get(source_id)
+            if objs is None:
+                stats.ids_not_echoed.append(source_id)
+                continue
+            seen: set[tuple[str, str]] = set()
+            n = 0
+            for obj in objs:
+                item = resource(dbfrom, source_id, obj)
+                key = (item.url, item.provider_id)
+                if key in seen or not where.accepts(item):
                     continue
-                seen: set[tuple[str, str]] = set()
-                n = 0
-                for obj in objs:
-                    item = resource(dbfrom, source_id, obj)
-                    key = (item.url, item.provider_id)
-                    if key in seen or not where.accepts(item):
-                        continue
-                    seen.add(key)
-                    n += 1
-                    yield item
-                stats.links += n
-                (stats.ids_with_links if n else stats.ids_without_links).append(source_id)
+                seen.add(key)
+                n += 1
+                yield item
+            stats.links += n
+            (stats.ids_with_links if n else stats.ids_without_links).append(source_id)

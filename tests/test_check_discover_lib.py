@@ -465,3 +465,11 @@ def test_discover_records_batches_one_id_param_per_id(client, requests_mock):
     assert rows == [
         RecordLinkRow("gene", i, "gene_protein", "protein", "Protein", "128", "N", cap) for i in ids
     ]
+
+
+@pytest.mark.parametrize("batch", [0, MAX_BATCH + 1])
+def test_discover_records_refuses_a_batch_out_of_range(client, requests_mock, batch: int):
+    requests_mock.post(ELINK_URL, text="never asked")
+    with pytest.raises(UsageError, match="--batch must be between 1 and"):
+        list(discover_records(["1", "2"], db="gene", batch=batch, client=client))
+    assert requests_mock.call_count == 0
