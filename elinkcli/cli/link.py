@@ -27,9 +27,6 @@ if TYPE_CHECKING:
     from elinkcli.params import LinkFilters
 
 
-FILTERS = "ELink filters"
-
-
 class LinkCmd(str, Enum):
     neighbor = "neighbor"
     neighbor_score = "neighbor_score"
@@ -79,7 +76,6 @@ def link_command(
             "--term",
             "-term",
             help="Entrez query limiting the links (target = db).",
-            rich_help_panel=FILTERS,
         ),
     ] = None,
     datetype: Annotated[
@@ -87,24 +83,19 @@ def link_command(
         typer.Option(
             "--datetype",
             help="Date field for the date limits: mdat, pdat or edat (PubMed).",
-            rich_help_panel=FILTERS,
         ),
     ] = None,
     reldate: Annotated[
         int | None,
-        typer.Option("--reldate", help="Only the last N days (PubMed).", rich_help_panel=FILTERS),
+        typer.Option("--reldate", help="Only the last N days (PubMed)."),
     ] = None,
     mindate: Annotated[
         str | None,
-        typer.Option(
-            "--mindate", help="From this date, YYYY[/MM[/DD]] (PubMed).", rich_help_panel=FILTERS
-        ),
+        typer.Option("--mindate", help="From this date, YYYY[/MM[/DD]] (PubMed)."),
     ] = None,
     maxdate: Annotated[
         str | None,
-        typer.Option(
-            "--maxdate", help="Up to this date, YYYY[/MM[/DD]] (PubMed).", rich_help_panel=FILTERS
-        ),
+        typer.Option("--maxdate", help="Up to this date, YYYY[/MM[/DD]] (PubMed)."),
     ] = None,
     idtype: Annotated[
         str | None,
@@ -112,7 +103,6 @@ def link_command(
             "--idtype",
             "-idtype",
             help="'acc': sequence links come back as accession.version.",
-            rich_help_panel=FILTERS,
         ),
     ] = None,
     history: Annotated[

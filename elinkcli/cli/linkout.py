@@ -20,13 +20,16 @@ if TYPE_CHECKING:
     from elinkcli.client import EutilsClient
 
 
-FILTERS = "Filters (repeatable, case-insensitive)"
+ANY = "Repeatable; case-insensitive."
 
 HELP = """The LinkOut (external) resources of records: full text, databases, libraries.
 With a command (validate, convert, preview): check and try LinkOut provider files.
 
 ELink llinks by default; --primary asks for the primary provider only (prlinks). To ask
 only "has this record any LinkOut?", `elinkcli check --cmd lcheck` is cheaper.
+
+Filters keep a resource when it matches any value of each filter given (--category,
+--subject-type, --attribute, --provider, --free), compared case-insensitively.
 
 \b
 Examples:
@@ -73,19 +76,25 @@ def linkout_command(
     category: Annotated[
         list[str] | None,
         typer.Option(
-            "--category", metavar="TEXT", help="e.g. 'Full Text Sources'.", rich_help_panel=FILTERS
+            "--category",
+            metavar="TEXT",
+            help="Keep resources of this category, e.g. 'Full Text Sources'. " + ANY,
         ),
     ] = None,
     subject_type: Annotated[
         list[str] | None,
         typer.Option(
-            "--subject-type", metavar="TEXT", help="e.g. 'structure'.", rich_help_panel=FILTERS
+            "--subject-type",
+            metavar="TEXT",
+            help="Keep resources of this subject type, e.g. 'structure'. " + ANY,
         ),
     ] = None,
     attribute: Annotated[
         list[str] | None,
         typer.Option(
-            "--attribute", metavar="TEXT", help="e.g. 'free resource'.", rich_help_panel=FILTERS
+            "--attribute",
+            metavar="TEXT",
+            help="Keep resources with this attribute, e.g. 'free resource'. " + ANY,
         ),
     ] = None,
     provider: Annotated[
@@ -93,8 +102,7 @@ def linkout_command(
         typer.Option(
             "--provider",
             metavar="NAME",
-            help="Provider name or abbreviation.",
-            rich_help_panel=FILTERS,
+            help="Keep this provider's resources (name or abbreviation). " + ANY,
         ),
     ] = None,
     free: Annotated[
@@ -102,7 +110,6 @@ def linkout_command(
         typer.Option(
             "--free",
             help="Drop resources that need registration or a subscription/membership/fee.",
-            rich_help_panel=FILTERS,
         ),
     ] = False,
     batch: O.Batch = C.DEFAULT_BATCH,
