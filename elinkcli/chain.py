@@ -16,8 +16,6 @@ from elinkcli.link import link_batches
 from elinkcli.models import LinkStats
 from elinkcli.names import name_problems
 
-DEFAULT_WARN_ABOVE = WARN_ABOVE
-
 
 @dataclass(frozen=True, slots=True)
 class Hop:
@@ -88,7 +86,7 @@ def chain(
     db: str,
     hops: Sequence[Hop],
     max_per_hop: int | None = None,
-    warn_above: int = DEFAULT_WARN_ABOVE,
+    warn_above: int = WARN_ABOVE,
     batch: int = DEFAULT_BATCH,
     warn: Callable[[str], None] = lambda _: None,
     client: EutilsClient | None = None,

@@ -193,9 +193,6 @@ class LinkRow(NamedTuple):
     target_id: str
     score: int | None = None
 
-    def values(self) -> tuple[str, str | None, str, str, str, int | None]:
-        return self
-
 
 @dataclass(slots=True)
 class LinkStats:

@@ -11,7 +11,6 @@ import typer
 from elinkcli import constants as C
 from elinkcli.cli import options as O
 from elinkcli.cli.errors import warn
-from elinkcli.errors import UsageError
 
 if TYPE_CHECKING:
     from elinkcli.batching import BatchHooks
@@ -78,8 +77,6 @@ def chain_command(
 
     parsed = [Hop.parse(h) for h in hops]
     run = gather_input(db, ids, input_format.value)
-    if run.db is None and not run.empty:
-        raise UsageError("--db is required")
     source_db = run.db or ""
     for warning in plan(source_db, parsed, strict=strict):
         warn(warning)

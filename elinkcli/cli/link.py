@@ -201,10 +201,10 @@ def _write_history_message(
     filters: LinkFilters,
     batch: int,
 ) -> None:
+    """--history: the linked set stays on the History server; the message points at it."""
     from elinkcli.edirect import render_message
     from elinkcli.history import HistorySet, link_to_history
 
-    """--history: the linked set stays on the History server; the message points at it."""
     result = HistorySet(target, "", "", 0)
     if not run.empty:
         assert run.db is not None
