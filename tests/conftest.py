@@ -17,6 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fake_eutils import FakeEutils
+from fakes import FakeClock
 
 # What the user's shell may set that would change where elinkcli goes or what it sends.
 IDENTITY_ENV = (
@@ -28,6 +29,22 @@ IDENTITY_ENV = (
     "ELINKCLI_CONFIG",
 )
 TSV_HEADER = ("source_db", "source_id", "linkname", "target_db", "target_id", "score")
+# `elinkcli linkout`'s columns as the feature's issue names them: an oracle of the spec
+# written out here, deliberately not elinkcli.linkout.LINKOUT_COLUMNS.
+LINKOUT_HEADER = (
+    "source_db",
+    "source_id",
+    "url",
+    "provider",
+    "provider_abbr",
+    "provider_id",
+    "category",
+    "subject_types",
+    "attributes",
+    "label",
+    "icon_url",
+)
+NCBI_SITE = "https://www.ncbi.nlm.nih.gov"
 
 Row = tuple[str, ...]
 Runner = Callable[..., subprocess.CompletedProcess]
@@ -104,6 +121,33 @@ def run_elinkcli(
     )
 
 
+def absolute(icon: str | None) -> str:
+    """An icon URL as a browser on NCBI's site would resolve it."""
+    if not icon:
+        return ""
+    if icon.startswith("//"):
+        return "https:" + icon
+    if icon.startswith("/"):
+        return NCBI_SITE + icon
+    assert icon.startswith(("http://", "https://")), icon
+    return icon
+
+
+def assert_clean_error(proc: subprocess.CompletedProcess, status: int) -> str:
+    """Exit `status`, no traceback, and stderr is exactly one `elinkcli: error: ...` line
+    (after any `elinkcli: warning: ...` lines); returns it."""
+    assert proc.returncode == status, proc
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = [
+        line
+        for line in proc.stderr.strip().splitlines()
+        if not line.startswith("elinkcli: warning: ")
+    ]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("elinkcli: error: "), proc.stderr
+    return lines[0]
+
+
 def parse_tsv(text: str, header: bool = True) -> list[Row]:
     """TSV output as a list of tuples; the header line is checked and left out."""
     lines = text.splitlines()
@@ -112,6 +156,12 @@ def parse_tsv(text: str, header: bool = True) -> list[Row]:
         assert tuple(lines[0].split("\t")) == TSV_HEADER, lines[0]
         lines = lines[1:]
     return [tuple(line.split("\t")) for line in lines]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A fresh FakeClock (a test module may define its own `clock` to override it)."""
+    return FakeClock()
 
 
 @pytest.fixture

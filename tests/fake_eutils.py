@@ -471,6 +471,11 @@ class FakeEutils:
         return 200, "text/plain", "".join(f"{i}\n" for i in ids[start : start + count]).encode()
 
 
+def elink_requests(fake: FakeEutils, since: int = 0) -> list[Logged]:
+    """The ELink requests in `fake`'s log from entry `since` on, in log order."""
+    return [r for r in fake.log[since:] if r.path.endswith("/elink.fcgi")]
+
+
 def _objurl_xml(r: dict) -> str:
     name, abbr, pid = r["provider"]
     parts = [f"\t\t\t<ObjUrl>\n\t\t\t\t<Url>{escape(r['url'])}</Url>\n"]

@@ -1,6 +1,7 @@
-"""Shared test doubles: a fake clock and builders of E-utilities answers.
+"""Shared test doubles: a fake clock, builders of E-utilities answers, and small oracles.
 
 Import with ``from fakes import FakeClock, elink_xml`` (pytest puts ``tests/`` on sys.path).
+Nothing here imports elinkcli: these are independent of the code under test.
 """
 
 from __future__ import annotations
@@ -109,3 +110,54 @@ def form_pairs(request: Any) -> list[tuple[str, str]]:
 def form_values(request: Any, name: str) -> list[str]:
     """Every value of parameter `name` in a form-encoded POST body, in order."""
     return [v for k, v in form_pairs(request) if k == name]
+
+
+def chunks(ids: Sequence[str], size: int) -> list[list[str]]:
+    """`ids` cut into consecutive batches of `size` (the last may be shorter)."""
+    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
+
+
+def edirect_message(db: str, ids: Sequence[str] = (), **tags: str | int) -> bytes:
+    """An ENTREZ_DIRECT message as esearch/epost write it (built here, not by elinkcli)."""
+    lines = ['<?xml version="1.0" encoding="UTF-8" ?>', "<ENTREZ_DIRECT>", f"  <Db>{db}</Db>"]
+    fields = {"Count": len(ids), "Step": 1, **tags}
+    lines += [f"  <{tag}>{value}</{tag}>" for tag, value in fields.items()]
+    lines += [f"  <Id>{i}</Id>" for i in ids]
+    lines.append("</ENTREZ_DIRECT>")
+    return ("\n".join(lines) + "\n").encode()
+
+
+# --- the chain oracle: FakeEutils.links walked hop by hop ---------------------------------
+
+Path = tuple[str, ...]  # one chain path: the source id, then one id per hop
+HopSpec = tuple[str, str | None]  # (target db, link name or None)
+
+
+def next_ids(
+    fake: Any, dbfrom: str, uid: str, db: str, name: str | None, cap: int | None = None
+) -> list[str]:
+    """One source's links at one hop: every link table in NCBI's order, a target reached
+    through several tables counted once, at most `cap` of them.
+
+    `fake` is a FakeEutils (only its `links` oracle is used)."""
+    found = list(dict.fromkeys(t for _n, _db, ts in fake.links(dbfrom, uid, db, name) for t in ts))
+    return found[:cap] if cap is not None else found
+
+
+def reference_walk(
+    fake: Any,
+    db: str,
+    ids: Sequence[str],
+    hops: Sequence[HopSpec],
+    max_per_hop: int | None = None,
+) -> tuple[list[Path], list[list[str]]]:
+    """(every complete path in order, the distinct ids each hop has to link)."""
+    dbs = [db, *(target for target, _ in hops)]
+    paths: list[Path] = [(s,) for s in dict.fromkeys(ids)]
+    frontiers: list[list[str]] = []
+    for n, (target, name) in enumerate(hops):
+        frontier = list(dict.fromkeys(p[-1] for p in paths))
+        frontiers.append(frontier)
+        links = {i: next_ids(fake, dbs[n], i, target, name, max_per_hop) for i in frontier}
+        paths = [(*p, t) for p in paths for t in links[p[-1]]]
+    return paths, frontiers

@@ -127,11 +127,6 @@ class Recorder:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def one_try_client(clock: FakeClock) -> Iterator[EutilsClient]:
     settings = Settings(base_url=BASE, max_tries=1)
     with EutilsClient(settings, clock=clock, rng=random.Random(1)) as c:

@@ -2,7 +2,7 @@
 
 The mocked ELink answers with the fake server's own link model (FakeEutils.answer, never
 started), so expected paths come from its oracle, `fake.links(...)`, walked hop by hop by
-`reference_walk` below (first-seen de-duplication per source), never from chain's output.
+`fakes.reference_walk` (first-seen de-duplication per source), never from chain's output.
 Time is a FakeClock: pacing and retry waits cost no real time.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from fake_eutils import FakeEutils, Table
-from fakes import FakeClock, form_pairs, form_values
+from fakes import FakeClock, HopSpec, Path, form_pairs, form_values, next_ids, reference_walk
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -32,39 +32,8 @@ BASE = "https://eutils.test/entrez/eutils/"
 ELINK_URL = BASE + ELINK
 MAX_TRIES = 3
 
-Path = tuple[str, ...]
-HopSpec = tuple[str, str | None]
 
-
-# --- the reference walker ----------------------------------------------------------------
-
-
-def next_ids(
-    fake: FakeEutils, dbfrom: str, uid: str, db: str, name: str | None, cap: int | None
-) -> list[str]:
-    """One source's links at one hop: every link table in NCBI's order, a target reached
-    through several tables counted once, at most `cap` of them."""
-    found = dict.fromkeys(t for _n, _db, ts in fake.links(dbfrom, uid, db, name) for t in ts)
-    return list(found)[:cap] if cap is not None else list(found)
-
-
-def reference_walk(
-    fake: FakeEutils,
-    db: str,
-    ids: Sequence[str],
-    hops: Sequence[HopSpec],
-    max_per_hop: int | None = None,
-) -> tuple[list[Path], list[list[str]]]:
-    """(every complete path in order, the distinct ids each hop has to link)."""
-    dbs = [db, *(target for target, _ in hops)]
-    paths: list[Path] = [(s,) for s in dict.fromkeys(ids)]
-    frontiers: list[list[str]] = []
-    for n, (target, name) in enumerate(hops):
-        frontier = list(dict.fromkeys(p[-1] for p in paths))
-        frontiers.append(frontier)
-        links = {i: next_ids(fake, dbs[n], i, target, name, max_per_hop) for i in frontier}
-        paths = [(*p, t) for p in paths for t in links[p[-1]]]
-    return paths, frontiers
+# --- hops as chain() takes them -----------------------------------------------------------
 
 
 def as_hops(specs: Sequence[HopSpec]) -> list[Hop]:
@@ -128,11 +97,6 @@ class MockElink:
 
     def hop_requests(self, dbfrom: str, db: str) -> list[Sent]:
         return [s for s in self.sent if (s.dbfrom, s.db) == (dbfrom, db)]
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture

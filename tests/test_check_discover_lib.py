@@ -42,11 +42,6 @@ HEAD = '<?xml version="1.0" encoding="UTF-8" ?>\n'
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def client(clock: FakeClock) -> Iterator[EutilsClient]:
     settings = Settings(base_url=BASE, email="t@example.org", max_tries=3)
     with EutilsClient(settings, clock=clock, rng=random.Random(7)) as c:

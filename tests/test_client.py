@@ -67,11 +67,6 @@ class Recorder:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def retries() -> Recorder:
     return Recorder()
 

@@ -21,47 +21,17 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from conftest import clean_env, elinkcli_command
-from fake_eutils import FakeEutils, Faults, Logged, Table
+from fake_eutils import FakeEutils, Faults, Table, elink_requests
+from fakes import HopSpec, Path, next_ids, reference_walk
 
 pytestmark = pytest.mark.e2e
-
-Path = tuple[str, ...]
-HopSpec = tuple[str, str | None]
 
 GENE_IDS = [str(n) for n in random.Random(20240614).sample(range(1, 2_000_000), 30)]
 REFSEQ_STRUCTURE: list[HopSpec] = [("protein", "gene_protein_refseq"), ("structure", None)]
 MAX_TRIES = 6  # elinkcli's tries per request (constants.MAX_TRIES)
 
 
-# --- the oracle, walked hop by hop ---------------------------------------------------------
-
-
-def next_ids(
-    fake: FakeEutils, dbfrom: str, uid: str, db: str, name: str | None, cap: int | None = None
-) -> list[str]:
-    """One source's links at one hop: every link table in NCBI's order, a target reached
-    through several tables counted once, at most `cap` of them."""
-    found = list(dict.fromkeys(t for _n, _db, ts in fake.links(dbfrom, uid, db, name) for t in ts))
-    return found[:cap] if cap is not None else found
-
-
-def reference_walk(
-    fake: FakeEutils,
-    db: str,
-    ids: Sequence[str],
-    hops: Sequence[HopSpec],
-    max_per_hop: int | None = None,
-) -> tuple[list[Path], list[list[str]]]:
-    """(every complete path in order, the distinct ids each hop has to link)."""
-    dbs = [db, *(target for target, _ in hops)]
-    paths: list[Path] = [(s,) for s in dict.fromkeys(ids)]
-    frontiers: list[list[str]] = []
-    for n, (target, name) in enumerate(hops):
-        frontier = list(dict.fromkeys(p[-1] for p in paths))
-        frontiers.append(frontier)
-        links = {i: next_ids(fake, dbs[n], i, target, name, max_per_hop) for i in frontier}
-        paths = [(*p, t) for p in paths for t in links[p[-1]]]
-    return paths, frontiers
+# --- the oracle (fakes.reference_walk), and what to expect of it ------------------------
 
 
 def finals(paths: Sequence[Path]) -> list[str]:
@@ -79,10 +49,6 @@ def tsv_text(columns: Sequence[str], paths: Sequence[Path]) -> str:
 
 def path_object(dbs: Sequence[str], path: Path) -> dict:
     return {"path": [{"db": d, "id": i} for d, i in zip(dbs, path, strict=True)]}
-
-
-def elink_requests(fake: FakeEutils, since: int = 0) -> list[Logged]:
-    return [r for r in fake.log[since:] if r.path.endswith("/elink.fcgi")]
 
 
 def sent_per_hop(fake: FakeEutils, dbs: Sequence[str]) -> list[list[str]]:

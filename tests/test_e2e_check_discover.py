@@ -20,6 +20,7 @@ from itertools import pairwise
 import pytest
 from conftest import TSV_HEADER, Row, fresh_cache_dir, parse_tsv, run_elinkcli
 from fake_eutils import FakeEutils, Logged, Table
+from fakes import chunks, edirect_message
 
 from elinkcli.catalog import load_catalog
 
@@ -64,10 +65,6 @@ def elink_requests(fake: FakeEutils) -> list[Logged]:
     return sorted(fake.requests_to("/elink.fcgi"), key=lambda r: r.start)
 
 
-def chunks(ids: Sequence[str], size: int) -> list[list[str]]:
-    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
-
-
 def warnings(stderr: str) -> list[str]:
     prefix = "elinkcli: warning: "
     return [line[len(prefix) :] for line in stderr.splitlines() if line.startswith(prefix)]
@@ -79,16 +76,6 @@ def assert_usage_error(proc: subprocess.CompletedProcess) -> str:
     errors = [line for line in proc.stderr.splitlines() if line.startswith("elinkcli: error: ")]
     assert len(errors) == 1, proc.stderr
     return errors[0]
-
-
-def message(db: str, ids: Sequence[str] = (), **tags: str | int) -> bytes:
-    """An ENTREZ_DIRECT message as esearch/epost write it (built here, not by elinkcli)."""
-    lines = ['<?xml version="1.0" encoding="UTF-8" ?>', "<ENTREZ_DIRECT>", f"  <Db>{db}</Db>"]
-    fields = {"Count": len(ids), "Step": 1, **tags}
-    lines += [f"  <{tag}>{value}</{tag}>" for tag, value in fields.items()]
-    lines += [f"  <Id>{i}</Id>" for i in ids]
-    lines.append("</ENTREZ_DIRECT>")
-    return ("\n".join(lines) + "\n").encode()
 
 
 def add_protein_neighbors(fake: FakeEutils) -> None:
@@ -259,7 +246,7 @@ def test_check_ids_from_stdin(fake, run, form):
         args = ("-db", "gene")
     elif form == "message":
         db, ids = "gene", IDS[:6]
-        stdin = message("gene", ids)
+        stdin = edirect_message("gene", ids)
         args = ()
     else:
         # What `elinkcli link -db gene -target protein` writes: its target ids are read.
@@ -280,7 +267,9 @@ def test_check_ids_from_stdin(fake, run, form):
 
 def test_check_message_in_message_out_with_the_matching_ids(fake, run):
     ids = IDS[:8]
-    proc = run("check", "-cmd", "lcheck", "--only", "yes", stdin=message("gene", ids, Step=3))
+    proc = run(
+        "check", "-cmd", "lcheck", "--only", "yes", stdin=edirect_message("gene", ids, Step=3)
+    )
 
     assert proc.returncode == 0, proc
     yes = [i for i in ids if fake.has_linkout(i)]
@@ -293,7 +282,7 @@ def test_check_message_in_message_out_with_the_matching_ids(fake, run):
 def test_check_history_message_on_stdin(fake, run):
     ids = IDS[:5]
     webenv, key = fake.store("gene", ids)
-    stdin = message("gene", (), WebEnv=webenv, QueryKey=key, Count=len(ids))
+    stdin = edirect_message("gene", (), WebEnv=webenv, QueryKey=key, Count=len(ids))
     proc = run("check", "-cmd", "lcheck", "--format", "tsv", stdin=stdin)
 
     assert proc.returncode == 0, proc
@@ -452,7 +441,7 @@ def test_discover_records_from_stdin_with_target(fake, run):
 def test_discover_history_message_on_stdin(fake, run):
     ids = IDS[:4]
     webenv, key = fake.store("gene", ids)
-    stdin = message("gene", (), WebEnv=webenv, QueryKey=key, Count=len(ids))
+    stdin = edirect_message("gene", (), WebEnv=webenv, QueryKey=key, Count=len(ids))
     proc = run("discover", stdin=stdin)
 
     assert proc.returncode == 0, proc

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 from conftest import TSV_HEADER, Row, clean_env, elinkcli_command
-from fake_eutils import FakeEutils, Faults, Logged, Table
+from fake_eutils import FakeEutils, Faults, Table, elink_requests
+from fakes import chunks
 
 pytestmark = pytest.mark.e2e
 
@@ -34,10 +35,6 @@ SECRET = "SECRET-d41d8cd98f00b204e9800998ecf8427e"
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def chunks(ids: Sequence[str], size: int) -> list[list[str]]:
-    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
 
 
 def oracle_rows(fake: FakeEutils, ids: Sequence[str]) -> list[Row]:
@@ -51,10 +48,6 @@ def oracle_rows(fake: FakeEutils, ids: Sequence[str]) -> list[Row]:
 
 def tsv_text(rows: Sequence[Row]) -> str:
     return "".join("\t".join(r) + "\n" for r in [TSV_HEADER, *rows])
-
-
-def elink_requests(fake: FakeEutils, since: int = 0) -> list[Logged]:
-    return [r for r in fake.log[since:] if r.path.endswith("/elink.fcgi")]
 
 
 def asked_ids(fake: FakeEutils, since: int = 0) -> list[str]:

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import pytest
 from conftest import run_elinkcli
-from fake_eutils import FakeEutils, Faults, Logged
+from fake_eutils import FakeEutils, Faults, elink_requests
+from fakes import chunks
 
 pytestmark = pytest.mark.e2e
 
@@ -28,10 +29,6 @@ KINDS = ["429", "500", "502", "503", "truncated", "html", "error", "drop", "slow
 ALWAYS = ["503", "500", "html", "truncated", "error", "drop"] * 2
 BATCH = 2
 KEY = {"NCBI_API_KEY": "fault-suite-key"}
-
-
-def chunks(ids: Sequence[str], size: int = BATCH) -> list[list[str]]:
-    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
 
 
 @dataclass(frozen=True)
@@ -61,7 +58,7 @@ class Command:
 
 
 def _per_id(ids: Sequence[str]) -> Callable[[FakeEutils], list[list[str]]]:
-    return lambda fake: chunks(ids)
+    return lambda fake: chunks(ids, BATCH)
 
 
 def _chain_batches(ids: Sequence[str]) -> Callable[[FakeEutils], list[list[str]]]:
@@ -74,7 +71,7 @@ def _chain_batches(ids: Sequence[str]) -> Callable[[FakeEutils], list[list[str]]
             for _name, _db, targets in fake.links("gene", uid, "protein", "gene_protein_refseq")
             for t in targets
         )
-        return chunks(ids) + chunks(list(proteins))
+        return chunks(ids, BATCH) + chunks(list(proteins), BATCH)
 
     return batches
 
@@ -98,10 +95,6 @@ COMMANDS = [
         doomed=3,  # the second batch of hop 2 (protein -> structure)
     ),
 ]
-
-
-def elink_requests(fake: FakeEutils, since: int = 0) -> list[Logged]:
-    return [r for r in fake.log[since:] if r.path.endswith("/elink.fcgi")]
 
 
 def error_line(stderr: str) -> str:

@@ -22,8 +22,17 @@ from collections.abc import Iterator, Sequence
 from itertools import pairwise
 
 import pytest
-from conftest import TSV_HEADER, Row, clean_env, elinkcli_command, parse_tsv, run_elinkcli
-from fake_eutils import FakeEutils, Faults, Logged
+from conftest import (
+    TSV_HEADER,
+    Row,
+    assert_clean_error,
+    clean_env,
+    elinkcli_command,
+    parse_tsv,
+    run_elinkcli,
+)
+from fake_eutils import FakeEutils, Faults, Logged, elink_requests
+from fakes import chunks
 
 pytestmark = pytest.mark.e2e
 
@@ -33,10 +42,6 @@ TOP_SCORE, SCORE_STEP = 100_000_000, 1000
 
 
 # --- the oracle, shaped as elinkcli's rows -----------------------------------------------
-
-
-def chunks(ids: Sequence[str], size: int) -> list[list[str]]:
-    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
 
 
 def oracle_rows(
@@ -81,27 +86,8 @@ def tsv_text(rows: Sequence[Row], header: bool = True) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def elink_requests(fake: FakeEutils, since: int = 0) -> list[Logged]:
-    return [r for r in fake.log[since:] if r.path.endswith("/elink.fcgi")]
-
-
 def sent_ids(requests: Sequence[Logged]) -> list[list[str]]:
     return [r.values("id") for r in requests]
-
-
-def assert_clean_error(proc: subprocess.CompletedProcess, status: int) -> str:
-    """Exit `status`, and stderr is exactly one `elinkcli: error: ...` line (after any
-    `elinkcli: warning: ...` lines); returns it."""
-    assert proc.returncode == status, proc
-    assert "Traceback" not in proc.stderr, proc.stderr
-    lines = [
-        line
-        for line in proc.stderr.strip().splitlines()
-        if not line.startswith("elinkcli: warning: ")
-    ]
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("elinkcli: error: "), proc.stderr
-    return lines[0]
 
 
 def listed(stderr: str, label: str) -> list[str] | None:

@@ -8,49 +8,24 @@ resources NCBI would send, duplicates included), never from elinkcli's own outpu
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from conftest import LINKOUT_HEADER, absolute, assert_clean_error
 from conftest import TSV_HEADER as LINK_TSV_HEADER
-from fake_eutils import FakeEutils, Logged
+from fake_eutils import FakeEutils, elink_requests
+from fakes import edirect_message
 
 pytestmark = pytest.mark.e2e
 
-# The columns as the feature's issue names them.
-COLUMNS = (
-    "source_db",
-    "source_id",
-    "url",
-    "provider",
-    "provider_abbr",
-    "provider_id",
-    "category",
-    "subject_types",
-    "attributes",
-    "label",
-    "icon_url",
-)
 LIST_COLUMNS = ("category", "subject_types", "attributes")
 BARRIERS = ("registration required", "subscription/membership/fee required")
-NCBI_SITE = "https://www.ncbi.nlm.nih.gov"
 # Multiples of 3 have no LinkOut in the fake; even ids have a third (registration) resource.
 IDS = ["1", "2", "3", "4", "5", "6", "7", "8"]
 
 
 # --- the oracle, shaped as elinkcli's rows -------------------------------------------------
-
-
-def absolute(icon: str | None) -> str:
-    if not icon:
-        return ""
-    if icon.startswith("//"):
-        return "https:" + icon
-    if icon.startswith("/"):
-        return NCBI_SITE + icon
-    assert icon.startswith(("http://", "https://")), icon
-    return icon
 
 
 def keep(record: dict[str, Any], where: dict[str, Sequence[str]], free: bool) -> bool:
@@ -117,38 +92,10 @@ def tsv_text(records: Sequence[dict[str, Any]], header: bool = True) -> str:
     def cell(value: Any) -> str:
         return "; ".join(value) if isinstance(value, list) else str(value)
 
-    lines = (["\t".join(COLUMNS)] if header else []) + [
-        "\t".join(cell(r[c]) for c in COLUMNS) for r in records
+    lines = (["\t".join(LINKOUT_HEADER)] if header else []) + [
+        "\t".join(cell(r[c]) for c in LINKOUT_HEADER) for r in records
     ]
     return "".join(line + "\n" for line in lines)
-
-
-def elink_requests(fake: FakeEutils, since: int = 0) -> list[Logged]:
-    return [r for r in fake.log[since:] if r.path.endswith("/elink.fcgi")]
-
-
-def assert_clean_error(proc: subprocess.CompletedProcess, status: int) -> str:
-    """Exit `status`, no traceback, stderr exactly one `elinkcli: error: ...` line."""
-    assert proc.returncode == status, proc
-    assert "Traceback" not in proc.stderr, proc.stderr
-    lines = [
-        line
-        for line in proc.stderr.strip().splitlines()
-        if not line.startswith("elinkcli: warning: ")
-    ]
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("elinkcli: error: "), proc.stderr
-    return lines[0]
-
-
-def message(db: str, ids: Sequence[str] = (), **tags: str | int) -> bytes:
-    """An ENTREZ_DIRECT message as esearch/epost write it (built here, not by elinkcli)."""
-    lines = ['<?xml version="1.0" encoding="UTF-8" ?>', "<ENTREZ_DIRECT>", f"  <Db>{db}</Db>"]
-    fields = {"Count": len(ids), "Step": 1, **tags}
-    lines += [f"  <{tag}>{value}</{tag}>" for tag, value in fields.items()]
-    lines += [f"  <Id>{i}</Id>" for i in ids]
-    lines.append("</ENTREZ_DIRECT>")
-    return ("\n".join(lines) + "\n").encode()
 
 
 ARGS = ("linkout", "-db", "pubmed")
@@ -200,7 +147,7 @@ def test_json_and_jsonl_exact(fake, run, fmt):
         got = [json.loads(line) for line in proc.stdout.splitlines()]
         assert len(got) == len(proc.stdout.splitlines())
     assert got == expected
-    assert all(list(r) == list(COLUMNS) for r in got)
+    assert all(list(r) == list(LINKOUT_HEADER) for r in got)
     assert all(isinstance(r[c], list) for r in got for c in LIST_COLUMNS)
 
 
@@ -310,7 +257,7 @@ def test_libraries_exit_3_one_line_no_traceback(fake, run, extra):
     assert "llinkslib" in line
     assert "Traceback" not in proc.stdout
     # No resource rows (a header line at most).
-    assert [ln for ln in proc.stdout.splitlines() if ln != "\t".join(COLUMNS)] == []
+    assert [ln for ln in proc.stdout.splitlines() if ln != "\t".join(LINKOUT_HEADER)] == []
     (request,) = elink_requests(fake)  # a rejection is not retried
     assert request.values("cmd") == ["llinkslib"]
     assert request.values("holding") == list(extra[1:])
@@ -412,7 +359,7 @@ def test_free_drops_both_barriers(fake, run):
     ("stdin", "db_args"),
     [
         (b"1\n2 4,5\n\n7\n", ("-db", "pubmed")),
-        (message("pubmed", ["1", "2", "4", "5", "7"]), ()),
+        (edirect_message("pubmed", ["1", "2", "4", "5", "7"]), ()),
     ],
     ids=["plain", "entrez-direct"],
 )
@@ -429,7 +376,7 @@ def test_ids_from_stdin(fake, run, stdin, db_args):
 
 def test_ids_from_a_history_message(fake, run):
     webenv, key = fake.store("pubmed", ["8", "7", "2"])
-    proc = run("linkout", stdin=message("pubmed", Count=3, WebEnv=webenv, QueryKey=key))
+    proc = run("linkout", stdin=edirect_message("pubmed", Count=3, WebEnv=webenv, QueryKey=key))
 
     assert proc.returncode == 0, proc
     assert proc.stdout == tsv_text(oracle(fake, ["8", "7", "2"]))
@@ -449,7 +396,7 @@ def test_ids_from_elinkcli_link_tsv(fake, run):
 
 
 def test_empty_message_asks_nothing(fake, run):
-    proc = run("linkout", stdin=message("pubmed", [], Count=0))
+    proc = run("linkout", stdin=edirect_message("pubmed", [], Count=0))
 
     assert proc.returncode == 0, proc
     assert proc.stdout == tsv_text([])

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
-from fakes import FakeClock, elink_xml, form_values
+from fakes import FakeClock, chunks, elink_xml, form_values
 
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings
@@ -122,11 +122,6 @@ class FakeElink:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def client(clock: FakeClock) -> Iterator[EutilsClient]:
     settings = Settings(base_url=BASE, email="t@example.org", max_tries=MAX_TRIES)
     with EutilsClient(settings, clock=clock, rng=random.Random(99)) as c:
@@ -139,10 +134,6 @@ def run(client: EutilsClient, ids: Sequence[str] = IDS, **kwargs: Any) -> tuple[
     options.update(kwargs)
     rows = list(link(ids, client=client, stats=stats, **options))
     return rows, stats
-
-
-def chunks(ids: Sequence[str], size: int) -> list[list[str]]:
-    return [list(ids[k : k + size]) for k in range(0, len(ids), size)]
 
 
 # --- attribution ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
+from conftest import LINKOUT_HEADER, NCBI_SITE, absolute
 from fakes import FakeClock, form_values
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -45,21 +46,6 @@ LINKOUT_ENTRIES = {
     if e["endpoint"] == "elink" and e["cmd_kind"] in ("llinks", "prlinks")
 }
 LINKOUT_FILES = sorted(LINKOUT_ENTRIES)
-# The columns as the feature's issue names them.
-SPEC_COLUMNS = (
-    "source_db",
-    "source_id",
-    "url",
-    "provider",
-    "provider_abbr",
-    "provider_id",
-    "category",
-    "subject_types",
-    "attributes",
-    "label",
-    "icon_url",
-)
-NCBI_SITE = "https://www.ncbi.nlm.nih.gov"
 HEAD = '<?xml version="1.0" encoding="UTF-8" ?>\n'
 
 
@@ -138,18 +124,6 @@ def manifest_facts(entry: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def absolute(icon: str | None) -> str:
-    """An icon URL as a browser on NCBI's site would resolve it."""
-    if not icon:
-        return ""
-    if icon.startswith("//"):
-        return "https:" + icon
-    if icon.startswith("/"):
-        return NCBI_SITE + icon
-    assert icon.startswith(("http://", "https://")), icon
-    return icon
-
-
 def as_resource(db: str, uid: str, facts: dict[str, Any]) -> Resource:
     name, abbr, pid = facts["provider"] or ("", "", "")
     return Resource(
@@ -206,11 +180,6 @@ def ref_accepts(r: Resource, f: ResourceFilter) -> bool:
             return False
     barriers = {"registration required", "subscription/membership/fee required"}
     return not (f.free and lower(r.attributes) & barriers)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
@@ -308,7 +277,7 @@ def test_values_follow_the_columns(client, requests_mock, file):
 
     rows, _ = run_linkout(client, ids, db=dbfrom, mode=mode)
 
-    assert tuple(LINKOUT_COLUMNS) == tuple(SPEC_COLUMNS)
+    assert tuple(LINKOUT_COLUMNS) == tuple(LINKOUT_HEADER)
     assert rows
     for r in rows:
         cells = dict(zip(LINKOUT_COLUMNS, r.values(), strict=True))
