@@ -471,6 +471,23 @@ def test_resume_after_a_partial_failure_gives_the_clean_file(fake, run, tmp_path
     assert out.read_text() == tsv_text(oracle_rows(fake, PARTIAL_IDS))
 
 
+def test_resume_knows_the_run_by_its_options_not_their_order(fake, run, tmp_path):
+    out, resume = _partly_failed(fake, run, tmp_path)
+    assert resume[0] == "link" and resume[-1] == "--resume"
+    # Another run: an option that shapes the output differs.
+    other = run(*resume, "--name", "gene_protein_refseq")
+    assert other.returncode == 2
+    assert "belongs to another run" in error_line(other.stderr)
+    # The same run: options in another order, spelled another way, plus ones that only
+    # change how it goes (request sizes, summary).
+    pairs = [resume[i : i + 2] for i in range(1, len(resume) - 1, 2)]
+    spelled = [[{"-db": "--db", "-target": "--target"}.get(a, a), v] for a, v in pairs]
+    reordered = [arg for pair in reversed(spelled) for arg in pair]
+    proc = run("link", *reordered, "--adaptive-batch", "--verbose", "--resume")
+    assert proc.returncode == 0, proc
+    assert out.read_text() == tsv_text(oracle_rows(fake, PARTIAL_IDS))
+
+
 def test_resume_needs_output_and_a_resumable_format(fake, run, tmp_path):
     no_output = run(*ARGS, "--id", "3301", "--resume")
     assert no_output.returncode == 2

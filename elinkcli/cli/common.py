@@ -92,29 +92,10 @@ def choose_format(fmt: str | None, came_as_message: bool, to_file: bool) -> str:
     return "edirect" if came_as_message else "tsv"
 
 
-# Options that change how a run goes, not what it writes: a resumed run may differ in them.
-_NEUTRAL_FLAGS = frozenset(
-    {"--resume", "-v", "--verbose", "-q", "--quiet", "--refresh", "--no-cache", "--offline"}
-)
-_NEUTRAL_VALUED = frozenset(
-    {"--timeout", "--deadline", "--cache-ttl", "--api-key", "-api_key", "--email", "-email"}
-)
-
-
-def _fingerprint(ids: Sequence[str]) -> str:
-    """What identifies a run for --resume: its arguments that shape the output, and its ids."""
-    kept: list[str] = []
-    args = iter(sys.argv[1:])
-    for arg in args:
-        name = arg.split("=", 1)[0]
-        if arg in _NEUTRAL_FLAGS:
-            continue
-        if name in _NEUTRAL_VALUED:
-            if "=" not in arg:
-                next(args, None)
-            continue
-        kept.append(arg)
-    return hashlib.sha256(json.dumps([kept, list(ids)]).encode()).hexdigest()[:32]
+def _fingerprint(common: Common, ids: Sequence[str]) -> str:
+    """What identifies a run for --resume: its command and the options that shape the
+    output (Common.run_shape), and its ids."""
+    return hashlib.sha256(json.dumps([common.run_shape, list(ids)]).encode()).hexdigest()[:32]
 
 
 def run_rows(
@@ -146,7 +127,7 @@ def run_rows(
     # Settings first: a bad option or config file must fail before any output is opened.
     client_context = make_client(common) if needs_client else contextlib.nullcontext()
     target = (
-        AtomicOutput(common.output, _fingerprint(spec.ids), common.resume)
+        AtomicOutput(common.output, _fingerprint(common, spec.ids), common.resume)
         if common.output
         else None
     )

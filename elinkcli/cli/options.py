@@ -18,7 +18,6 @@ from elinkcli.cli.completion import complete_database, complete_linkname
 
 R = TypeVar("R")
 
-NET = "Connection"
 IO = "Input and output"
 
 
@@ -79,7 +78,6 @@ Ids = Annotated[
         "-id",
         metavar="ID[,ID...]",
         help="Source id; repeat it or separate ids with commas. Wins over stdin.",
-        rich_help_panel=IO,
     ),
 ]
 OutputFormat = Annotated[
@@ -90,7 +88,6 @@ OutputFormat = Annotated[
         metavar="tsv|json|jsonl|table|uid|edirect",
         help="Output format. Default: table on a terminal; into a pipe, edirect when stdin "
         "was an ENTREZ_DIRECT message, else tsv.",
-        rich_help_panel=IO,
     ),
 ]
 InputFormat = Annotated[
@@ -100,12 +97,9 @@ InputFormat = Annotated[
         metavar="auto|edirect|tsv|json|jsonl|plain",
         help="Form of stdin; auto detects an ENTREZ_DIRECT message, elinkcli's tsv/json/jsonl "
         "(their target ids are read) or plain ids.",
-        rich_help_panel=IO,
     ),
 ]
-NoHeader = Annotated[
-    bool, typer.Option("--no-header", help="Leave out the tsv header line.", rich_help_panel=IO)
-]
+NoHeader = Annotated[bool, typer.Option("--no-header", help="Leave out the tsv header line.")]
 Verbose = Annotated[
     bool,
     typer.Option(
@@ -113,7 +107,6 @@ Verbose = Annotated[
         "-v",
         help="Print the summary even when stderr is not a terminal, and list the ids "
         "without links, not echoed by NCBI, or failed.",
-        rich_help_panel=IO,
     ),
 ]
 Batch = Annotated[
@@ -125,7 +118,6 @@ Batch = Annotated[
         min=1,
         max=C.MAX_BATCH,
         help="Ids per request (one id= parameter each).",
-        rich_help_panel=NET,
     ),
 ]
 AdaptiveBatchFlag = Annotated[
@@ -137,7 +129,6 @@ AdaptiveBatchFlag = Annotated[
         f"timeout, a 5xx, a bad answer or one slower than {C.SLOW_ANSWER:g} s. Output batches "
         f"(--resume) keep --batch. [env: {C.ENV_ADAPTIVE_BATCH}; default: fixed]",
         show_default=False,
-        rich_help_panel=NET,
     ),
 ]
 BaseUrl = Annotated[
@@ -148,7 +139,6 @@ BaseUrl = Annotated[
         metavar="URL",
         help=f"E-utilities base URL [env: {C.ENV_BASE_URL}; default: {C.DEFAULT_BASE_URL}]",
         show_default=False,
-        rich_help_panel=NET,
     ),
 ]
 Email = Annotated[
@@ -158,7 +148,6 @@ Email = Annotated[
         "-email",
         metavar="ADDRESS",
         help="Contact e-mail sent to NCBI [env: NCBI_EMAIL, else EMAIL]",
-        rich_help_panel=NET,
     ),
 ]
 ApiKey = Annotated[
@@ -169,7 +158,6 @@ ApiKey = Annotated[
         metavar="KEY",
         help="NCBI API key: 10 requests/s instead of 3. Never printed. [env: NCBI_API_KEY]",
         show_default=False,
-        rich_help_panel=NET,
     ),
 ]
 Timeout = Annotated[
@@ -180,7 +168,6 @@ Timeout = Annotated[
         min=1.0,
         help=f"Seconds to wait for one answer before asking again [default: {C.READ_TIMEOUT:g}]",
         show_default=False,
-        rich_help_panel=NET,
     ),
 ]
 Deadline = Annotated[
@@ -192,10 +179,8 @@ Deadline = Annotated[
         help="Seconds one request may take, all retries included, before it is given up "
         f"[default: {C.DEADLINE:g}]",
         show_default=False,
-        rich_help_panel=NET,
     ),
 ]
-CACHE = "Cache and runs"
 CacheTtl = Annotated[
     str | None,
     typer.Option(
@@ -203,16 +188,15 @@ CacheTtl = Annotated[
         metavar="DURATION",
         help="How long cached answers stay fresh: seconds, or 30m, 12h, 7d [default: 7d]",
         show_default=False,
-        rich_help_panel=CACHE,
     ),
 ]
 Refresh = Annotated[
     bool,
-    typer.Option("--refresh", help="Ask NCBI again and update the cache.", rich_help_panel=CACHE),
+    typer.Option("--refresh", help="Ask NCBI again and update the cache."),
 ]
 NoCache = Annotated[
     bool,
-    typer.Option("--no-cache", help="Neither read nor write the cache.", rich_help_panel=CACHE),
+    typer.Option("--no-cache", help="Neither read nor write the cache."),
 ]
 Offline = Annotated[
     bool,
@@ -220,7 +204,6 @@ Offline = Annotated[
         "--offline",
         help="No network: answers from the cache only (a miss is exit 4 naming the ids); "
         "discover lists the bundled catalog.",
-        rich_help_panel=CACHE,
     ),
 ]
 Output = Annotated[
@@ -231,7 +214,6 @@ Output = Annotated[
         metavar="FILE",
         help="Write to FILE through a temporary file renamed at the end: a failed run leaves "
         "the previous FILE untouched. Keeps a journal of finished batches for --resume.",
-        rich_help_panel=CACHE,
     ),
 ]
 Resume = Annotated[
@@ -239,14 +221,11 @@ Resume = Annotated[
     typer.Option(
         "--resume",
         help="With --output: continue an interrupted run without redoing finished batches.",
-        rich_help_panel=CACHE,
     ),
 ]
 Quiet = Annotated[
     bool,
-    typer.Option(
-        "--quiet", "-q", help="No progress bar and no summary on stderr.", rich_help_panel=IO
-    ),
+    typer.Option("--quiet", "-q", help="No progress bar and no summary on stderr."),
 ]
 Strict = Annotated[
     bool,
@@ -276,6 +255,8 @@ class Common:
     resume: bool = False
     verbose: bool = False
     quiet: bool = False
+    # The command and its options that shape the output, for --resume (see common_options).
+    run_shape: str = ""
 
 
 _COMMON_TYPES: dict[str, Any] = {
@@ -294,6 +275,13 @@ _COMMON_TYPES: dict[str, Any] = {
     "verbose": Verbose,
     "quiet": Quiet,
 }
+
+
+# Options that change how a run goes, not what it writes: a resumed run may differ in them.
+_NEUTRAL = frozenset(
+    {"resume", "verbose", "quiet", "refresh", "no_cache", "offline", "timeout", "deadline"}
+    | {"cache_ttl", "api_key", "email", "adaptive_batch"}
+)
 
 
 def common_options(command: Callable[..., R]) -> Callable[..., R]:
@@ -315,7 +303,13 @@ def common_options(command: Callable[..., R]) -> Callable[..., R]:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> R:
-        common = Common(**{name: kwargs.pop(name) for name in _COMMON_TYPES if name in kwargs})
+        import json
+
+        shape = sorted((k, v) for k, v in kwargs.items() if k not in _NEUTRAL)
+        common = Common(
+            **{name: kwargs.pop(name) for name in _COMMON_TYPES if name in kwargs},
+            run_shape=json.dumps([command.__name__, shape], default=str),
+        )
         return command(*args, common=common, **kwargs)
 
     wrapper.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
