@@ -22,7 +22,7 @@ from elinkcli.adaptive import AdaptiveBatch
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings, resolve
 from elinkcli.constants import ELINK, ENV_ADAPTIVE_BATCH, FAST_ANSWER, MAX_BATCH, SLOW_ANSWER
-from elinkcli.errors import UsageError
+from elinkcli.errors import PartialFailure, UsageError
 from elinkcli.link import link
 from elinkcli.models import LinkStats
 from elinkcli.parsers import parse_elink
@@ -258,6 +258,25 @@ def test_failing_bigger_requests_keep_sizes_down_same_rows(requests_mock) -> Non
     first_big = stats.request_sizes.index(200)
     assert 100 in stats.request_sizes[first_big + 1 :]
     assert stats.requests > 8 * 4 + 8 + 1
+
+
+def test_when_every_request_fails_it_asks_no_more_than_a_fixed_run(requests_mock) -> None:
+    def down(request: Any, context: Any) -> str:
+        context.status_code = 503
+        return "busy"
+
+    ids = IDS[:2000]
+    made = {}
+    for adaptive in (False, True):
+        requests_mock.reset_mock()
+        requests_mock.post(ELINK_URL, text=down)
+        stats = LinkStats()
+        with adaptive_client(adaptive) as client, pytest.raises(PartialFailure) as failure:
+            list(link(ids, db="gene", target="protein", batch=100, client=client, stats=stats))
+        assert sorted(failure.value.ids) == sorted(ids)
+        made[adaptive] = [len(form_values(r, "id")) for r in requests_mock.request_history]
+    assert len(made[True]) == len(made[False]) == 20 * 3  # 20 batches x 3 tries
+    assert set(made[True]) == {100}  # never below --batch
 
 
 # --- where the setting comes from --------------------------------------------------------
