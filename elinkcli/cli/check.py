@@ -12,7 +12,6 @@ from elinkcli import constants as C
 from elinkcli.cli import options as O
 from elinkcli.cli.errors import warn
 from elinkcli.errors import UsageError
-from elinkcli.names import vet_names
 
 if TYPE_CHECKING:
     from elinkcli.batching import BatchHooks
@@ -76,6 +75,7 @@ def check_command(
     )
     from elinkcli.cli.inputs import gather_input
     from elinkcli.models import LinkStats
+    from elinkcli.names import vet_names
 
     if (cmd is None) == (name is None):
         raise UsageError("check needs exactly one of --cmd ncheck, --cmd lcheck or --name")

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from elinkcli.catalog import load_catalog
-from elinkcli.ids import normalize_db
-
 
 def complete_database(incomplete: str) -> list[str]:
+    from elinkcli.catalog import load_catalog
+
     return [db for db in load_catalog().databases if db.startswith(incomplete)]
 
 
 def complete_linkname(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Link names starting with what was typed; only those from --db (and to --target) when
     they are given."""
+    from elinkcli.catalog import load_catalog
+    from elinkcli.ids import normalize_db
+
     catalog = load_catalog()
     db = ctx.params.get("db")
     target = ctx.params.get("target")

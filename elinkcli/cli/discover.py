@@ -7,12 +7,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from elinkcli import constants as C
-from elinkcli.catalog import load_catalog
 from elinkcli.cli import options as O
 from elinkcli.cli.errors import warn
 from elinkcli.errors import UsageError
-from elinkcli.ids import normalize_db
-from elinkcli.names import vet_names
 
 if TYPE_CHECKING:
     from elinkcli.batching import BatchHooks
@@ -48,6 +45,7 @@ def discover_command(
     no_header: O.NoHeader = False,
     common: O.Common = O.Common(),
 ) -> None:
+    from elinkcli.catalog import load_catalog
     from elinkcli.cli.common import (
         OutputSpec,
         print_link_summary,
@@ -57,7 +55,9 @@ def discover_command(
     )
     from elinkcli.cli.inputs import gather_optional_input
     from elinkcli.discover import NAME_COLUMNS, RECORD_COLUMNS, discover, discover_records
+    from elinkcli.ids import normalize_db
     from elinkcli.models import LinkStats
+    from elinkcli.names import vet_names
 
     run = gather_optional_input(db, ids, input_format.value)
     source_db = run.db if run is not None else (normalize_db(db) if db else None)

@@ -14,8 +14,6 @@ from elinkcli import constants as C
 from elinkcli.cli import options as O
 from elinkcli.cli.errors import warn
 from elinkcli.errors import UsageError
-from elinkcli.ids import normalize_db
-from elinkcli.names import target_of, vet_names
 
 if TYPE_CHECKING:
     from elinkcli.batching import BatchHooks
@@ -127,8 +125,10 @@ def link_command(
         show_summary,
     )
     from elinkcli.cli.inputs import gather_input
+    from elinkcli.ids import normalize_db
     from elinkcli.link import LINK_COLUMNS, link_batches
     from elinkcli.models import LinkStats
+    from elinkcli.names import target_of, vet_names
     from elinkcli.params import LinkFilters
 
     if not target and name:

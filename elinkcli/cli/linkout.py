@@ -12,7 +12,6 @@ from elinkcli import constants as C
 from elinkcli.cli import options as O
 from elinkcli.cli.errors import warn
 from elinkcli.errors import UsageError
-from elinkcli.names import vet_names
 
 if TYPE_CHECKING:
     from elinkcli.batching import BatchHooks
@@ -132,6 +131,7 @@ def linkout_command(
     from elinkcli.cli.inputs import gather_input
     from elinkcli.linkout import LINKOUT_COLUMNS, ResourceFilter, linkout
     from elinkcli.models import LinkStats
+    from elinkcli.names import vet_names
 
     if ctx.invoked_subcommand is not None:
         return  # validate, convert or preview: files, not records
