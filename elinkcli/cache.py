@@ -91,6 +91,12 @@ class LinkSetCache:
                     raise
                 time.sleep(0.05)
 
+    def __enter__(self) -> LinkSetCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         self.db.close()
 

@@ -14,17 +14,8 @@ from typing import Any
 from elinkcli import constants as C
 from elinkcli.errors import UsageError
 
-# Settings a config file may hold, and how to read them.
-FILE_KEYS = (
-    "email",
-    "api_key",
-    "base_url",
-    "cache_dir",
-    "cache_ttl",
-    "timeout",
-    "deadline",
-    "adaptive_batch",
-)
+# Settings a config file may hold.
+FILE_KEYS = C.CONFIG_FILE_KEYS
 
 
 @dataclass(frozen=True)

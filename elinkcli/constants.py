@@ -16,6 +16,17 @@ ENV_CACHE_DIR = "ELINKCLI_CACHE_DIR"
 ENV_CONFIG = "ELINKCLI_CONFIG"
 ENV_ADAPTIVE_BATCH = "ELINKCLI_ADAPTIVE_BATCH"
 ENV_DEBUG = "ELINKCLI_DEBUG"
+# Settings the config file may hold (elinkcli.config reads them).
+CONFIG_FILE_KEYS = (
+    "email",
+    "api_key",
+    "base_url",
+    "cache_dir",
+    "cache_ttl",
+    "timeout",
+    "deadline",
+    "adaptive_batch",
+)
 
 # ELink tables change weekly.
 CACHE_TTL = 7 * 86400

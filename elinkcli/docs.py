@@ -19,7 +19,6 @@ from typing import Any
 
 from elinkcli import __version__
 from elinkcli import constants as C
-from elinkcli.config import FILE_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 SHELLS = {"bash": "elinkcli.bash", "zsh": "_elinkcli", "fish": "elinkcli.fish"}
@@ -46,7 +45,8 @@ FILES = [
     ),
     (
         "~/.config/elinkcli/config.toml",
-        f"Optional defaults: {', '.join(FILE_KEYS)}. Refused when other users can write it.",
+        f"Optional defaults: {', '.join(C.CONFIG_FILE_KEYS)}. "
+        "Refused when other users can write it.",
     ),
     (
         "FILE.part, FILE.journal",

@@ -76,8 +76,10 @@ def test_man_pages_name_every_environment_variable_and_config_key() -> None:
     files = text.split(".SH FILES")[1].split(".SH ")[0]
     for name in variables:
         assert docs.escape(name) in environment, name
+    config_page = (ROOT / "man" / "elinkcli-config.1").read_text()
     for key in FILE_KEYS:
         assert docs.escape(key) in files, key
+        assert docs.escape(key) in config_page, key
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from elinkcli import constants as C
 from elinkcli.cli import options as O
 from elinkcli.cli.errors import guarded, warn
 
@@ -52,11 +53,8 @@ def _when(stamp: float | None) -> str | None:
 )
 @guarded
 def cache_info(as_json: Json = False) -> None:
-    cache = _open_cache()
-    try:
+    with _open_cache() as cache:
         info = cache.info()
-    finally:
-        cache.close()
     data = {
         "path": str(info.path),
         "entries": info.entries,
@@ -82,11 +80,8 @@ def cache_info(as_json: Json = False) -> None:
 )
 @guarded
 def cache_clear() -> None:
-    cache = _open_cache()
-    try:
+    with _open_cache() as cache:
         removed = cache.clear()
-    finally:
-        cache.close()
     print(f"elinkcli: removed {removed} cached answer(s)", file=sys.stderr)
 
 
@@ -97,26 +92,22 @@ def cache_clear() -> None:
 )
 @guarded
 def cache_prune() -> None:
-    cache = _open_cache()
-    try:
+    with _open_cache() as cache:
         removed = cache.prune()
-    finally:
-        cache.close()
     print(f"elinkcli: removed {removed} cached answer(s)", file=sys.stderr)
 
 
 CONFIG_HELP = """Show the effective settings and where each one comes from (option, environment,
 config file, default). The API key is never shown, only whether one is set.
 
-The config file (TOML, in the user's config directory, or ELINKCLI_CONFIG) may hold: email,
-api_key, base_url, cache_dir, cache_ttl, timeout, deadline. elinkcli refuses to read it when
-other users can write it.
+The config file (TOML, in the user's config directory, or ELINKCLI_CONFIG) may hold: {keys}.
+elinkcli refuses to read it when other users can write it.
 
 \b
 Examples:
   elinkcli config
   elinkcli config --json | jq -r .cache_dir
-"""
+""".replace("{keys}", ", ".join(C.CONFIG_FILE_KEYS))
 
 
 def config_command(
@@ -125,18 +116,15 @@ def config_command(
     email: O.Email = None,
     api_key: O.ApiKey = None,
 ) -> None:
-    from elinkcli.cache import LinkSetCache
+    from elinkcli.cache import FILE_NAME, LinkSetCache
     from elinkcli.config import resolve
 
     resolved = resolve(base_url=base_url, email=email, api_key=api_key)
     s = resolved.settings
     cache_size = 0
-    if s.cache_dir is not None and (s.cache_dir / "cache.sqlite3").exists():
-        cache = LinkSetCache(s.cache_dir, s.cache_ttl)
-        try:
+    if s.cache_dir is not None and (s.cache_dir / FILE_NAME).exists():
+        with LinkSetCache(s.cache_dir, s.cache_ttl) as cache:
             cache_size = cache.info().size_bytes
-        finally:
-            cache.close()
     rows = {
         "base_url": (s.base_url, resolved.sources["base_url"]),
         "email": (s.email or "", resolved.sources["email"]),

@@ -194,11 +194,7 @@ def warn_not_echoed(stats: LinkStats) -> None:
     if stats.ids_not_echoed:
         shown = ",".join(stats.ids_not_echoed[:50])
         more = ",..." if len(stats.ids_not_echoed) > 50 else ""
-        print(
-            f"elinkcli: warning: NCBI did not answer for {len(stats.ids_not_echoed)} id(s): "
-            f"{shown}{more}",
-            file=sys.stderr,
-        )
+        warn(f"NCBI did not answer for {len(stats.ids_not_echoed)} id(s): {shown}{more}")
 
 
 def _listing(label: str, ids: Sequence[str]) -> str:
