@@ -12,23 +12,22 @@ from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH
 from elinkcli.errors import UsageError
 from elinkcli.ids import normalize_db
-from elinkcli.models import ELinkResult, LinkStats
+from elinkcli.models import ELinkResult, FieldRow, LinkStats
 from elinkcli.params import Params, elink_params
 
-CHECK_COLUMNS = ("source_db", "source_id", "check", "value")
 CHECK_CMDS = {"ncheck": "HasNeighbor", "lcheck": "HasLinkOut"}
 
 
 @dataclass(frozen=True, slots=True)
-class CheckRow:
+class CheckRow(FieldRow):
     source_db: str
     source_id: str
     check: str
     # "Y" or "N"; "" when NCBI did not answer for this id.
     value: str
 
-    def values(self) -> tuple[str, str, str, str]:
-        return (self.source_db, self.source_id, self.check, self.value)
+
+CHECK_COLUMNS = CheckRow.columns()
 
 
 def check(

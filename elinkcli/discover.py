@@ -12,35 +12,16 @@ from elinkcli.client import EutilsClient
 from elinkcli.config import Settings, resolve_settings
 from elinkcli.constants import DEFAULT_BATCH, EINFO
 from elinkcli.ids import normalize_db
-from elinkcli.models import EInfoResult, LinkStats
+from elinkcli.models import EInfoResult, FieldRow, LinkStats
 from elinkcli.params import Params, einfo_params, elink_params
 from elinkcli.parsers import parse_einfo
 
-NAME_COLUMNS = (
-    "source_db",
-    "linkname",
-    "target_db",
-    "menu",
-    "description",
-    "max_links",
-    "attested_by",
-)
-RECORD_COLUMNS = (
-    "source_db",
-    "source_id",
-    "linkname",
-    "target_db",
-    "menu",
-    "priority",
-    "linkout",
-    "max_links",
-)
 # acheck lists LinkOut providers with this priority (facts 12).
 LINKOUT_PRIORITY = "255"
 
 
 @dataclass(frozen=True, slots=True)
-class LinkNameRow:
+class LinkNameRow(FieldRow):
     source_db: str
     linkname: str
     target_db: str
@@ -50,20 +31,9 @@ class LinkNameRow:
     # "einfo", "catalog" or "einfo+catalog": who says this link name exists.
     attested_by: str
 
-    def values(self) -> tuple[object, ...]:
-        return (
-            self.source_db,
-            self.linkname,
-            self.target_db,
-            self.menu,
-            self.description,
-            self.max_links,
-            self.attested_by,
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class RecordLinkRow:
+class RecordLinkRow(FieldRow):
     source_db: str
     source_id: str
     linkname: str
@@ -73,17 +43,9 @@ class RecordLinkRow:
     linkout: str
     max_links: int | None
 
-    def values(self) -> tuple[object, ...]:
-        return (
-            self.source_db,
-            self.source_id,
-            self.linkname,
-            self.target_db,
-            self.menu,
-            self.priority,
-            self.linkout,
-            self.max_links,
-        )
+
+NAME_COLUMNS = LinkNameRow.columns()
+RECORD_COLUMNS = RecordLinkRow.columns()
 
 
 def discover(

@@ -177,6 +177,19 @@ class JsonEnvelope:
     errors: tuple[str, ...] = ()
 
 
+class FieldRow:
+    """A row whose output columns are its dataclass fields, in order (slots=True)."""
+
+    __slots__ = ()
+
+    def values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    @classmethod
+    def columns(cls) -> tuple[str, ...]:
+        return tuple(cls.__slots__)
+
+
 # A row of `link` as link_batches makes it: LinkRow's fields as a plain tuple (see LinkRow).
 LinkTuple = tuple[str, "str | None", str, str, str, "int | None"]
 
