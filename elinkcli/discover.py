@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from elinkcli.batching import BatchHooks, check_batch, per_id_elink
+from elinkcli.batching import BatchHooks, check_batch, client_for, per_id_elink
 from elinkcli.catalog import load_catalog
 from elinkcli.client import EutilsClient
-from elinkcli.config import Settings, resolve_settings
+from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH, EINFO
 from elinkcli.ids import normalize_db
 from elinkcli.models import EInfoResult, FieldRow, LinkStats
@@ -67,15 +67,10 @@ def discover(
         for li in catalog.from_db(db)
     }
     if not offline:
-        own_client = client is None
-        client = client or EutilsClient(settings or resolve_settings())
-        try:
-            info: EInfoResult = client.call(
+        with client_for(client, settings, LinkStats()) as session:
+            info: EInfoResult = session.call(
                 EINFO, einfo_params(db), parse_einfo, lambda r: r.errors
             )
-        finally:
-            if own_client:
-                client.close()
         for dbinfo in info.dbinfo:
             for link in dbinfo.links:
                 known = catalog.get(link.name)
