@@ -8,7 +8,8 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -34,6 +35,9 @@ from elinkcli.retry import (
     parse_retry_after,
     status_is_transient,
 )
+
+if TYPE_CHECKING:
+    from elinkcli.requestlog import RequestLog
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -62,6 +66,20 @@ class Counters:
             self.retries += retries
 
 
+@dataclass
+class _Trace:
+    """One HTTP attempt, for the request log: when it was sent, what status came back."""
+
+    time: str = ""
+    sent: float | None = None  # clock.monotonic() at sending; None: nothing was sent
+    ended: float = 0.0
+    status: int | None = None  # None: no HTTP answer (timeout, refused connection)
+
+
+def _count_ids(params: Params) -> int:
+    return sum(len([i for i in v.split(",") if i]) for k, v in params if k == "id")
+
+
 class EutilsClient:
     def __init__(
         self,
@@ -73,6 +91,7 @@ class EutilsClient:
         pacer: StartPacer | SharedStartPacer | None = None,
         cache: LinkSetCache | None = None,
         on_retry: RetryHook | None = None,
+        log: RequestLog | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
@@ -85,6 +104,8 @@ class EutilsClient:
         self.counters = Counters()
         self.on_retry = on_retry
         self.on_answer: AnswerHook | None = None
+        # One JSON line per HTTP attempt (--log); closed with the client.
+        self.log = log
         self.session = session or self._new_session(settings.max_in_flight)
         self._executor: ThreadPoolExecutor | None = None
         self._closed = threading.Event()
@@ -128,6 +149,8 @@ class EutilsClient:
         self.session.close()
         if self.cache is not None:
             self.cache.close()
+        if self.log is not None:
+            self.log.close()
 
     def __enter__(self) -> EutilsClient:
         return self
@@ -153,17 +176,31 @@ class EutilsClient:
         attempt = 0
         while True:
             attempt += 1
+            trace = _Trace() if self.log is not None else None
             try:
-                return self._attempt(endpoint, params, parse, errors, len(ids))
+                try:
+                    result = self._attempt(endpoint, params, parse, errors, len(ids), trace)
+                finally:
+                    if trace is not None:
+                        trace.ended = self.clock.monotonic()
             except TransientError as exc:
                 cause = exc
+            except PermanentError as exc:
+                self._log(trace, endpoint, params, attempt, "rejected", exc)
+                raise
+            else:
+                self._log(trace, endpoint, params, attempt, "ok")
+                return result
             if attempt >= self.policy.max_tries:
+                self._log(trace, endpoint, params, attempt, "gave up", cause)
                 raise GaveUpError(f"{cause} ({_tries(attempt)})", ids, attempt) from None
             delay = self.policy.delay(attempt, cause.retry_after, self.rng)
             if self.clock.monotonic() - start + delay > self.policy.deadline:
+                self._log(trace, endpoint, params, attempt, "gave up", cause)
                 raise GaveUpError(
                     f"{cause} (deadline reached after {_tries(attempt)})", ids, attempt
                 )
+            self._log(trace, endpoint, params, attempt, "retried", cause)
             self.counters.add(retries=1)
             if self.on_retry is not None:
                 self.on_retry(str(cause), attempt, delay)
@@ -176,6 +213,7 @@ class EutilsClient:
         parse: Callable[[bytes], T],
         errors: Callable[[T], Sequence[str]],
         n_ids: int = 0,
+        trace: _Trace | None = None,
     ) -> T:
         s = self.settings
         if s.cache_mode == "offline":
@@ -186,6 +224,8 @@ class EutilsClient:
             raise ClientClosedError("the client was closed before this request started")
         self.counters.add(requests=1)
         sent = self.clock.monotonic()
+        if trace is not None and self.log is not None:
+            trace.time, trace.sent = self.log.stamp(), sent
         try:
             response = self.session.post(
                 s.base_url + endpoint, data=data, timeout=(s.connect_timeout, s.read_timeout)
@@ -198,6 +238,8 @@ class EutilsClient:
             host = requests.utils.urlparse(s.base_url).netloc
             raise TransientError(f"could not reach {host} ({type(exc).__name__})") from None
         status = response.status_code
+        if trace is not None:
+            trace.status = status
         if status != 200:
             snippet = self._clean(body.decode("utf-8", "replace"))[:200].strip()
             message = f"HTTP {status} from {endpoint}" + (f": {snippet}" if snippet else "")
@@ -224,6 +266,29 @@ class EutilsClient:
     def _answered(self, n_ids: int, sent: float, *, ok: bool) -> None:
         if self.on_answer is not None and n_ids:
             self.on_answer(n_ids, self.clock.monotonic() - sent, ok)
+
+    def _log(
+        self,
+        trace: _Trace | None,
+        endpoint: str,
+        params: Params,
+        attempt: int,
+        outcome: str,
+        error: Exception | None = None,
+    ) -> None:
+        """The attempt's line in the request log; none when nothing was sent (cache, offline)."""
+        if trace is None or trace.sent is None or self.log is None:
+            return
+        self.log.attempt(
+            time=trace.time,
+            endpoint=endpoint,
+            ids=_count_ids(params),
+            status=trace.status,
+            ms=round((trace.ended - trace.sent) * 1000),
+            try_=attempt,
+            outcome=outcome,
+            error=None if error is None else self._clean(str(error)),
+        )
 
     def _clean(self, text: str) -> str:
         return redact(text, self.settings.api_key)

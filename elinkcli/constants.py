@@ -41,6 +41,12 @@ ESEARCH = "esearch.fcgi"
 
 # History sets are expanded to ids with efetch uilist, this many per page (NCBI's maximum).
 UILIST_PAGE = 10_000
+# A search is read with ESearch this many ids at a time: PubMed returns no more than the
+# first 9,999 ids of a result (retstart above 9,998 is refused), so a larger result is read
+# in UID ranges, `(QUERY) AND FROM:TO[UID]`, each holding at most this many.
+SEARCH_PAGE = 9_999
+# The highest UID any Entrez database hands out is below this (GI numbers are the largest).
+UID_CEILING = 10_000_000_000
 # Ids per EPost request when a large input is stored on the History server.
 EPOST_BATCH = 5_000
 

@@ -66,7 +66,8 @@ EXIT_STATUS = [
     (
         "4",
         "Gave up after retries, or --offline found ids missing from the cache: the output "
-        "holds everything that succeeded and stderr names the failed ids.",
+        "holds everything that succeeded and stderr names the failed ids. Also a search run "
+        "again (an EDirect query message) whose ids came back fewer than ESearch counts.",
     ),
     ("130", "Interrupted (Ctrl-C)."),
 ]
@@ -146,6 +147,8 @@ def render(command: Any, path: list[str], parent_ctx: Any = None) -> str:
         for param in params:
             opts, text = param.get_help_record(ctx)
             out += [".TP", f".B {escape(opts)}", escape(" ".join(text.split()))]
+    if path == ["elinkcli", "link"]:
+        out += _edirect_section()
     out.append(".SH ENVIRONMENT")
     for var, text in ENVIRONMENT:
         out += [".TP", f".B {escape(var)}", escape(text)]
@@ -162,6 +165,24 @@ def render(command: Any, path: list[str], parent_ctx: Any = None) -> str:
     see += ["esearch(1)", "efetch(1)", "elink(1)"]
     out += [".SH SEE ALSO", ", ".join(f"\\fB{escape(s.split('(')[0])}\\fR(1)" for s in see)]
     return "\n".join(out) + "\n"
+
+
+def _edirect_section() -> list[str]:
+    """Every option of EDirect's elink and what `elinkcli link` does with it."""
+    from elinkcli.cli.edirect_args import ELINK_OPTIONS
+
+    intro = (
+        "EDirect's elink command lines run with elink replaced by elinkcli link. Current "
+        "EDirect's esearch -db pubmed writes a query message without ids: the query is run "
+        "again with ESearch, in UID ranges when it finds more than 9,999 records, and a set "
+        "smaller than ESearch's count is exit 4. Each EDirect option, what it does there, "
+        "and what elinkcli does with it:"
+    )
+    out = [".SH EDIRECT", escape(intro)]
+    for option in ELINK_OPTIONS:
+        text = f"{option.edirect}. elinkcli: {option.elinkcli.replace('`', '')}."
+        out += [".TP", f".B {escape(option.spelling)}", escape(text)]
+    return out
 
 
 def pages() -> dict[str, str]:

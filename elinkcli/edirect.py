@@ -29,6 +29,12 @@ class EDirectMessage:
     email: str | None = None
     # The <Labels> element as XML text, carried on unchanged.
     labels: str | None = None
+    # A query to run again (current EDirect's PubMed messages carry no ids and no WebEnv).
+    query: str | None = None
+    mindate: str | None = None
+    maxdate: str | None = None
+    reldate: str | None = None
+    datetype: str | None = None
     extra: tuple[tuple[str, str], ...] = field(default=())
 
     @property
@@ -36,14 +42,31 @@ class EDirectMessage:
         return bool(self.webenv and self.query_key)
 
 
+_TAG = re.compile(rb"<([A-Za-z_][A-Za-z0-9_.-]*)(?:[\s>/]|$)")
 _PROLOG = re.compile(rb"\s*(<\?xml[^>]*\?>\s*)?(<!DOCTYPE[^>\[]*(\[.*?\])?\s*>\s*)?", re.DOTALL)
 
 
-def looks_like_message(data: bytes) -> bool:
+def root_tag(data: bytes) -> str | None:
+    """The name of the first element of an XML text (after its prolog and DOCTYPE)."""
     head = data[:8192].removeprefix(codecs.BOM_UTF8)
     prolog = _PROLOG.match(head)
     start = prolog.end() if prolog else 0
-    return head[start:].startswith(b"<" + ROOT.encode())
+    tag = _TAG.match(head, start)
+    return tag[1].decode("ascii") if tag else None
+
+
+def looks_like_message(data: bytes) -> bool:
+    return root_tag(data) == ROOT
+
+
+# Elements of a query message, and the EDirectMessage fields they fill.
+_QUERY_TAGS = {
+    "Query": "query",
+    "MinDate": "mindate",
+    "MaxDate": "maxdate",
+    "RelDate": "reldate",
+    "DateType": "datetype",
+}
 
 
 def parse_message(data: bytes) -> EDirectMessage:
@@ -69,6 +92,7 @@ def parse_message(data: bytes) -> EDirectMessage:
 
     labels = root.find("Labels")
     known = {"Db", "Id", "WebEnv", "QueryKey", "Count", "Step", "Error", "Tool", "Email", "Labels"}
+    known |= set(_QUERY_TAGS)
     return EDirectMessage(
         db=text("Db") or None,
         ids=tuple(t for el in root.iterfind("Id") if (t := (el.text or "").strip())),
@@ -80,6 +104,7 @@ def parse_message(data: bytes) -> EDirectMessage:
         tool=text("Tool") or None,
         email=text("Email") or None,
         labels=_xml(labels) if labels is not None else None,
+        **{name: text(tag) or None for tag, name in _QUERY_TAGS.items()},
         extra=tuple((el.tag, (el.text or "").strip()) for el in root if el.tag not in known),
     )
 

@@ -64,6 +64,12 @@ class GaveUpError(NCBIError):
         self.tries = tries
 
 
+class IncompleteSetError(NCBIError):
+    """NCBI counted more (or fewer) records than it handed out: the set is not used."""
+
+    exit_status = ExitStatus.GAVE_UP
+
+
 class PartialFailure(NCBIError):
     """The run finished, but some batches were given up; the rest of the output is complete."""
 

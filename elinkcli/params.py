@@ -112,3 +112,26 @@ def epost_params(db: str, ids: Sequence[str], webenv: str | None = None) -> Para
 
 def einfo_params(db: str | None = None) -> Params:
     return [("db", db), ("version", "2.0")] if db else []
+
+
+def esearch_params(
+    db: str,
+    term: str,
+    *,
+    retmax: int,
+    mindate: str | None = None,
+    maxdate: str | None = None,
+    reldate: str | None = None,
+    datetype: str | None = None,
+) -> Params:
+    """ESearch for the UIDs of `term`, with the date limits of an EDirect query message."""
+    params: Params = [("db", db), ("term", term), ("retmax", str(retmax))]
+    for key, value in (
+        ("datetype", datetype),
+        ("reldate", reldate),
+        ("mindate", mindate),
+        ("maxdate", maxdate),
+    ):
+        if value:
+            params.append((key, value))
+    return params

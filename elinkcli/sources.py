@@ -10,15 +10,29 @@ import codecs
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from elinkcli.edirect import EDirectMessage, looks_like_message, parse_message
+from elinkcli.edirect import EDirectMessage, looks_like_message, parse_message, root_tag
 from elinkcli.errors import UsageError
 from elinkcli.ids import decode_input, split_ids
 
-INPUT_FORMATS = ("auto", "edirect", "tsv", "json", "jsonl", "plain")
+INPUT_FORMATS = ("auto", "edirect", "esearch", "elink", "tsv", "json", "jsonl", "plain")
+# XML documents read from stdin, by their root element.
+_DOCUMENTS = {"eSearchResult": "esearch", "eLinkResult": "elink"}
 _HEADER_TOKEN = re.compile(r"[a-z]+(?:_[a-z0-9]+)*")
 _HOP_SUFFIX = re.compile(r"_\d+$")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSet:
+    """What the input says is kept elsewhere: a History set, or a query to run again."""
+
+    count: int | None = None
+    webenv: str | None = None
+    query_key: str | None = None
+    # An EDirect query message's Query and date limits (EDirectMessage fields).
+    query: str | None = None
+    dates: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,13 +40,22 @@ class IdSource:
     ids: tuple[str, ...]
     db: str | None = None
     form: str = "plain"
+    # Only an ENTREZ_DIRECT message: what the next message carries on.
     message: EDirectMessage | None = None
+    stored: StoredSet = StoredSet()
+    # eLinkResult with one LinkSet per source id: {linked id: the source ids it came from},
+    # and the database of those sources.
+    origins: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    origin_db: str | None = None
 
 
 def detect_form(data: bytes) -> str:
     head = data.removeprefix(codecs.BOM_UTF8).lstrip()[:4096]
     if looks_like_message(head):
         return "edirect"
+    tag = root_tag(head)
+    if tag in _DOCUMENTS:
+        return _DOCUMENTS[tag]
     if head.startswith(b"["):
         return "json"
     if head.startswith(b"{"):
@@ -43,15 +66,25 @@ def detect_form(data: bytes) -> str:
     return "plain"
 
 
-def read_source(data: bytes, form: str = "auto") -> IdSource:
+def read_source(data: bytes, form: str = "auto", source: str = "stdin") -> IdSource:
     if form not in INPUT_FORMATS:
         raise UsageError(f"unknown --input-format {form!r} (choose {', '.join(INPUT_FORMATS)})")
     if form == "auto":
         form = detect_form(data)
     if form == "edirect":
         msg = parse_message(data)
-        return IdSource(msg.ids, msg.db, form, msg)
-    text = decode_input(data)
+        dates = tuple(
+            (name, value)
+            for name in ("mindate", "maxdate", "reldate", "datetype")
+            if (value := getattr(msg, name))
+        )
+        stored = StoredSet(msg.count, msg.webenv, msg.query_key, msg.query, dates)
+        return IdSource(msg.ids, msg.db, form, msg, stored)
+    if form in ("esearch", "elink"):
+        from elinkcli.documents import read_elink_result, read_esearch_result
+
+        return (read_esearch_result if form == "esearch" else read_elink_result)(data)
+    text = decode_input(data, source)
     if form == "plain":
         return IdSource(tuple(split_ids([text])), None, form)
     if form == "tsv":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import socket
 import threading
 import time
@@ -32,6 +33,23 @@ EPOST_HEAD = (
     '<!DOCTYPE ePostResult PUBLIC "-//NLM//DTD epost 20090526//EN" '
     '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20090526/epost.dtd">\n'
 )
+ESEARCH_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" ?>\n'
+    '<!DOCTYPE eSearchResult PUBLIC "-//NLM//DTD esearch 20060628//EN" '
+    '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd">\n'
+)
+_UID_RANGE = re.compile(r"\((?P<query>.*)\) AND (?P<low>\d+):(?P<high>\d+)\[UID\]", re.IGNORECASE)
+
+
+def search_year(uid: str) -> int:
+    """The publication year of a record, for date limits: 1950 + uid % 76."""
+    return 1950 + int(uid) % 76
+
+
+def _year(date: str | None) -> int | None:
+    return int(date.split("/")[0]) if date else None
+
+
 DATABASES = frozenset(
     {"pubmed", "protein", "nuccore", "nucleotide", "gene", "structure", "taxonomy", "pmc"}
     | {"snp", "clinvar", "omim", "bioproject", "biosample", "sra", "assembly", "cdd"}
@@ -143,6 +161,10 @@ class FakeEutils:
         self.silent_ids: set[str] = set()
         self._holding: str | None = None
         self.rate_limit: int | None = None
+        # Searches ESearch answers: {(db, query): UIDs}, and UIDs counted but never handed
+        # out (a server that loses records).
+        self.searches: dict[tuple[str, str], list[str]] = {}
+        self.search_lost: set[str] = set()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -427,8 +449,10 @@ class FakeEutils:
         )
 
     def _esearch(self, get) -> str:
-        """Only what elinkcli asks: `#1 OR #2` over one WebEnv, stored as a new key."""
+        """`#1 OR #2` over one WebEnv, stored as a new key; else a query of `searches`."""
         db, webenv, term = get("db") or "", get("WebEnv") or "", get("term") or ""
+        if not webenv:
+            return self._query(get, db, term)
         sets = self.histories.get(webenv, {})
         ids: dict[str, None] = {}
         for key in (t.strip().lstrip("#") for t in term.split(" OR ")):
@@ -442,11 +466,57 @@ class FakeEutils:
         retmax = int(get("retmax") or 20)
         shown = "".join(f"<Id>{i}</Id>" for i in list(ids)[:retmax])
         return (
-            '<?xml version="1.0" encoding="UTF-8" ?>\n<!DOCTYPE eSearchResult PUBLIC "-//NLM//DTD esearch 20060628//EN" '
-            '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd">\n'
-            f"<eSearchResult><Count>{len(ids)}</Count><RetMax>{min(retmax, len(ids))}</RetMax>"
+            f"{ESEARCH_HEAD}<eSearchResult><Count>{len(ids)}</Count><RetMax>{min(retmax, len(ids))}</RetMax>"
             f"<RetStart>0</RetStart><QueryKey>{key}</QueryKey><WebEnv>{webenv}</WebEnv>"
             f"<IdList>{shown}</IdList></eSearchResult>\n"
+        )
+
+    def search_result(self, db: str, term: str, get=lambda key: None) -> list[str]:
+        """The UIDs a search finds, as ESearch counts them: most recent (highest) first,
+        within a `(QUERY) AND FROM:TO[UID]` range and the date limits when given."""
+        low, high = 0, None
+        ranged = _UID_RANGE.fullmatch(term)
+        if ranged:
+            term, low, high = ranged["query"], int(ranged["low"]), int(ranged["high"])
+        found = self.searches.get((db, term), [])
+        first = _year(get("mindate")) or 0
+        last = _year(get("maxdate")) or 9999
+        return sorted(
+            (
+                uid
+                for uid in found
+                if low <= int(uid) <= (high if high is not None else int(uid))
+                and first <= search_year(uid) <= last
+            ),
+            key=int,
+            reverse=True,
+        )
+
+    def _query(self, get, db: str, term: str) -> str:
+        if db not in DATABASES:
+            return f"{ESEARCH_HEAD}<eSearchResult><ERROR>Invalid db name specified: {escape(db)}</ERROR></eSearchResult>\n"
+        found = self.search_result(db, term, get)
+        start, retmax = int(get("retstart") or 0), int(get("retmax") or 20)
+        if db == "pubmed" and start > 9998:
+            return (
+                f"{ESEARCH_HEAD}<eSearchResult><ERROR>Search Backend failed: Exception:\n'retstart' "
+                "cannot be larger than 9998. For PubMed, ESearch can only retrieve the first 9,999 "
+                "records matching the query.</ERROR></eSearchResult>\n"
+            )
+        end = start + retmax
+        if db == "pubmed":
+            end = min(end, 9999)
+        shown = [i for i in found[start:end] if i not in self.search_lost]
+        ids = "".join(f"<Id>{i}</Id>" for i in shown)
+        missing = (
+            ""
+            if found or not term
+            else (f"<ErrorList><PhraseNotFound>{escape(term)}</PhraseNotFound></ErrorList>")
+        )
+        return (
+            f"{ESEARCH_HEAD}<eSearchResult><Count>{len(found)}</Count><RetMax>{len(shown)}</RetMax>"
+            f"<RetStart>{start}</RetStart><IdList>{ids}</IdList><TranslationSet/>"
+            f"<QueryTranslation>{escape(term)}</QueryTranslation>{missing}</eSearchResult>\n"
         )
 
     def _epost(self, get) -> str:

@@ -599,15 +599,15 @@ def test_no_target_exit_2(fake, run):
 
 
 def test_unknown_format_exit_2(fake, run):
-    proc = run(*GENE_ARGS, "--id", "1", "--format", "xml")
+    proc = run(*GENE_ARGS, "--id", "1", "--format", "yaml")
     assert proc.returncode == 2, proc
     assert "Traceback" not in proc.stderr
-    assert "'xml'" in proc.stderr and "--format" in proc.stderr
+    assert "'yaml'" in proc.stderr and "--format" in proc.stderr
     assert proc.stdout == ""
     assert fake.log == []
 
 
-@pytest.mark.parametrize("args", [["--format", "xml"], ["--batch", "0"]], ids=["format", "batch"])
+@pytest.mark.parametrize("args", [["--format", "yaml"], ["--batch", "0"]], ids=["format", "batch"])
 def test_option_errors_are_one_error_line(fake, run, args):
     proc = run(*GENE_ARGS, "--id", "1", *args)
     line = assert_clean_error(proc, 2)

@@ -332,7 +332,7 @@ def test_make_writer_no_header_for_tsv() -> None:
     assert not out.getvalue().startswith(COLUMNS[0])
 
 
-@pytest.mark.parametrize("fmt", ["xml", "csv", "", "TSV"])
+@pytest.mark.parametrize("fmt", ["yaml", "csv", "", "TSV", "XML"])
 def test_make_writer_unknown_format_is_a_usage_error(fmt: str) -> None:
     with pytest.raises(UsageError, match="unknown format"):
         make_writer(fmt, io.StringIO(), COLUMNS, uid_key="target_id")

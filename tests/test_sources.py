@@ -76,7 +76,9 @@ def message(*body: str, declaration: bool = False) -> bytes:
         (b"NM_000546.6\nNP_000537.3\n", "plain"),
         (b"", "plain"),
         (b"   \n", "plain"),
-        (b"<eLinkResult></eLinkResult>", "plain"),
+        (b"<eLinkResult></eLinkResult>", "elink"),
+        (b'<?xml version="1.0" ?>\n<eSearchResult><Count>0</Count></eSearchResult>', "esearch"),
+        (b"<eInfoResult></eInfoResult>", "plain"),
     ],
 )
 def test_detect_form(data: bytes, form: str) -> None:
@@ -140,7 +142,8 @@ def test_binary_stdin_is_a_usage_error(data: bytes, words: str) -> None:
 def test_unknown_input_format() -> None:
     with pytest.raises(UsageError, match="input-format"):
         read_source(b"1\n", "xml")
-    assert set(INPUT_FORMATS) == {"auto", "edirect", "tsv", "json", "jsonl", "plain"}
+    forms = {"auto", "edirect", "esearch", "elink", "tsv", "json", "jsonl", "plain"}
+    assert set(INPUT_FORMATS) == forms
 
 
 # --- read_source: elinkcli's own tsv --------------------------------------------------------
@@ -335,6 +338,8 @@ FULL = message(
     "  <Email>me@example.org</Email>\n",
     f"  {LABELS}\n",
     "  <Query>BRCA1[ti]</Query>\n",
+    "  <MinDate>2001</MinDate>\n  <MaxDate>2002/06</MaxDate>\n  <RelDate>30</RelDate>\n",
+    "  <DateType>PDAT</DateType>\n  <Other>kept</Other>\n",
     "  <Id>101</Id>\n  <Id> 102 </Id>\n  <Id></Id>\n  <Id>101</Id>\n",
     declaration=True,
 )
@@ -353,7 +358,12 @@ def test_parse_message_reads_every_element() -> None:
         tool="edirect",
         email="me@example.org",
         labels=LABELS,
-        extra=(("Query", "BRCA1[ti]"),),
+        query="BRCA1[ti]",
+        mindate="2001",
+        maxdate="2002/06",
+        reldate="30",
+        datetype="PDAT",
+        extra=(("Other", "kept"),),
     )
     assert msg.has_history
 

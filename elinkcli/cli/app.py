@@ -96,8 +96,18 @@ app.command("config", help=CONFIG_HELP)(guarded(config_command))
 
 
 def main() -> None:
+    from elinkcli.cli.edirect_args import rewrite
+    from elinkcli.cli.errors import report, warn
+    from elinkcli.errors import UsageError
+
     try:
-        code = app(prog_name="elinkcli", standalone_mode=False)
+        args, warnings = rewrite(sys.argv[1:])
+    except UsageError as exc:
+        sys.exit(report(exc))
+    for warning in warnings:
+        warn(warning)
+    try:
+        code = app(args=args, prog_name="elinkcli", standalone_mode=False)
     except typer.TyperException as exc:  # option parsing: unknown option, bad value, ...
         message = exc.format_message()
         ctx = getattr(exc, "ctx", None)

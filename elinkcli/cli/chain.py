@@ -68,6 +68,7 @@ def chain_command(
     strict: O.Strict = False,
     fmt: O.OutputFormat = None,
     input_format: O.InputFormat = O.InputForm.auto,
+    input_file: O.InputFile = None,
     no_header: O.NoHeader = False,
     common: O.Common = O.Common(),
 ) -> None:
@@ -76,14 +77,21 @@ def chain_command(
     from elinkcli.cli.inputs import gather_input
 
     parsed = [Hop.parse(h) for h in hops]
-    run = gather_input(db, ids, input_format.value)
+    run = gather_input(db, ids, input_format.value, input_file)
     source_db = run.db or ""
     for warning in plan(source_db, parsed, strict=strict):
         warn(warning)
-    columns = column_names(source_db, parsed)
+    # An eLinkResult with one LinkSet per source: each path starts at that earlier source.
+    origin_db = run.origin_db if run.origins else None
+    first = [origin_db] if origin_db else []
+    columns = (
+        column_names(origin_db, [Hop(source_db), *parsed])
+        if origin_db
+        else column_names(source_db, parsed)
+    )
     final_db = parsed[-1].target
 
-    dbs = [source_db, *(h.target for h in parsed)]
+    dbs = [*first, source_db, *(h.target for h in parsed)]
 
     def path_object(row: Row) -> object:
         return {"path": [{"db": d, "id": i} for d, i in zip(dbs, row, strict=True)]}
@@ -94,7 +102,7 @@ def chain_command(
         assert client is not None
         if run.empty:
             return iter(())
-        return chain(
+        paths = chain(
             run.expanded_ids(client),
             db=source_db,
             hops=parsed,
@@ -105,13 +113,16 @@ def chain_command(
             client=client,
             stats=stats,
         )
+        if not origin_db:
+            return paths
+        return ((origin, *path) for path in paths for origin in run.origins.get(path[0], ()))
 
     def summary() -> None:
         if show_summary(common):
             for n, hop in enumerate(stats, start=1):
                 failed = f", {len(hop.failed)} failed" if hop.failed else ""
                 print(
-                    f"elinkcli: hop {n} {hop.db} -> {dbs[n]}: {hop.ids_in} id(s) in, "
+                    f"elinkcli: hop {n} {hop.db} -> {dbs[n + len(first)]}: {hop.ids_in} id(s) in, "
                     f"{hop.links} link(s), {hop.requests} request(s){failed}",
                     file=sys.stderr,
                 )
@@ -126,5 +137,6 @@ def chain_command(
         came_as_message=run.message is not None,
         as_object=path_object,
         ids=run.ids,
+        identity=run.identity,
     )
     run_rows(common, spec, produce, summary=summary, resumable=False)

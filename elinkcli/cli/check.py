@@ -62,6 +62,7 @@ def check_command(
     strict: O.Strict = False,
     fmt: O.OutputFormat = None,
     input_format: O.InputFormat = O.InputForm.auto,
+    input_file: O.InputFile = None,
     no_header: O.NoHeader = False,
     common: O.Common = O.Common(),
 ) -> None:
@@ -79,7 +80,7 @@ def check_command(
 
     if (cmd is None) == (name is None):
         raise UsageError("check needs exactly one of --cmd ncheck, --cmd lcheck or --name")
-    run = gather_input(db, ids, input_format.value)
+    run = gather_input(db, ids, input_format.value, input_file)
     vet_names(warn, strict=strict, db=run.db, linkname=name)
     keep = {"yes": "Y", "no": "N"}.get(only.value) if only else None
     stats = LinkStats()
@@ -113,5 +114,6 @@ def check_command(
         message=run.next_message(run.db or ""),
         came_as_message=run.message is not None,
         ids=run.ids,
+        identity=run.identity,
     )
     run_rows(common, spec, produce, total_ids=len(run.ids), summary=summary)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from elinkcli.edirect import EDirectMessage
     from elinkcli.models import LinkStats
     from elinkcli.output import AtomicOutput
+    from elinkcli.requestlog import RequestLog
     from elinkcli.writers import ToObject
 
 
@@ -58,7 +59,23 @@ def make_client(common: Common) -> EutilsClient:
     )
     for warning in resolved.config_warnings:
         warn(warning)
-    return EutilsClient(resolved.settings)
+    log = request_log(common)
+    try:
+        return EutilsClient(resolved.settings, log=log)
+    except BaseException:
+        if log is not None:
+            log.close()
+        raise
+
+
+def request_log(common: Common) -> RequestLog | None:
+    """--log FILE (`-`: stderr), else -log/-debug (stderr), else none. An unwritable FILE
+    is a usage error, raised before any request or output is opened."""
+    from elinkcli.requestlog import STDERR, RequestLog
+
+    if common.log is not None:
+        return RequestLog.open(common.log)
+    return RequestLog.open(STDERR) if common.log_stderr else None
 
 
 def show_summary(common: Common) -> bool:
@@ -81,6 +98,14 @@ class OutputSpec:
     table_columns: Sequence[str] | None = None
     # What tells one run from another, for --resume: the source ids (argv is added).
     ids: Sequence[str] = ()
+    # What names the input when it is not a list of ids (a History set, a query): --resume.
+    identity: Sequence[str] = ()
+    # --format xml, an eLinkResult document, is for `link` only (link_stats given; else
+    # a usage error): the run's LinkStats, read live for the ids without links, which get
+    # an empty LinkSet at their place in `ids`; the source database; --union.
+    link_stats: LinkStats | None = None
+    source_db: str = ""
+    union: bool = False
 
 
 def choose_format(fmt: str | None, came_as_message: bool, to_file: bool) -> str:
@@ -115,19 +140,21 @@ def run_rows(
     from elinkcli.batching import BatchHooks
     from elinkcli.cli.progress import Progress
     from elinkcli.output import AtomicOutput
-    from elinkcli.writers import EDirectWriter, make_writer
+    from elinkcli.writers import XML_IS_FOR_LINK, EDirectWriter, XmlSpec, XmlWriter, make_writer
 
     if common.resume and common.output is None:
         raise UsageError("--resume goes with --output FILE")
     if common.resume and not resumable:
         raise UsageError("this command cannot --resume (it has no batches to skip)")
     fmt = choose_format(spec.fmt, spec.came_as_message, common.output is not None)
-    if common.resume and fmt in ("edirect", "table"):
+    if fmt == "xml" and spec.link_stats is None:
+        raise UsageError(XML_IS_FOR_LINK)
+    if common.resume and fmt in ("edirect", "table", "xml"):
         raise UsageError(f"--resume works with tsv, json, jsonl and uid, not {fmt}")
     # Settings first: a bad option or config file must fail before any output is opened.
     client_context = make_client(common) if needs_client else contextlib.nullcontext()
     target = (
-        AtomicOutput(common.output, _fingerprint(common, spec.ids), common.resume)
+        AtomicOutput(common.output, _fingerprint(common, spec.identity or spec.ids), common.resume)
         if common.output
         else None
     )
@@ -144,6 +171,9 @@ def run_rows(
         table_columns=spec.table_columns,
         resumed_rows=target.rows if target is not None and resumed else 0,
         seen=_written_ids(target) if resumed and fmt == "uid" else None,
+        xml=XmlSpec(spec.source_db, spec.ids, spec.link_stats, spec.union)
+        if spec.link_stats is not None
+        else None,
     )
     rows_written = target.rows if target is not None and resumed else 0
     progress = Progress(
@@ -170,7 +200,7 @@ def run_rows(
                     rows_written += 1
             ok = True
         except ElinkError as exc:
-            if isinstance(writer, EDirectWriter):
+            if isinstance(writer, (EDirectWriter, XmlWriter)):
                 writer.error = str(exc)
             raise
         finally:

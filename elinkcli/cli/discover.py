@@ -42,6 +42,7 @@ def discover_command(
     strict: O.Strict = False,
     fmt: O.OutputFormat = None,
     input_format: O.InputFormat = O.InputForm.auto,
+    input_file: O.InputFile = None,
     no_header: O.NoHeader = False,
     common: O.Common = O.Common(),
 ) -> None:
@@ -59,7 +60,7 @@ def discover_command(
     from elinkcli.models import LinkStats
     from elinkcli.names import vet_names
 
-    run = gather_optional_input(db, ids, input_format.value)
+    run = gather_optional_input(db, ids, input_format.value, input_file)
     source_db = run.db if run is not None else (normalize_db(db) if db else None)
     if not source_db:
         raise UsageError("discover needs a database: --db DB")
@@ -116,5 +117,6 @@ def discover_command(
         header=not no_header,
         title=f"links of {source_db} records",
         ids=run.ids,
+        identity=run.identity,
     )
     run_rows(common, spec, records, total_ids=len(run.ids), summary=summary)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from elinkcli.errors import UsageError
@@ -14,26 +15,49 @@ if TYPE_CHECKING:
     from elinkcli.client import EutilsClient
     from elinkcli.edirect import EDirectMessage
     from elinkcli.history import HistorySet
+    from elinkcli.query import SearchQuery
     from elinkcli.sources import IdSource
 
 
 @dataclass(frozen=True)
 class RunInput:
-    """The source side of a run: database, ids or a stored set, and the message it came in."""
+    """The source side of a run: database, ids or a stored set (History set, or a query to
+    run again), the message it came in, and where the ids came from when the input says."""
 
     db: str | None
     ids: tuple[str, ...] = ()
     history: HistorySet | None = None
     message: EDirectMessage | None = None
+    query: SearchQuery | None = None
+    # eLinkResult input: {id: the source ids of the previous step} in `origin_db`.
+    origins: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    origin_db: str | None = None
 
     @property
     def empty(self) -> bool:
-        return not self.ids and self.history is None
+        return not self.ids and self.history is None and self.query is None
+
+    @property
+    def identity(self) -> tuple[str, ...]:
+        """What names the input, for --resume: its ids, else its stored set or query."""
+        if self.query is not None:
+            q = self.query
+            return ("query", q.db, q.term, *(v or "" for v in (q.mindate, q.maxdate, q.reldate)))
+        if self.history is not None:
+            return ("history", self.history.db, self.history.webenv, self.history.query_key)
+        return self.ids
 
     def expanded_ids(self, client: EutilsClient) -> tuple[str, ...]:
-        """The ids, a History set expanded first (efetch uilist, paged)."""
+        """The ids: a History set expanded first (efetch uilist, paged), a query run again
+        (ESearch, in UID ranges where it finds more than PubMed hands out at once)."""
         from elinkcli.history import expand
 
+        if self.query is not None:
+            from elinkcli.cli.errors import warn
+            from elinkcli.query import search_ids
+
+            found = search_ids(client, self.query, warn=warn)
+            return tuple(check_ids(found, self.query.db)) if found else ()
         if self.history is None:
             return self.ids
         return tuple(check_ids(expand(client, self.history), self.history.db))
@@ -55,42 +79,66 @@ class RunInput:
 
 
 def read_source_input(
-    ids: Sequence[str] | None, input_format: str, optional: bool = False
+    ids: Sequence[str] | None,
+    input_format: str,
+    optional: bool = False,
+    input_file: Path | None = None,
 ) -> IdSource | None:
-    """--id if given (stdin is then not read); else stdin unless it is a terminal.
-    With `optional`, no ids at all (a terminal, or nothing on stdin) gives None."""
+    """--id if given (stdin is then not read); else --input FILE; else stdin unless it is a
+    terminal. With `optional`, no ids at all (a terminal, or nothing on stdin) gives None."""
     from elinkcli.sources import IdSource, read_source
 
+    if ids and input_file is not None:
+        raise UsageError("give --id or --input FILE, not both")
     if ids:
         return IdSource(tuple(split_ids(ids)), None, "plain")
+    if input_file is not None:
+        return read_source(_read_file(input_file), input_format, source=str(input_file))
     stdin = sys.stdin
     if stdin is None or stdin.isatty():
         if optional:
             return None
-        raise UsageError("no ids: give --id ID or pipe ids on stdin (see --help)")
+        raise UsageError("no ids: give --id ID, --input FILE or pipe ids on stdin (see --help)")
     data = stdin.buffer.read()
     if optional and not data.strip():
         return None
     return read_source(data, input_format)
 
 
-def gather_input(db: str | None, ids: Sequence[str] | None, input_format: str) -> RunInput:
-    """The run's source side: ids from --id or stdin, and the database they belong to."""
-    source = read_source_input(ids, input_format)
+def _read_file(path: Path) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read --input {path}: {exc.strerror or exc}") from None
+
+
+def gather_input(
+    db: str | None,
+    ids: Sequence[str] | None,
+    input_format: str,
+    input_file: Path | None = None,
+) -> RunInput:
+    """The run's source side: ids from --id, --input or stdin, and their database."""
+    source = read_source_input(ids, input_format, input_file=input_file)
     assert source is not None
     return _run_input(db, source)
 
 
 def gather_optional_input(
-    db: str | None, ids: Sequence[str] | None, input_format: str
+    db: str | None,
+    ids: Sequence[str] | None,
+    input_format: str,
+    input_file: Path | None = None,
 ) -> RunInput | None:
     """As gather_input, but None when no ids were given at all."""
-    source = read_source_input(ids, input_format, optional=True)
+    source = read_source_input(ids, input_format, optional=True, input_file=input_file)
     return None if source is None else _run_input(db, source)
 
 
 def _run_input(db: str | None, source: IdSource) -> RunInput:
     from elinkcli.history import HistorySet
+    from elinkcli.query import SearchQuery
 
     msg = source.message
     if msg is not None and msg.error:
@@ -99,22 +147,33 @@ def _run_input(db: str | None, source: IdSource) -> RunInput:
     if db and stated and normalize_db(db) != stated:
         raise UsageError(f"--db {db} disagrees with the database of the input on stdin ({stated})")
     db = normalize_db(db) if db else stated
-    if msg is not None and msg.count == 0:
+    stored = source.stored
+    what = "the ENTREZ_DIRECT message" if msg is not None else f"the {source.form} input"
+    if stored.count == 0:
         return RunInput(db, message=msg)
-    if msg is not None and not msg.ids and msg.has_history:
+    if not source.ids and ((stored.webenv and stored.query_key) or stored.query):
         if db is None:
-            raise UsageError("the ENTREZ_DIRECT message has no <Db>; give --db")
-        assert msg.webenv and msg.query_key
-        return RunInput(
-            db, history=HistorySet(db, msg.webenv, msg.query_key, msg.count), message=msg
-        )
-    if msg is not None and not msg.ids and msg.count:
+            raise UsageError(f"{what} does not say which database it is from; give --db")
+        if stored.webenv and stored.query_key:
+            history = HistorySet(db, stored.webenv, stored.query_key, stored.count)
+            return RunInput(db, history=history, message=msg)
+        assert stored.query is not None
+        query = SearchQuery(db, stored.query, **dict(stored.dates), count=stored.count)
+        return RunInput(db, message=msg, query=query)
+    if not source.ids and stored.count:
         raise UsageError(
-            f"the ENTREZ_DIRECT message says Count {msg.count} but holds neither <Id>s nor "
-            "WebEnv and QueryKey"
+            f"{what} says Count {stored.count} but holds neither <Id>s, WebEnv and QueryKey, "
+            "nor a Query"
         )
     if not source.ids and source.form != "plain":
         return RunInput(db, message=msg)  # an earlier step found nothing: nothing to do
     if db is None:
         raise UsageError("--db is required: the input does not say which database its ids are from")
-    return RunInput(db, tuple(check_ids(source.ids, db)), message=msg)
+    origin_db = normalize_db(source.origin_db) if source.origin_db else None
+    return RunInput(
+        db,
+        tuple(check_ids(source.ids, db)),
+        message=msg,
+        origins=source.origins,
+        origin_db=origin_db,
+    )

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from elinkcli import constants as C
 from elinkcli.cli import options as O
+from elinkcli.cli.edirect_args import complete_link_cmd, link_cmd
 from elinkcli.cli.errors import warn
 from elinkcli.errors import UsageError
 
@@ -25,17 +25,14 @@ if TYPE_CHECKING:
     from elinkcli.params import LinkFilters
 
 
-class LinkCmd(str, Enum):
-    neighbor = "neighbor"
-    neighbor_score = "neighbor_score"
-
-
 HELP = """Link records of one database to another (ELink neighbor / neighbor_score).
 
 Every row keeps its source id: each batch sends one id= parameter per id.
-Ids come from --id, else stdin: an ENTREZ_DIRECT message (esearch, epost, elink, or
-elinkcli --format edirect), elinkcli's own tsv/json/jsonl output (its target ids and
-database), or plain ids.
+Ids come from --id, else --input FILE, else stdin: an ENTREZ_DIRECT message (ids, a
+History set, or current EDirect's PubMed query, which is run again completely, in UID
+ranges above 9,999 hits), an eSearchResult or eLinkResult document, elinkcli's own
+tsv/json/jsonl output (its target ids and database), or plain ids. EDirect's elink
+command lines work as they are (-related, -cmd score, -id 1 2 3, -format acc, -batch).
 
 \b
 Examples:
@@ -43,6 +40,7 @@ Examples:
   esearch -db pubmed -query "BRCA1[ti] AND review[pt]" \\
     | elinkcli link -target gene | efetch -format docsum
   elinkcli link -db gene -target pubmed -id 672 | elinkcli link -target gene
+  esearch -db pubmed -query "tn3 transposition immunity" | elinkcli link -related
   elinkcli link -db pubmed -target pubmed -cmd neighbor_score -id 15718680 --format jsonl
 
 \b
@@ -56,9 +54,27 @@ def link_command(
     target: O.Target = None,
     name: O.Name = None,
     cmd: Annotated[
-        LinkCmd,
-        typer.Option("--cmd", "-cmd", help="neighbor, or neighbor_score (adds the score column)."),
-    ] = LinkCmd.neighbor,
+        str,
+        typer.Option(
+            "--cmd",
+            "-cmd",
+            metavar="CMD",
+            autocompletion=complete_link_cmd,
+            help="neighbor, or neighbor_score (adds the score column); EDirect's score "
+            "(= neighbor_score), history (= --history) and edirect (= --format edirect) too. "
+            "acheck, ncheck, lcheck, llinks, prlinks: see discover, check and linkout.",
+        ),
+    ] = "neighbor",
+    related: Annotated[
+        bool,
+        typer.Option(
+            "--related",
+            "-related",
+            "-neighbor",
+            help="Links within the same database: target = --db, link name DB_DB "
+            "(e.g. pubmed_pubmed) unless --name says another.",
+        ),
+    ] = False,
     ids: O.Ids = None,
     batch: O.Batch = C.DEFAULT_BATCH,
     union: Annotated[
@@ -114,6 +130,7 @@ def link_command(
     strict: O.Strict = False,
     fmt: O.OutputFormat = None,
     input_format: O.InputFormat = O.InputForm.auto,
+    input_file: O.InputFile = None,
     no_header: O.NoHeader = False,
     common: O.Common = O.Common(),
 ) -> None:
@@ -131,13 +148,18 @@ def link_command(
     from elinkcli.names import target_of, vet_names
     from elinkcli.params import LinkFilters
 
-    if not target and name:
+    elink_cmd, cmd_history, cmd_format = link_cmd(cmd)
+    history = history or cmd_history
+    fmt_name = fmt.value if fmt else cmd_format
+    if related and target and db and normalize_db(target) != normalize_db(db):
+        raise UsageError("--related links within --db: leave out --target, or drop --related")
+    if not target and name and not related:
         target = target_of(name)
-    if not target:
+    if not target and not related:
         raise UsageError("link needs a target database: --target DB (e.g. -target protein)")
-    if history and fmt not in (None, O.Format.edirect):
+    if history and fmt_name not in (None, "edirect"):
         raise UsageError("--history writes an ENTREZ_DIRECT message: use --format edirect")
-    if history and cmd is not LinkCmd.neighbor:
+    if history and elink_cmd != "neighbor":
         raise UsageError("--history goes with -cmd neighbor")
     filters = LinkFilters(
         term=term,
@@ -147,7 +169,13 @@ def link_command(
         maxdate=maxdate,
         idtype=idtype,
     )
-    run = gather_input(db, ids, input_format.value)
+    run = gather_input(db, ids, input_format.value, input_file)
+    if related:
+        target = target or run.db
+        if not target:
+            raise UsageError("--related links within the source database: give --db")
+        name = name or f"{normalize_db(target)}_{normalize_db(target)}"
+    assert target is not None
     target = normalize_db(target)
     vet_names(warn, strict=strict, db=run.db, target=target, linkname=name)
     if history:
@@ -160,11 +188,11 @@ def link_command(
         if run.empty:
             return iter(())
         return link_batches(
-            run.ids,
+            run.expanded_ids(client) if run.query else run.ids,
             db=run.db or "",
             target=target,
             name=name,
-            cmd=cmd.value,
+            cmd=elink_cmd,
             filters=filters,
             batch=batch,
             union=union,
@@ -181,7 +209,7 @@ def link_command(
             print_link_summary(stats, verbose=common.verbose, union=union)
 
     spec = OutputSpec(
-        fmt=fmt.value if fmt else None,
+        fmt=fmt_name,
         columns=LINK_COLUMNS,
         uid_key="target_id",
         header=not no_header,
@@ -189,6 +217,10 @@ def link_command(
         message=run.next_message(target),
         came_as_message=run.message is not None,
         ids=run.ids,
+        identity=run.identity,
+        link_stats=stats,
+        source_db=run.db or "",
+        union=union,
     )
     run_rows(common, spec, produce, total_ids=len(run.ids), summary=summary, batched=True)
 
@@ -212,7 +244,7 @@ def _write_history_message(
             client,
             db=run.db,
             target=target,
-            ids=run.ids,
+            ids=run.expanded_ids(client) if run.query else run.ids,
             source=run.history,
             name=name,
             filters=filters,

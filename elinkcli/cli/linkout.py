@@ -124,6 +124,7 @@ def linkout_command(
         ),
     ] = None,
     input_format: O.InputFormat = O.InputForm.auto,
+    input_file: O.InputFile = None,
     no_header: O.NoHeader = False,
     common: O.Common = O.Common(),
 ) -> None:
@@ -148,7 +149,7 @@ def linkout_command(
         providers=tuple(provider or ()),
         free=free,
     )
-    run = gather_input(db, ids, input_format.value)
+    run = gather_input(db, ids, input_format.value, input_file)
     vet_names(warn, strict=strict, db=run.db)
     stats = LinkStats()
 
@@ -181,5 +182,6 @@ def linkout_command(
         title=f"LinkOut of {run.db} records",
         table_columns=("source_id", "provider", "category", "attributes", "url"),
         ids=run.ids,
+        identity=run.identity,
     )
     run_rows(common, spec, produce, total_ids=len(run.ids), summary=summary)

@@ -28,11 +28,14 @@ class Format(str, Enum):
     table = "table"
     uid = "uid"
     edirect = "edirect"
+    xml = "xml"
 
 
 class InputForm(str, Enum):
     auto = "auto"
     edirect = "edirect"
+    esearch = "esearch"
+    elink = "elink"
     tsv = "tsv"
     json = "json"
     jsonl = "jsonl"
@@ -85,18 +88,29 @@ OutputFormat = Annotated[
     typer.Option(
         "--format",
         "-format",
-        metavar="tsv|json|jsonl|table|uid|edirect",
-        help="Output format. Default: table on a terminal; into a pipe, edirect when stdin "
-        "was an ENTREZ_DIRECT message, else tsv.",
+        metavar="tsv|json|jsonl|table|uid|edirect|xml",
+        help="Output format (xml: link only, one eLinkResult document as NCBI's). Default: "
+        "table on a terminal; into a pipe, edirect when stdin was an ENTREZ_DIRECT message, "
+        "else tsv.",
     ),
 ]
 InputFormat = Annotated[
     InputForm,
     typer.Option(
         "--input-format",
-        metavar="auto|edirect|tsv|json|jsonl|plain",
-        help="Form of stdin; auto detects an ENTREZ_DIRECT message, elinkcli's tsv/json/jsonl "
-        "(their target ids are read) or plain ids.",
+        metavar="auto|edirect|esearch|elink|tsv|json|jsonl|plain",
+        help="Form of stdin; auto detects an ENTREZ_DIRECT message (ids, History set or a "
+        "query to run again), an eSearchResult or eLinkResult document, elinkcli's "
+        "tsv/json/jsonl (their target ids are read) or plain ids.",
+    ),
+]
+InputFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--input",
+        "-input",
+        metavar="FILE",
+        help="Read the ids from FILE instead of stdin (any form --input-format reads).",
     ),
 ]
 NoHeader = Annotated[bool, typer.Option("--no-header", help="Leave out the tsv header line.")]
@@ -227,6 +241,24 @@ Quiet = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="No progress bar and no summary on stderr."),
 ]
+Log = Annotated[
+    Path | None,
+    typer.Option(
+        "--log",
+        metavar="FILE",
+        help="Append a request log to FILE (- = stderr): one JSON line per HTTP attempt "
+        "(time, endpoint, ids, status, ms, try, outcome, error); never the API key.",
+        show_default=False,
+    ),
+]
+LogStderr = Annotated[
+    bool,
+    typer.Option(
+        "-log",
+        "-debug",
+        help="EDirect's spelling of --log - (the request log on stderr).",
+    ),
+]
 Strict = Annotated[
     bool,
     typer.Option(
@@ -255,6 +287,8 @@ class Common:
     resume: bool = False
     verbose: bool = False
     quiet: bool = False
+    log: Path | None = None
+    log_stderr: bool = False
     # The command and its options that shape the output, for --resume (see common_options).
     run_shape: str = ""
 
@@ -274,6 +308,8 @@ _COMMON_TYPES: dict[str, Any] = {
     "resume": Resume,
     "verbose": Verbose,
     "quiet": Quiet,
+    "log": Log,
+    "log_stderr": LogStderr,
 }
 
 
@@ -281,6 +317,7 @@ _COMMON_TYPES: dict[str, Any] = {
 _NEUTRAL = frozenset(
     {"resume", "verbose", "quiet", "refresh", "no_cache", "offline", "timeout", "deadline"}
     | {"cache_ttl", "api_key", "email", "adaptive_batch"}
+    | {"log", "log_stderr"}
 )
 
 
