@@ -190,8 +190,10 @@ class EDirectWriter:
 @dataclass(frozen=True)
 class XmlSpec:
     """What --format xml needs beside the rows (only `link` has it): the source database,
-    the run's source ids in input order, the run's LinkStats (read live: the ids found
-    without links, as each batch is parsed) and whether the run is --union."""
+    the run's source ids in input order (a list that may grow until the first rows come:
+    a query or History set is expanded once the run has a client), the run's LinkStats
+    (read live: the ids found without links, as each batch is parsed) and whether the run
+    is --union."""
 
     db: str
     ids: Sequence[str] = ()
@@ -256,8 +258,7 @@ class XmlWriter:
         self.union = spec.union
         self.ids = spec.ids
         self.order: dict[str, int] = {}
-        for i, uid in enumerate(spec.ids):
-            self.order.setdefault(uid, i)
+        self._indexed = 0
         self.next = 0  # ids before this one have had their LinkSet, or never get one
         stats = spec.stats
         self.without = _LiveSet(stats.ids_without_links if stats else ())
@@ -280,6 +281,7 @@ class XmlWriter:
         if self.union:
             self._merge(rows)
             return
+        self._index()
         parts: list[str] = []
         i_db, i_src, i_name, i_dbto = self.at
         i_target, i_score = self.target_at, self.score_at
@@ -317,6 +319,7 @@ class XmlWriter:
         if self.union:
             self._union_set(parts)
         else:
+            self._index()
             self._end_set(parts)
             self._catch_up(parts, len(self.ids), stop_at_unknown=False)
         if self.error is not None:
@@ -324,6 +327,12 @@ class XmlWriter:
         parts.append("</eLinkResult>\n")
         self._emit(parts)
         self.out.flush()
+
+    def _index(self) -> None:
+        """Positions of the source ids added since the last call."""
+        for i in range(self._indexed, len(self.ids)):
+            self.order.setdefault(self.ids[i], i)
+        self._indexed = len(self.ids)
 
     def _emit(self, parts: list[str]) -> None:
         if not self.started:

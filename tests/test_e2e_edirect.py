@@ -344,3 +344,21 @@ def test_xml_out_is_read_back_by_link_and_chain(fake, run) -> None:
         for s in ss
     }
     assert got == expected and expected
+
+
+@pytest.mark.parametrize("stored", ["query", "history"])
+def test_xml_from_a_query_or_history_set_has_a_linkset_per_source(fake, run, stored) -> None:
+    """esearch -db pubmed -query "..." | elinkcli link -target gene --format xml"""
+    found = store_search(fake, 120, seed=8)
+    if stored == "query":
+        stdin = query_message("pubmed", QUERY, len(found))
+    else:
+        stdin = history_message("pubmed", *fake.store("pubmed", found), len(found))
+    proc = run("link", "-target", "gene", "--format", "xml", stdin=stdin)
+    assert proc.returncode == 0, proc.stderr
+    linksets = ET.fromstring(proc.stdout).findall("LinkSet")
+    assert [ls.findtext("IdList/Id") for ls in linksets] == found
+    for ls in linksets:
+        links = [el.text for el in ls.iterfind("LinkSetDb/Link/Id")]
+        source = ls.findtext("IdList/Id")
+        assert links == [r[4] for r in oracle_rows(fake, "pubmed", [source], "gene")]

@@ -183,12 +183,18 @@ def link_command(
             _write_history_message(client, run, target, name, filters, batch)
         return
     stats = LinkStats()
+    # The source ids in input order; a query or History set adds its own once expanded
+    # (--format xml places the ids without links by them).
+    source_ids = list(run.ids)
 
     def produce(client: EutilsClient, hooks: BatchHooks) -> Iterator[list[Row]]:
         if run.empty:
             return iter(())
+        stored = run.history if union else None  # a union of a stored set: one request
+        if stored is None:
+            source_ids[:] = run.expanded_ids(client)
         return link_batches(
-            run.expanded_ids(client) if run.query else run.ids,
+            source_ids,
             db=run.db or "",
             target=target,
             name=name,
@@ -196,7 +202,7 @@ def link_command(
             filters=filters,
             batch=batch,
             union=union,
-            history=run.history,
+            history=stored,
             client=client,
             stats=stats,
             hooks=hooks,
@@ -216,7 +222,7 @@ def link_command(
         title=f"{run.db} → {target}",
         message=run.next_message(target),
         came_as_message=run.message is not None,
-        ids=run.ids,
+        ids=source_ids,
         identity=run.identity,
         link_stats=stats,
         source_db=run.db or "",
