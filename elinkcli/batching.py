@@ -7,9 +7,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from elinkcli.adaptive import AdaptiveBatch
-from elinkcli.cache import linkset_ids, request_signature
+
+if TYPE_CHECKING:
+    from elinkcli.accessions import IdTable
+from elinkcli.cache import linkset_ids, rename_linkset, request_signature
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings, resolve_settings
 from elinkcli.constants import ELINK, MAX_BATCH
@@ -67,6 +71,7 @@ def run_batches(
     stats: LinkStats,
     signature: str | None = None,
     hooks: BatchHooks | None = None,
+    table: IdTable | None = None,
 ) -> Iterator[tuple[list[str], ELinkResult]]:
     """(batch of ids, answer) for per-id ELink requests, batches in input order.
 
@@ -75,13 +80,27 @@ def run_batches(
     request. A batch given up after retries is left out of what is yielded and, after every
     other batch, reported as PartialFailure naming its ids. In offline mode nothing is sent:
     the ids not cached end the run with CacheMissError, after every cached answer.
+
+    With a `table`, `ids` are the user's tokens: requests send their UIDs, answers are
+    cached per UID, and every echoed id is mapped back to the token it stands for.
     """
     hooks = hooks or BatchHooks()
     cache = client.cache if signature is not None else None
     mode = client.settings.cache_mode
+    mapped = table is not None and not table.trivial
+    uid_of = table.uid if table is not None and mapped else _same
     chunks = [(n, c) for n, c in enumerate(batches(ids, size)) if n not in hooks.skip]
     todo = [i for _, c in chunks for i in c]
-    hits = cache.get_many(signature, todo) if cache and mode in ("use", "offline") else {}
+    hits: dict[str, list[LinkSet]] = {}
+    if cache and mode in ("use", "offline"):
+        assert signature is not None
+        hits = cache.get_many(signature, dict.fromkeys(map(uid_of, todo)))
+        if mapped:  # cached under UIDs: each answer renamed to the token asked
+            hits = {
+                i: [rename_linkset(ls, lambda _, i=i: i) for ls in hits[uid_of(i)]]
+                for i in todo
+                if uid_of(i) in hits
+            }
     stats.cache_hits += len(hits)
     misses = [i for i in todo if i not in hits]
     if mode == "offline":
@@ -99,7 +118,9 @@ def run_batches(
             client.on_answer = sizer.observe
             # Cut each request when a worker is free for it, not queued ahead at an old size.
             window = client.settings.max_in_flight
-        outcomes = client.map_ordered(fetch, requests, window)
+        # Two tokens of one record (`7`, `007`) ask for it once; the answer goes to both.
+        ask = (lambda chunk: fetch(list(dict.fromkeys(map(uid_of, chunk))))) if mapped else fetch
+        outcomes = client.map_ordered(ask, requests, window)
         misses_left = set()
     try:
         resolved: dict[str, list[LinkSet] | None] = dict.fromkeys(misses_left)
@@ -110,16 +131,28 @@ def run_batches(
             while any(i not in hits and i not in resolved for i in chunk):
                 asked, outcome = next(outcomes)
                 if isinstance(outcome, GaveUpError):
-                    failures.append(outcome)
+                    failures.append(GaveUpError(str(outcome), asked, outcome.tries))
                     stats.ids_failed.extend(asked)
                     resolved.update(dict.fromkeys(asked))
                     continue
                 if isinstance(outcome, Exception):
                     raise outcome
+                if mapped:
+                    assert table is not None
+                    outcome = _to_tokens(outcome, asked, table)
                 answers, unmatched = _split(outcome, asked)
                 extra.extend(unmatched)
                 if cache is not None and signature is not None:
-                    cache.put_many(signature, {i: a for i, a in answers.items() if a})
+                    cache.put_many(
+                        signature,
+                        {
+                            uid_of(i): [rename_linkset(ls, lambda _, u=uid_of(i): u) for ls in a]
+                            if mapped
+                            else a
+                            for i, a in answers.items()
+                            if a
+                        },
+                    )
                 for uid in asked:
                     resolved[uid] = answers.get(uid, [])
             done = [i for i in chunk if i in hits or resolved.get(i) is not None]
@@ -141,6 +174,27 @@ def run_batches(
         raise PartialFailure(failures)
 
 
+def _same(token: str) -> str:
+    return token
+
+
+def _to_tokens(result: ELinkResult, asked: Sequence[str], table: IdTable) -> ELinkResult:
+    """The answer with each echoed UID (or accession) renamed to the asked token it stands
+    for; a UID two tokens stand for (`7` and `007`) gives each its own copy. Ids that
+    stand for no asked token are left as NCBI wrote them."""
+    out: list[LinkSet] = []
+    for ls in result.linksets:
+        named = linkset_ids(ls)
+        tokens = table.tokens_for(named[0], asked) if len(named) == 1 else []
+        if tokens:
+            out += [rename_linkset(ls, lambda _, t=t: t) for t in tokens]
+        elif named:
+            out.append(rename_linkset(ls, lambda i: next(iter(table.tokens_for(i, asked)), i)))
+        else:
+            out.append(ls)
+    return ELinkResult(tuple(out), result.errors)
+
+
 def per_id_elink(
     ids: Sequence[str],
     batch: int,
@@ -150,6 +204,7 @@ def per_id_elink(
     settings: Settings | None,
     stats: LinkStats,
     hooks: BatchHooks | None,
+    table: IdTable | None = None,
 ) -> Iterator[tuple[list[str], ELinkResult]]:
     """run_batches for an ELink command asked one `id=` per id: `params(chunk)` is one
     request (with no ids, it names the request in the cache); any <ERROR> fails it."""
@@ -160,7 +215,7 @@ def per_id_elink(
 
     with client_for(client, settings, stats) as session:
         signature = signature_of(session, ELINK, params([]))
-        yield from run_batches(session, ids, batch, fetch, stats, signature, hooks)
+        yield from run_batches(session, ids, batch, fetch, stats, signature, hooks, table)
 
 
 def _split(

@@ -8,8 +8,8 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -102,8 +102,21 @@ class LinkSetCache:
 
     def get_many(self, signature: str, ids: Iterable[str]) -> dict[str, list[LinkSet]]:
         """Fresh entries for these ids: {id: the LinkSets NCBI answered for it}."""
+        return {
+            uid: [decode_linkset(d) for d in value]
+            for uid, value in self.get_values(signature, ids).items()
+        }
+
+    def put_many(self, signature: str, answers: Mapping[str, Sequence[LinkSet]]) -> None:
+        self.put_values(
+            signature,
+            {uid: [encode_linkset(ls) for ls in linksets] for uid, linksets in answers.items()},
+        )
+
+    def get_values(self, signature: str, ids: Iterable[str]) -> dict[str, Any]:
+        """Fresh entries for these ids, as the JSON values they were put."""
         keys = {_key(signature, uid): uid for uid in ids}
-        found: dict[str, list[LinkSet]] = {}
+        found: dict[str, Any] = {}
         oldest = self.clock.time() - self.ttl
         items = list(keys)
         for start in range(0, len(items), 500):
@@ -114,14 +127,14 @@ class LinkSetCache:
                 [*part, oldest],
             )
             for key, value in rows:
-                found[keys[key]] = [decode_linkset(d) for d in json.loads(value)]
+                found[keys[key]] = json.loads(value)
         return found
 
-    def put_many(self, signature: str, answers: Mapping[str, Sequence[LinkSet]]) -> None:
+    def put_values(self, signature: str, values: Mapping[str, Any]) -> None:
         now = self.clock.time()
         rows = []
-        for uid, linksets in answers.items():
-            value = json.dumps([encode_linkset(ls) for ls in linksets], separators=(",", ":"))
+        for uid, item in values.items():
+            value = json.dumps(item, separators=(",", ":"))
             rows.append((_key(signature, uid), value, now, len(value)))
         with self.db:
             self.db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", rows)
@@ -243,6 +256,18 @@ def _decode_objurl(o: list[Any]) -> ObjUrl:
     url, lng, icon, name, stypes, cats, attrs, p = o
     return ObjUrl(
         url, lng, icon, name, tuple(stypes), tuple(cats), tuple(attrs), Provider(*p) if p else None
+    )
+
+
+def rename_linkset(ls: LinkSet, name: Callable[[str], str]) -> LinkSet:
+    """The LinkSet with every source id it speaks for renamed (its IdList, check ids,
+    acheck and LinkOut sets); the links themselves are left as they are."""
+    return replace(
+        ls,
+        ids=tuple(map(name, ls.ids)),
+        id_checks=tuple(replace(c, id=name(c.id)) for c in ls.id_checks),
+        id_link_sets=tuple(replace(s, id=name(s.id)) for s in ls.id_link_sets),
+        id_url_sets=tuple(replace(s, id=name(s.id)) for s in ls.id_url_sets),
     )
 
 

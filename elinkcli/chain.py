@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from elinkcli.batching import client_for
 from elinkcli.catalog import load_catalog
@@ -15,6 +16,9 @@ from elinkcli.ids import normalize_db
 from elinkcli.link import link_batches
 from elinkcli.models import LinkStats
 from elinkcli.names import name_problems
+
+if TYPE_CHECKING:
+    from elinkcli.accessions import IdTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +96,14 @@ def chain(
     client: EutilsClient | None = None,
     settings: Settings | None = None,
     stats: list[HopStats] | None = None,
+    table: IdTable | None = None,
 ) -> Iterator[tuple[str, ...]]:
     """Every complete path (source id, id at hop 1, ..., final id), sources in input order,
     links in NCBI's order. Each hop asks about each distinct id once, per source (so
     provenance holds). Batches given up at any hop are reported at the end as
-    PartialFailure, after every complete path."""
+    PartialFailure, after every complete path. With a `table`, `ids` are the user's tokens
+    (elinkcli.accessions.build_table): the first hop asks for their UIDs and every path
+    starts with the token."""
     if max_per_hop is not None and max_per_hop < 1:
         raise UsageError("--max-per-hop must be at least 1")
     dbs = [normalize_db(db), *(h.target for h in hops)]
@@ -123,8 +130,10 @@ def chain(
                     batch=batch,
                     client=session,
                     stats=link_stats,
+                    table=table if n == 1 else None,
                 ):
-                    for _, source_id, _, _, target_id, _ in rows:
+                    for row in rows:
+                        source_id, target_id = row[1], row[4]
                         if source_id is None:
                             continue
                         targets = edges.setdefault(source_id, {})

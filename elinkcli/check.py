@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from elinkcli.batching import BatchHooks, check_batch, per_id_elink
 from elinkcli.client import EutilsClient
@@ -14,6 +15,9 @@ from elinkcli.errors import UsageError
 from elinkcli.ids import normalize_db
 from elinkcli.models import ELinkResult, FieldRow, LinkStats
 from elinkcli.params import Params, elink_params
+
+if TYPE_CHECKING:
+    from elinkcli.accessions import IdTable
 
 CHECK_CMDS = {"ncheck": "HasNeighbor", "lcheck": "HasLinkOut"}
 
@@ -25,6 +29,8 @@ class CheckRow(FieldRow):
     check: str
     # "Y" or "N"; "" when NCBI did not answer for this id.
     value: str
+    # NCBI's UID for source_id (the token as given).
+    source_uid: str
 
 
 CHECK_COLUMNS = CheckRow.columns()
@@ -41,6 +47,7 @@ def check(
     settings: Settings | None = None,
     stats: LinkStats | None = None,
     hooks: BatchHooks | None = None,
+    table: IdTable | None = None,
 ) -> Iterator[CheckRow]:
     """A CheckRow per input id, in input order. Exactly one of `cmd` (ncheck, lcheck) or
     `name` (a link name, asked with acheck)."""
@@ -59,6 +66,7 @@ def check(
         settings,
         stats if stats is not None else LinkStats(),
         hooks,
+        table,
     )
 
 
@@ -72,15 +80,17 @@ def _check_rows(
     settings: Settings | None,
     stats: LinkStats,
     hooks: BatchHooks | None,
+    table: IdTable | None,
 ) -> Iterator[CheckRow]:
     label = cmd or name or ""
+    uid = table.uid if table is not None else str
     stats.ids_in += len(ids)
 
     def params(chunk: list[str]) -> Params:
         return elink_params(dbfrom=dbfrom, cmd=cmd or "acheck", ids=chunk)
 
     run = per_id_elink(
-        ids, batch, params, client=client, settings=settings, stats=stats, hooks=hooks
+        ids, batch, params, client=client, settings=settings, stats=stats, hooks=hooks, table=table
     )
     for chunk, result in run:
         answers = _answers(result, cmd, name)
@@ -93,7 +103,7 @@ def _check_rows(
                 stats.ids_with_links.append(source_id)
             else:
                 stats.ids_without_links.append(source_id)
-            yield CheckRow(dbfrom, source_id, label, value)
+            yield CheckRow(dbfrom, source_id, label, value, uid(source_id))
 
 
 def _answers(result: ELinkResult, cmd: str | None, name: str | None) -> dict[str, str]:

@@ -38,6 +38,7 @@ EINFO = "einfo.fcgi"
 EPOST = "epost.fcgi"
 EFETCH = "efetch.fcgi"
 ESEARCH = "esearch.fcgi"
+ESUMMARY = "esummary.fcgi"
 
 # History sets are expanded to ids with efetch uilist, this many per page (NCBI's maximum).
 UILIST_PAGE = 10_000
@@ -77,8 +78,6 @@ NEIGHBOR_CMDS = ("neighbor", "neighbor_score", "neighbor_history")
 LINK_CMDS = ("neighbor", "neighbor_score")
 DATE_TYPES = ("mdat", "pdat", "edat")
 
-# Databases whose records may be named by accession(.version) as well as by numeric UID.
-ACCESSION_DBS = frozenset({"nuccore", "nucleotide", "protein", "nucest", "nucgss", "popset"})
 DB_ALIASES = {"nucleotide": "nuccore"}
 
 # chain: warn when a hop has more ids than this to link.

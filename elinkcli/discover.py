@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from elinkcli.batching import BatchHooks, check_batch, client_for, per_id_elink
 from elinkcli.catalog import load_catalog
@@ -15,6 +16,9 @@ from elinkcli.ids import normalize_db
 from elinkcli.models import EInfoResult, FieldRow, LinkStats
 from elinkcli.params import Params, einfo_params, elink_params
 from elinkcli.parsers import parse_einfo
+
+if TYPE_CHECKING:
+    from elinkcli.accessions import IdTable
 
 # acheck lists LinkOut providers with this priority (facts 12).
 LINKOUT_PRIORITY = "255"
@@ -42,6 +46,8 @@ class RecordLinkRow(FieldRow):
     priority: str
     linkout: str
     max_links: int | None
+    # NCBI's UID for source_id (the token as given).
+    source_uid: str
 
 
 NAME_COLUMNS = LinkNameRow.columns()
@@ -97,8 +103,10 @@ def discover_records(
     settings: Settings | None = None,
     stats: LinkStats | None = None,
     hooks: BatchHooks | None = None,
+    table: IdTable | None = None,
 ) -> Iterator[RecordLinkRow]:
     """Per record, the link names that have links (acheck), in input order."""
+    uid = table.uid if table is not None else str
     check_batch(batch)
     dbfrom = normalize_db(db)
     dbto = normalize_db(target) if target else None
@@ -110,7 +118,7 @@ def discover_records(
         return elink_params(dbfrom=dbfrom, cmd="acheck", ids=chunk)
 
     run = per_id_elink(
-        ids, batch, params, client=client, settings=settings, stats=stats, hooks=hooks
+        ids, batch, params, client=client, settings=settings, stats=stats, hooks=hooks, table=table
     )
     for chunk, result in run:
         by_id = {s.id: s for ls in result.linksets for s in ls.id_link_sets}
@@ -132,4 +140,5 @@ def discover_records(
                     li.priority,
                     "Y" if li.priority == LINKOUT_PRIORITY or li.dbto == "LinkOut" else "N",
                     catalog.max_links(li.linkname),
+                    uid(source_id),
                 )

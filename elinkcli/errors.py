@@ -49,6 +49,17 @@ class PermanentError(NCBIError):
     exit_status = ExitStatus.REJECTED
 
 
+class UnknownIdsError(PermanentError):
+    """Ids the user gave that name no record (or several): the others were linked."""
+
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        shown = "; ".join(f"{token} {why}" for token, why in problems[:50])
+        more = f"; ... ({len(problems) - 50} more)" if len(problems) > 50 else ""
+        super().__init__(f"{len(problems)} id(s) not linked: {shown}{more}")
+        self.problems = tuple(problems)
+        self.ids = tuple(token for token, _ in problems)
+
+
 class ClientClosedError(ElinkError):
     """A request asked of a client that was already closed (the run is ending)."""
 

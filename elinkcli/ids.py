@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from elinkcli.constants import ACCESSION_DBS, DB_ALIASES
+from elinkcli.constants import DB_ALIASES
 from elinkcli.errors import UsageError
 
 _SPLIT = re.compile(r"[\s,]+")
-_UID = re.compile(r"[0-9]+")
-_ACCESSION = re.compile(r"[A-Za-z0-9_]+(\.[0-9]+)?")
 
 
 def normalize_db(db: str) -> str:
@@ -36,14 +34,19 @@ def decode_input(data: bytes, source: str = "stdin") -> str:
 
 
 def check_ids(ids: Iterable[str], db: str) -> list[str]:
-    """Validate ids for `db` and drop repeats (first occurrence kept)."""
-    accessions = normalize_db(db) in ACCESSION_DBS
+    """Validate ids for `db` (a UID, or an accession form the database has) and drop
+    repeats (first occurrence kept)."""
+    from elinkcli.accession_patterns import accepted, is_uid, pattern_of
+
+    name = normalize_db(db)
     seen: dict[str, None] = {}
     for token in ids:
-        if not (_UID.fullmatch(token) or (accessions and _ACCESSION.fullmatch(token))):
-            kind = "a numeric UID or accession.version" if accessions else "a numeric UID"
+        if not (is_uid(token) or pattern_of(name, token)):
             shown = token if len(token) <= 40 else token[:40] + "..."
-            raise UsageError(f"bad id {shown!r} for database {db}: expected {kind}")
+            raise UsageError(
+                f"bad id {shown!r} for database {db}: expected {accepted(name)} "
+                f"(esearch -db {name} -query {shown!r} finds a record's UID)"
+            )
         seen.setdefault(token, None)
     if not seen:
         raise UsageError("no ids given (use --id or pipe ids on stdin)")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from itertools import repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from elinkcli.accessions import accessions_of
 from elinkcli.batching import BatchHooks, check_batch, client_for, run_batches, signature_of
 from elinkcli.catalog import load_catalog
 from elinkcli.client import EutilsClient
@@ -19,7 +21,20 @@ from elinkcli.params import LinkFilters, Params, elink_params
 from elinkcli.parsers import parse_elink
 from elinkcli.retry import error_text_is_transient
 
-LINK_COLUMNS = ("source_db", "source_id", "linkname", "target_db", "target_id", "score")
+if TYPE_CHECKING:
+    from elinkcli.accessions import IdTable
+
+# source_uid and target_acc came last (after 0.x's six columns), so `cut -f5` still works.
+LINK_COLUMNS = (
+    "source_db",
+    "source_id",
+    "linkname",
+    "target_db",
+    "target_id",
+    "score",
+    "source_uid",
+    "target_acc",
+)
 # NCBI's answer for an id it does not know, in place of the id.
 _NO_ID = frozenset({"0", "-1", ""})
 
@@ -46,6 +61,7 @@ def link_batches(
     settings: Settings | None = None,
     stats: LinkStats | None = None,
     hooks: BatchHooks | None = None,
+    table: IdTable | None = None,
 ) -> Iterator[list[LinkTuple]]:
     """Yield the rows of each batch, as a list, batch by batch, in input order. Rows are
     plain tuples in LinkRow's field order (LINK_COLUMNS): a popular record may have 100,000+
@@ -57,11 +73,18 @@ def link_batches(
     to ELink as it is, in one request.
     Batches given up after retries are skipped and reported at the end as PartialFailure;
     ids NCBI rejects raise PermanentError at the end, after every other row.
+
+    With a `table` (elinkcli.accessions.build_table), `ids` are the user's tokens: each
+    row's source_id is the token, source_uid NCBI's UID. `filters.idtype == "acc"` fills
+    target_acc (ESummary, or the UID's prefix form) instead of asking ELink for accessions,
+    so target_id stays the UID.
     """
     if cmd not in LINK_CMDS:
         raise UsageError(f"unknown --cmd {cmd!r} for link (choose {', '.join(LINK_CMDS)})")
     check_batch(batch)
     dbfrom, dbto = normalize_db(db), normalize_db(target)
+    want_acc = filters.idtype == "acc"
+    filters = replace(filters, idtype=None)
     # Build one request now, so option mistakes surface before any output or network use.
     elink_params(dbfrom=dbfrom, db=dbto, cmd=cmd, linkname=name, filters=filters, union=union)
     return _link_batches(
@@ -78,6 +101,8 @@ def link_batches(
         settings,
         stats if stats is not None else LinkStats(),
         hooks,
+        table,
+        want_acc,
     )
 
 
@@ -101,6 +126,8 @@ def _link_batches(
     settings: Settings | None,
     stats: LinkStats,
     hooks: BatchHooks | None,
+    table: IdTable | None,
+    want_acc: bool,
 ) -> Iterator[list[LinkTuple]]:
     def request_params(chunk: list[str], stored: HistorySet | None = None) -> Params:
         return elink_params(
@@ -121,31 +148,50 @@ def _link_batches(
 
     rejected: list[str] = []
     seen_union: set[tuple[str, str]] = set()
+    uid_of = table.uid if table is not None else _same
     with client_for(client, settings, stats) as session:
+
+        def finish(rows: list[LinkTuple]) -> list[LinkTuple]:
+            if not want_acc or not rows:
+                return rows
+            accs = accessions_of(session, dbto, [r[4] for r in rows])
+            return [(*r[:7], accs.get(r[4])) for r in rows]  # type: ignore[misc]
+
         if history is not None and union:
             result = request([], history)
             stats.ids_in += history.count or len({i for ls in result.linksets for i in ls.ids})
-            yield _union_rows(result, [], cmd, stats, seen_union)
+            yield finish(_union_rows(result, [], cmd, stats, seen_union))
             return
         if history is not None:
             ids = expand(session, history)
         stats.ids_in += len(ids)
         signature = None if union else signature_of(session, ELINK, request_params([]))
-        for chunk, outcome in run_batches(session, ids, batch, request, stats, signature, hooks):
+        outcomes = run_batches(session, ids, batch, request, stats, signature, hooks, table)
+        for chunk, outcome in outcomes:
             if union:
-                yield _union_rows(outcome, chunk, cmd, stats, seen_union)
+                yield finish(_union_rows(outcome, chunk, cmd, stats, seen_union))
             else:
-                yield _per_id_rows(outcome, chunk, cmd, stats, rejected)
+                yield finish(_per_id_rows(outcome, chunk, cmd, stats, rejected, uid_of))
     if rejected:
         raise PermanentError("NCBI rejected id(s): " + "; ".join(rejected))
 
 
-def _add_rows(rows: list[LinkTuple], ls: LinkSet, source_id: str | None, cmd: str) -> None:
+def _same(token: str) -> str:
+    return token
+
+
+def _add_rows(
+    rows: list[LinkTuple],
+    ls: LinkSet,
+    source_id: str | None,
+    cmd: str,
+    source_uid: str | None = None,
+) -> None:
     for lsdb in ls.linksetdbs:
         scores = lsdb.scores if cmd == "neighbor_score" and lsdb.scores else repeat(None)
         fixed = (repeat(ls.dbfrom), repeat(source_id), repeat(lsdb.linkname), repeat(lsdb.dbto))
         # zip stops at the ids: the repeat()s are endless.
-        rows.extend(zip(*fixed, lsdb.ids, scores, strict=False))
+        rows.extend(zip(*fixed, lsdb.ids, scores, repeat(source_uid), repeat(None), strict=False))
 
 
 def _per_id_rows(
@@ -154,6 +200,7 @@ def _per_id_rows(
     cmd: str,
     stats: LinkStats,
     rejected: list[str],
+    uid_of: Callable[[str], str] = _same,
 ) -> list[LinkTuple]:
     by_id: dict[str, list[LinkSet]] = {}
     unattributed: list[LinkSet] = []
@@ -170,10 +217,10 @@ def _per_id_rows(
         if sets is None:
             stats.ids_not_echoed.append(source_id)
             continue
-        _add_source_rows(rows, sets, source_id, cmd, stats, rejected)
+        _add_source_rows(rows, sets, source_id, cmd, stats, rejected, uid_of(source_id))
     for source_id, sets in by_id.items():
         stats.ids_unexpected.append(source_id)
-        _add_source_rows(rows, sets, source_id, cmd, stats, rejected)
+        _add_source_rows(rows, sets, source_id, cmd, stats, rejected, source_id)
     for ls in unattributed:
         stats.ids_unexpected.extend(ls.ids)
         _add_rows(rows, ls, None, cmd)
@@ -187,6 +234,7 @@ def _add_source_rows(
     cmd: str,
     stats: LinkStats,
     rejected: list[str],
+    source_uid: str,
 ) -> None:
     errors = [e for ls in sets for e in ls.errors]
     if errors:
@@ -199,7 +247,7 @@ def _add_source_rows(
             cap = load_catalog().max_links(lsdb.linkname)
             if cap is not None and len(lsdb.ids) >= cap:
                 stats.capped.append((source_id, lsdb.linkname, len(lsdb.ids)))
-        _add_rows(rows, ls, source_id, cmd)
+        _add_rows(rows, ls, source_id, cmd, source_uid)
     n = len(rows) - before
     stats.links += n
     (stats.ids_with_links if n else stats.ids_without_links).append(source_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from elinkcli.batching import BatchHooks, check_batch, per_id_elink
@@ -14,6 +15,9 @@ from elinkcli.errors import PermanentError, UsageError
 from elinkcli.ids import normalize_db
 from elinkcli.models import ELinkResult, LinkStats, ObjUrl
 from elinkcli.params import LinkFilters, Params, elink_params
+
+if TYPE_CHECKING:
+    from elinkcli.accessions import IdTable
 
 LINKOUT_COLUMNS = (
     "source_db",
@@ -27,6 +31,7 @@ LINKOUT_COLUMNS = (
     "attributes",
     "label",
     "icon_url",
+    "source_uid",
 )
 # Attributes that put a resource behind a barrier (--free drops them).
 BARRIERS = frozenset({"registration required", "subscription/membership/fee required"})
@@ -46,6 +51,8 @@ class Resource:
     attributes: tuple[str, ...]
     label: str
     icon_url: str
+    # NCBI's UID for source_id (the token as given).
+    source_uid: str = ""
 
     def values(self) -> tuple[object, ...]:
         """Cells in LINKOUT_COLUMNS order; several values stay a list (tsv joins them)."""
@@ -61,6 +68,7 @@ class Resource:
             list(self.attributes),
             self.label,
             self.icon_url,
+            self.source_uid,
         )
 
 
@@ -90,7 +98,7 @@ class ResourceFilter:
         )
 
 
-def resource(source_db: str, source_id: str, obj: ObjUrl) -> Resource:
+def resource(source_db: str, source_id: str, obj: ObjUrl, source_uid: str = "") -> Resource:
     p = obj.provider
     return Resource(
         source_db=source_db,
@@ -104,6 +112,7 @@ def resource(source_db: str, source_id: str, obj: ObjUrl) -> Resource:
         attributes=obj.attributes,
         label=obj.linkname or "",
         icon_url=urljoin(NCBI_WEB, obj.iconurl) if obj.iconurl else "",
+        source_uid=source_uid or source_id,
     )
 
 
@@ -119,6 +128,7 @@ def linkout(
     settings: Settings | None = None,
     stats: LinkStats | None = None,
     hooks: BatchHooks | None = None,
+    table: IdTable | None = None,
 ) -> Iterator[Resource]:
     """The LinkOut resources of every id, in input order; identical URL + provider collapse.
 
@@ -142,6 +152,7 @@ def linkout(
         settings,
         stats if stats is not None else LinkStats(),
         hooks,
+        table,
     )
 
 
@@ -170,14 +181,16 @@ def _resources(
     settings: Settings | None,
     stats: LinkStats,
     hooks: BatchHooks | None,
+    table: IdTable | None,
 ) -> Iterator[Resource]:
     stats.ids_in += len(ids)
+    uid = table.uid if table is not None else str
 
     def params(chunk: list[str]) -> Params:
         return elink_params(dbfrom=dbfrom, cmd=cmd, ids=chunk, filters=filters)
 
     run = per_id_elink(
-        ids, batch, params, client=client, settings=settings, stats=stats, hooks=hooks
+        ids, batch, params, client=client, settings=settings, stats=stats, hooks=hooks, table=table
     )
     for chunk, result in _explained(run, cmd):
         by_id: dict[str, list[ObjUrl]] = {}
@@ -192,7 +205,7 @@ def _resources(
             seen: set[tuple[str, str]] = set()
             n = 0
             for obj in objs:
-                item = resource(dbfrom, source_id, obj)
+                item = resource(dbfrom, source_id, obj, uid(source_id))
                 key = (item.url, item.provider_id)
                 if key in seen or not where.accepts(item):
                     continue

@@ -161,6 +161,24 @@ class ESearchResult:
 
 
 @dataclass(frozen=True, slots=True)
+class DocSum:
+    """One ESummary (version 1) record: its UID and its items, nested ones flattened,
+    as (name, text) pairs in document order."""
+
+    uid: str
+    items: tuple[tuple[str, str], ...] = ()
+
+    def get(self, name: str) -> list[str]:
+        return [text for item, text in self.items if item == name]
+
+
+@dataclass(frozen=True, slots=True)
+class ESummaryResult:
+    docsums: tuple[DocSum, ...]
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class UidList:
     """EFetch rettype=uilist: one id per line, or an XML error."""
 
@@ -191,7 +209,7 @@ class FieldRow:
 
 
 # A row of `link` as link_batches makes it: LinkRow's fields as a plain tuple (see LinkRow).
-LinkTuple = tuple[str, "str | None", str, str, str, "int | None"]
+LinkTuple = tuple[str, "str | None", str, str, str, "int | None", "str | None", "str | None"]
 
 
 class LinkRow(NamedTuple):
@@ -205,6 +223,10 @@ class LinkRow(NamedTuple):
     target_db: str
     target_id: str
     score: int | None = None
+    # NCBI's UID of the source (source_id is the token as given), and with --idtype acc
+    # the target's accession.
+    source_uid: str | None = None
+    target_acc: str | None = None
 
 
 @dataclass(slots=True)

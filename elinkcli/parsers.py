@@ -20,10 +20,12 @@ from defusedxml.ElementTree import iterparse
 from elinkcli.errors import ResponseParseError
 from elinkcli.models import (
     DbInfo,
+    DocSum,
     EInfoResult,
     ELinkResult,
     EPostResult,
     ESearchResult,
+    ESummaryResult,
     IdCheck,
     IdLinkSet,
     IdUrlSet,
@@ -372,6 +374,24 @@ def parse_esearch(data: bytes) -> ESearchResult:
     if not count.isdigit():
         raise ResponseParseError(f"esearch Count is not a number: {count!r}")
     return ESearchResult(int(count), query_key, webenv, ids, tuple(errors))
+
+
+def parse_esummary(data: bytes) -> ESummaryResult:
+    """ESummary version 1 DocSums, each as it ends. <ERROR>s (an unknown uid is one, the
+    others still answered) come back beside them."""
+    docsums: list[DocSum] = []
+    errors: list[str] = []
+    for el in _children(data, "eSummaryResult"):
+        if el.tag == "DocSum":
+            items = tuple(
+                (item.get("Name", ""), (item.text or "").strip())
+                for item in el.iter("Item")
+                if item.get("Type") != "Structure" and item.get("Type") != "List"
+            )
+            docsums.append(DocSum(_text(el.find("Id")), items))
+        elif el.tag == "ERROR":
+            errors.append(_text(el))
+    return ESummaryResult(tuple(docsums), tuple(errors))
 
 
 def parse_uilist(data: bytes) -> UidList:

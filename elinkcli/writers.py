@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from operator import itemgetter
 from typing import IO, TYPE_CHECKING, Protocol
 from xml.sax.saxutils import escape
 
@@ -44,30 +45,43 @@ _SLICE = 10_000
 class TsvWriter:
     def __init__(self, out: IO[str], columns: Sequence[str], header: bool = True) -> None:
         self.out = out
+        self.width = len(columns)
         self.tabs = len(columns) - 1
-        self.line = "\t".join(["%s"] * len(columns)) + "\n"
-        self.line_but_last = "\t".join(["%s"] * (len(columns) - 1)) + "\t\n"
+        # A line's format for each pattern of empty (None) cells: "%.0s" writes None as "".
+        self.formats: dict[tuple[int, ...], str] = {}
         if header:
             out.write("\t".join(columns) + "\n")
 
     def write_many(self, rows: Sequence[Row]) -> None:
         """Many rows at once, formatted in C, a slice at a time (so the text in memory stays
-        small); rows the quick way cannot be sure of (None but in the last cell, lists, tabs
-        or line breaks in values) are written one by one."""
+        small); rows the quick way cannot be sure of (None where the slice's first row has
+        a value or the other way round, lists, tabs or line breaks in values) are written
+        one by one."""
         for start in range(0, len(rows), _SLICE):
             self._write_slice(rows[start : start + _SLICE])
 
+    def _format(self, nulls: tuple[int, ...]) -> str:
+        line = self.formats.get(nulls)
+        if line is None:
+            cells = ["%.0s" if i in nulls else "%s" for i in range(self.width)]
+            line = self.formats[nulls] = "\t".join(cells) + "\n"
+        return line
+
     def _write_slice(self, rows: Sequence[Row]) -> None:
-        full, short = self.line, self.line_but_last
-        try:
-            text = "".join(
-                [full % r if r[-1] is not None else short % r[:-1] for r in rows]  # type: ignore[index]
-            )
-        except (TypeError, IndexError):
-            text = None
+        if not rows:
+            return
+        first = rows[0]
+        nulls = tuple(i for i, v in enumerate(first) if v is None)
+        line = self._format(nulls)
         n = len(rows)
+        try:
+            text: str | None = "".join([line % r for r in rows])  # type: ignore[operator]
+        except (TypeError, ValueError):
+            text = None
         if (
             text is None
+            # A value where the first row has None would vanish: every row must agree.
+            or any(list(map(itemgetter(i), rows)).count(None) != n for i in nulls)
             or "None" in text
             or "[" in text
             or text.count("\t") != self.tabs * n
@@ -153,6 +167,8 @@ class UidWriter:
 
     def write(self, row: Row) -> None:
         value = row[self.index]
+        if value is None or value == "":
+            return  # (a record without an accession, with --idtype acc)
         if value not in self.seen:
             self.seen.add(value)
             self.out.write(f"{value}\n")
@@ -179,7 +195,9 @@ class EDirectWriter:
             self.write(row)
 
     def write(self, row: Row) -> None:
-        self.ids.setdefault(str(row[self.index]), None)
+        value = row[self.index]
+        if value is not None and value != "":
+            self.ids.setdefault(str(value), None)
 
     def close(self) -> None:
         message = replace(self.template, ids=tuple(self.ids), count=len(self.ids), error=self.error)

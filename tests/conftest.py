@@ -28,7 +28,16 @@ IDENTITY_ENV = (
     "ELINKCLI_CACHE_DIR",
     "ELINKCLI_CONFIG",
 )
-TSV_HEADER = ("source_db", "source_id", "linkname", "target_db", "target_id", "score")
+TSV_HEADER = (
+    "source_db",
+    "source_id",
+    "linkname",
+    "target_db",
+    "target_id",
+    "score",
+    "source_uid",
+    "target_acc",
+)
 # `elinkcli linkout`'s columns as the feature's issue names them: an oracle of the spec
 # written out here, deliberately not elinkcli.linkout.LINKOUT_COLUMNS.
 LINKOUT_HEADER = (
@@ -43,6 +52,7 @@ LINKOUT_HEADER = (
     "attributes",
     "label",
     "icon_url",
+    "source_uid",
 )
 NCBI_SITE = "https://www.ncbi.nlm.nih.gov"
 
@@ -148,14 +158,26 @@ def assert_clean_error(proc: subprocess.CompletedProcess, status: int) -> str:
     return lines[0]
 
 
-def parse_tsv(text: str, header: bool = True) -> list[Row]:
-    """TSV output as a list of tuples; the header line is checked and left out."""
+def parse_tsv(text: str, header: bool = True, full: bool = False) -> list[Row]:
+    """`link` tsv output as a list of tuples; the header line is checked and left out.
+
+    Unless `full`, each row's source_uid is checked to be its source_id read as a UID
+    (leading zeros dropped; empty with --union) and target_acc to be empty, and the rows
+    come back as their first six cells (the columns before accessions existed)."""
     lines = text.splitlines()
     if header:
         assert lines, "no output at all, not even the header line"
         assert tuple(lines[0].split("\t")) == TSV_HEADER, lines[0]
         lines = lines[1:]
-    return [tuple(line.split("\t")) for line in lines]
+    rows = [tuple(line.split("\t")) for line in lines]
+    if full:
+        return rows
+    for row in rows:
+        assert len(row) == len(TSV_HEADER), row
+        source, uid, acc = row[1], row[6], row[7]
+        assert uid == (source.lstrip("0") or "0" if source else ""), row
+        assert acc == "", row
+    return [row[:6] for row in rows]
 
 
 @pytest.fixture

@@ -53,7 +53,60 @@ def _year(date: str | None) -> int | None:
 DATABASES = frozenset(
     {"pubmed", "protein", "nuccore", "nucleotide", "gene", "structure", "taxonomy", "pmc"}
     | {"snp", "clinvar", "omim", "bioproject", "biosample", "sra", "assembly", "cdd"}
+    | {"gds", "mesh", "genome", "gtr", "books", "dbvar", "ipg", "medgen", "proteinclusters"}
+    | {"seqannot", "annotinfo"}
 )
+ESUMMARY_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" ?>\n'
+    '<!DOCTYPE eSummaryResult PUBLIC "-//NLM//DTD esummary v1 20041029//EN" '
+    '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20041029/esummary-v1.dtd">\n'
+)
+
+# Databases whose ELink and ESummary take accession(.version) in `id=` (a bare accession
+# names its current, highest, version).
+SEQUENCE_DBS = frozenset({"nuccore", "protein"})
+
+# The ESearch field that finds a database's accessions, as EDirect's LookupSpecialAccessions
+# writes them (docs/accessions.md); `ACC[OTHER]` finds nothing. snp: rs… [RS], ss… [SS].
+ACCESSION_FIELDS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("assembly", "annotinfo"), frozenset({"ASAC"})),
+    **dict.fromkeys(
+        ("biosample", "sra", "cdd", "dbvar", "ipg", "medgen", "proteinclusters", "seqannot"),
+        frozenset({"ACCN"}),
+    ),
+    **dict.fromkeys(("bioproject", "genome"), frozenset({"PRJA"})),
+    "clinvar": frozenset({"VACC"}),
+    "gds": frozenset({"ALL"}),
+    "mesh": frozenset({"MHUI"}),
+    "gtr": frozenset({"GTRACC"}),
+    "books": frozenset({"AID"}),
+    "snp": frozenset({"RS", "SS"}),
+    **dict.fromkeys(SEQUENCE_DBS, frozenset({"ACCN", "PACC"})),
+}
+_ACC_TERM = re.compile(
+    r'\s*"?(?P<acc>[A-Za-z0-9][A-Za-z0-9_.\-]*)"?\s*\[\s*(?P<field>[A-Za-z]+)\s*\]\s*'
+)
+_OR = re.compile(r"\s+OR\s+", re.IGNORECASE)
+
+
+def split_version(accession: str) -> tuple[str, int | None]:
+    """(`NM_000546`, 6) for `NM_000546.6`; (accession, None) when it has no version."""
+    head, dot, tail = accession.rpartition(".")
+    return (head, int(tail)) if dot and head and tail.isdigit() else (accession, None)
+
+
+def accession_matches(term: str, accession: str) -> bool:
+    """Does a searched accession name this one? Case does not matter; a version-less term
+    matches every version, a versioned term only that version."""
+    term, accession = term.lower(), accession.lower()
+    if term == accession:
+        return True
+    return split_version(term)[1] is None and split_version(accession)[0] == term
+
+
+def _uid_form(uid: str) -> str:
+    """A UID as NCBI reads it: `007` is 7."""
+    return str(int(uid)) if uid.isdigit() else uid
 
 
 @dataclass(frozen=True)
@@ -165,6 +218,8 @@ class FakeEutils:
         # out (a server that loses records).
         self.searches: dict[tuple[str, str], list[str]] = {}
         self.search_lost: set[str] = set()
+        # The accession model: {db: {uid: accessions of that record}} (see add_record).
+        self.records: dict[str, dict[str, list[str]]] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -248,6 +303,79 @@ class FakeEutils:
         """lcheck and acheck agree with llinks: a record has LinkOut when llinks lists any."""
         return bool(self.linkout(uid))
 
+    # --- the accession model, also the oracle for tests -----------------------------------
+
+    def add_record(self, db: str, uid: str | int, *accessions: str) -> None:
+        """Record `uid` of `db` with its accessions (added to any it has). Sequence dbs:
+        `accession.version`, one UID per version (a bare accession names the highest);
+        sra: one UID is an experiment, `SRX…` with its runs `SRR…` (and optionally its
+        study `SRP…`, sample `SRS…`, submission `SRA…`); assembly: `GCF_…` and/or `GCA_…`
+        (the first is the record's own); snp: `rs…`."""
+        if not str(uid).isdigit():
+            raise ValueError(f"a UID is a number, not {uid!r}")
+        accs = self.records.setdefault(db, {}).setdefault(_uid_form(str(uid)), [])
+        accs.extend(a for a in accessions if a not in accs)
+
+    def accession_version(self, db: str, uid: str) -> str | None:
+        """A record's accession.version (its first accession with a version, else its first
+        accession); None for a record it does not know or one without accessions."""
+        accs = self.records.get(db, {}).get(_uid_form(uid)) or []
+        versioned = [a for a in accs if split_version(a)[1] is not None]
+        return (versioned or accs or [None])[0]
+
+    def record_uid(self, db: str, token: str) -> str | None:
+        """The UID of the record `token` names: a known UID (`007` is 7), or for sequence dbs
+        an accession.version (that version only) or a bare accession (its highest version);
+        None when it names no known record."""
+        known = self.records.get(db, {})
+        if token.isdigit():
+            uid = _uid_form(token)
+            return uid if uid in known else None
+        if db not in SEQUENCE_DBS:
+            return None
+        base, version = split_version(token.lower())
+        best: tuple[int, str] | None = None
+        for uid, accs in known.items():
+            for acc in accs:
+                acc_base, acc_version = split_version(acc.lower())
+                if acc_base != base:
+                    continue
+                if version is not None and acc_version == version:
+                    return uid
+                if version is None and (best is None or (acc_version or 0) > best[0]):
+                    best = (acc_version or 0, uid)
+        return best[1] if best else None
+
+    def accession_search(self, db: str, term: str) -> tuple[list[str], list[str]] | None:
+        """An ESearch of `ACC[FIELD]` terms OR'ed (any case of OR, parentheses optional):
+        (the union of UIDs found, sorted numerically; the terms that found nothing, as
+        written). A term whose FIELD is not the one for `db` (ACCESSION_FIELDS) finds
+        nothing. None: `term` is not such a search."""
+        parts = _OR.split(term.replace("(", " ").replace(")", " ").strip())
+        matched = [_ACC_TERM.fullmatch(p) for p in parts]
+        if not parts or not all(matched):
+            return None
+        fields = ACCESSION_FIELDS.get(db, frozenset())
+        found: set[str] = set()
+        missing: list[str] = []
+        for m in matched:
+            assert m is not None
+            acc, fld = m["acc"], m["field"].upper()
+            ok = fld in fields and (db != "snp" or acc[:2].lower() == fld.lower())
+            uids = (
+                {
+                    uid
+                    for uid, accs in self.records.get(db, {}).items()
+                    if any(accession_matches(acc, a) for a in accs)
+                }
+                if ok
+                else set()
+            )
+            if not uids:
+                missing.append(f"{acc}[{m['field']}]")
+            found |= uids
+        return sorted(found, key=int), missing
+
     # --- serving -------------------------------------------------------------------------
 
     @property
@@ -294,6 +422,8 @@ class FakeEutils:
             return 200, "text/xml", self._einfo(get).encode()
         if endpoint == "esearch.fcgi":
             return 200, "text/xml", self._esearch(get).encode()
+        if endpoint == "esummary.fcgi":
+            return 200, "text/xml", self._esummary(params, get).encode()
         return 404, "text/html", b"<html><body>Not found</body></html>"
 
     def _ids(self, params: Iterable[tuple[str, str]], get) -> list[list[str]]:
@@ -319,19 +449,48 @@ class FakeEutils:
             return f"{ELINK_HEAD}<eLinkResult><ERROR>Empty history ID list</ERROR></eLinkResult>\n"
         if not groups:
             return f"{ELINK_HEAD}<eLinkResult><ERROR>Empty id list - nothing todo</ERROR></eLinkResult>\n"
+        acc = get("idtype") == "acc"
         if cmd == "neighbor_history":
-            return self._neighbor_history(dbfrom, db, linkname, groups, get("WebEnv"))
+            groups = [self.link_uids(dbfrom, group) for group in groups]
+            return self._neighbor_history(dbfrom, db, linkname, groups, get("WebEnv"), acc)
         parts = [ELINK_HEAD, "<eLinkResult>\n"]
         for group in groups:
             group = [i for i in group if i not in self.silent_ids]
             if not group:
                 continue
-            parts.append(self._linkset(dbfrom, db, cmd, linkname, group))
+            group = self.link_uids(dbfrom, group)
+            parts.append(self._linkset(dbfrom, db, cmd, linkname, group, acc))
         parts.append("</eLinkResult>\n")
         return "".join(parts)
 
+    def link_uids(self, dbfrom: str, group: list[str]) -> list[str]:
+        """The ids ELink answers for: sequence dbs take accession(.version) of known records
+        for their UIDs (a bare one: the highest version) and drop accessions they do not
+        know; numbers (and every id of other dbs) are answered as sent."""
+        if dbfrom not in SEQUENCE_DBS:
+            return group
+        out: dict[str, None] = {}
+        for token in group:
+            uid = token if token.isdigit() else self.record_uid(dbfrom, token)
+            if uid is not None:
+                out[uid] = None
+        return list(out)
+
+    def shown_id(self, db: str, uid: str, acc: bool) -> str:
+        """An id as ELink writes it: with `idtype=acc`, a known sequence record's
+        accession.version; else (and for anything else) the UID."""
+        if acc and db in SEQUENCE_DBS:
+            return self.accession_version(db, uid) or uid
+        return uid
+
     def _linkset(
-        self, dbfrom: str, db: str, cmd: str, linkname: str | None, group: list[str]
+        self,
+        dbfrom: str,
+        db: str,
+        cmd: str,
+        linkname: str | None,
+        group: list[str],
+        acc: bool = False,
     ) -> str:
         out = [f"<LinkSet>\n\t<DbFrom>{dbfrom}</DbFrom>\n"]
         if cmd in ("llinks", "prlinks"):
@@ -380,7 +539,8 @@ class FakeEutils:
                 out.append(f'\t\t<Id {attr}="{"Y" if has else "N"}">{uid}</Id>\n')
             out.append("\t</IdCheckList>\n</LinkSet>\n")
             return "".join(out)
-        out.append("\t<IdList>\n" + "".join(f"\t\t<Id>{i}</Id>\n" for i in group) + "\t</IdList>\n")
+        echo = "".join(f"\t\t<Id>{self.shown_id(dbfrom, i, acc)}</Id>\n" for i in group)
+        out.append(f"\t<IdList>\n{echo}\t</IdList>\n")
         merged: dict[str, tuple[str, dict[str, None]]] = {}
         for uid in group:
             for name, dbto, targets in self.links(dbfrom, uid, db, linkname):
@@ -392,7 +552,8 @@ class FakeEutils:
                 score = (
                     f"\n\t\t\t<Score>{max(1, 100_000_000 - rank * 1000)}</Score>" if scored else ""
                 )
-                out.append(f"\t\t<Link>\n\t\t\t<Id>{target}</Id>{score}\n\t\t</Link>\n")
+                shown = self.shown_id(dbto, target, acc)
+                out.append(f"\t\t<Link>\n\t\t\t<Id>{shown}</Id>{score}\n\t\t</Link>\n")
             out.append("\t</LinkSetDb>\n")
         out.append("</LinkSet>\n")
         return "".join(out)
@@ -406,14 +567,15 @@ class FakeEutils:
             keys[key] = (db, list(ids))
         return webenv, key
 
-    def _neighbor_history(self, dbfrom, db, linkname, groups, webenv) -> str:
+    def _neighbor_history(self, dbfrom, db, linkname, groups, webenv, acc=False) -> str:
         ids = [i for group in groups for i in group]
         merged: dict[str, tuple[str, dict[str, None]]] = {}
         for uid in ids:
             for name, dbto, targets in self.links(dbfrom, uid, db, linkname):
                 merged.setdefault(name, (dbto, {}))[1].update(dict.fromkeys(targets))
         out = [ELINK_HEAD, "<eLinkResult>\n<LinkSet>\n", f"\t<DbFrom>{dbfrom}</DbFrom>\n"]
-        out.append("\t<IdList>\n" + "".join(f"\t\t<Id>{i}</Id>\n" for i in ids) + "\t</IdList>\n")
+        echo = "".join(f"\t\t<Id>{self.shown_id(dbfrom, i, acc)}</Id>\n" for i in ids)
+        out.append(f"\t<IdList>\n{echo}\t</IdList>\n")
         for name, (dbto, targets) in merged.items():
             webenv, key = self.store(dbto, list(targets), webenv)
             out.append(
@@ -495,6 +657,12 @@ class FakeEutils:
     def _query(self, get, db: str, term: str) -> str:
         if db not in DATABASES:
             return f"{ESEARCH_HEAD}<eSearchResult><ERROR>Invalid db name specified: {escape(db)}</ERROR></eSearchResult>\n"
+        ranged = _UID_RANGE.fullmatch(term)
+        inner = ranged["query"] if ranged else term
+        if (db, inner) not in self.searches:
+            by_accession = self.accession_search(db, inner)
+            if by_accession is not None:
+                return self._accession_answer(get, term, ranged, *by_accession)
         found = self.search_result(db, term, get)
         start, retmax = int(get("retstart") or 0), int(get("retmax") or 20)
         if db == "pubmed" and start > 9998:
@@ -519,6 +687,98 @@ class FakeEutils:
             f"<QueryTranslation>{escape(term)}</QueryTranslation>{missing}</eSearchResult>\n"
         )
 
+    def _accession_answer(
+        self, get, term: str, ranged: re.Match[str] | None, found: list[str], missing: list[str]
+    ) -> str:
+        """An ESearch of OR'ed accession terms: the union in UID order, a PhraseNotFound for
+        every term that found nothing."""
+        if ranged:
+            low, high = int(ranged["low"]), int(ranged["high"])
+            found = [u for u in found if low <= int(u) <= high]
+        start, retmax = int(get("retstart") or 0), int(get("retmax") or 20)
+        shown = found[start : start + retmax]
+        ids = "".join(f"<Id>{i}</Id>" for i in shown)
+        errors = "".join(f"<PhraseNotFound>{escape(t)}</PhraseNotFound>" for t in missing)
+        errors = f"<ErrorList>{errors}</ErrorList>" if errors else ""
+        warning = (
+            ""
+            if found
+            else "<WarningList><OutputMessage>No items found.</OutputMessage></WarningList>"
+        )
+        return (
+            f"{ESEARCH_HEAD}<eSearchResult><Count>{len(found)}</Count><RetMax>{len(shown)}</RetMax>"
+            f"<RetStart>{start}</RetStart><IdList>{ids}</IdList><TranslationSet/>"
+            f"<QueryTranslation>{escape(term)}</QueryTranslation>{errors}{warning}</eSearchResult>\n"
+        )
+
+    def _esummary(self, params: list[tuple[str, str]], get) -> str:
+        """Version 1 DocSums, one per known id in request order (an id naming a record
+        already answered is not answered again); an unknown id is an <ERROR> in its place."""
+        db = get("db") or "pubmed"
+        if db not in DATABASES:
+            return f"{ESUMMARY_HEAD}<eSummaryResult><ERROR>Invalid db name specified: {escape(db)}</ERROR></eSummaryResult>\n"
+        ids = [i for group in self._ids(params, get) for i in group]
+        if not ids:
+            text = "Empty history ID list" if get("WebEnv") else "Empty id list - nothing todo"
+            return f"{ESUMMARY_HEAD}<eSummaryResult><ERROR>{text}</ERROR></eSummaryResult>\n"
+        parts = [ESUMMARY_HEAD, "<eSummaryResult>\n"]
+        done: set[str] = set()
+        for position, token in enumerate(ids):
+            uid = self.record_uid(db, token.strip())
+            if uid is None:
+                parts.append(f"<ERROR>Invalid uid {escape(token)} at position={position}</ERROR>\n")
+            elif uid not in done:
+                done.add(uid)
+                parts.append(self.docsum(db, uid))
+        parts.append("</eSummaryResult>\n")
+        return "".join(parts)
+
+    def docsum(self, db: str, uid: str) -> str:
+        """The version 1 DocSum of a known record, with the items naming its accessions."""
+        accs = self.records.get(db, {}).get(uid, [])
+        title = f"{db} record {uid}"
+        items: list[tuple[str, str, str]] = []  # (name, type, text already escaped)
+
+        def item(name: str, text: str, kind: str = "String") -> None:
+            items.append((name, kind, escape(text)))
+
+        if db in SEQUENCE_DBS:
+            acc = self.accession_version(db, uid) or ""
+            item("Caption", split_version(acc)[0])
+            item("Title", title)
+            item("Extra", f"gi|{uid}|ref|{acc}|")
+            item("Gi", uid, "Integer")
+            item("AccessionVersion", acc)
+        elif db == "bioproject":
+            item("Project_Id", uid)
+            item("Project_Acc", accs[0] if accs else "")
+            item("Title", title)
+        elif db in ("biosample", "gds"):
+            item("Title", title)
+            item("Accession", accs[0] if accs else "")
+        elif db == "assembly":
+            genbank = next((a for a in accs if a.upper().startswith("GCA_")), "")
+            refseq = next((a for a in accs if a.upper().startswith("GCF_")), "")
+            item("AssemblyAccession", accs[0] if accs else "")
+            item("Title", title)
+            synonym = (
+                f'<Item Name="Genbank" Type="String">{escape(genbank)}</Item>'
+                f'<Item Name="RefSeq" Type="String">{escape(refseq)}</Item>'
+            )
+            items.append(("Synonym", "Structure", synonym))
+        elif db == "sra":
+            item("Title", title)
+            item("ExpXml", _sra_expxml(uid, accs, title))
+            item("Runs", _sra_runs(uid, accs))
+        elif db == "snp":
+            rs = next((a for a in accs if a.lower().startswith("rs")), f"rs{uid}")
+            item("SNP_ID", rs[2:], "Integer")
+            item("Title", title)
+        else:
+            item("Title", title)
+        body = "".join(f'\t<Item Name="{n}" Type="{k}">{t}</Item>\n' for n, k, t in items)
+        return f"<DocSum>\n\t<Id>{uid}</Id>\n{body}</DocSum>\n"
+
     def _epost(self, get) -> str:
         db = get("db") or ""
         if db not in DATABASES:
@@ -539,6 +799,40 @@ class FakeEutils:
         start = int(get("retstart") or 0)
         count = min(int(get("retmax") or 20), 10_000)
         return 200, "text/plain", "".join(f"{i}\n" for i in ids[start : start + count]).encode()
+
+
+def _sra_expxml(uid: str, accs: list[str], title: str) -> str:
+    """The XML (to be escaped into the DocSum) NCBI puts in an sra ExpXml item, in NCBI's
+    order: Submitter, Experiment, Study, Organism, Sample come before anything else."""
+
+    def kind(letter: str) -> str:
+        return next((a for a in accs if len(a) > 3 and a[2].upper() == letter), "")
+
+    runs = [a for a in accs if len(a) > 3 and a[2].upper() == "R"]
+    parts = [
+        f"<Summary><Title>{escape(title)}</Title>"
+        '<Platform instrument_model="Illumina HiSeq 2500">ILLUMINA</Platform>'
+        f'<Statistics total_runs="{len(runs)}" total_spots="{1000 * len(runs)}"/></Summary>'
+    ]
+    if kind("A"):
+        parts.append(f'<Submitter acc="{kind("A")}" center_name="EXAMPLE" contact_name=""/>')
+    parts.append(f'<Experiment acc="{kind("X")}" ver="1" status="public" name="{uid}"/>')
+    if kind("P"):
+        parts.append(f'<Study acc="{kind("P")}" name="Study of {uid}"/>')
+    parts.append('<Organism taxid="9606" ScientificName="Homo sapiens"/>')
+    if kind("S"):
+        parts.append(f'<Sample acc="{kind("S")}" name=""/>')
+    return "".join(parts)
+
+
+def _sra_runs(uid: str, accs: list[str]) -> str:
+    """The XML NCBI puts in an sra Runs item: one <Run acc=…/> per run of the experiment."""
+    return "".join(
+        f'<Run acc="{a}" total_spots="1000" total_bases="{100_000 + int(uid)}" '
+        'load_done="true" is_public="true" cluster_name="public" static_data_available="true"/>'
+        for a in accs
+        if len(a) > 3 and a[2].upper() == "R"
+    )
 
 
 def elink_requests(fake: FakeEutils, since: int = 0) -> list[Logged]:

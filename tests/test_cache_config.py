@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -1115,12 +1116,22 @@ def test_an_unwritable_place_is_a_usage_error(tmp_path: Path) -> None:
 # --- 8. properties: ids and stdin parse to ids or a clean error, never a crash ------------
 
 DATABASES = ["gene", "pubmed", "protein", "nuccore", "nucleotide", "Protein", "NucCore", "snp"]
-ACCESSION_DBS = {"protein", "nuccore", "nucleotide"}
+# The accession forms of these databases, written out here (an oracle of the README's
+# table, not elinkcli.accession_patterns): RefSeq, GenBank (and UniProt-like) and PDB ids.
+_REFSEQ = r"[A-Z]{2}_[A-Z]{0,4}[0-9]+(\.[0-9]+)?"
+_GENBANK = r"[A-Z]{1,6}[0-9]{5,10}(\.[0-9]+)?"
+ACCESSION_FORMS = {
+    "protein": (_REFSEQ, _GENBANK, r"[0-9][A-Z0-9]{3}(_[A-Z0-9]{1,4})?"),
+    "nuccore": (_REFSEQ, _GENBANK),
+    "nucleotide": (_REFSEQ, _GENBANK),
+    "snp": (r"rs[0-9]+", r"ss[0-9]+"),
+}
 TOKENS = st.one_of(
     st.text(max_size=12),
     st.from_regex(r"[0-9]{1,12}", fullmatch=True),
     st.from_regex(r"[A-Z]{1,3}_?[0-9]{3,9}(\.[0-9]{1,3})?", fullmatch=True),
-    st.sampled_from(["", " ", "1,2", "١٢٣", "12\n", "NM_000546.6.1", "x" * 50, "0"]),
+    st.from_regex(r"(rs|ss|RS)[0-9]{1,9}", fullmatch=True),
+    st.sampled_from(["", " ", "1,2", "١٢٣", "12\n", "NM_000546.6.1", "x" * 50, "0", "1TUP_A"]),
 )
 
 
@@ -1128,17 +1139,15 @@ def _is_uid(token: str) -> bool:
     return bool(token) and all(c in "0123456789" for c in token)
 
 
-def _is_accession(token: str) -> bool:
-    word, dot, version = token.partition(".")
-    ok_word = bool(word) and all(c.isascii() and (c.isalnum() or c == "_") for c in word)
-    return ok_word and (not dot or _is_uid(version))
+def _is_accession(token: str, db: str) -> bool:
+    forms = ACCESSION_FORMS.get(db.lower(), ())
+    return any(re.fullmatch(f, token, re.IGNORECASE) for f in forms)
 
 
 @settings(max_examples=400, deadline=None)
 @given(tokens=st.lists(TOKENS, max_size=12), db=st.sampled_from(DATABASES))
 def test_check_ids_accepts_exactly_the_valid_tokens(tokens: list[str], db: str) -> None:
-    accessions = db.lower() in ACCESSION_DBS
-    valid = [t for t in tokens if _is_uid(t) or (accessions and _is_accession(t))]
+    valid = [t for t in tokens if _is_uid(t) or _is_accession(t, db)]
     try:
         checked = check_ids(tokens, db)
     except UsageError as exc:

@@ -93,8 +93,8 @@ def test_check_cmd_over_a_real_answer(client, requests_mock, cmd, file, attr):
     rows, stats = run_check(client, BIOPERL_IDS, db="protein", cmd=cmd)
 
     # Input order, not the answer's order.
-    assert rows == [CheckRow("protein", i, cmd, answers[i]) for i in BIOPERL_IDS]
-    assert [r.values() for r in rows] == [("protein", i, cmd, answers[i]) for i in BIOPERL_IDS]
+    assert rows == [CheckRow("protein", i, cmd, answers[i], i) for i in BIOPERL_IDS]
+    assert [r.values() for r in rows] == [("protein", i, cmd, answers[i], i) for i in BIOPERL_IDS]
     assert len(CHECK_COLUMNS) == len(rows[0].values())
     (request,) = requests_mock.request_history
     assert form_values(request, "id") == BIOPERL_IDS
@@ -123,7 +123,7 @@ def test_check_name_asks_acheck_over_a_real_answer(client, requests_mock, name):
 
     rows, stats = run_check(client, BIOPERL_IDS, db="protein", name=name)
 
-    assert rows == [CheckRow("protein", i, name, expected[i]) for i in BIOPERL_IDS]
+    assert rows == [CheckRow("protein", i, name, expected[i], i) for i in BIOPERL_IDS]
     (request,) = requests_mock.request_history
     assert form_values(request, "cmd") == ["acheck"]
     assert form_values(request, "id") == BIOPERL_IDS
@@ -145,7 +145,7 @@ def test_id_not_echoed_gets_an_empty_value_never_dropped(client, requests_mock):
     rows, stats = run_check(client, ids, db="protein", cmd="ncheck")
 
     assert [r.source_id for r in rows] == ids
-    assert rows[1] == CheckRow("protein", "999999", "ncheck", "")
+    assert rows[1] == CheckRow("protein", "999999", "ncheck", "", "999999")
     assert [r.value for r in rows] == [answers.get(i, "") for i in ids]
     assert stats.ids_not_echoed == ["999999"]
     assert "999999" not in stats.ids_with_links + stats.ids_without_links
@@ -191,7 +191,7 @@ def test_check_batches_one_id_param_per_id(client, requests_mock):
     rows, stats = run_check(client, ids, db="gene", cmd="ncheck", batch=100)
 
     expected = [
-        CheckRow("gene", i, "ncheck", "" if i in silent else "Y" if has_neighbor(i) else "N")
+        CheckRow("gene", i, "ncheck", "" if i in silent else "Y" if has_neighbor(i) else "N", i)
         for i in ids
     ]
     assert rows == expected
@@ -375,6 +375,7 @@ def expected_records(ids: Sequence[str], target: str | None = None) -> list[Reco
             li["Priority"],
             "Y" if li["Priority"] == "255" or li["DbTo"] == "LinkOut" else "N",
             catalog.max_links(li["LinkName"]),
+            uid,
         )
         for uid in ids
         for li in infos.get(uid, [])
@@ -458,7 +459,8 @@ def test_discover_records_batches_one_id_param_per_id(client, requests_mock):
     assert sorted(map(tuple, seen)) == sorted(tuple(ids[k : k + 3]) for k in range(0, 7, 3))
     cap = load_catalog().max_links("gene_protein")
     assert rows == [
-        RecordLinkRow("gene", i, "gene_protein", "protein", "Protein", "128", "N", cap) for i in ids
+        RecordLinkRow("gene", i, "gene_protein", "protein", "Protein", "128", "N", cap, i)
+        for i in ids
     ]
 
 

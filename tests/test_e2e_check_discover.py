@@ -26,7 +26,7 @@ from elinkcli.catalog import load_catalog
 
 pytestmark = pytest.mark.e2e
 
-CHECK_HEADER = ("source_db", "source_id", "check", "value")
+CHECK_HEADER = ("source_db", "source_id", "check", "value", "source_uid")
 NAME_HEADER = (
     "source_db",
     "linkname",
@@ -45,6 +45,7 @@ RECORD_HEADER = (
     "priority",
     "linkout",
     "max_links",
+    "source_uid",
 )
 # A port nothing listens on: any request would fail at once.
 DOWN_URL = "http://127.0.0.1:9/entrez/eutils/"
@@ -97,7 +98,7 @@ def check_value(fake: FakeEutils, db: str, uid: str, how: str) -> str:
 
 
 def check_rows(fake: FakeEutils, db: str, ids: Sequence[str], how: str) -> list[Row]:
-    return [(db, uid, how, check_value(fake, db, uid, how)) for uid in ids]
+    return [(db, uid, how, check_value(fake, db, uid, how), uid.lstrip("0") or "0") for uid in ids]
 
 
 def link_rows(fake: FakeEutils, db: str, ids: Sequence[str], target: str, name=None):
@@ -154,9 +155,11 @@ def record_rows(fake: FakeEutils, db: str, ids: Sequence[str], target=None) -> l
     rows: list[Row] = []
     for uid in ids:
         for name, dbto, _targets in fake.acheck(db, uid):
-            rows.append((db, uid, name, dbto, f"{name} menu", "128", "N", max_links_text(name)))
+            rows.append(
+                (db, uid, name, dbto, f"{name} menu", "128", "N", max_links_text(name), uid)
+            )
         if fake.has_linkout(uid):
-            rows.append((db, uid, "ExternalLink", "LinkOut", "LinkOut", "255", "Y", ""))
+            rows.append((db, uid, "ExternalLink", "LinkOut", "LinkOut", "255", "Y", "", uid))
     return [r for r in rows if target is None or r[3] == target]
 
 
@@ -252,7 +255,7 @@ def test_check_ids_from_stdin(fake, run, form):
         # What `elinkcli link -db gene -target protein` writes: its target ids are read.
         rows = link_rows(fake, "gene", IDS[:4], "protein", "gene_protein_refseq")
         db, ids = "protein", [r[4] for r in rows]
-        lines = ["\t".join(TSV_HEADER), *("\t".join(r) for r in rows)]
+        lines = ["\t".join(TSV_HEADER), *("\t".join((*r, r[1], "")) for r in rows)]
         stdin = ("\n".join(lines) + "\n").encode()
         args = ()
     assert len(set(ids)) == len(ids) > 3
@@ -310,7 +313,7 @@ def test_id_not_echoed_gets_an_empty_value_and_a_warning(fake, run):
 
     assert proc.returncode == 0, proc
     expected = [
-        ("gene", i, "lcheck", "" if i == silent else check_value(fake, "gene", i, "lcheck"))
+        ("gene", i, "lcheck", "" if i == silent else check_value(fake, "gene", i, "lcheck"), i)
         for i in ids
     ]
     assert table_rows(proc.stdout, CHECK_HEADER) == expected

@@ -38,8 +38,9 @@ SECRET = "SECRET-d41d8cd98f00b204e9800998ecf8427e"
 
 
 def oracle_rows(fake: FakeEutils, ids: Sequence[str]) -> list[Row]:
+    """Full tsv rows: source_uid is the id as NCBI's UID, target_acc empty."""
     return [
-        ("gene", uid, name, dbto, target, "")
+        ("gene", uid, name, dbto, target, "", uid.lstrip("0") or "0", "")
         for uid in ids
         for name, dbto, targets in fake.links("gene", uid, "protein")
         for target in targets

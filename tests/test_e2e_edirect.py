@@ -207,11 +207,20 @@ def test_neighbors_with_scores(fake, run) -> None:
 
 def test_format_acc_asks_for_accessions(fake, run) -> None:
     """elink -db nuccore -id NM_000546.6 -target protein -format acc"""
+    fake.add_record("nuccore", 2_000_003, "NM_000546.6")
+    targets = [t for _, _, ts in fake.links("nuccore", "2000003", "protein") for t in ts]
+    for n, target in enumerate(targets):
+        fake.add_record("protein", target, f"NP_{n:06d}.1")
     proc = run(
         "link", "-db", "nuccore", "-id", "NM_000546.6", "-target", "protein", "-format", "acc"
     )
     assert proc.returncode == 0, proc.stderr
-    assert fake.requests_to("elink.fcgi")[0].get("idtype") == "acc"
+    # The accessions come from ESummary; ELink is asked for UIDs, so both are kept.
+    assert fake.requests_to("elink.fcgi")[0].get("idtype") is None
+    rows = parse_tsv(proc.stdout, full=True)
+    assert [(r[1], r[6], r[4], r[7]) for r in rows] == [
+        ("NM_000546.6", "2000003", t, f"NP_{n:06d}.1") for n, t in enumerate(targets)
+    ]
 
 
 def test_history_cmd_stores_the_result(fake, run) -> None:

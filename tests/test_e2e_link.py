@@ -81,8 +81,15 @@ def oracle_union_rows(
     return rows
 
 
+def full_row(row: Row) -> Row:
+    """An oracle row of the six first columns with source_uid (the source id as a UID;
+    empty with --union) and an empty target_acc."""
+    source = row[1]
+    return (*row, (source.lstrip("0") or "0") if source else "", "")
+
+
 def tsv_text(rows: Sequence[Row], header: bool = True) -> str:
-    lines = (["\t".join(TSV_HEADER)] if header else []) + ["\t".join(r) for r in rows]
+    lines = (["\t".join(TSV_HEADER)] if header else []) + ["\t".join(full_row(r)) for r in rows]
     return "".join(line + "\n" for line in lines)
 
 
@@ -176,7 +183,10 @@ def test_300_ids_other_formats(fake, run, fmt):
     assert proc.returncode == 0, proc
     assert len(elink_requests(fake)) == 3
     expected = oracle_rows(fake, "gene", GENE_IDS, "protein")
-    as_dicts = [{**dict(zip(TSV_HEADER, r, strict=True)), "score": None} for r in expected]
+    as_dicts = [
+        {**dict(zip(TSV_HEADER, full_row(r), strict=True)), "score": None, "target_acc": None}
+        for r in expected
+    ]
     if fmt == "json":
         assert json.loads(proc.stdout) == as_dicts
     elif fmt == "jsonl":
@@ -493,7 +503,10 @@ def test_gave_up_on_one_batch_keeps_the_others(fake, run, fmt):
     good_ids = [i for i in ids if i not in failed_batch]
     expected = oracle_rows(fake, "gene", good_ids, "protein")
     if fmt == "json":  # still one valid document, holding every row that succeeded
-        as_dicts = [{**dict(zip(TSV_HEADER, r, strict=True)), "score": None} for r in expected]
+        as_dicts = [
+            {**dict(zip(TSV_HEADER, full_row(r), strict=True)), "score": None, "target_acc": None}
+            for r in expected
+        ]
         assert json.loads(proc.stdout) == as_dicts
     else:
         assert parse_tsv(proc.stdout) == expected
@@ -582,13 +595,19 @@ def test_bad_ids_exit_2_one_line(fake, run, args, stdin, culprit):
 
 
 def test_accession_accepted_for_nuccore(fake, run):
+    fake.add_record("nuccore", 2_000_003, "NM_000546.6")
     proc = run("link", "-db", "nuccore", "-target", "protein", "--id", "NM_000546.6,12")
 
     assert proc.returncode == 0, proc
-    assert sent_ids(elink_requests(fake)) == [["NM_000546.6", "12"]]
-    expected = oracle_rows(fake, "nuccore", ["NM_000546.6", "12"], "protein")
+    # The accession is resolved (ESummary) and ELink asked for its UID.
+    assert sent_ids(elink_requests(fake)) == [["2000003", "12"]]
+    expected = [
+        (*r[:1], token, *r[2:], uid, "")
+        for token, uid in (("NM_000546.6", "2000003"), ("12", "12"))
+        for r in oracle_rows(fake, "nuccore", [uid], "protein")
+    ]
     assert any(r[1] == "NM_000546.6" for r in expected)
-    assert parse_tsv(proc.stdout) == expected
+    assert parse_tsv(proc.stdout, full=True) == expected
 
 
 def test_no_target_exit_2(fake, run):

@@ -78,6 +78,7 @@ def oracle(
                 "attributes": list(r["attributes"]),
                 "label": r["linkname"] or "",
                 "icon_url": absolute(r["iconurl"]),
+                "source_uid": uid.lstrip("0") or "0",
             }
             if keep(record, where or {}, free):
                 out.append(record)
@@ -383,10 +384,12 @@ def test_ids_from_a_history_message(fake, run):
     assert elink_requests(fake)[-1].values("id") == ["8", "7", "2"]
 
 
-def test_ids_from_elinkcli_link_tsv(fake, run):
+@pytest.mark.parametrize("width", [8, 6], ids=["current", "six columns of older releases"])
+def test_ids_from_elinkcli_link_tsv(fake, run, width):
     # `elinkcli link ... | elinkcli linkout`: the target ids and database are read.
-    rows = [("gene", "1", "gene_pubmed", "pubmed", t, "") for t in ("4", "5", "4", "10")]
-    text = "\t".join(LINK_TSV_HEADER) + "\n" + "".join("\t".join(r) + "\n" for r in rows)
+    rows = [("gene", "1", "gene_pubmed", "pubmed", t, "", "1", "") for t in ("4", "5", "4", "10")]
+    header = LINK_TSV_HEADER[:width]
+    text = "\t".join(header) + "\n" + "".join("\t".join(r[:width]) + "\n" for r in rows)
     proc = run("linkout", stdin=text.encode())
 
     assert proc.returncode == 0, proc

@@ -308,9 +308,8 @@ def test_elinkcli_output_feeds_the_next_link(fake, run, fmt):
 
 def test_tsv_input_default_output_is_tsv(fake, run):
     ids = GENE_IDS[:5]
-    stdin = "".join(
-        "\t".join(row) + "\n" for row in [TSV_HEADER, *oracle_rows(fake, "gene", ids, "protein")]
-    ).encode()
+    rows = [(*r, r[1], "") for r in oracle_rows(fake, "gene", ids, "protein")]
+    stdin = "".join("\t".join(row) + "\n" for row in [TSV_HEADER, *rows]).encode()
     proc = run("link", "-target", "gene", stdin=stdin)
 
     assert proc.returncode == 0, proc

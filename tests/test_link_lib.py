@@ -50,7 +50,7 @@ def expected_rows(
     rule: Targets = targets,
 ) -> list[LinkRow]:
     return [
-        LinkRow(dbfrom, i, f"{dbfrom}_{dbto}", dbto, t, score(i, j) if scored else None)
+        LinkRow(dbfrom, i, f"{dbfrom}_{dbto}", dbto, t, score(i, j) if scored else None, i)
         for i in ids
         for j, t in enumerate(rule(i))
     ]

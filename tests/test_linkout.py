@@ -124,6 +124,11 @@ def manifest_facts(entry: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def as_uid(token: str) -> str:
+    """A numeric id as NCBI's UID: leading zeros dropped."""
+    return token.lstrip("0") or "0"
+
+
 def as_resource(db: str, uid: str, facts: dict[str, Any]) -> Resource:
     name, abbr, pid = facts["provider"] or ("", "", "")
     return Resource(
@@ -138,6 +143,7 @@ def as_resource(db: str, uid: str, facts: dict[str, Any]) -> Resource:
         attributes=tuple(facts["attributes"]),
         label=facts["linkname"] or "",
         icon_url=absolute(facts["iconurl"]),
+        source_uid=uid.lstrip("0") or "0",
     )
 
 
@@ -293,6 +299,7 @@ def test_values_follow_the_columns(client, requests_mock, file):
             "attributes": list(r.attributes),
             "label": r.label,
             "icon_url": r.icon_url,
+            "source_uid": r.source_id,
         }
 
 
@@ -629,6 +636,7 @@ def res(
         tuple(attributes),
         "",
         "",
+        "1",
     )
 
 

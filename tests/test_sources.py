@@ -36,7 +36,8 @@ def tsv(*rows: tuple[str, ...], header: str = TSV_HEADER) -> bytes:
 def link_row(
     source_id: str, target_id: str, target_db: str = "protein", source_db: str = "gene"
 ) -> tuple[str, ...]:
-    return (source_db, source_id, f"{source_db}_{target_db}", target_db, target_id, "")
+    uid = source_id.lstrip("0") or ("0" if source_id else "")
+    return (source_db, source_id, f"{source_db}_{target_db}", target_db, target_id, "", uid, "")
 
 
 def message(*body: str, declaration: bool = False) -> bytes:
@@ -166,6 +167,13 @@ def test_tsv_passes_on_distinct_targets_in_first_seen_order_and_their_db() -> No
     assert source.message is None
 
 
+def test_tsv_of_older_releases_with_six_columns_still_reads() -> None:
+    old = "\t".join(TSV_HEADER.split("\t")[:6])
+    rows = [link_row("1", "1000007")[:6], link_row("2", "1000014")[:6]]
+    source = read_source(tsv(*rows, header=old))
+    assert (source.ids, source.db) == (("1000007", "1000014"), "protein")
+
+
 def test_tsv_header_only_is_an_empty_source() -> None:
     assert read_source(tsv()) == IdSource((), None, "tsv")
 
@@ -178,7 +186,7 @@ def test_tsv_rows_with_an_empty_target_are_skipped() -> None:
 
 
 def test_tsv_union_output_without_source_ids() -> None:
-    rows = [("pubmed", "", "pubmed_gene", "gene", t, "") for t in ("3000007", "3000014")]
+    rows = [("pubmed", "", "pubmed_gene", "gene", t, "", "", "") for t in ("3000007", "3000014")]
     source = read_source(tsv(*rows))
     assert (source.ids, source.db) == (("3000007", "3000014"), "gene")
 
@@ -202,7 +210,7 @@ def test_tsv_check_style_rows_pass_on_their_source() -> None:
 
 def test_tsv_wrong_column_count_names_the_line() -> None:
     data = tsv(link_row("1", "7")) + b"gene\t2\tgene_protein\tprotein\n"
-    with pytest.raises(UsageError, match=r"line 3 has 4 columns, header 6"):
+    with pytest.raises(UsageError, match=r"line 3 has 4 columns, header 8"):
         read_source(data)
 
 
@@ -232,7 +240,9 @@ def test_chain_tsv_column_with_hop_suffix_names_the_database() -> None:
 
 
 def records(*rows: tuple[str, ...]) -> list[dict[str, str | None]]:
-    return [dict(zip(LINK_COLUMNS, r, strict=True)) | {"score": None} for r in rows]
+    return [
+        dict(zip(LINK_COLUMNS, r, strict=True)) | {"score": None, "target_acc": None} for r in rows
+    ]
 
 
 ROWS = [link_row("1", "1000007"), link_row("2", "1000014"), link_row("3", "1000007")]

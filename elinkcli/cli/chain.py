@@ -74,7 +74,7 @@ def chain_command(
 ) -> None:
     from elinkcli.chain import Hop, chain, column_names, plan
     from elinkcli.cli.common import OutputSpec, run_rows, show_summary
-    from elinkcli.cli.inputs import gather_input
+    from elinkcli.cli.inputs import gather_input, then_unknown
 
     parsed = [Hop.parse(h) for h in hops]
     run = gather_input(db, ids, input_format.value, input_file)
@@ -102,8 +102,9 @@ def chain_command(
         assert client is not None
         if run.empty:
             return iter(())
+        table = run.id_table(client)
         paths = chain(
-            run.expanded_ids(client),
+            table.tokens,
             db=source_db,
             hops=parsed,
             max_per_hop=max_per_hop,
@@ -112,7 +113,9 @@ def chain_command(
             warn=warn,
             client=client,
             stats=stats,
+            table=table,
         )
+        paths = then_unknown(paths, table)
         if not origin_db:
             return paths
         return ((origin, *path) for path in paths for origin in run.origins.get(path[0], ()))

@@ -74,7 +74,7 @@ def check_command(
         show_summary,
         warn_not_echoed,
     )
-    from elinkcli.cli.inputs import gather_input
+    from elinkcli.cli.inputs import gather_input, then_unknown
     from elinkcli.models import LinkStats
     from elinkcli.names import vet_names
 
@@ -88,8 +88,9 @@ def check_command(
     def produce(client: EutilsClient, hooks: BatchHooks) -> Iterator[Row]:
         if run.empty:
             return iter(())
+        table = run.id_table(client)
         rows = check(
-            run.expanded_ids(client),
+            table.tokens,
             db=run.db or "",
             cmd=cmd.value if cmd else None,
             name=name,
@@ -97,8 +98,9 @@ def check_command(
             client=client,
             stats=stats,
             hooks=hooks,
+            table=table,
         )
-        return (r.values() for r in rows if keep is None or r.value == keep)
+        return (r.values() for r in then_unknown(rows, table) if keep is None or r.value == keep)
 
     def summary() -> None:
         warn_not_echoed(stats)

@@ -54,7 +54,7 @@ def discover_command(
         show_summary,
         warn_not_echoed,
     )
-    from elinkcli.cli.inputs import gather_optional_input
+    from elinkcli.cli.inputs import gather_optional_input, then_unknown
     from elinkcli.discover import NAME_COLUMNS, RECORD_COLUMNS, discover, discover_records
     from elinkcli.ids import normalize_db
     from elinkcli.models import LinkStats
@@ -94,16 +94,18 @@ def discover_command(
 
     def records(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Row]:
         assert run is not None and client is not None
+        table = run.id_table(client)
         rows = discover_records(
-            run.expanded_ids(client),
+            table.tokens,
             db=source_db,
             target=target,
             batch=batch,
             client=client,
             stats=stats,
             hooks=hooks,
+            table=table,
         )
-        return (r.values() for r in rows)
+        return (r.values() for r in then_unknown(rows, table))
 
     def summary() -> None:
         warn_not_echoed(stats)

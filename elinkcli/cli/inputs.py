@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from elinkcli.errors import UsageError
 from elinkcli.ids import check_ids, normalize_db, split_ids
 
 if TYPE_CHECKING:
+    from elinkcli.accessions import IdTable
     from elinkcli.client import EutilsClient
     from elinkcli.edirect import EDirectMessage
     from elinkcli.history import HistorySet
     from elinkcli.query import SearchQuery
     from elinkcli.sources import IdSource
+
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,19 @@ class RunInput:
             return self.ids
         return tuple(check_ids(expand(client, self.history), self.history.db))
 
+    def id_table(self, client: EutilsClient) -> IdTable:
+        """The ids (expanded) as tokens with their UIDs, accessions resolved; the ones
+        that name no record are named on stderr at once (and end the run with exit 3,
+        see then_unknown)."""
+        from elinkcli.accessions import build_table
+        from elinkcli.cli.errors import warn
+        from elinkcli.errors import UnknownIdsError
+
+        table = build_table(client, self.db or "", self.expanded_ids(client))
+        if table.problems:
+            warn(str(UnknownIdsError(table.problems)))
+        return table
+
     def next_message(self, db: str) -> EDirectMessage:
         """The message to hand on: Step + 1, Tool, Email and Labels carried on."""
         from elinkcli.edirect import EDirectMessage
@@ -76,6 +92,15 @@ class RunInput:
             email=msg.email,
             labels=msg.labels,
         )
+
+
+def then_unknown(items: Iterable[R], table: IdTable) -> Iterator[R]:
+    """`items`, then the ids that named no record as an error (exit 3)."""
+    from elinkcli.errors import UnknownIdsError
+
+    yield from items
+    if table.problems:
+        raise UnknownIdsError(table.problems)
 
 
 def read_source_input(

@@ -44,8 +44,12 @@ Examples:
   elinkcli link -db pubmed -target pubmed -cmd neighbor_score -id 15718680 --format jsonl
 
 \b
-Columns (tsv): source_db source_id linkname target_db target_id score
-(score only with -cmd neighbor_score).
+Ids may be accessions (NM_000546.6, PRJNA257197, SRR390728, PMC3531190, ...): each
+is resolved to NCBI's UID first; source_id stays the token given, source_uid is the UID.
+
+\b
+Columns (tsv): source_db source_id linkname target_db target_id score source_uid
+target_acc (score only with -cmd neighbor_score, target_acc only with --idtype acc).
 """
 
 
@@ -116,7 +120,8 @@ def link_command(
         typer.Option(
             "--idtype",
             "-idtype",
-            help="'acc': sequence links come back as accession.version.",
+            help="'acc': fill the target_acc column with each target's accession (ESummary); "
+            "--format uid then prints accessions.",
         ),
     ] = None,
     history: Annotated[
@@ -141,7 +146,7 @@ def link_command(
         run_rows,
         show_summary,
     )
-    from elinkcli.cli.inputs import gather_input
+    from elinkcli.cli.inputs import gather_input, then_unknown
     from elinkcli.ids import normalize_db
     from elinkcli.link import LINK_COLUMNS, link_batches
     from elinkcli.models import LinkStats
@@ -178,6 +183,11 @@ def link_command(
     assert target is not None
     target = normalize_db(target)
     vet_names(warn, strict=strict, db=run.db, target=target, linkname=name)
+    if idtype == "acc":
+        from elinkcli.accessions import has_accessions
+
+        if not has_accessions(target):
+            warn(f"{target} records have no accession NCBI names: target_acc stays empty")
     if history:
         with make_client(common) as client:
             _write_history_message(client, run, target, name, filters, batch)
@@ -191,9 +201,11 @@ def link_command(
         if run.empty:
             return iter(())
         stored = run.history if union else None  # a union of a stored set: one request
+        table = None
         if stored is None:
-            source_ids[:] = run.expanded_ids(client)
-        return link_batches(
+            table = run.id_table(client)
+            source_ids[:] = table.tokens
+        rows = link_batches(
             source_ids,
             db=run.db or "",
             target=target,
@@ -206,7 +218,9 @@ def link_command(
             client=client,
             stats=stats,
             hooks=hooks,
+            table=table,
         )
+        return rows if table is None else then_unknown(rows, table)
 
     def summary() -> None:
         for source_id, linkname, count in stats.capped:
@@ -217,7 +231,7 @@ def link_command(
     spec = OutputSpec(
         fmt=fmt_name,
         columns=LINK_COLUMNS,
-        uid_key="target_id",
+        uid_key="target_acc" if idtype == "acc" else "target_id",
         header=not no_header,
         title=f"{run.db} → {target}",
         message=run.next_message(target),
@@ -229,6 +243,18 @@ def link_command(
         union=union,
     )
     run_rows(common, spec, produce, total_ids=len(run.ids), summary=summary, batched=True)
+
+
+def _uids(run: RunInput, client: EutilsClient) -> list[str]:
+    """The run's ids as UIDs (accessions resolved; a History set is passed on as it is)."""
+    if run.history is not None:
+        return []
+    table = run.id_table(client)
+    if table.problems:
+        from elinkcli.errors import UnknownIdsError
+
+        raise UnknownIdsError(table.problems)
+    return [table.uid(t) for t in table.tokens]
 
 
 def _write_history_message(
@@ -250,7 +276,7 @@ def _write_history_message(
             client,
             db=run.db,
             target=target,
-            ids=run.expanded_ids(client) if run.query else run.ids,
+            ids=_uids(run, client),
             source=run.history,
             name=name,
             filters=filters,

@@ -129,7 +129,7 @@ def linkout_command(
     common: O.Common = O.Common(),
 ) -> None:
     from elinkcli.cli.common import OutputSpec, print_link_summary, run_rows, show_summary
-    from elinkcli.cli.inputs import gather_input
+    from elinkcli.cli.inputs import gather_input, then_unknown
     from elinkcli.linkout import LINKOUT_COLUMNS, ResourceFilter, linkout
     from elinkcli.models import LinkStats
     from elinkcli.names import vet_names
@@ -156,8 +156,9 @@ def linkout_command(
     def produce(client: EutilsClient, hooks: BatchHooks) -> Iterator[Row]:
         if run.empty:
             return iter(())
+        table = run.id_table(client)
         rows = linkout(
-            run.expanded_ids(client),
+            table.tokens,
             db=run.db or "",
             mode=mode,
             holding=holding,
@@ -166,8 +167,9 @@ def linkout_command(
             client=client,
             stats=stats,
             hooks=hooks,
+            table=table,
         )
-        return (r.values() for r in rows)
+        return (r.values() for r in then_unknown(rows, table))
 
     def summary() -> None:
         if show_summary(common):

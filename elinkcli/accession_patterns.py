@@ -1,0 +1,166 @@
+"""Which accessions each Entrez database knows, how NCBI's search finds them, and where
+ESummary names them: pure data and matching, no I/O (imported when ids are checked)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """An accession form of a database: its regular expression, an example, and the
+    ESearch field that finds it (None: no search; see `how`)."""
+
+    regex: re.Pattern[str]
+    example: str
+    field: str | None = None
+
+
+def _p(regex: str, example: str, field: str | None = None) -> Pattern:
+    return Pattern(re.compile(regex, re.IGNORECASE), example, field)
+
+
+_REFSEQ = _p(r"[A-Z]{2}_[A-Z]{0,4}\d+(\.\d+)?", "NM_000546.6", "ACCN")
+_REFSEQ_AA = _p(r"[A-Z]{2}_[A-Z]{0,4}\d+(\.\d+)?", "NP_000537.3", "ACCN")
+_GENBANK_NT = _p(r"[A-Z]{1,6}\d{5,10}(\.\d+)?", "AL032671.1", "ACCN")
+_GENBANK_AA = _p(r"[A-Z]{1,6}\d{5,10}(\.\d+)?", "CAA42669.1", "ACCN")  # also UniProt P04637
+_PDB = _p(r"\d[A-Z0-9]{3}(_[A-Z0-9]{1,4})?", "1TUP_A", "ACCN")
+
+PATTERNS: dict[str, tuple[Pattern, ...]] = {
+    "nuccore": (_REFSEQ, _GENBANK_NT),
+    "nucest": (_GENBANK_NT,),
+    "nucgss": (_GENBANK_NT,),
+    "popset": (_GENBANK_NT,),
+    "protein": (_REFSEQ_AA, _GENBANK_AA, _PDB),
+    "assembly": (_p(r"GC[AF]_\d{9}(\.\d+)?", "GCF_000001405.40", "ASAC"),),
+    "annotinfo": (_p(r"GC[AF]_\d{9}(\.\d+)?", "GCF_000001405.40", "ASAC"),),
+    "biosample": (_p(r"SAM(N|EA|D)\d+", "SAMN02604091", "ACCN"),),
+    "sra": (_p(r"[SED]R[APRSX]\d{6,}", "SRR390728", "ACCN"),),
+    "bioproject": (_p(r"PRJ[A-Z]{2}\d+", "PRJNA257197", "PRJA"),),
+    "genome": (_p(r"PRJ[A-Z]{2}\d+", "PRJNA257197", "PRJA"),),
+    "clinvar": (_p(r"[RSV]CV\d{9}(\.\d+)?", "VCV000012345", "VACC"),),
+    "gds": (_p(r"(GSE|GDS|GPL|GSM)\d+", "GSE12345", "ALL"),),
+    "mesh": (_p(r"[CDM]\d{6,9}", "D000001", "MHUI"),),
+    "gtr": (_p(r"GTR\d{6,}(\.\d+)?", "GTR000500240", "GTRACC"),),
+    "books": (_p(r"NBK\d+", "NBK25499", "AID"),),
+    "snp": (_p(r"rs\d+", "rs334", "RS"), _p(r"ss\d+", "ss2", "SS")),
+    "pmc": (_p(r"PMC\d+", "PMC3531190"),),
+    "cdd": (
+        _p(r"(cd|sd|pfam|smart|COG|KOG|PRK|TIGR|CHL|MTH|PHA|PLN|PTZ|NF)\d+", "cd00001", "ACCN"),
+    ),
+    "dbvar": (_p(r"[ne]s[dtv]\d+", "nsv1000001", "ACCN"),),
+    "medgen": (_p(r"CN?\d{4,}", "C0006142", "ACCN"),),
+    "proteinclusters": (_p(r"(PRK|PTZ|PLN|PHA|CLS[A-Z])\d+", "PRK00001", "ACCN"),),
+}
+
+# Databases ELink and ESummary take accessions of directly (accession.version, or a bare
+# accession for its current version).
+SEQUENCE_DBS = frozenset({"nuccore", "nucest", "nucgss", "popset", "protein"})
+
+# Where a version 1 DocSum names the record's accessions, per database; the first is the
+# one written as the record's accession (target_acc). Databases not listed have no field
+# known to name it: their accessions are searched one per request.
+SUMMARY_ITEMS: dict[str, tuple[str, ...]] = {
+    "nuccore": ("AccessionVersion", "Caption"),
+    "nucest": ("AccessionVersion", "Caption"),
+    "nucgss": ("AccessionVersion", "Caption"),
+    "popset": ("AccessionVersion", "Caption"),
+    "protein": ("AccessionVersion", "Caption"),
+    "bioproject": ("Project_Acc",),
+    "biosample": ("Accession",),
+    "gds": ("Accession",),
+    "assembly": ("AssemblyAccession", "Genbank", "RefSeq"),
+    "sra": ("ExpXml", "Runs"),
+}
+# Accessions that are the UID with a prefix: nothing to ask.
+UID_PREFIXES = {"pmc": "PMC", "snp": "rs"}
+
+_UID = re.compile(r"[0-9]+")
+# In sra's ExpXml and Runs: the experiment's and the runs' accessions (ExpXml also names
+# the submitter, study and sample, which are not the record's own).
+_ACC_ATTR = {
+    "ExpXml": re.compile(r'<Experiment\b[^>]*?\bacc="([^"]+)"'),
+    "Runs": re.compile(r'<Run\b[^>]*?\bacc="([^"]+)"'),
+}
+
+
+def is_uid(token: str) -> bool:
+    return bool(_UID.fullmatch(token))
+
+
+def uid_form(token: str) -> str:
+    """A UID as NCBI reads it: leading zeros dropped (`007` is 7)."""
+    return token.lstrip("0") or "0"
+
+
+def pattern_of(db: str, token: str) -> Pattern | None:
+    return next((p for p in PATTERNS.get(db, ()) if p.regex.fullmatch(token)), None)
+
+
+def accepted(db: str) -> str:
+    """What `db` takes, for a message: 'a numeric UID, or an accession such as ...'."""
+    examples = [p.example for p in PATTERNS.get(db, ())]
+    if not examples:
+        return "a numeric UID (no accession form is known for it)"
+    return "a numeric UID, or an accession such as " + ", ".join(examples)
+
+
+def summary_accessions(db: str, items: list[tuple[str, str]]) -> list[str]:
+    """The accessions a DocSum's items name, the record's own first."""
+    wanted = SUMMARY_ITEMS.get(db, ())
+    found: list[str] = []
+    for name in wanted:
+        for item, text in items:
+            if item != name or not text:
+                continue
+            if name in _ACC_ATTR:
+                found += _ACC_ATTR[name].findall(text)
+            else:
+                found.append(text)
+    return list(dict.fromkeys(found))
+
+
+def base(accession: str) -> str:
+    """An accession without its version."""
+    head, dot, tail = accession.rpartition(".")
+    return head if dot and tail.isdigit() else accession
+
+
+def names_record(token: str, accessions: list[str]) -> bool:
+    """Does `token` name the record with these accessions? A version-less token names
+    any version of its accession; case does not matter."""
+    t = token.lower()
+    forms = [a.lower() for a in accessions]
+    if t in forms:
+        return True
+    return base(t) == t and any(base(a) == t for a in forms)
+
+
+def how(db: str) -> str:
+    """How elinkcli finds the UID of an accession of `db`, for the README's table."""
+    first = PATTERNS[db][0]
+    if db in UID_PREFIXES:
+        text = f"the number after `{UID_PREFIXES[db]}` is the UID (no request)"
+        rest = [p for p in PATTERNS[db][1:] if p.field]
+        return text + "".join(
+            f"; `{p.example}` by ESearch `[{p.field}]`, one a request" for p in rest
+        )
+    if db in SEQUENCE_DBS:
+        return "ESummary of the accessions themselves: `AccessionVersion` or `Caption` says which"
+    if db in SUMMARY_ITEMS:
+        items = "`, `".join(SUMMARY_ITEMS[db])
+        return (
+            f"ESearch of `ACC[{first.field}]` terms OR'ed, 100 a request, then ESummary of "
+            f"the UIDs: `{items}` says which accession is which UID"
+        )
+    return f"ESearch `ACC[{first.field}]`, one accession a request"
+
+
+def readme_table() -> str:
+    """The README's table of every accession form elinkcli reads (a test keeps them equal)."""
+    rows = ["| database | accessions (example) | how the UID is found |", "|---|---|---|"]
+    for db, patterns in PATTERNS.items():
+        forms = ", ".join(f"`{p.example}`" for p in patterns)
+        rows.append(f"| {db} | {forms} | {how(db)} |")
+    return "\n".join(rows)

@@ -1,0 +1,104 @@
+"""Accession forms per database, matching of tokens to a record's accessions, and the
+README's table of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from elinkcli.accession_patterns import (
+    PATTERNS,
+    base,
+    names_record,
+    pattern_of,
+    readme_table,
+    summary_accessions,
+    uid_form,
+)
+from elinkcli.errors import UsageError
+from elinkcli.ids import check_ids
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+# The accessions of the issue, each with its database (real ones, from NCBI's pages).
+REAL = [
+    ("nuccore", "NM_000546.6"),
+    ("nuccore", "NM_000546"),
+    ("protein", "NP_000537.3"),
+    ("protein", "P04637"),
+    ("protein", "1TUP_A"),
+    ("bioproject", "PRJNA257197"),
+    ("biosample", "SAMN02604091"),
+    ("sra", "SRR390728"),
+    ("sra", "SRX079566"),
+    ("assembly", "GCF_000001405.40"),
+    ("assembly", "GCA_000001405.29"),
+    ("snp", "rs334"),
+    ("pmc", "PMC3531190"),
+    ("clinvar", "VCV000012345"),
+    ("gds", "GSE12345"),
+    ("mesh", "D000001"),
+    ("books", "NBK25499"),
+]
+
+
+@pytest.mark.parametrize(("db", "token"), REAL)
+def test_real_accessions_fit_their_database(db, token) -> None:
+    assert pattern_of(db, token) is not None
+    assert check_ids([token], db) == [token]
+
+
+@pytest.mark.parametrize(
+    ("db", "token"),
+    [("bioproject", "SRR390728"), ("gene", "NM_000546.6"), ("pubmed", "PMC3531190"),
+     ("sra", "PRJNA257197"), ("pmc", "rs334"), ("nuccore", "hello world")],
+)  # fmt: skip
+def test_a_token_of_no_form_is_refused_with_the_forms_and_esearch(db, token) -> None:
+    with pytest.raises(UsageError) as caught:
+        check_ids([token], db)
+    message = str(caught.value)
+    assert f"bad id {token!r} for database {db}" in message
+    assert "a numeric UID" in message and "esearch -db" in message
+    for p in PATTERNS.get(db, ()):
+        assert p.example in message
+
+
+def test_every_example_fits_its_own_pattern() -> None:
+    for db, patterns in PATTERNS.items():
+        for p in patterns:
+            assert p.regex.fullmatch(p.example), (db, p.example)
+
+
+@pytest.mark.parametrize(("token", "uid"), [("007", "7"), ("7", "7"), ("0", "0"), ("000", "0")])
+def test_uids_lose_leading_zeros(token, uid) -> None:
+    assert uid_form(token) == uid
+
+
+def test_names_record_knows_versions_and_case() -> None:
+    accs = ["NM_000546.6", "NM_000546"]
+    assert names_record("NM_000546.6", accs)
+    assert names_record("nm_000546", accs)
+    assert not names_record("NM_000546.5", ["NM_000546.6"])
+    assert names_record("NM_000546", ["NM_000546.6"])  # a bare accession: current version
+    assert not names_record("NM_00054", accs)
+    assert base("GCF_000001405.40") == "GCF_000001405" and base("PRJNA1") == "PRJNA1"
+
+
+def test_summary_accessions_per_database() -> None:
+    sra = [
+        (
+            "ExpXml",
+            '<Summary/><Submitter acc="SRA1"/><Experiment acc="SRX079566" ver="1"/>'
+            '<Study acc="SRP1"/>',
+        ),
+        ("Runs", '<Run acc="SRR390728" total_spots="1"/><Run acc="SRR390729"/>'),
+    ]
+    assert summary_accessions("sra", sra) == ["SRX079566", "SRR390728", "SRR390729"]
+    assembly = [("AssemblyAccession", "GCF_1.1"), ("Genbank", "GCA_1.1"), ("RefSeq", "GCF_1.1")]
+    assert summary_accessions("assembly", assembly) == ["GCF_1.1", "GCA_1.1"]
+    assert summary_accessions("pubmed", [("Title", "x")]) == []
+
+
+def test_readme_lists_every_accession_form_as_the_code_does() -> None:
+    assert readme_table() in README.read_text("utf-8")
