@@ -56,6 +56,8 @@ class IdTable:
 
     def add(self, token: str, uid: str, accessions: Iterable[str] = ()) -> None:
         self.tokens.append(token)
+        if uid == token and not accessions:
+            return  # its own UID: nothing to map (a run of millions of UIDs stays small)
         self.uids[token] = uid
         for form in {uid, token, *accessions}:
             self.echoes.setdefault(form.lower(), []).append(token)
@@ -66,12 +68,15 @@ class IdTable:
     def tokens_for(self, echoed: str, asked: Iterable[str]) -> list[str]:
         """The asked tokens an echoed id stands for (none: it names no asked token)."""
         wanted = set(asked)
-        return [t for t in self.echoes.get(echoed.lower(), ()) if t in wanted]
+        found = [t for t in self.echoes.get(echoed.lower(), ()) if t in wanted]
+        if echoed in wanted and echoed not in found and echoed not in self.uids:
+            found.append(echoed)  # a token that is its own UID
+        return found
 
     @property
     def trivial(self) -> bool:
         """Every token is its own UID: nothing to map."""
-        return all(t == u for t, u in self.uids.items())
+        return not self.uids
 
 
 def build_table(
