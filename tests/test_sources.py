@@ -259,6 +259,20 @@ def test_jsonl_link_rows() -> None:
     assert (source.ids, source.db, source.form) == (("1000007", "1000014"), "protein", "jsonl")
 
 
+@pytest.mark.parametrize("form", ["json", "jsonl"])
+def test_json_of_older_releases_with_six_keys_still_reads(form: str) -> None:
+    old_keys = LINK_COLUMNS[:6]
+    assert "source_uid" not in old_keys and "target_acc" not in old_keys
+    old = [{k: v for k, v in r.items() if k in old_keys} for r in records(*ROWS)]
+    assert all(len(r) == 6 for r in old)
+    if form == "json":
+        data = json.dumps(old).encode()
+    else:
+        data = "".join(json.dumps(r) + "\n" for r in old).encode()
+    source = read_source(data)
+    assert (source.ids, source.db, source.form) == (("1000007", "1000014"), "protein", form)
+
+
 def test_json_single_object_and_empty_array() -> None:
     one = read_source(b'  {"target_db": "gene", "target_id": 5}', "json")
     assert (one.ids, one.db) == (("5",), "gene")
