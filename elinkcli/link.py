@@ -7,13 +7,13 @@ from dataclasses import replace
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
-from elinkcli.accessions import accessions_of
+from elinkcli.accessions import accessions_of, build_table
 from elinkcli.batching import BatchHooks, check_batch, client_for, run_batches, signature_of
 from elinkcli.catalog import load_catalog
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH, ELINK, LINK_CMDS
-from elinkcli.errors import PermanentError, UsageError
+from elinkcli.errors import PermanentError, UnknownIdsError, UsageError
 from elinkcli.history import HistorySet, expand
 from elinkcli.ids import normalize_db
 from elinkcli.models import ELinkResult, LinkRow, LinkSet, LinkStats, LinkTuple
@@ -149,6 +149,7 @@ def _link_batches(
     rejected: list[str] = []
     seen_union: set[tuple[str, str]] = set()
     uid_of = table.uid if table is not None else _same
+    own_table = table is None  # then ids NCBI knows no record for are raised at the end
     with client_for(client, settings, stats) as session:
 
         def finish(rows: list[LinkTuple]) -> list[LinkTuple]:
@@ -164,6 +165,11 @@ def _link_batches(
             return
         if history is not None:
             ids = expand(session, history)
+        if table is None and ids:
+            # A library call with ids as typed: `007` is 7, accessions are resolved.
+            table = build_table(session, dbfrom, ids)
+            ids = table.tokens
+            uid_of = table.uid
         stats.ids_in += len(ids)
         signature = None if union else signature_of(session, ELINK, request_params([]))
         outcomes = run_batches(session, ids, batch, request, stats, signature, hooks, table)
@@ -174,6 +180,8 @@ def _link_batches(
                 yield finish(_per_id_rows(outcome, chunk, cmd, stats, rejected, uid_of))
     if rejected:
         raise PermanentError("NCBI rejected id(s): " + "; ".join(rejected))
+    if table is not None and table.problems and own_table:
+        raise UnknownIdsError(table.problems)
 
 
 def _same(token: str) -> str:

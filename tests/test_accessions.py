@@ -18,7 +18,7 @@ from elinkcli.cache import LinkSetCache
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings
 from elinkcli.constants import ELINK, ESEARCH, ESUMMARY
-from elinkcli.errors import CacheMissError
+from elinkcli.errors import CacheMissError, UnknownIdsError
 from elinkcli.link import link
 from elinkcli.pacing import StartPacer
 
@@ -184,3 +184,20 @@ def test_real_answers_map_back_to_tokens_with_leading_zeros(
     result = parse_elink(data)
     n_links = sum(len(d.ids) for ls in result.linksets for d in ls.linksetdbs)
     assert len(rows) == n_links
+
+
+def test_the_library_maps_ids_as_typed_without_a_table(client, served, requests_mock) -> None:
+    """link() called with ids as a user types them: `007` is asked as 7 and keeps its name,
+    accessions are resolved, an unknown one is raised after the other rows."""
+    answer = elink_xml({"7": ["71"], "1890003": ["13"]}, dbfrom="nuccore")
+    requests_mock.post(BASE + ELINK, text=answer)
+    rows = []
+    with pytest.raises(UnknownIdsError, match=r"NM_999999\.1"):
+        for row in link(
+            ["007", "AL032671.1", "NM_999999.1"], db="nuccore", target="protein", client=client
+        ):
+            rows.append(row)
+    assert [(r.source_id, r.source_uid, r.target_id) for r in rows] == [
+        ("007", "7", "71"),
+        ("AL032671.1", "1890003", "13"),
+    ]
