@@ -39,6 +39,9 @@ from elinkcli.retry import (
 if TYPE_CHECKING:
     from elinkcli.requestlog import RequestLog
 
+# Redirects followed within the base URL's scheme and host.
+MAX_REDIRECTS = 5
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -227,9 +230,7 @@ class EutilsClient:
         if trace is not None and self.log is not None:
             trace.time, trace.sent = self.log.stamp(), sent
         try:
-            response = self.session.post(
-                s.base_url + endpoint, data=data, timeout=(s.connect_timeout, s.read_timeout)
-            )
+            response = self._post(s.base_url + endpoint, data, endpoint)
             body = response.content
         except requests.Timeout:
             self._answered(n_ids, sent, ok=False)
@@ -262,6 +263,33 @@ class EutilsClient:
             raise PermanentError(message)
         self._answered(n_ids, sent, ok=True)
         return result
+
+    def _post(self, url: str, data: Params, endpoint: str) -> requests.Response:
+        """POST, following a redirect only to the same scheme and host, as the same POST
+        (requests would re-send the body, API key included, wherever a 307/308 points, and
+        turn a 301-303 into an empty GET)."""
+        s = self.settings
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self.session.post(
+                url,
+                data=data,
+                timeout=(s.connect_timeout, s.read_timeout),
+                allow_redirects=False,
+            )
+            if response.status_code not in (301, 302, 303, 307, 308):
+                return response
+            target = requests.compat.urljoin(url, response.headers.get("Location", ""))
+            here, there = requests.utils.urlparse(url), requests.utils.urlparse(target)
+            response.close()
+            if (here.scheme, here.netloc) != (there.scheme, there.netloc):
+                raise PermanentError(
+                    f"{endpoint}: the server redirected to {there.scheme}://{there.netloc}"
+                    f"{there.path} (HTTP {response.status_code}); not followed, so the request "
+                    "and its API key stay with the host it was meant for: set --base-url to "
+                    "the server you mean"
+                )
+            url = target
+        raise PermanentError(f"{endpoint}: more than {MAX_REDIRECTS} redirects")
 
     def _answered(self, n_ids: int, sent: float, *, ok: bool) -> None:
         if self.on_answer is not None and n_ids:

@@ -218,6 +218,8 @@ class FakeEutils:
         # out (a server that loses records).
         self.searches: dict[tuple[str, str], list[str]] = {}
         self.search_lost: set[str] = set()
+        # Where a "redirect:CODE" fault points.
+        self.redirect_location = ""
         # The accession model: {db: {uid: accessions of that record}} (see add_record).
         self.records: dict[str, dict[str, list[str]]] = {}
         self._lock = threading.Lock()
@@ -912,6 +914,13 @@ class _Handler(BaseHTTPRequestHandler):
             )
             self._send(
                 int(fault), "application/json" if fault == "429" else "text/html", body, headers
+            )
+            return
+        if fault and fault.startswith("redirect"):
+            # "redirect:307": answer with that code, Location = fake.redirect_location.
+            code = int(fault.partition(":")[2] or 307)
+            self._send(
+                code, "text/html", b"<html>Moved</html>", {"Location": fake.redirect_location}
             )
             return
         if fault == "400":

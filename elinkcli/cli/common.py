@@ -59,6 +59,7 @@ def make_client(common: Common) -> EutilsClient:
     )
     for warning in resolved.config_warnings:
         warn(warning)
+    warn_clear_key(resolved.settings.base_url, resolved.settings.api_key)
     log = request_log(common)
     try:
         return EutilsClient(resolved.settings, log=log)
@@ -66,6 +67,16 @@ def make_client(common: Common) -> EutilsClient:
         if log is not None:
             log.close()
         raise
+
+
+def warn_clear_key(base_url: str, api_key: str | None) -> None:
+    """A key sent over plain http to another machine can be read on the way: say so."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    loopback = parts.hostname in ("localhost", "::1") or (parts.hostname or "").startswith("127.")
+    if api_key and parts.scheme == "http" and not loopback:
+        warn(f"the API key goes to {parts.hostname} over plain http: use an https base URL")
 
 
 def request_log(common: Common) -> RequestLog | None:
