@@ -29,7 +29,8 @@ from elinkcli.accession_patterns import (
     summary_accessions,
     uid_form,
 )
-from elinkcli.cache import request_signature
+from elinkcli.batching import batches
+from elinkcli.cache import LinkSetCache, request_signature
 from elinkcli.client import EutilsClient
 from elinkcli.constants import ESEARCH, ESUMMARY
 from elinkcli.errors import UsageError
@@ -115,13 +116,22 @@ def build_table(
     return table
 
 
+def _caches(client: EutilsClient) -> tuple[LinkSetCache | None, LinkSetCache | None]:
+    """The cache to read (use, offline) and the cache to write (use, refresh)."""
+    mode = client.settings.cache_mode
+    return (
+        client.cache if mode in ("use", "offline") else None,
+        client.cache if mode in ("use", "refresh") else None,
+    )
+
+
 def _signature(client: EutilsClient, db: str) -> str:
     return request_signature(client.settings.base_url, "accession", [("db", db)])
 
 
 def _resolve(client: EutilsClient, db: str, tokens: list[str]) -> dict[str, object]:
     """{token: (uid, its accessions) or the reason it names no single record}."""
-    cache = client.cache if client.settings.cache_mode in ("use", "offline") else None
+    cache, writable = _caches(client)
     signature = _signature(client, db)
     known = cache.get_values(signature, [t.lower() for t in tokens]) if cache else {}
     found: dict[str, object] = {}
@@ -141,7 +151,6 @@ def _resolve(client: EutilsClient, db: str, tokens: list[str]) -> dict[str, obje
     else:
         fresh = _by_single_searches(client, db, todo)
     found.update(fresh)
-    writable = client.cache if client.settings.cache_mode in ("use", "refresh") else None
     if writable is not None:
         writable.put_values(
             signature,
@@ -192,7 +201,7 @@ def _current(token: str, uids: list[str], records: dict[str, list[str]]) -> list
 
 def _by_summary(client: EutilsClient, db: str, tokens: list[str]) -> dict[str, object]:
     out: dict[str, object] = {}
-    for chunk in _chunks(tokens, SUMMARY_BATCH):
+    for chunk in batches(tokens, SUMMARY_BATCH):
         result = _summaries(client, db, chunk)
         records = {d.uid: summary_accessions(db, list(d.items)) for d in result.docsums}
         out.update(_match(db, chunk, records))
@@ -211,10 +220,10 @@ def _term(db: str, token: str) -> str:
 
 def _by_search_and_summary(client: EutilsClient, db: str, tokens: list[str]) -> dict[str, object]:
     out: dict[str, object] = {}
-    for chunk in _chunks(tokens, SEARCH_BATCH):
+    for chunk in batches(tokens, SEARCH_BATCH):
         uids = _search_uids(client, db, [_term(db, t) for t in chunk])
         records: dict[str, list[str]] = {}
-        for part in _chunks(uids, SUMMARY_BATCH):
+        for part in batches(uids, SUMMARY_BATCH):
             for d in _summaries(client, db, part).docsums:
                 records[d.uid] = summary_accessions(db, list(d.items))
         out.update(_match(db, chunk, records))
@@ -234,11 +243,6 @@ def _by_single_searches(client: EutilsClient, db: str, tokens: list[str]) -> dic
     return out
 
 
-def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
-
-
 # --- accessions out ------------------------------------------------------------------
 
 
@@ -255,17 +259,16 @@ def accessions_of(client: EutilsClient, db: str, uids: Iterable[str]) -> dict[st
     if db not in SUMMARY_ITEMS or not wanted:
         return {}
     signature = request_signature(client.settings.base_url, "accession-of", [("db", db)])
-    cache = client.cache if client.settings.cache_mode in ("use", "offline") else None
+    cache, writable = _caches(client)
     found: dict[str, str] = dict(cache.get_values(signature, wanted)) if cache else {}
     todo = [u for u in wanted if u not in found]
     fresh: dict[str, str] = {}
-    for part in _chunks(todo, SUMMARY_BATCH):
+    for part in batches(todo, SUMMARY_BATCH):
         for d in _summaries(client, db, part).docsums:
             accs = summary_accessions(db, list(d.items))
             if accs:
                 fresh[d.uid] = accs[0]
     found.update(fresh)
-    writable = client.cache if client.settings.cache_mode in ("use", "refresh") else None
     if writable is not None and fresh:
         writable.put_values(signature, fresh)
     return found
