@@ -15,6 +15,8 @@ How a token becomes a UID:
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -161,8 +163,17 @@ def _resolve(client: EutilsClient, db: str, tokens: list[str]) -> dict[str, obje
 
 def _summaries(client: EutilsClient, db: str, ids: Sequence[str]) -> ESummaryResult:
     params = [("db", db), ("id", ",".join(ids))]
-    # An unknown id is an <ERROR> beside the other DocSums: not the request's failure.
-    return client.call(ESUMMARY, params, parse_esummary, lambda r: (), ids=ids)
+    return client.call(ESUMMARY, params, parse_esummary, _unattributed, ids=ids)
+
+
+# NCBI's <ERROR> for one id it has no record of, beside the other DocSums ("Invalid uid X
+# at position=N", "UID=X: cannot get document summary"): that id is unknown, the request is
+# fine. Any other <ERROR> fails the request.
+_ONE_ID = re.compile(r"invalid uid|\buid\s*=|cannot get document summary", re.IGNORECASE)
+
+
+def _unattributed(result: ESummaryResult) -> list[str]:
+    return [e for e in result.errors if not _ONE_ID.search(e)]
 
 
 def _match(db: str, tokens: Sequence[str], records: dict[str, list[str]]) -> dict[str, object]:

@@ -12,16 +12,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from elinkcli import __version__
 from elinkcli.cache import LinkSetCache
 from elinkcli.clock import Clock, SystemClock
 from elinkcli.config import Settings, redact
+from elinkcli import constants as C
 from elinkcli.errors import (
     CacheMissError,
     ClientClosedError,
     GaveUpError,
+    MaxTimeError,
     NCBIError,
     PermanentError,
     ResponseParseError,
@@ -31,9 +32,16 @@ from elinkcli.pacing import SharedStartPacer, StartPacer, rate_file
 from elinkcli.params import Params, identity_params
 from elinkcli.retry import (
     RetryPolicy,
-    error_text_is_transient,
+    error_text_kind,
     parse_retry_after,
     status_is_transient,
+)
+from elinkcli.transport import (
+    BodyTooLarge,
+    TryTimer,
+    WatchedAdapter,
+    connection_failure,
+    read_capped,
 )
 
 if TYPE_CHECKING:
@@ -49,6 +57,9 @@ RetryHook = Callable[[str, int, float], None]
 # (ids in the request, seconds from sending to parsed answer, answered or failed in a way a
 # smaller request may avoid: timeout, 5xx, bad body). For --adaptive-batch.
 AnswerHook = Callable[[int, float, bool], None]
+# (kind, line) for a person watching: "retry" (a request asked again, and why), "wait"
+# (for another process, or pacing alone).
+NoticeHook = Callable[[str, str], None]
 
 
 def _tries(n: int) -> str:
@@ -95,17 +106,22 @@ class EutilsClient:
         cache: LinkSetCache | None = None,
         on_retry: RetryHook | None = None,
         log: RequestLog | None = None,
+        on_notice: NoticeHook | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.rng = rng or random.Random()
-        self.pacer = pacer or self._pacer(settings, self.clock)
+        self.on_notice = on_notice
+        self.pacer = pacer or self._pacer(settings, self.clock, self._notice)
         self.cache = cache if cache is not None else self._cache(settings)
         self.policy = RetryPolicy(
             max_tries=settings.max_tries, deadline=settings.deadline, base=settings.backoff_base
         )
         self.counters = Counters()
         self.on_retry = on_retry
+        self._run_end = (
+            self.clock.monotonic() + settings.max_time if settings.max_time else None
+        )
         self.on_answer: AnswerHook | None = None
         # One JSON line per HTTP attempt (--log); closed with the client.
         self.log = log
@@ -114,15 +130,21 @@ class EutilsClient:
         self._closed = threading.Event()
 
     @staticmethod
-    def _pacer(settings: Settings, clock: Clock) -> StartPacer | SharedStartPacer:
+    def _pacer(
+        settings: Settings, clock: Clock, notice: Callable[[str], None]
+    ) -> StartPacer | SharedStartPacer:
         """Shared with the user's other elinkcli processes when there is a state directory."""
-        if settings.cache_dir is not None:
+        if settings.state_dir is not None:
+            path = rate_file(settings.state_dir, settings.api_key)
             try:
-                path = rate_file(settings.cache_dir, settings.api_key)
-                return SharedStartPacer(settings.start_interval, clock, path)
-            except OSError:
-                pass  # an unwritable directory: pace this process alone
+                return SharedStartPacer(settings.start_interval, clock, path, notice)
+            except OSError as exc:
+                notice(f"cannot use {path} ({exc.strerror or exc}): pacing this process alone")
         return StartPacer(settings.start_interval, clock)
+
+    def _notice(self, text: str, kind: str = "wait") -> None:
+        if self.on_notice is not None:
+            self.on_notice(kind, self._clean(text))
 
     @staticmethod
     def _cache(settings: Settings) -> LinkSetCache | None:
@@ -136,7 +158,7 @@ class EutilsClient:
     @staticmethod
     def _new_session(pool: int) -> requests.Session:
         session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool)
+        adapter = WatchedAdapter(pool_connections=1, pool_maxsize=pool)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         session.headers["User-Agent"] = (
@@ -173,12 +195,14 @@ class EutilsClient:
     ) -> T:
         """POST `params` to `endpoint`, parse the body, raise on <ERROR>s; retry what is transient.
 
-        Raises PermanentError at once, GaveUpError (naming `ids`) when tries or deadline run out.
+        Raises PermanentError at once, GaveUpError (naming `ids`) when tries or deadline run
+        out, MaxTimeError when the run's --max-time has.
         """
         start = self.clock.monotonic()
         attempt = 0
         while True:
             attempt += 1
+            self._check_run_time(ids, attempt - 1)
             trace = _Trace() if self.log is not None else None
             try:
                 try:
@@ -191,10 +215,14 @@ class EutilsClient:
             except PermanentError as exc:
                 self._log(trace, endpoint, params, attempt, "rejected", exc)
                 raise
+            except MaxTimeError as exc:
+                self._log(trace, endpoint, params, attempt, "gave up", exc)
+                raise MaxTimeError(str(exc), ids, attempt) from None
             else:
                 self._log(trace, endpoint, params, attempt, "ok")
                 return result
-            if attempt >= self.policy.max_tries:
+            max_tries = min(self.policy.max_tries, cause.max_tries or self.policy.max_tries)
+            if attempt >= max_tries:
                 self._log(trace, endpoint, params, attempt, "gave up", cause)
                 raise GaveUpError(f"{cause} ({_tries(attempt)})", ids, attempt) from None
             delay = self.policy.delay(attempt, cause.retry_after, self.rng)
@@ -203,11 +231,34 @@ class EutilsClient:
                 raise GaveUpError(
                     f"{cause} (deadline reached after {_tries(attempt)})", ids, attempt
                 )
+            if self._run_left() < delay:
+                self._log(trace, endpoint, params, attempt, "gave up", cause)
+                raise MaxTimeError(f"{self._max_time_text()} ({cause})", ids, attempt)
             self._log(trace, endpoint, params, attempt, "retried", cause)
             self.counters.add(retries=1)
             if self.on_retry is not None:
                 self.on_retry(str(cause), attempt, delay)
+            if self.on_notice is not None:
+                what = f"{len(ids)} id(s)" if ids else "one request"
+                self._notice(
+                    f"{endpoint.split('.')[0]} for {what}: {self._clean(str(cause))}; "
+                    f"asking again in {delay:.1f} s (try {attempt + 1} of {max_tries})",
+                    "retry",
+                )
             self.clock.sleep(delay)
+
+    def _run_left(self) -> float:
+        """Seconds left of the run's --max-time (infinite without one)."""
+        if self._run_end is None:
+            return float("inf")
+        return self._run_end - self.clock.monotonic()
+
+    def _max_time_text(self) -> str:
+        return f"the run's --max-time ({self.settings.max_time:g} s) ran out"
+
+    def _check_run_time(self, ids: Sequence[str], tries: int) -> None:
+        if self._run_left() <= 0:
+            raise MaxTimeError(self._max_time_text(), ids, tries)
 
     def _attempt(
         self,
@@ -222,22 +273,40 @@ class EutilsClient:
         if s.cache_mode == "offline":
             raise CacheMissError([], f"--offline: {endpoint} would need NCBI (not cached)")
         data = params + identity_params(s.tool, s.email, s.api_key)
-        self.pacer.acquire()
+        try:
+            self.pacer.acquire(until=self._run_end)
+        except TimeoutError:
+            raise MaxTimeError(self._max_time_text()) from None
         if self._closed.is_set():
             raise ClientClosedError("the client was closed before this request started")
+        budget = min(s.read_timeout, self._run_left())
+        if budget <= 0:
+            raise MaxTimeError(self._max_time_text())
         self.counters.add(requests=1)
         sent = self.clock.monotonic()
         if trace is not None and self.log is not None:
             trace.time, trace.sent = self.log.stamp(), sent
+        timer = TryTimer(budget)
         try:
-            response = self._post(s.base_url + endpoint, data, endpoint)
-            body = response.content
-        except requests.Timeout:
-            self._answered(n_ids, sent, ok=False)
-            raise TransientError("NCBI did not answer in time") from None
+            with timer:
+                response = self._post(s.base_url + endpoint, data, endpoint, budget)
+                body = read_capped(response, s.max_body)
+        except BodyTooLarge as exc:
+            raise PermanentError(
+                f"{endpoint}: {exc}: stopped reading (a smaller --batch asks for less)"
+            ) from None
         except requests.RequestException as exc:
-            host = requests.utils.urlparse(s.base_url).netloc
-            raise TransientError(f"could not reach {host} ({type(exc).__name__})") from None
+            if timer.expired or isinstance(exc, requests.Timeout):
+                self._answered(n_ids, sent, ok=False)
+                raise TransientError(
+                    f"NCBI did not answer in time (no complete answer in {budget:g} s)"
+                ) from None
+            raise self._unreachable(exc) from None
+        if timer.expired:  # the body ended because its connection was shut
+            self._answered(n_ids, sent, ok=False)
+            raise TransientError(
+                f"NCBI did not answer in time (no complete answer in {budget:g} s)"
+            )
         status = response.status_code
         if trace is not None:
             trace.status = status
@@ -258,23 +327,45 @@ class EutilsClient:
             raise TransientError(str(exc)) from None
         for text in errors(result):
             message = self._clean(f"NCBI error: {text}")
-            if error_text_is_transient(text):
+            kind = error_text_kind(text)
+            if kind == "transient":
                 raise TransientError(message)
+            if kind == "unknown":
+                raise TransientError(message, max_tries=C.MAX_TRIES_UNKNOWN_ERROR)
             raise PermanentError(message)
         self._answered(n_ids, sent, ok=True)
         return result
 
-    def _post(self, url: str, data: Params, endpoint: str) -> requests.Response:
+    def _unreachable(self, exc: requests.RequestException) -> TransientError:
+        """A failure before any answer, said in words: no DNS, nothing listening, or other."""
+        parts = requests.utils.urlparse(self.settings.base_url)
+        host = parts.hostname or parts.netloc
+        kind = connection_failure(exc)
+        if kind == "dns":
+            return TransientError(
+                f"could not resolve {host}: no network, or no DNS answer for the name",
+                max_tries=C.MAX_TRIES_NO_CONNECTION,
+            )
+        if kind == "refused":
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            return TransientError(
+                f"{host} refused the connection on port {port} (nothing listening there)",
+                max_tries=C.MAX_TRIES_NO_CONNECTION,
+            )
+        return TransientError(f"could not reach {host} ({type(exc).__name__})")
+
+    def _post(self, url: str, data: Params, endpoint: str, budget: float) -> requests.Response:
         """POST, following a redirect only to the same scheme and host, as the same POST
         (requests would re-send the body, API key included, wherever a 307/308 points, and
-        turn a 301-303 into an empty GET)."""
+        turn a 301-303 into an empty GET). The body is left to read_capped."""
         s = self.settings
         for _ in range(MAX_REDIRECTS + 1):
             response = self.session.post(
                 url,
                 data=data,
-                timeout=(s.connect_timeout, s.read_timeout),
+                timeout=(min(s.connect_timeout, budget), budget),
                 allow_redirects=False,
+                stream=True,
             )
             if response.status_code not in (301, 302, 303, 307, 308):
                 return response

@@ -31,11 +31,17 @@ class Settings:
     backoff_base: float = C.BACKOFF_BASE
     # None: no on-disk state at all (no cache, no shared rate limit).
     cache_dir: Path | None = None
+    # Request starts shared by every process of the user (elinkcli.pacing); None: this
+    # process paces alone.
+    state_dir: Path | None = None
     cache_ttl: float = C.CACHE_TTL
     # "use" (read and write), "refresh" (ask again, write), "off", "offline" (read only).
     cache_mode: str = "use"
     # Request sizes follow how NCBI answers, starting from --batch (elinkcli.adaptive).
     adaptive_batch: bool = False
+    # The whole run, in seconds (--max-time); None: no limit.
+    max_time: float | None = None
+    max_body: int = C.MAX_BODY
 
     @property
     def start_interval(self) -> float:
@@ -82,6 +88,16 @@ def default_cache_dir(env: Mapping[str, str]) -> Path:
     return Path(platformdirs.user_cache_dir("elinkcli"))
 
 
+def default_state_dir(env: Mapping[str, str]) -> Path:
+    """The user's state directory: one per user whatever the cache directory, the same for
+    a cron job and a login shell (a runtime directory is not: cron has no XDG_RUNTIME_DIR)."""
+    if env.get(C.ENV_STATE_DIR):
+        return Path(env[C.ENV_STATE_DIR])
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("elinkcli"))
+
+
 def read_config_file(path: Path) -> tuple[dict[str, Any], list[str]]:
     """The file's settings and warnings; none when it does not exist. Refused (UsageError)
     when other users can write it: it may hold the API key and decides where requests go."""
@@ -122,6 +138,7 @@ def resolve(
     cache_ttl: str | None = None,
     timeout: float | None = None,
     deadline: float | None = None,
+    max_time: str | float | None = None,
     cache_mode: str = "use",
     adaptive_batch: bool | None = None,
     environ: Mapping[str, str] | None = None,
@@ -165,7 +182,10 @@ def resolve(
         cache_dir=Path(
             pick("cache_dir", cache_dir, (C.ENV_CACHE_DIR,), None) or default_cache_dir(env)
         ),
+        state_dir=default_state_dir(env),
         cache_ttl=parse_duration(pick("cache_ttl", cache_ttl, (), C.CACHE_TTL)),
+        max_time=_max_time(pick("max_time", max_time, (C.ENV_MAX_TIME,), C.MAX_TIME)),
+        max_body=_max_body(env.get(C.ENV_MAX_BODY)),
         cache_mode=cache_mode,
         adaptive_batch=_flag(
             "adaptive_batch",
@@ -183,6 +203,29 @@ def _number(name: str, value: Any) -> float:
     if number <= 0:
         raise UsageError(f"{name} must be positive")
     return number
+
+
+def _max_time(value: Any) -> float | None:
+    seconds = parse_duration(value) if isinstance(value, str) else _seconds(value)
+    return seconds or None  # 0: no limit
+
+
+def _seconds(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"max_time must be a duration, not {value!r}") from None
+    if number < 0:
+        raise UsageError("max_time must not be negative")
+    return number
+
+
+def _max_body(value: str | None) -> int:
+    if not value:
+        return C.MAX_BODY
+    if not value.isdigit() or int(value) < 1024:
+        raise UsageError(f"{C.ENV_MAX_BODY} must be a number of bytes (at least 1024)")
+    return int(value)
 
 
 def _flag(name: str, value: Any) -> bool:

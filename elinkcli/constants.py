@@ -13,6 +13,9 @@ ENV_EMAIL = ("NCBI_EMAIL", "EMAIL")
 # Seconds of the first retry wait (it doubles per try, capped); lowered by test suites.
 ENV_BACKOFF_BASE = "ELINKCLI_BACKOFF_BASE"
 ENV_CACHE_DIR = "ELINKCLI_CACHE_DIR"
+# Where processes share their request starts (pacing): the user's state directory.
+ENV_STATE_DIR = "ELINKCLI_STATE_DIR"
+ENV_MAX_TIME = "ELINKCLI_MAX_TIME"
 ENV_CONFIG = "ELINKCLI_CONFIG"
 ENV_ADAPTIVE_BATCH = "ELINKCLI_ADAPTIVE_BATCH"
 ENV_DEBUG = "ELINKCLI_DEBUG"
@@ -25,6 +28,7 @@ CONFIG_FILE_KEYS = (
     "cache_ttl",
     "timeout",
     "deadline",
+    "max_time",
     "adaptive_batch",
 )
 
@@ -67,10 +71,22 @@ FAST_ANSWER = 2.0
 SLOW_ANSWER = 20.0
 
 CONNECT_TIMEOUT = 10.0
+# One try, from connecting to the last byte of the answer (--timeout).
 READ_TIMEOUT = 60.0
+# No real answer comes near this (a 1,000-id pubmed_pubmed neighbor_score answer is a few
+# MB); a body past it is cut off and the request fails. ELINKCLI_MAX_BODY (bytes) lowers it.
+MAX_BODY = 512 * 1024 * 1024
+ENV_MAX_BODY = "ELINKCLI_MAX_BODY"
+# The whole run (--max-time); 0 means no limit. Six hours: past any real run (a million ids
+# at 2.5 requests/s of 1,000 ids is 7 minutes), short of a cron job piling onto the next.
+MAX_TIME = 6 * 3600.0
 # Per request, all attempts together; a batch that is not answered by then is given up.
 DEADLINE = 300.0
 MAX_TRIES = 6
+# An <ERROR> text neither known transient nor known permanent: asked once more.
+MAX_TRIES_UNKNOWN_ERROR = 2
+# No DNS answer, or nothing listening: asked twice more, then said in words.
+MAX_TRIES_NO_CONNECTION = 3
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
 

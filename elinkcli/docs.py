@@ -27,7 +27,14 @@ ENVIRONMENT = [
     (C.ENV_BASE_URL, "E-utilities base URL (mirrors, local servers); --base-url wins."),
     (C.ENV_API_KEY, "NCBI API key: 10 request starts per second instead of 3. Never printed."),
     (", ".join(C.ENV_EMAIL), "Contact e-mail sent to NCBI with every request."),
-    (C.ENV_CACHE_DIR, "Directory of the answer cache and of the shared rate-limit slot."),
+    (C.ENV_CACHE_DIR, "Directory of the answer cache."),
+    (
+        C.ENV_STATE_DIR,
+        "Directory of the rate-limit slot every elinkcli process of the user shares "
+        "(default: the user's state directory, whatever the cache directory).",
+    ),
+    (C.ENV_MAX_TIME, "Time for a whole run, like --max-time (0 = none)."),
+    (C.ENV_MAX_BODY, f"Largest answer read, in bytes (default {C.MAX_BODY})."),
     (C.ENV_CONFIG, "Path of the config file."),
     (C.ENV_ADAPTIVE_BATCH, "true or false: --adaptive-batch or --fixed-batch."),
     (C.ENV_BACKOFF_BASE, "Seconds of the first retry wait (doubles per try, capped)."),
@@ -40,7 +47,7 @@ FILES = [
         "cache directory; ELINKCLI_CACHE_DIR overrides).",
     ),
     (
-        "~/.cache/elinkcli/rate-*.slot",
+        "~/.local/state/elinkcli/rate-*.slot",
         "The next free request start, shared by every elinkcli process of the user.",
     ),
     (

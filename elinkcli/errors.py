@@ -38,9 +38,13 @@ class NCBIError(ElinkError):
 class TransientError(NCBIError):
     """Worth asking again: 429, 5xx, dropped connection, timeout, bad body, transient <ERROR>."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, max_tries: int | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        # Fewer tries than the policy's for this cause (an unknown <ERROR> text, no DNS).
+        self.max_tries = max_tries
 
 
 class PermanentError(NCBIError):
@@ -73,6 +77,10 @@ class GaveUpError(NCBIError):
         super().__init__(message)
         self.ids = tuple(ids)
         self.tries = tries
+
+
+class MaxTimeError(GaveUpError):
+    """The run's --max-time ran out before this request was answered."""
 
 
 class IncompleteSetError(NCBIError):

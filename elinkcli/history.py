@@ -15,10 +15,14 @@ from elinkcli.constants import (
     ESEARCH,
     UILIST_PAGE,
 )
-from elinkcli.errors import PermanentError
+from elinkcli.errors import IncompleteSetError, PermanentError
 from elinkcli.models import ESearchResult, UidList
 from elinkcli.params import LinkFilters, elink_params, epost_params
 from elinkcli.parsers import parse_elink, parse_epost, parse_esearch, parse_uilist
+
+
+# A page of a stored set shorter than the set's count implies is asked this many times.
+SHORT_PAGE_TRIES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +33,19 @@ class HistorySet:
     count: int | None = None
 
 
-def expand(client: EutilsClient, hs: HistorySet, page: int = UILIST_PAGE) -> list[str]:
-    """Every id of a stored set, paged with retstart (no cap at 9,999 or 10,000)."""
+def expand(
+    client: EutilsClient, hs: HistorySet, page: int = UILIST_PAGE, tries: int = SHORT_PAGE_TRIES
+) -> list[str]:
+    """Every id of a stored set, paged with retstart (no cap at 9,999 or 10,000).
+
+    The set's count (asked of ESearch when `hs` has none) says how many ids each page must
+    hold: a short page is asked again, up to `tries` times, then IncompleteSetError.
+    """
+    count = hs.count if hs.count is not None else history_count(client, hs)
     ids: list[str] = []
-    while True:
+    short = 0
+    while len(ids) < count:
+        want = min(page, count - len(ids))
         params = [
             ("db", hs.db),
             ("WebEnv", hs.webenv),
@@ -40,20 +53,34 @@ def expand(client: EutilsClient, hs: HistorySet, page: int = UILIST_PAGE) -> lis
             ("rettype", "uilist"),
             ("retmode", "text"),
             ("retstart", str(len(ids))),
-            ("retmax", str(page)),
+            ("retmax", str(want)),
         ]
         chunk: UidList = client.call(EFETCH, params, parse_uilist, lambda r: r.errors)
-        ids.extend(chunk.ids)
-        if not chunk.ids or len(chunk.ids) < page:
-            break
-        if hs.count is not None and len(ids) >= hs.count:
-            break
-    if hs.count is not None and len(ids) < hs.count:
-        raise PermanentError(
-            f"the History server returned {len(ids)} of the {hs.count} ids of query "
-            f"#{hs.query_key} (has the WebEnv expired?)"
-        )
+        if len(chunk.ids) < want:
+            short += 1
+            if short < tries:
+                continue
+            got = len(ids) + len(chunk.ids)
+            raise IncompleteSetError(
+                f"the History server returned {got} of the {count} ids of query "
+                f"#{hs.query_key}, asked {tries} times (has the WebEnv expired?); "
+                "nothing was linked"
+            )
+        short = 0
+        ids.extend(chunk.ids[:want])
     return ids
+
+
+def history_count(client: EutilsClient, hs: HistorySet) -> int:
+    """How many ids a stored set holds (ESearch `#KEY`, retmax 0)."""
+    params = [
+        ("db", hs.db),
+        ("term", f"#{hs.query_key}"),
+        ("WebEnv", hs.webenv),
+        ("retmax", "0"),
+    ]
+    result: ESearchResult = client.call(ESEARCH, params, parse_esearch, _errors)
+    return result.count
 
 
 def post(client: EutilsClient, db: str, ids: Sequence[str], batch: int = EPOST_BATCH) -> HistorySet:

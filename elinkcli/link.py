@@ -40,10 +40,20 @@ _NO_ID = frozenset({"0", "-1", ""})
 
 
 def _request_errors(result: ELinkResult) -> list[str]:
-    """Errors that fail the whole request: top-level ones, and transient ones anywhere."""
+    """Errors that fail the whole request: top-level ones, transient ones anywhere, and those
+    of a LinkSet that echoes no single source id (no id to pin them on: NCBI answers "Wrong
+    DB name" in a LinkSet with no IdList). The others reject their own id."""
     return list(result.errors) + [
-        e for ls in result.linksets for e in ls.errors if error_text_is_transient(e)
+        e
+        for ls in result.linksets
+        for e in ls.errors
+        if error_text_is_transient(e) or len([i for i in ls.ids if i not in _NO_ID]) != 1
     ]
+
+
+def _union_errors(result: ELinkResult) -> tuple[str, ...]:
+    """--union: one LinkSet for every id, so any error anywhere fails the request."""
+    return result.all_errors()
 
 
 def link_batches(
@@ -144,7 +154,8 @@ def _link_batches(
 
     def request(chunk: list[str], stored: HistorySet | None = None) -> ELinkResult:
         params = request_params(chunk, stored)
-        return session.call(ELINK, params, parse_elink, _request_errors, ids=chunk)
+        errors = _union_errors if union else _request_errors
+        return session.call(ELINK, params, parse_elink, errors, ids=chunk)
 
     rejected: list[str] = []
     seen_union: set[tuple[str, str]] = set()

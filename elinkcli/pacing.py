@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import math
+import os
+import tempfile
 import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from elinkcli.clock import Clock
+
+Notice = Callable[[str], None]
+
+
+def _check_until(slot: float, until: float | None) -> None:
+    if until is not None and slot > until:
+        raise TimeoutError("no request start left before the time limit")
 
 
 class StartPacer:
@@ -22,50 +35,128 @@ class StartPacer:
         self._next = float("-inf")
         self._lock = threading.Lock()
 
-    def acquire(self) -> float:
-        """Wait for this caller's slot; return the slot's time."""
+    def acquire(self, until: float | None = None) -> float:
+        """Wait for this caller's slot; return the slot's time. TimeoutError, taking no
+        slot, when the slot would come after `until` (a clock.monotonic() time)."""
         with self._lock:
             now = self.clock.monotonic()
             slot = max(now, self._next)
+            _check_until(slot, until)
             self._next = slot + self.interval
         self.clock.sleep(slot - now)
         return slot
 
 
 class SharedStartPacer:
-    """StartPacer for every process of the user at once: the next free slot lives in a file,
-    read and moved on under a file lock. The kernel drops the lock of a process that dies, and
-    a slot more than STALE seconds ahead (a clock from before a reboot) is reset, so a killed
-    process never leaves the others stuck."""
+    """StartPacer for every process of the user at once.
+
+    The file holds the time (CLOCK_MONOTONIC, the same for every process of the machine)
+    before which no process may start a request. A process takes a start only under the
+    file lock, at the moment it finds that time passed, and records the start it actually
+    made, so a process woken late (a busy machine) never lands two starts closer than the
+    interval. The file is replaced atomically: a process killed at any point leaves the old
+    time or the new one, never an empty file. A time more than STALE seconds ahead (a clock
+    from before a reboot) is reset. One thread per process waits on the file at a time.
+
+    The kernel drops the lock of a process that dies; a process that is stopped (Ctrl-Z)
+    while holding it is waited for, and `notice` says so after NOTICE_AFTER seconds.
+    """
 
     STALE = 60.0
+    NOTICE_AFTER = 2.0
+    LOCK_POLL = 0.05
 
-    def __init__(self, interval: float, clock: Clock, path: Path) -> None:
+    def __init__(
+        self, interval: float, clock: Clock, path: Path, notice: Notice | None = None
+    ) -> None:
         from filelock import FileLock  # 30 ms of imports: only when requests are made
 
         path.parent.mkdir(parents=True, exist_ok=True)
         self.interval = interval
         self.clock = clock
         self.path = path
-        self._file_lock = FileLock(str(path) + ".lock", timeout=30)
+        self.notice = notice
+        self._file_lock = FileLock(str(path) + ".lock")
         self._lock = threading.Lock()
+        # Set when the file cannot be written (a full disk, a read-only directory).
+        self._alone: StartPacer | None = None
 
-    def acquire(self) -> float:
-        with self._lock, self._file_lock:
-            now = self.clock.monotonic()
-            stored = self._read()
-            if stored - now > self.STALE:
-                stored = now
-            slot = max(now, stored)
-            self.path.write_text(repr(slot + self.interval))
-        self.clock.sleep(slot - now)
-        return slot
+    def acquire(self, until: float | None = None) -> float:
+        if self._alone is None:
+            try:
+                return self._acquire_shared(until)
+            except OSError as exc:
+                self._alone = StartPacer(self.interval, self.clock)
+                if self.notice is not None:
+                    self.notice(
+                        f"cannot use {self.path} ({exc.strerror or exc}): this process "
+                        "paces its requests alone"
+                    )
+        return self._alone.acquire(until)
 
-    def _read(self) -> float:
+    def _acquire_shared(self, until: float | None) -> float:
+        with self._lock:
+            while True:
+                with self._locked():
+                    now = self.clock.monotonic()
+                    free = self._read(now)
+                    if free - now > self.STALE:
+                        free = now
+                    if free <= now:
+                        self._write(now + self.interval)
+                        return now
+                _check_until(free, until)
+                self.clock.sleep(free - now)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The file lock, waited for as long as it takes (a stopped holder is said once)."""
+        from filelock import Timeout
+
+        waited_since = time.monotonic()
+        said = False
+        while True:
+            try:
+                self._file_lock.acquire(timeout=0.5, poll_interval=self.LOCK_POLL)
+                break
+            except Timeout:
+                waited = time.monotonic() - waited_since
+                if not said and waited >= self.NOTICE_AFTER and self.notice is not None:
+                    said = True
+                    self.notice(
+                        f"waiting for another elinkcli process, which holds the rate-limit "
+                        f"lock {self.path}.lock (stopped with Ctrl-Z? resume it with fg, or "
+                        "end it)"
+                    )
         try:
-            return float(self.path.read_text() or "-inf")
-        except (OSError, ValueError):
+            yield
+        finally:
+            self._file_lock.release()
+
+    def _read(self, now: float) -> float:
+        """The stored time; an unreadable file counts as a start just made (the careful
+        reading: it costs one interval, never a burst), and is written so."""
+        try:
+            free = float(self.path.read_text())
+        except FileNotFoundError:
             return float("-inf")
+        except (OSError, ValueError):
+            free = math.nan
+        if math.isnan(free):
+            free = now + self.interval
+            self._write(free)
+        return free
+
+    def _write(self, free: float) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=".slot-", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(repr(free))
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
 
 def rate_file(directory: Path, api_key: str | None) -> Path:

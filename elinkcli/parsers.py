@@ -93,6 +93,11 @@ def _checked_events(data: bytes, root_tag: str) -> Iterator[tuple[str, Element]]
     yield from it
 
 
+def _errors_in(el: Element) -> Iterator[str]:
+    """The text of every <ERROR> in el's subtree, el included."""
+    return (_text(e) for e in el.iter("ERROR"))
+
+
 # --- ELink -----------------------------------------------------------------------------
 
 
@@ -163,13 +168,14 @@ def _set_aside_links(data: bytes) -> tuple[bytes, list[LinkRun]]:
 
 
 def iter_elink(data: bytes) -> Iterator[LinkSet | str]:
-    """Yield each LinkSet as it ends, and each top-level <ERROR> text as a str."""
+    """Yield each LinkSet as it ends (with the <ERROR>s anywhere inside it), and each other
+    <ERROR> text, at the top level or inside any other element, as a str."""
     reduced, runs = _set_aside_links(_as_utf8(data))
     for el in _children(reduced, "eLinkResult"):
         if el.tag == "LinkSet":
             yield _linkset(el, runs)
-        elif el.tag == "ERROR":
-            yield _text(el)
+        else:
+            yield from _errors_in(el)
 
 
 def parse_elink(data: bytes) -> ELinkResult:
@@ -306,8 +312,7 @@ def parse_einfo(data: bytes) -> EInfoResult:
             dblist = _texts(el, "DbName")
         elif el.tag == "DbInfo":
             dbinfo.append(_dbinfo(el))
-        elif el.tag == "ERROR":
-            errors.append(_text(el))
+        errors.extend(_errors_in(el))
     return EInfoResult(dblist=dblist, dbinfo=tuple(dbinfo), errors=tuple(errors))
 
 
@@ -350,8 +355,7 @@ def parse_epost(data: bytes) -> EPostResult:
             webenv = _text(el)
         elif el.tag == "InvalidIdList":
             invalid = _texts(el, "Id")
-        elif el.tag == "ERROR":
-            errors.append(_text(el))
+        errors.extend(_errors_in(el))
     return EPostResult(query_key, webenv, invalid, tuple(errors))
 
 
@@ -369,8 +373,7 @@ def parse_esearch(data: bytes) -> ESearchResult:
             webenv = _text(el)
         elif el.tag == "IdList":
             ids = _texts(el, "Id")
-        elif el.tag == "ERROR":
-            errors.append(_text(el))
+        errors.extend(_errors_in(el))
     if not count.isdigit():
         raise ResponseParseError(f"esearch Count is not a number: {count!r}")
     return ESearchResult(int(count), query_key, webenv, ids, tuple(errors))
@@ -389,8 +392,7 @@ def parse_esummary(data: bytes) -> ESummaryResult:
                 if item.get("Type") != "Structure" and item.get("Type") != "List"
             )
             docsums.append(DocSum(_text(el.find("Id")), items))
-        elif el.tag == "ERROR":
-            errors.append(_text(el))
+        errors.extend(_errors_in(el))
     return ESummaryResult(tuple(docsums), tuple(errors))
 
 

@@ -18,17 +18,25 @@ _TRANSIENT = re.compile(
 # ... and texts that mean the request itself is wrong: never retried.
 _PERMANENT = re.compile(
     r"invalid|wrong|not supported|unknown|illegal|can ?not retrieve (dbinfo|query)|"
-    r"unable to obtain query|empty (id|history)|"
+    r"unable to obtain query|empty (id|history)|can'?t apply|cannot apply|not implemented|"
     r"no (such|valid)|not found|must be|required|missing|bad (request|param)",
     re.IGNORECASE,
 )
 
 
-def error_text_is_transient(text: str) -> bool:
-    """Classify an <ERROR> text. Unrecognised texts count as transient: retries are bounded."""
+def error_text_kind(text: str) -> str:
+    """'transient', 'permanent', or 'unknown' (asked once more, then given up) for an
+    <ERROR> text."""
     if _TRANSIENT.search(text):
-        return True
-    return not _PERMANENT.search(text)
+        return "transient"
+    if _PERMANENT.search(text):
+        return "permanent"
+    return "unknown"
+
+
+def error_text_is_transient(text: str) -> bool:
+    """Worth asking again at all: transient, or unknown (one more try)."""
+    return error_text_kind(text) != "permanent"
 
 
 def status_is_transient(status: int) -> bool:

@@ -27,6 +27,8 @@ IDENTITY_ENV = (
     "ELINKCLI_BASE_URL",
     "ELINKCLI_CACHE_DIR",
     "ELINKCLI_CONFIG",
+    "ELINKCLI_STATE_DIR",
+    "ELINKCLI_MAX_TIME",
 )
 TSV_HEADER = (
     "source_db",
@@ -75,6 +77,8 @@ def elinkcli_command() -> list[str]:
 # no config file, unless a test says otherwise.
 _STATE_ROOT = Path(tempfile.mkdtemp(prefix="elinkcli-tests-"))
 atexit.register(shutil.rmtree, _STATE_ROOT, True)
+# In-process runs (resolve()) pace through a state dir of this test process, not the user's.
+os.environ["ELINKCLI_STATE_DIR"] = tempfile.mkdtemp(prefix="state-", dir=_STATE_ROOT)
 
 
 def fresh_cache_dir() -> str:
@@ -88,6 +92,8 @@ def clean_env(extra: Mapping[str, str | None] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in IDENTITY_ENV}
     env["ELINKCLI_BACKOFF_BASE"] = "0.01"
     env["ELINKCLI_CACHE_DIR"] = fresh_cache_dir()
+    # Pacing state of its own: parallel tests do not share one rate limit.
+    env["ELINKCLI_STATE_DIR"] = env["ELINKCLI_CACHE_DIR"]
     env["ELINKCLI_CONFIG"] = str(_STATE_ROOT / "no-config.toml")
     for key, value in (extra or {}).items():
         if value is None:

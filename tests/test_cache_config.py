@@ -702,12 +702,21 @@ def test_a_slot_ahead_within_the_stale_limit_is_waited_for(tmp_path: Path) -> No
     assert clock.total_slept == pytest.approx(5.0)
 
 
-@pytest.mark.parametrize("content", ["", "garbage", "nan?", "1e"])
-def test_an_unreadable_slot_file_means_start_now(tmp_path: Path, content: str) -> None:
+@pytest.mark.parametrize("content", ["", "garbage", "nan?", "1e", "nan"])
+def test_an_unreadable_slot_file_counts_as_a_start_just_made(tmp_path: Path, content: str) -> None:
+    """Careful, not fast: a damaged file costs one interval, never a burst, and is mended."""
     clock = FakeClock(start=42.0)
     path = rate_file(tmp_path, None)
     path.write_text(content)
-    assert SharedStartPacer(0.35, clock, path).acquire() == 42.0
+    pacer = SharedStartPacer(0.35, clock, path)
+    assert pacer.acquire() == pytest.approx(42.35)
+    assert pacer.acquire() == pytest.approx(42.70)
+    assert float(path.read_text()) == pytest.approx(43.05)
+
+
+def test_a_missing_slot_file_means_start_now(tmp_path: Path) -> None:
+    clock = FakeClock(start=42.0)
+    assert SharedStartPacer(0.35, clock, rate_file(tmp_path, None)).acquire() == 42.0
 
 
 def test_rate_files_never_hold_the_key(tmp_path: Path) -> None:
@@ -725,17 +734,34 @@ def test_rate_files_never_hold_the_key(tmp_path: Path) -> None:
 
 
 def test_client_paces_through_the_shared_file_of_its_rate_class(tmp_path: Path) -> None:
-    with EutilsClient(Settings(base_url=BASE, cache_dir=tmp_path, api_key=SECRET)) as keyed:
+    state, cache = tmp_path / "state", tmp_path / "cache"
+    keyed_settings = Settings(base_url=BASE, cache_dir=cache, state_dir=state, api_key=SECRET)
+    with EutilsClient(keyed_settings) as keyed:
         assert isinstance(keyed.pacer, SharedStartPacer)
-        assert keyed.pacer.path == rate_file(tmp_path, SECRET)
+        assert keyed.pacer.path == rate_file(state, SECRET)
         assert keyed.pacer.interval == C.START_INTERVAL_WITH_KEY
-    with EutilsClient(Settings(base_url=BASE, cache_dir=tmp_path)) as plain:
+    with EutilsClient(Settings(base_url=BASE, cache_dir=cache, state_dir=state)) as plain:
         assert isinstance(plain.pacer, SharedStartPacer)
-        assert plain.pacer.path == tmp_path / "rate-nokey.slot"
+        assert plain.pacer.path == state / "rate-nokey.slot"
         assert plain.pacer.interval == C.START_INTERVAL_NO_KEY
     with EutilsClient(Settings(base_url=BASE)) as stateless:
         assert isinstance(stateless.pacer, StartPacer)
         assert stateless.cache is None
+
+
+def test_processes_with_different_cache_dirs_share_one_state_dir(tmp_path: Path) -> None:
+    """The pacing state follows the user, not the cache: two cache dirs, one slot file."""
+    env = {"ELINKCLI_CONFIG": str(tmp_path / "none.toml")}
+    a = resolve(environ={**env, "ELINKCLI_CACHE_DIR": str(tmp_path / "a")}).settings
+    b = resolve(environ={**env, "ELINKCLI_CACHE_DIR": str(tmp_path / "b")}).settings
+    assert a.cache_dir != b.cache_dir
+    assert a.state_dir == b.state_dir
+    assert a.state_dir is not None and not str(a.state_dir).startswith(str(tmp_path))
+    with EutilsClient(a) as ca, EutilsClient(b) as cb:
+        assert isinstance(ca.pacer, SharedStartPacer) and isinstance(cb.pacer, SharedStartPacer)
+        assert ca.pacer.path == cb.pacer.path
+    given = resolve(environ={**env, "ELINKCLI_STATE_DIR": str(tmp_path / "s")}).settings
+    assert given.state_dir == tmp_path / "s"
 
 
 # --- 6. settings: option > environment > config file > default --------------------------
@@ -759,6 +785,7 @@ def config_file(tmp_path: Path) -> Path:
         cache_ttl = "12h"
         timeout = 7
         deadline = 70
+        max_time = "2h"
         adaptive_batch = true
         """,
     )
@@ -775,8 +802,10 @@ def test_every_setting_from_the_config_file(config_file: Path) -> None:
     assert s.cache_dir == Path("/tmp/elinkcli-file-cache")
     assert (s.cache_ttl, s.read_timeout, s.deadline) == (12 * 3600, 7.0, 70.0)
     assert s.adaptive_batch is True
+    assert s.max_time == 7200.0
     where = f"config file ({config_file})"
     names = ("base_url", "email", "api_key", "timeout", "deadline", "cache_dir", "cache_ttl")
+    names += ("max_time",)
     assert resolved.sources == dict.fromkeys((*names, "adaptive_batch"), where)
     assert resolved.config_file == config_file
     assert resolved.config_warnings == ()
@@ -828,6 +857,7 @@ def test_options_beat_everything(config_file: Path) -> None:
         cache_ttl="30m",
         timeout=3,
         deadline=30,
+        max_time="0",
         adaptive_batch=False,
         environ=env,
     )
@@ -840,6 +870,7 @@ def test_options_beat_everything(config_file: Path) -> None:
         Path("/tmp/opt-cache"),
     )
     assert (s.cache_ttl, s.read_timeout, s.deadline) == (1800.0, 3.0, 30.0)
+    assert s.max_time is None  # 0: no limit
     assert set(resolved.sources.values()) == {"option"}
 
 
@@ -909,6 +940,7 @@ def test_unknown_keys_are_warned_about_and_ignored(tmp_path: Path) -> None:
         "cache_ttl",
         "timeout",
         "deadline",
+        "max_time",
         "adaptive_batch",
     }
 

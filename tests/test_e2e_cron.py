@@ -530,11 +530,12 @@ def test_the_key_is_in_no_file_and_no_output(fake, run, tmp_path):
 
     fake.answer = echoing_429
     ids = ["3401", "3402", "3403", "3404", "3405"]
-    env = {"NCBI_API_KEY": SECRET, "ELINKCLI_CACHE_DIR": str(cache_dir)}
+    dirs = {"ELINKCLI_CACHE_DIR": str(cache_dir), "ELINKCLI_STATE_DIR": str(cache_dir)}
+    env = {"NCBI_API_KEY": SECRET, **dirs}
     proc = run(
         *ARGS,
         *("--batch", "2", "-v", "--api-key", SECRET, "-o", str(out), "--id", ",".join(ids)),
-        env={"ELINKCLI_CACHE_DIR": str(cache_dir)},
+        env=dirs,
     )
     assert proc.returncode == 4, proc
     assert failed_ids(proc.stderr) == ["3403", "3404"]

@@ -53,6 +53,7 @@ def make_client(common: Common) -> EutilsClient:
         api_key=common.api_key,
         timeout=common.timeout,
         deadline=common.deadline,
+        max_time=common.max_time,
         cache_ttl=common.cache_ttl,
         cache_mode=cache_mode(common),
         adaptive_batch=common.adaptive_batch,
@@ -61,8 +62,16 @@ def make_client(common: Common) -> EutilsClient:
         warn(warning)
     warn_clear_key(resolved.settings.base_url, resolved.settings.api_key)
     log = request_log(common)
+    retries_shown = not common.quiet and (
+        common.verbose or (sys.stderr is not None and sys.stderr.isatty())
+    )
+
+    def notice(kind: str, text: str) -> None:
+        if kind != "retry" or retries_shown:
+            warn(text)
+
     try:
-        return EutilsClient(resolved.settings, log=log)
+        return EutilsClient(resolved.settings, log=log, on_notice=notice)
     except BaseException:
         if log is not None:
             log.close()

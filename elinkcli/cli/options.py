@@ -180,7 +180,8 @@ Timeout = Annotated[
         "--timeout",
         metavar="SECONDS",
         min=1.0,
-        help=f"Seconds to wait for one answer before asking again [default: {C.READ_TIMEOUT:g}]",
+        help="Seconds one try may take, from connecting to the last byte of the answer, "
+        f"before it is asked again [default: {C.READ_TIMEOUT:g}]",
         show_default=False,
     ),
 ]
@@ -192,6 +193,17 @@ Deadline = Annotated[
         min=1.0,
         help="Seconds one request may take, all retries included, before it is given up "
         f"[default: {C.DEADLINE:g}]",
+        show_default=False,
+    ),
+]
+MaxTime = Annotated[
+    str | None,
+    typer.Option(
+        "--max-time",
+        metavar="DURATION",
+        help="Time for the whole run (seconds, or 30m, 2h; 0 = none): when it runs out, "
+        "what is done is written and the run exits 4 naming the ids not done "
+        f"[default: {C.MAX_TIME / 3600:g}h] [env: {C.ENV_MAX_TIME}]",
         show_default=False,
     ),
 ]
@@ -278,6 +290,7 @@ class Common:
     api_key: str | None = None
     timeout: float | None = None
     deadline: float | None = None
+    max_time: str | None = None
     adaptive_batch: bool | None = None
     cache_ttl: str | None = None
     refresh: bool = False
@@ -299,6 +312,7 @@ _COMMON_TYPES: dict[str, Any] = {
     "api_key": ApiKey,
     "timeout": Timeout,
     "deadline": Deadline,
+    "max_time": MaxTime,
     "adaptive_batch": AdaptiveBatchFlag,
     "cache_ttl": CacheTtl,
     "refresh": Refresh,
@@ -316,6 +330,7 @@ _COMMON_TYPES: dict[str, Any] = {
 # Options that change how a run goes, not what it writes: a resumed run may differ in them.
 _NEUTRAL = frozenset(
     {"resume", "verbose", "quiet", "refresh", "no_cache", "offline", "timeout", "deadline"}
+    | {"max_time"}
     | {"cache_ttl", "api_key", "email", "adaptive_batch"}
     | {"log", "log_stderr"}
 )
