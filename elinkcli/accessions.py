@@ -16,7 +16,6 @@ How a token becomes a UID:
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 

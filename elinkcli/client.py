@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, TypeVar
 import requests
 
 from elinkcli import __version__
+from elinkcli import constants as C
 from elinkcli.cache import LinkSetCache
 from elinkcli.clock import Clock, SystemClock
 from elinkcli.config import Settings, redact
-from elinkcli import constants as C
 from elinkcli.errors import (
     CacheMissError,
     ClientClosedError,
@@ -119,9 +119,7 @@ class EutilsClient:
         )
         self.counters = Counters()
         self.on_retry = on_retry
-        self._run_end = (
-            self.clock.monotonic() + settings.max_time if settings.max_time else None
-        )
+        self._run_end = self.clock.monotonic() + settings.max_time if settings.max_time else None
         self.on_answer: AnswerHook | None = None
         # One JSON line per HTTP attempt (--log); closed with the client.
         self.log = log

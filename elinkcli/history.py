@@ -20,7 +20,6 @@ from elinkcli.models import ESearchResult, UidList
 from elinkcli.params import LinkFilters, elink_params, epost_params
 from elinkcli.parsers import parse_elink, parse_epost, parse_esearch, parse_uilist
 
-
 # A page of a stored set shorter than the set's count implies is asked this many times.
 SHORT_PAGE_TRIES = 3
 

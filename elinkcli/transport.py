@@ -8,6 +8,7 @@ connection down when its time is up; the blocked read then returns and the try f
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Iterator
@@ -61,11 +62,9 @@ def _shut(connection: HTTPConnection) -> None:
     sock = getattr(connection, "sock", None)
     if sock is None:
         return
-    try:
-        # The plain socket's shutdown, also under TLS: the reading thread keeps its SSL object.
+    # The plain socket's shutdown, also under TLS: the reading thread keeps its SSL object.
+    with contextlib.suppress(OSError, TypeError):
         socket.socket.shutdown(sock, socket.SHUT_RDWR)
-    except (OSError, TypeError):
-        pass
 
 
 class _Watched:
