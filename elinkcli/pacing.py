@@ -97,7 +97,7 @@ class SharedStartPacer:
     def _acquire_shared(self, until: float | None) -> float:
         with self._lock:
             while True:
-                with self._locked():
+                with self._locked(until):
                     now = self.clock.monotonic()
                     free = self._read(now)
                     if free - now > self.STALE:
@@ -109,7 +109,7 @@ class SharedStartPacer:
                 self.clock.sleep(free - now)
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, until: float | None) -> Iterator[None]:
         """The file lock, waited for as long as it takes (a stopped holder is said once)."""
         from filelock import Timeout
 
@@ -120,6 +120,7 @@ class SharedStartPacer:
                 self._file_lock.acquire(timeout=0.5, poll_interval=self.LOCK_POLL)
                 break
             except Timeout:
+                _check_until(self.clock.monotonic(), until)
                 waited = time.monotonic() - waited_since
                 if not said and waited >= self.NOTICE_AFTER and self.notice is not None:
                     said = True

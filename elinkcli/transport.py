@@ -109,7 +109,8 @@ class WatchedAdapter(HTTPAdapter):
 
 class BodyTooLarge(Exception):
     def __init__(self, cap: int) -> None:
-        super().__init__(f"the answer is larger than {cap // (1024 * 1024)} MiB")
+        size = f"{cap >> 20} MiB" if cap % (1 << 20) == 0 else f"{cap:,} bytes"
+        super().__init__(f"the answer is larger than {size}")
         self.cap = cap
 
 

@@ -6,7 +6,7 @@ one rate limit shared by concurrent processes, atomic `-o FILE` with its journal
 config file, and the progress bar.
 
 Expected rows come from the fake's oracle (`fake.links`); request counts and ids from its
-log. Pacing is real (0.35 s between request starts without a key), so runs stay small.
+log. Pacing is real (0.40 s between request starts without a key), so runs stay small.
 """
 
 from __future__ import annotations
@@ -296,7 +296,7 @@ def test_a_stale_slot_file_does_not_stall_the_next_run(fake, run, tmp_path):
     (tmp_path / "rate-nokey.slot").write_text(repr(time.monotonic() + 3600))
     (tmp_path / "rate-nokey.slot.lock").write_text("")
     began = time.monotonic()
-    proc = run(*ARGS, "--id", "2901", env={"ELINKCLI_CACHE_DIR": str(tmp_path)})
+    proc = run(*ARGS, "--id", "2901", env={"ELINKCLI_STATE_DIR": str(tmp_path)})
     assert proc.returncode == 0, proc
     assert time.monotonic() - began < 10
     assert proc.stdout == tsv_text(oracle_rows(fake, ["2901"]))
@@ -598,7 +598,7 @@ def test_config_shows_each_setting_and_where_it_came_from(fake, run, tmp_path):
     assert rows["deadline"] == ("300", "default")
     assert rows["adaptive_batch"] == ("true", f"config file ({path})")
     assert rows["cache_dir"] == (str(cache_dir), "environment (ELINKCLI_CACHE_DIR)")
-    assert rows["rate"][0].startswith("9.09 request starts/s")  # 1 / 0.11 with a key
+    assert rows["rate"][0].startswith("8.33 request starts/s")  # 1 / 0.12 with a key
     assert rows["config_file"] == (str(path), "exists")
 
     by_option = run("config", "--json", "--email", "opt@example.org", env=env)
@@ -723,7 +723,7 @@ SLOW_IDS = [str(n) for n in range(3801, 3809)]
 
 
 def test_progress_bar_on_a_terminal_for_a_long_run(fake):
-    fake.faults = Faults(delay=0.7)  # 8 starts 0.35 s apart, answers 0.7 s later: ~3.2 s
+    fake.faults = Faults(delay=0.7)  # 8 starts 0.40 s apart, answers 0.7 s later: ~3.5 s
     code, out, terminal = run_with_terminal_stderr(
         fake, *ARGS, "--batch", "1", "--format", "tsv", "--id", ",".join(SLOW_IDS)
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -135,7 +136,12 @@ def config_command(
         ),
         "timeout": (f"{s.read_timeout:g}", resolved.sources["timeout"]),
         "deadline": (f"{s.deadline:g}", resolved.sources["deadline"]),
+        "max_time": (f"{s.max_time or 0:g}", resolved.sources["max_time"]),
         "cache_dir": (str(s.cache_dir), resolved.sources["cache_dir"]),
+        "state_dir": (
+            str(s.state_dir),
+            "environment (ELINKCLI_STATE_DIR)" if os.environ.get(C.ENV_STATE_DIR) else "default",
+        ),
         "cache_ttl": (f"{s.cache_ttl:g}", resolved.sources["cache_ttl"]),
         "adaptive_batch": (str(s.adaptive_batch).lower(), resolved.sources["adaptive_batch"]),
         "cache_size_bytes": (str(cache_size), "cache"),

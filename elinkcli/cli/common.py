@@ -70,12 +70,37 @@ def make_client(common: Common) -> EutilsClient:
         if kind != "retry" or retries_shown:
             warn(text)
 
+    if resolved.settings.max_time:
+        _watchdog(resolved.settings.max_time)
     try:
         return EutilsClient(resolved.settings, log=log, on_notice=notice)
     except BaseException:
         if log is not None:
             log.close()
         raise
+
+
+# Every wait of the request layer ends by --max-time; this is for what it cannot cut short
+# (a DNS lookup the system resolver keeps waiting on).
+WATCHDOG_GRACE = 15.0
+
+
+def _watchdog(max_time: float) -> None:
+    import threading
+
+    from elinkcli.cli.errors import leave_now
+
+    def expire() -> None:
+        print(
+            f"elinkcli: error: the run's --max-time ({max_time:g} s) ran out; stopped "
+            f"{WATCHDOG_GRACE:g} s later, with requests still waiting",
+            file=sys.stderr,
+        )
+        leave_now(4)
+
+    timer = threading.Timer(max_time + WATCHDOG_GRACE, expire)
+    timer.daemon = True
+    timer.start()
 
 
 def warn_clear_key(base_url: str, api_key: str | None) -> None:

@@ -34,7 +34,7 @@ def warn(message: str) -> None:
     print(f"elinkcli: warning: {message}", file=sys.stderr)
 
 
-def _leave_now(code: int) -> None:
+def leave_now(code: int) -> None:
     """Exit at once, without waiting for requests still in flight in worker threads."""
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
@@ -46,7 +46,7 @@ def _stdout_closed() -> None:
     # The reader went away (`| head`): point stdout at /dev/null so no later flush fails.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
-    _leave_now(ExitStatus.OK)
+    leave_now(ExitStatus.OK)
 
 
 def guarded(command: Callable[P, R]) -> Callable[P, R]:
@@ -65,12 +65,12 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
             except BrokenPipeError:
                 _stdout_closed()
             # Leave at once: requests other threads still have in flight are not waited for.
-            _leave_now(code)
+            leave_now(code)
         except BrokenPipeError:
             _stdout_closed()
         except KeyboardInterrupt:
             print("\nelinkcli: interrupted", file=sys.stderr)
-            _leave_now(ExitStatus.INTERRUPTED)
+            leave_now(ExitStatus.INTERRUPTED)
         except Exception as exc:  # a bug of ours: one line, the traceback only on request
             if os.environ.get(C.ENV_DEBUG):
                 traceback.print_exc()
@@ -79,7 +79,7 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
                 "(set ELINKCLI_DEBUG=1 for the traceback; please report it)",
                 file=sys.stderr,
             )
-            _leave_now(ExitStatus.ERROR)
+            leave_now(ExitStatus.ERROR)
         raise AssertionError("unreachable")
 
     return run
