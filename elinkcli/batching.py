@@ -131,7 +131,7 @@ def run_batches(
             while any(i not in hits and i not in resolved for i in chunk):
                 asked, outcome = next(outcomes)
                 if isinstance(outcome, GaveUpError):
-                    failures.append(GaveUpError(str(outcome), asked, outcome.tries))
+                    failures.append(type(outcome)(str(outcome), asked, outcome.tries))
                     stats.ids_failed.extend(asked)
                     resolved.update(dict.fromkeys(asked))
                     continue

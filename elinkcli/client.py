@@ -231,7 +231,7 @@ class EutilsClient:
                 )
             if self._run_left() < delay:
                 self._log(trace, endpoint, params, attempt, "gave up", cause)
-                raise MaxTimeError(f"{self._max_time_text()} ({cause})", ids, attempt)
+                raise MaxTimeError(self._max_time_text(), ids, attempt)
             self._log(trace, endpoint, params, attempt, "retried", cause)
             self.counters.add(retries=1)
             if self.on_retry is not None:

@@ -97,10 +97,12 @@ class PartialFailure(NCBIError):
     def __init__(self, failures: Sequence[GaveUpError]) -> None:
         ids = [i for f in failures for i in f.ids]
         reasons = sorted({str(f) for f in failures})
-        super().__init__(
-            f"gave up on {len(ids)} id(s) after retries: {'; '.join(reasons)}; "
-            f"failed ids: {','.join(ids)}"
+        what = (
+            f"{len(ids)} id(s) not done"
+            if all(isinstance(f, MaxTimeError) for f in failures)
+            else f"gave up on {len(ids)} id(s) after retries"
         )
+        super().__init__(f"{what}: {'; '.join(reasons)}; failed ids: {','.join(ids)}")
         self.failures = tuple(failures)
         self.ids = tuple(ids)
 

@@ -1,0 +1,69 @@
+"""What a run costs against servers that misbehave: whole `elinkcli link` processes against
+real loopback sockets (tests/fault_servers.py), wall time, peak memory and exit status.
+
+    python bench/faults.py
+
+Cases: a body that never ends (cut at the 512 MiB cap), a body that drips a byte every
+0.5 s and a server that never answers (both with --timeout 5), 3,000 ids against a silent
+server under --max-time 20, a name with no DNS answer, a port where nothing listens.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+from common import elinkcli
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from conftest import clean_env
+from fault_servers import DrippingBody, EndlessBody, SilentServer, refused_port
+
+LINK = ("link", "-db", "gene", "-target", "protein", "-q", "--format", "tsv")
+# Runs the command and prints its peak RSS (KiB), so each case is measured on its own.
+MEASURE = (
+    "import resource, subprocess, sys; "
+    "p = subprocess.run(sys.argv[1:], capture_output=True); "
+    "sys.stdout.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) + '\\n'); "
+    "sys.stdout.write(str(p.returncode) + '\\n'); "
+    "sys.stdout.write(p.stderr.decode('utf-8', 'replace'))"
+)
+
+
+def case(name: str, server, args: tuple[str, ...], base_url: str | None = None) -> None:
+    with server if server is not None else nullcontext() as s:
+        url = base_url or s.base_url
+        env = clean_env({"ELINKCLI_BASE_URL": url, "ELINKCLI_BACKOFF_BASE": None})
+        began = time.monotonic()
+        out = subprocess.run(
+            [sys.executable, "-c", MEASURE, elinkcli(), *LINK, *args],
+            capture_output=True,
+            env=env,
+            text=True,
+            check=False,
+        ).stdout
+        took = time.monotonic() - began
+    rss, code, *err = out.splitlines()
+    last = (err[-1] if err else "")[:150]
+    print(f"| {name} | {took:.1f} s | {int(rss) / 1024:.0f} MB | {code} | {last} |")
+
+
+def main() -> None:
+    ids = ",".join(str(1000 + i) for i in range(3000))
+    print("| case | wall | peak RSS | exit | last stderr line |")
+    print("|---|---|---|---|---|")
+    case("endless body (default 512 MiB cap)", EndlessBody(), ("--id", "672"))
+    case("endless chunked body", EndlessBody(chunked=True), ("--id", "672"))
+    case("a byte every 0.5 s, --timeout 5", DrippingBody(0.5), ("--timeout", "5", "--id", "672"))
+    case("never answers, --timeout 5", SilentServer(), ("--timeout", "5", "--id", "672"))
+    many = ("--max-time", "20", "--id", ids)
+    case("3,000 ids, never answers, --max-time 20", SilentServer(), many)
+    case("no DNS answer", None, ("--id", "672"), "http://elinkcli-bench.invalid/eutils/")
+    case("connection refused", None, ("--id", "672"), f"http://127.0.0.1:{refused_port()}/eutils/")
+
+
+if __name__ == "__main__":
+    main()
