@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from elinkcli.batching import client_for
 from elinkcli.catalog import load_catalog
+from elinkcli.citations import DEFAULT_SOURCE, LINKNAMES, citation_batches, parse_sources
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH, WARN_ABOVE
@@ -25,10 +26,19 @@ if TYPE_CHECKING:
 class Hop:
     target: str
     linkname: str | None = None
+    # "cited" / "cites": a citation hop (elinkcli.citations), PubMed to PubMed, answered by
+    # `sources` (empty: the run's --citations-from).
+    citation: str | None = None
+    sources: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, text: str) -> Hop:
-        """`TARGET[:LINKNAME]`."""
+        """`TARGET[:LINKNAME]`, or `cited[:SOURCES]` / `cites[:SOURCES]`."""
+        head, _, rest = text.partition(":")
+        if head.strip().lower() in LINKNAMES:
+            direction = head.strip().lower()
+            sources = parse_sources(rest) if rest.strip() else ()
+            return cls("pubmed", LINKNAMES[direction], direction, sources)
         target, _, name = text.partition(":")
         target = normalize_db(target)
         if not target or not target.replace("_", "").isalnum() or ":" in name:
@@ -55,6 +65,10 @@ def plan(db: str, hops: Sequence[Hop], *, strict: bool = False) -> list[str]:
     warnings: list[str] = []
     previous = normalize_db(db)
     for n, hop in enumerate(hops, start=1):
+        if hop.citation is not None:
+            if previous != "pubmed":
+                raise UsageError(f"hop {n}: {hop.citation} links PubMed records, not {previous}")
+            continue
         known = catalog.get(hop.linkname) if hop.linkname else None
         if known is not None:
             if known.dbfrom and known.dbfrom != previous:
@@ -97,6 +111,7 @@ def chain(
     settings: Settings | None = None,
     stats: list[HopStats] | None = None,
     table: IdTable | None = None,
+    citations_from: Sequence[str] = (DEFAULT_SOURCE,),
 ) -> Iterator[tuple[str, ...]]:
     """Every complete path (source id, id at hop 1, ..., final id), sources in input order,
     links in NCBI's order. Each hop asks about each distinct id once, per source (so
@@ -122,16 +137,27 @@ def chain(
             edges: dict[str, dict[str, None]] = {}
             link_stats = LinkStats()
             try:
-                for rows in link_batches(
-                    frontier,
-                    db=dbs[n - 1],
-                    target=hop.target,
-                    name=hop.linkname,
-                    batch=batch,
-                    client=session,
-                    stats=link_stats,
-                    table=table if n == 1 else None,
-                ):
+                batches_of_rows = (
+                    citation_batches(
+                        frontier,
+                        direction=hop.citation,
+                        sources=hop.sources or tuple(citations_from),
+                        batch=batch,
+                        client=session,
+                    )
+                    if hop.citation is not None
+                    else link_batches(
+                        frontier,
+                        db=dbs[n - 1],
+                        target=hop.target,
+                        name=hop.linkname,
+                        batch=batch,
+                        client=session,
+                        stats=link_stats,
+                        table=table if n == 1 else None,
+                    )
+                )
+                for rows in batches_of_rows:
                     for row in rows:
                         source_id, target_id = row[1], row[4]
                         if source_id is None:

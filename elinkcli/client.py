@@ -36,6 +36,7 @@ from elinkcli.retry import (
     parse_retry_after,
     status_is_transient,
 )
+from elinkcli.services import EUTILS, Service
 from elinkcli.transport import (
     BodyTooLarge,
     TryTimer,
@@ -46,6 +47,8 @@ from elinkcli.transport import (
 
 if TYPE_CHECKING:
     from elinkcli.requestlog import RequestLog
+
+_WHO = {"eutils": "NCBI", "icite": "iCite", "europepmc": "Europe PMC"}
 
 # Redirects followed within the base URL's scheme and host.
 MAX_REDIRECTS = 5
@@ -113,6 +116,8 @@ class EutilsClient:
         self.rng = rng or random.Random()
         self.on_notice = on_notice
         self.pacer = pacer or self._pacer(settings, self.clock, self._notice)
+        self._pacers: dict[str, StartPacer | SharedStartPacer] = {}
+        self._pacers_lock = threading.Lock()
         self.cache = cache if cache is not None else self._cache(settings)
         self.policy = RetryPolicy(
             max_tries=settings.max_tries, deadline=settings.deadline, base=settings.backoff_base
@@ -129,16 +134,23 @@ class EutilsClient:
 
     @staticmethod
     def _pacer(
-        settings: Settings, clock: Clock, notice: Callable[[str], None]
+        settings: Settings,
+        clock: Clock,
+        notice: Callable[[str], None],
+        service: Service = EUTILS,
     ) -> StartPacer | SharedStartPacer:
         """Shared with the user's other elinkcli processes when there is a state directory."""
+        interval = settings.start_interval if service.name == EUTILS.name else service.interval
         if settings.state_dir is not None:
-            path = rate_file(settings.state_dir, settings.api_key)
+            if service.name == EUTILS.name:
+                path = rate_file(settings.state_dir, settings.api_key)
+            else:
+                path = settings.state_dir / f"rate-{service.name}.slot"
             try:
-                return SharedStartPacer(settings.start_interval, clock, path, notice)
+                return SharedStartPacer(interval, clock, path, notice)
             except OSError as exc:
                 notice(f"cannot use {path} ({exc.strerror or exc}): pacing this process alone")
-        return StartPacer(settings.start_interval, clock)
+        return StartPacer(interval, clock)
 
     def _notice(self, text: str, kind: str = "wait") -> None:
         if self.on_notice is not None:
@@ -190,8 +202,10 @@ class EutilsClient:
         parse: Callable[[bytes], T],
         errors: Callable[[T], Sequence[str]] = lambda _: (),
         ids: Sequence[str] = (),
+        service: Service = EUTILS,
     ) -> T:
-        """POST `params` to `endpoint`, parse the body, raise on <ERROR>s; retry what is transient.
+        """POST `params` to `endpoint` (of `service`: GET for the JSON services), parse the
+        body, raise on <ERROR>s; retry what is transient.
 
         Raises PermanentError at once, GaveUpError (naming `ids`) when tries or deadline run
         out, MaxTimeError when the run's --max-time has.
@@ -204,7 +218,9 @@ class EutilsClient:
             trace = _Trace() if self.log is not None else None
             try:
                 try:
-                    result = self._attempt(endpoint, params, parse, errors, len(ids), trace)
+                    result = self._attempt(
+                        endpoint, params, parse, errors, len(ids), trace, service
+                    )
                 finally:
                     if trace is not None:
                         trace.ended = self.clock.monotonic()
@@ -266,13 +282,14 @@ class EutilsClient:
         errors: Callable[[T], Sequence[str]],
         n_ids: int = 0,
         trace: _Trace | None = None,
+        service: Service = EUTILS,
     ) -> T:
         s = self.settings
         if s.cache_mode == "offline":
             raise CacheMissError([], f"--offline: {endpoint} would need NCBI (not cached)")
-        data = params + identity_params(s.tool, s.email, s.api_key)
+        data = params + identity_params(s.tool, s.email, s.api_key) if service.identity else params
         try:
-            self.pacer.acquire(until=self._run_end)
+            self.pacer_for(service).acquire(until=self._run_end)
         except TimeoutError:
             raise MaxTimeError(self._max_time_text()) from None
         if self._closed.is_set():
@@ -287,7 +304,8 @@ class EutilsClient:
         timer = TryTimer(budget)
         try:
             with timer:
-                response = self._post(s.base_url + endpoint, data, endpoint, budget)
+                url = self.base_url(service) + endpoint
+                response = self._post(url, data, endpoint, budget, service.method)
                 body = read_capped(response, s.max_body)
         except BodyTooLarge as exc:
             raise PermanentError(
@@ -297,13 +315,14 @@ class EutilsClient:
             if timer.expired or isinstance(exc, requests.Timeout):
                 self._answered(n_ids, sent, ok=False)
                 raise TransientError(
-                    f"NCBI did not answer in time (no complete answer in {budget:g} s)"
+                    f"{_WHO[service.name]} did not answer in time "
+                    f"(no complete answer in {budget:g} s)"
                 ) from None
-            raise self._unreachable(exc) from None
+            raise self._unreachable(exc, url) from None
         if timer.expired:  # the body ended because its connection was shut
             self._answered(n_ids, sent, ok=False)
             raise TransientError(
-                f"NCBI did not answer in time (no complete answer in {budget:g} s)"
+                f"{_WHO[service.name]} did not answer in time (no complete answer in {budget:g} s)"
             )
         status = response.status_code
         if trace is not None:
@@ -334,9 +353,9 @@ class EutilsClient:
         self._answered(n_ids, sent, ok=True)
         return result
 
-    def _unreachable(self, exc: requests.RequestException) -> TransientError:
+    def _unreachable(self, exc: requests.RequestException, url: str) -> TransientError:
         """A failure before any answer, said in words: no DNS, nothing listening, or other."""
-        parts = requests.utils.urlparse(self.settings.base_url)
+        parts = requests.utils.urlparse(url)
         host = parts.hostname or parts.netloc
         kind = connection_failure(exc)
         if kind == "dns":
@@ -352,15 +371,34 @@ class EutilsClient:
             )
         return TransientError(f"could not reach {host} ({type(exc).__name__})")
 
-    def _post(self, url: str, data: Params, endpoint: str, budget: float) -> requests.Response:
+    def base_url(self, service: Service = EUTILS) -> str:
+        s = self.settings
+        return {"icite": s.icite_url, "europepmc": s.europepmc_url}.get(service.name, s.base_url)
+
+    def pacer_for(self, service: Service) -> StartPacer | SharedStartPacer:
+        """The E-utilities pacer, or the one of another service (made once, shared like it)."""
+        if service.name == EUTILS.name:
+            return self.pacer
+        with self._pacers_lock:
+            pacer = self._pacers.get(service.name)
+            if pacer is None:
+                pacer = self._pacers[service.name] = self._pacer(
+                    self.settings, self.clock, self._notice, service
+                )
+            return pacer
+
+    def _post(
+        self, url: str, data: Params, endpoint: str, budget: float, method: str = "POST"
+    ) -> requests.Response:
         """POST, following a redirect only to the same scheme and host, as the same POST
         (requests would re-send the body, API key included, wherever a 307/308 points, and
         turn a 301-303 into an empty GET). The body is left to read_capped."""
         s = self.settings
         for _ in range(MAX_REDIRECTS + 1):
-            response = self.session.post(
+            response = self.session.request(
+                method,
                 url,
-                data=data,
+                **({"data": data} if method == "POST" else {"params": data}),
                 timeout=(min(s.connect_timeout, budget), budget),
                 allow_redirects=False,
                 stream=True,

@@ -21,6 +21,10 @@ FILE_KEYS = C.CONFIG_FILE_KEYS
 @dataclass(frozen=True)
 class Settings:
     base_url: str = C.DEFAULT_BASE_URL
+    icite_url: str = C.DEFAULT_ICITE_URL
+    europepmc_url: str = C.DEFAULT_EUROPEPMC_URL
+    # Which services answer --cited/--cites (elinkcli.citations), comma-separated or "all".
+    citations_from: str = "icite"
     email: str | None = None
     api_key: str | None = field(default=None, repr=False)
     tool: str = C.TOOL
@@ -139,6 +143,9 @@ def resolve(
     timeout: float | None = None,
     deadline: float | None = None,
     max_time: str | float | None = None,
+    icite_url: str | None = None,
+    europepmc_url: str | None = None,
+    citations_from: str | None = None,
     cache_mode: str = "use",
     adaptive_batch: bool | None = None,
     environ: Mapping[str, str] | None = None,
@@ -162,11 +169,12 @@ def resolve(
         sources[name] = "default"
         return default
 
-    url = str(pick("base_url", base_url, (C.ENV_BASE_URL,), C.DEFAULT_BASE_URL))
-    if not url.startswith(("http://", "https://")):
-        raise UsageError(f"base URL must start with http:// or https://: {url!r}")
-    if not url.endswith("/"):
-        url += "/"
+    url = _url("base URL", pick("base_url", base_url, (C.ENV_BASE_URL,), C.DEFAULT_BASE_URL))
+    icite = _url("iCite URL", pick("icite_url", icite_url, (C.ENV_ICITE_URL,), C.DEFAULT_ICITE_URL))
+    europepmc = _url(
+        "Europe PMC URL",
+        pick("europepmc_url", europepmc_url, (C.ENV_EUROPEPMC_URL,), C.DEFAULT_EUROPEPMC_URL),
+    )
     backoff = env.get(C.ENV_BACKOFF_BASE)
     try:
         backoff_base = float(backoff) if backoff else C.BACKOFF_BASE
@@ -174,6 +182,9 @@ def resolve(
         raise UsageError(f"{C.ENV_BACKOFF_BASE} must be a number of seconds") from None
     settings = Settings(
         base_url=url,
+        icite_url=icite,
+        europepmc_url=europepmc,
+        citations_from=str(pick("citations_from", citations_from, (), "icite")),
         email=pick("email", email, C.ENV_EMAIL, None),
         api_key=pick("api_key", api_key, (C.ENV_API_KEY,), None),
         read_timeout=_number("timeout", pick("timeout", timeout, (), C.READ_TIMEOUT)),
@@ -203,6 +214,13 @@ def _number(name: str, value: Any) -> float:
     if number <= 0:
         raise UsageError(f"{name} must be positive")
     return number
+
+
+def _url(what: str, value: Any) -> str:
+    url = str(value)
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"{what} must start with http:// or https://: {url!r}")
+    return url if url.endswith("/") else url + "/"
 
 
 def _max_time(value: Any) -> float | None:

@@ -8,6 +8,11 @@ NCBI_WEB = "https://www.ncbi.nlm.nih.gov/"
 TOOL = "elinkcli"
 
 ENV_BASE_URL = "ELINKCLI_BASE_URL"
+# Citations (elinkcli.citations): NIH iCite and Europe PMC's REST service.
+DEFAULT_ICITE_URL = "https://icite.od.nih.gov/api/"
+DEFAULT_EUROPEPMC_URL = "https://www.ebi.ac.uk/europepmc/webservices/rest/"
+ENV_ICITE_URL = "ELINKCLI_ICITE_URL"
+ENV_EUROPEPMC_URL = "ELINKCLI_EUROPEPMC_URL"
 ENV_API_KEY = "NCBI_API_KEY"
 ENV_EMAIL = ("NCBI_EMAIL", "EMAIL")
 # Seconds of the first retry wait (it doubles per try, capped); lowered by test suites.
@@ -30,6 +35,9 @@ CONFIG_FILE_KEYS = (
     "deadline",
     "max_time",
     "adaptive_batch",
+    "icite_url",
+    "europepmc_url",
+    "citations_from",
 )
 
 # ELink tables change weekly.

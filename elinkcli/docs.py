@@ -33,6 +33,8 @@ ENVIRONMENT = [
         "Directory of the rate-limit slot every elinkcli process of the user shares "
         "(default: the user's state directory, whatever the cache directory).",
     ),
+    (C.ENV_ICITE_URL, "NIH iCite API base URL (link --cited/--cites); --icite-url wins."),
+    (C.ENV_EUROPEPMC_URL, "Europe PMC REST base URL; --europepmc-url wins."),
     (C.ENV_MAX_TIME, "Time for a whole run, like --max-time (0 = none)."),
     (C.ENV_MAX_BODY, f"Largest answer read, in bytes (default {C.MAX_BODY})."),
     (C.ENV_CONFIG, "Path of the config file."),

@@ -518,4 +518,6 @@ def make_writer(
             raise UsageError(XML_IS_FOR_LINK)
         return XmlWriter(out, columns, xml)
 
+    if fmt == "counts":
+        raise UsageError("--format counts goes with link --cited / --cites")
     raise UsageError(f"unknown format {fmt!r} (choose {', '.join(FORMATS)})")

@@ -787,6 +787,9 @@ def config_file(tmp_path: Path) -> Path:
         deadline = 70
         max_time = "2h"
         adaptive_batch = true
+        icite_url = "http://icite.file.test/api"
+        europepmc_url = "http://epmc.file.test/rest/"
+        citations_from = "all"
         """,
     )
 
@@ -805,7 +808,12 @@ def test_every_setting_from_the_config_file(config_file: Path) -> None:
     assert s.max_time == 7200.0
     where = f"config file ({config_file})"
     names = ("base_url", "email", "api_key", "timeout", "deadline", "cache_dir", "cache_ttl")
-    names += ("max_time",)
+    names += ("max_time", "icite_url", "europepmc_url", "citations_from")
+    assert (s.icite_url, s.europepmc_url, s.citations_from) == (
+        "http://icite.file.test/api/",
+        "http://epmc.file.test/rest/",
+        "all",
+    )
     assert resolved.sources == dict.fromkeys((*names, "adaptive_batch"), where)
     assert resolved.config_file == config_file
     assert resolved.config_warnings == ()
@@ -858,6 +866,9 @@ def test_options_beat_everything(config_file: Path) -> None:
         timeout=3,
         deadline=30,
         max_time="0",
+        icite_url="http://icite.option.test/",
+        europepmc_url="http://epmc.option.test/",
+        citations_from="elink",
         adaptive_batch=False,
         environ=env,
     )
@@ -942,6 +953,9 @@ def test_unknown_keys_are_warned_about_and_ignored(tmp_path: Path) -> None:
         "deadline",
         "max_time",
         "adaptive_batch",
+        "icite_url",
+        "europepmc_url",
+        "citations_from",
     }
 
 

@@ -51,7 +51,7 @@ def test_ignored_options_with_a_value_are_dropped_with_a_warning() -> None:
     assert len(warnings) == 2 and "-tool" in warnings[0] and "-label" in warnings[1]
 
 
-@pytest.mark.parametrize("option", ["-mode", "-holding", "-cited", "-cites"])
+@pytest.mark.parametrize("option", ["-mode", "-holding"])
 def test_refused_options_point_at_what_to_use(option) -> None:
     with pytest.raises(UsageError) as caught:
         rewrite(["link", "-db", "pubmed", option, "x"])

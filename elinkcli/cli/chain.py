@@ -20,13 +20,15 @@ if TYPE_CHECKING:
 
 
 HELP = """Walk several hops in one run; every result is a full path from a source id to a
-final id. Each hop is TARGET[:LINKNAME]; the path is checked against the catalog before
-any request (a link name that cannot lead from the previous database is exit 2).
+final id. Each hop is TARGET[:LINKNAME], or cited / cites (PubMed citations, from
+--citations-from or cited:SOURCES); the path is checked against the catalog before any
+request (a link name that cannot lead from the previous database is exit 2).
 
 \b
 Examples:
   elinkcli chain -db gene -id 672 protein:gene_protein_refseq structure
   elinkcli chain -db pubmed -id 15718680 gene:pubmed_gene protein --format jsonl
+  elinkcli chain -db pubmed -id 15718680 cited cited    (two generations of citers)
   esearch -db gene -query "BRCA1[gene] AND human[orgn]" \\
     | elinkcli chain protein:gene_protein_refseq structure --format uid
 
@@ -41,7 +43,10 @@ def chain_command(
     hops: Annotated[
         list[str],
         typer.Argument(
-            metavar="HOP...", help="TARGET or TARGET:LINKNAME, one per hop.", show_default=False
+            metavar="HOP...",
+            help="TARGET or TARGET:LINKNAME, one per hop; cited or cites (PubMed citations, "
+            "cited:europepmc for another source than --citations-from).",
+            show_default=False,
         ),
     ],
     db: O.Db = None,
@@ -65,6 +70,9 @@ def chain_command(
         ),
     ] = C.WARN_ABOVE,
     batch: O.Batch = C.DEFAULT_BATCH,
+    citations_from: O.CitationsFrom = None,
+    icite_url: O.IciteUrl = None,
+    europepmc_url: O.EuropePmcUrl = None,
     strict: O.Strict = False,
     fmt: O.OutputFormat = None,
     input_format: O.InputFormat = O.InputForm.auto,
@@ -73,8 +81,10 @@ def chain_command(
     common: O.Common = O.Common(),
 ) -> None:
     from elinkcli.chain import Hop, chain, column_names, plan
+    from elinkcli.citations import parse_sources
     from elinkcli.cli.common import OutputSpec, run_rows, show_summary
     from elinkcli.cli.inputs import gather_input, then_unknown
+    from elinkcli.config import resolve
 
     parsed = [Hop.parse(h) for h in hops]
     run = gather_input(db, ids, input_format.value, input_file)
@@ -114,6 +124,9 @@ def chain_command(
             client=client,
             stats=stats,
             table=table,
+            citations_from=parse_sources(
+                citations_from or resolve(environ=None).settings.citations_from
+            ),
         )
         paths = then_unknown(paths, table)
         if not origin_db:
@@ -142,4 +155,11 @@ def chain_command(
         ids=run.ids,
         identity=run.identity,
     )
-    run_rows(common, spec, produce, summary=summary, resumable=False)
+    run_rows(
+        common,
+        spec,
+        produce,
+        summary=summary,
+        resumable=False,
+        client_options={"icite_url": icite_url, "europepmc_url": europepmc_url},
+    )

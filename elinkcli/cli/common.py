@@ -43,11 +43,13 @@ def cache_mode(common: Common) -> str:
     return chosen[0] if chosen else "use"
 
 
-def make_client(common: Common) -> EutilsClient:
+def make_client(common: Common, **more: str | None) -> EutilsClient:
+    """The client of the common options; `more`: other settings of resolve() (citations)."""
     from elinkcli.client import EutilsClient
     from elinkcli.config import resolve
 
     resolved = resolve(
+        **more,  # type: ignore[arg-type]
         base_url=common.base_url,
         email=common.email,
         api_key=common.api_key,
@@ -178,6 +180,7 @@ def run_rows(
     resumable: bool = True,
     needs_client: bool = True,
     batched: bool = False,
+    client_options: dict[str, str | None] | None = None,
 ) -> None:
     """Rows from `produce(client, hooks)` (lists of rows with `batched`) to stdout or to
     --output FILE (atomically, with a journal for --resume), with a progress bar on a
@@ -197,7 +200,9 @@ def run_rows(
     if common.resume and fmt in ("edirect", "table", "xml"):
         raise UsageError(f"--resume works with tsv, json, jsonl and uid, not {fmt}")
     # Settings first: a bad option or config file must fail before any output is opened.
-    client_context = make_client(common) if needs_client else contextlib.nullcontext()
+    client_context = (
+        make_client(common, **(client_options or {})) if needs_client else contextlib.nullcontext()
+    )
     target = (
         AtomicOutput(common.output, _fingerprint(common, spec.identity or spec.ids), common.resume)
         if common.output

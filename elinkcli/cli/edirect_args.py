@@ -75,8 +75,7 @@ ELINK_OPTIONS: tuple[EDirectOption, ...] = (
     EDirectOption(
         "-cited / -cites",
         "citing / cited papers from NIH iCite",
-        "refused for now, pointing at `-name pubmed_pubmed_citedin` / `pubmed_pubmed_refs` "
-        "(ELink's PMC-derived tables)",
+        "`--cited` / `--cites` (iCite by default, `--citations-from` for ELink, Europe PMC or all)",
     ),
     EDirectOption("-base URL", "another server", "`--base-url/-base`"),
     EDirectOption("-email", "contact address", "`--email/-email`"),
@@ -108,10 +107,6 @@ CMD_POINTERS = {
 _REFUSED = {
     "-mode": "-mode (ELink retmode) is not needed: choose the output with --format",
     "-holding": "-holding filters LinkOut providers: use 'elinkcli linkout --holding NAME'",
-    "-cited": "-cited (iCite) is not supported yet: for ELink's PMC-derived citations use "
-    "'elinkcli link -db pubmed -name pubmed_pubmed_citedin'",
-    "-cites": "-cites (iCite) is not supported yet: for ELink's PMC-derived references use "
-    "'elinkcli link -db pubmed -name pubmed_pubmed_refs'",
 }
 # Options that take a value and are ignored (with a warning), and flags ignored silently.
 _IGNORED_WITH_VALUE = {

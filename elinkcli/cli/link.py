@@ -42,6 +42,7 @@ Examples:
   elinkcli link -db gene -target pubmed -id 672 | elinkcli link -target gene
   esearch -db pubmed -query "tn3 transposition immunity" | elinkcli link -related
   elinkcli link -db pubmed -target pubmed -cmd neighbor_score -id 15718680 --format jsonl
+  elinkcli link -db pubmed --cited -id 15718680 --citations-from all
 
 \b
 Ids may be accessions (NM_000546.6, PRJNA257197, SRR390728, PMC3531190, ...): each
@@ -49,7 +50,9 @@ is resolved to NCBI's UID first; source_id stays the token given, source_uid is 
 
 \b
 Columns (tsv): source_db source_id linkname target_db target_id score source_uid
-target_acc (score only with -cmd neighbor_score, target_acc only with --idtype acc).
+target_acc (score only with -cmd neighbor_score, target_acc only with --idtype acc);
+--cited/--cites add source (the services that gave the link); --format counts writes
+source_db source_id links and one count per service.
 """
 
 
@@ -132,6 +135,11 @@ def link_command(
             "write an ENTREZ_DIRECT message with WebEnv and QueryKey instead of ids.",
         ),
     ] = False,
+    cited: O.Cited = False,
+    cites: O.Cites = False,
+    citations_from: O.CitationsFrom = None,
+    icite_url: O.IciteUrl = None,
+    europepmc_url: O.EuropePmcUrl = None,
     strict: O.Strict = False,
     fmt: O.OutputFormat = None,
     input_format: O.InputFormat = O.InputForm.auto,
@@ -156,6 +164,28 @@ def link_command(
     elink_cmd, cmd_history, cmd_format = link_cmd(cmd)
     history = history or cmd_history
     fmt_name = fmt.value if fmt else cmd_format
+    if cited or cites:
+        _check_citation_options(
+            cited, cites, target, name, union, history, related, elink_cmd, idtype, term
+        )
+        from elinkcli.cli.citations import run_citations
+
+        run_citations(
+            direction="cited" if cited else "cites",
+            run=gather_input(db or "pubmed", ids, input_format.value, input_file),
+            sources_text=citations_from,
+            icite_url=icite_url,
+            europepmc_url=europepmc_url,
+            fmt=fmt_name,
+            batch=batch,
+            no_header=no_header,
+            common=common,
+        )
+        return
+    if citations_from is not None:
+        raise UsageError("--citations-from goes with --cited or --cites")
+    if fmt_name == "counts":
+        raise UsageError("--format counts goes with --cited or --cites")
     if related and target and db and normalize_db(target) != normalize_db(db):
         raise UsageError("--related links within --db: leave out --target, or drop --related")
     if not target and name and not related:
@@ -243,6 +273,39 @@ def link_command(
         union=union,
     )
     run_rows(common, spec, produce, total_ids=len(run.ids), summary=summary, batched=True)
+
+
+def _check_citation_options(
+    cited: bool,
+    cites: bool,
+    target: str | None,
+    name: str | None,
+    union: bool,
+    history: bool,
+    related: bool,
+    cmd: str,
+    idtype: str | None,
+    term: str | None,
+) -> None:
+    if cited and cites:
+        raise UsageError("--cited and --cites exclude each other: run one, then the other")
+    if target not in (None, "pubmed"):
+        raise UsageError("--cited/--cites link PubMed to PubMed: leave out --target")
+    clashes = [
+        flag
+        for flag, on in (
+            ("--name", name is not None),
+            ("--union", union),
+            ("--history", history),
+            ("--related", related),
+            ("-cmd neighbor_score", cmd != "neighbor"),
+            ("--idtype", idtype is not None),
+            ("--term", term is not None),
+        )
+        if on
+    ]
+    if clashes:
+        raise UsageError(f"--cited/--cites do not go with {', '.join(clashes)}")
 
 
 def _uids(run: RunInput, client: EutilsClient) -> list[str]:

@@ -29,6 +29,7 @@ class Format(str, Enum):
     uid = "uid"
     edirect = "edirect"
     xml = "xml"
+    counts = "counts"
 
 
 class InputForm(str, Enum):
@@ -88,8 +89,9 @@ OutputFormat = Annotated[
     typer.Option(
         "--format",
         "-format",
-        metavar="tsv|json|jsonl|table|uid|edirect|xml",
-        help="Output format (xml: link only, one eLinkResult document as NCBI's). Default: "
+        metavar="tsv|json|jsonl|table|uid|edirect|xml|counts",
+        help="Output format (xml: link only, one eLinkResult document as NCBI's; counts: "
+        "link --cited/--cites, links per source id and service). Default: "
         "table on a terminal; into a pipe, edirect when stdin was an ENTREZ_DIRECT message, "
         "else tsv.",
     ),
@@ -269,6 +271,53 @@ LogStderr = Annotated[
         "-log",
         "-debug",
         help="EDirect's spelling of --log - (the request log on stderr).",
+    ),
+]
+Cited = Annotated[
+    bool,
+    typer.Option(
+        "--cited",
+        "-cited",
+        help="Papers citing each source PMID (link name pubmed_pubmed_citedin), from "
+        "--citations-from.",
+    ),
+]
+Cites = Annotated[
+    bool,
+    typer.Option(
+        "--cites",
+        "-cites",
+        help="Papers each source PMID cites (pubmed_pubmed_refs), from --citations-from.",
+    ),
+]
+CitationsFrom = Annotated[
+    str | None,
+    typer.Option(
+        "--citations-from",
+        metavar="SOURCES",
+        help="Which services answer --cited/--cites: elink, icite, europepmc, several "
+        "comma-separated, or all (their union; the source column names who gave each "
+        "link) [default: icite] [config: citations_from]",
+        show_default=False,
+    ),
+]
+IciteUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--icite-url",
+        metavar="URL",
+        help=f"NIH iCite API base URL [default: {C.DEFAULT_ICITE_URL}] [env: {C.ENV_ICITE_URL}]",
+        show_default=False,
+    ),
+]
+EuropePmcUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--europepmc-url",
+        metavar="URL",
+        help=f"Europe PMC REST base URL [default: {C.DEFAULT_EUROPEPMC_URL}] "
+        f"[env: {C.ENV_EUROPEPMC_URL}]",
+        show_default=False,
     ),
 ]
 Strict = Annotated[

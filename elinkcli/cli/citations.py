@@ -1,0 +1,102 @@
+"""`link --cited / --cites`: citation links from iCite, Europe PMC and ELink (the CLI side
+of elinkcli.citations)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from elinkcli.cli.errors import warn
+from elinkcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from elinkcli.batching import BatchHooks
+    from elinkcli.cli.common import Row
+    from elinkcli.cli.inputs import RunInput
+    from elinkcli.cli.options import Common
+    from elinkcli.client import EutilsClient
+
+
+def run_citations(
+    *,
+    direction: str,
+    run: RunInput,
+    sources_text: str | None,
+    icite_url: str | None,
+    europepmc_url: str | None,
+    fmt: str | None,
+    batch: int,
+    no_header: bool,
+    common: Common,
+) -> None:
+    from elinkcli.citations import (
+        CITATION_COLUMNS,
+        CitationStats,
+        citation_batches,
+        count_columns,
+        parse_sources,
+    )
+    from elinkcli.cli.common import OutputSpec, run_rows, show_summary
+    from elinkcli.config import resolve
+
+    if run.db not in (None, "pubmed"):
+        raise UsageError(f"--cited/--cites link PubMed records: the ids are from {run.db}")
+    if run.history is not None or run.query is not None:
+        raise UsageError(
+            "--cited/--cites take PMIDs: expand the set first (efetch -format uid), or give ids"
+        )
+    if sources_text is None:
+        sources_text = resolve(environ=None).settings.citations_from
+    sources = parse_sources(sources_text)
+    to_terminal = common.output is None and sys.stdout.isatty()
+    counts = fmt == "counts" or (fmt in (None, "table") and to_terminal)
+    if fmt == "edirect" or fmt == "xml":
+        raise UsageError(f"--cited/--cites write tsv, json, jsonl, uid, table or counts, not {fmt}")
+    out_fmt = "table" if counts and (fmt is None or fmt == "table") and to_terminal else fmt
+    if counts and out_fmt == "counts":
+        out_fmt = "tsv"
+    stats = CitationStats()
+    ids = list(run.ids)
+
+    def produce(client: EutilsClient, hooks: BatchHooks) -> Iterator[list[Row]]:
+        return citation_batches(
+            ids,
+            direction=direction,
+            sources=sources,
+            batch=batch,
+            counts=counts,
+            client=client,
+            stats=stats,
+            hooks=hooks,
+        )
+
+    def summary() -> None:
+        for service, pmids in stats.unknown.items():
+            shown = ",".join(pmids[:50]) + (",..." if len(pmids) > 50 else "")
+            warn(f"{service} does not know {len(pmids)} PMID(s): {shown}")
+        if show_summary(common):
+            print(
+                f"elinkcli: {len(ids)} PMID(s) in, {stats.links} citation link(s) from "
+                f"{', '.join(sources)}",
+                file=sys.stderr,
+            )
+
+    spec = OutputSpec(
+        fmt=out_fmt or ("tsv" if counts else None),
+        columns=count_columns(sources) if counts else CITATION_COLUMNS,
+        uid_key="target_id" if not counts else "source_id",
+        header=not no_header,
+        title=f"pubmed → {'citing' if direction == 'cited' else 'cited'} papers",
+        ids=ids,
+        identity=run.identity,
+    )
+    run_rows(
+        common,
+        spec,
+        produce,
+        total_ids=len(ids),
+        summary=summary,
+        batched=True,
+        client_options={"icite_url": icite_url, "europepmc_url": europepmc_url},
+    )
