@@ -328,7 +328,7 @@ class EutilsClient:
         if trace is not None:
             trace.status = status
         if status != 200:
-            snippet = self._clean(body.decode("utf-8", "replace"))[:200].strip()
+            snippet = " ".join(self._clean(body[:2000].decode("utf-8", "replace")).split())[:200]
             message = f"HTTP {status} from {endpoint}" + (f": {snippet}" if snippet else "")
             if status_is_transient(status):
                 if status >= 500:
