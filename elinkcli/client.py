@@ -7,11 +7,8 @@ import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
-
-import requests
 
 from elinkcli import __version__
 from elinkcli import constants as C
@@ -37,15 +34,12 @@ from elinkcli.retry import (
     status_is_transient,
 )
 from elinkcli.services import EUTILS, Service
-from elinkcli.transport import (
-    BodyTooLarge,
-    TryTimer,
-    WatchedAdapter,
-    connection_failure,
-    read_capped,
-)
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    import requests
+
     from elinkcli.requestlog import RequestLog
 
 _WHO = {"eutils": "NCBI", "icite": "iCite", "europepmc": "Europe PMC"}
@@ -115,7 +109,7 @@ class EutilsClient:
         self.clock = clock or SystemClock()
         self.rng = rng or random.Random()
         self.on_notice = on_notice
-        self.pacer = pacer or self._pacer(settings, self.clock, self._notice)
+        self._own_pacer = pacer
         self._pacers: dict[str, StartPacer | SharedStartPacer] = {}
         self._pacers_lock = threading.Lock()
         self.cache = cache if cache is not None else self._cache(settings)
@@ -128,7 +122,9 @@ class EutilsClient:
         self.on_answer: AnswerHook | None = None
         # One JSON line per HTTP attempt (--log); closed with the client.
         self.log = log
-        self.session = session or self._new_session(settings.max_in_flight)
+        # Made at the first request: a run answered from the cache never imports requests.
+        self._session = session
+        self._session_lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
         self._closed = threading.Event()
 
@@ -165,8 +161,29 @@ class EutilsClient:
         except (OSError, sqlite3.Error):
             return None
 
+    @property
+    def pacer(self) -> StartPacer | SharedStartPacer:
+        """The E-utilities pacer, made at the first request (file locks are for requests)."""
+        if self._own_pacer is None:
+            with self._session_lock:
+                if self._own_pacer is None:
+                    self._own_pacer = self._pacer(self.settings, self.clock, self._notice)
+        return self._own_pacer
+
+    @property
+    def session(self) -> requests.Session:
+        if self._session is None:
+            with self._session_lock:
+                if self._session is None:
+                    self._session = self._new_session(self.settings.max_in_flight)
+        return self._session
+
     @staticmethod
     def _new_session(pool: int) -> requests.Session:
+        import requests
+
+        from elinkcli.transport import WatchedAdapter
+
         session = requests.Session()
         adapter = WatchedAdapter(pool_connections=1, pool_maxsize=pool)
         session.mount("https://", adapter)
@@ -181,7 +198,8 @@ class EutilsClient:
         self._closed.set()
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
-        self.session.close()
+        if self._session is not None:
+            self._session.close()
         if self.cache is not None:
             self.cache.close()
         if self.log is not None:
@@ -301,6 +319,10 @@ class EutilsClient:
         sent = self.clock.monotonic()
         if trace is not None and self.log is not None:
             trace.time, trace.sent = self.log.stamp(), sent
+        import requests
+
+        from elinkcli.transport import BodyTooLarge, TryTimer, read_capped
+
         timer = TryTimer(budget)
         try:
             with timer:
@@ -355,7 +377,11 @@ class EutilsClient:
 
     def _unreachable(self, exc: requests.RequestException, url: str) -> TransientError:
         """A failure before any answer, said in words: no DNS, nothing listening, or other."""
-        parts = requests.utils.urlparse(url)
+        from urllib.parse import urlparse
+
+        from elinkcli.transport import connection_failure
+
+        parts = urlparse(url)
         host = parts.hostname or parts.netloc
         kind = connection_failure(exc)
         if kind == "dns":
@@ -393,6 +419,8 @@ class EutilsClient:
         """POST, following a redirect only to the same scheme and host, as the same POST
         (requests would re-send the body, API key included, wherever a 307/308 points, and
         turn a 301-303 into an empty GET). The body is left to read_capped."""
+        from urllib.parse import urljoin, urlparse
+
         s = self.settings
         for _ in range(MAX_REDIRECTS + 1):
             response = self.session.request(
@@ -405,8 +433,8 @@ class EutilsClient:
             )
             if response.status_code not in (301, 302, 303, 307, 308):
                 return response
-            target = requests.compat.urljoin(url, response.headers.get("Location", ""))
-            here, there = requests.utils.urlparse(url), requests.utils.urlparse(target)
+            target = urljoin(url, response.headers.get("Location", ""))
+            here, there = urlparse(url), urlparse(target)
             response.close()
             if (here.scheme, here.netloc) != (there.scheme, there.netloc):
                 raise PermanentError(
@@ -460,8 +488,6 @@ class EutilsClient:
         """
         workers = self.settings.max_in_flight
         window = window or workers * 2
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(workers, thread_name_prefix="elinkcli")
         pending: deque[tuple[T, Future[R]]] = deque()
         iterator = iter(items)
         exhausted = False
@@ -472,6 +498,10 @@ class EutilsClient:
                 except StopIteration:
                     exhausted = True
                     break
+                if self._executor is None:  # not for a run answered from the cache
+                    from concurrent.futures import ThreadPoolExecutor
+
+                    self._executor = ThreadPoolExecutor(workers, thread_name_prefix="elinkcli")
                 pending.append((item, self._executor.submit(fn, item)))
             if not pending:
                 return

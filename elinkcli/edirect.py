@@ -6,7 +6,6 @@ import codecs
 import re
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element, ParseError, tostring
-from xml.sax.saxutils import escape
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
@@ -14,6 +13,11 @@ from defusedxml.ElementTree import fromstring
 from elinkcli.errors import UsageError
 
 ROOT = "ENTREZ_DIRECT"
+
+
+def escape(text: str) -> str:
+    """&, < and > as XML entities (xml.sax.saxutils.escape, without importing urllib)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from operator import itemgetter
 from typing import IO, TYPE_CHECKING, Protocol
-from xml.sax.saxutils import escape
 
 from elinkcli.edirect import EDirectMessage, render_message
 
@@ -19,6 +18,11 @@ FORMATS = ("tsv", "json", "jsonl", "table", "uid", "edirect", "xml")
 XML_IS_FOR_LINK = "--format xml is for link (an eLinkResult document): choose another --format"
 
 Row = Sequence[object]
+
+
+def escape(text: str) -> str:
+    """&, < and > as XML entities (xml.sax.saxutils.escape, without importing urllib)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class Writer(Protocol):

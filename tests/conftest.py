@@ -222,3 +222,38 @@ def run(fake: FakeEutils) -> Runner:
         )
 
     return _run
+
+
+def on_a_terminal(
+    argv: Sequence[str], env: Mapping[str, str], stream: str = "stderr", timeout: float = 60
+) -> tuple[int, str]:
+    """Run argv with `stream` ("stdout" or "stderr") on a pseudo-terminal, the other into a
+    pipe; (exit status, what the terminal showed)."""
+    import pty
+    import select
+    import time
+
+    master, slave = pty.openpty()
+    where = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, stream: slave}
+    proc = subprocess.Popen(
+        list(argv), stdin=subprocess.DEVNULL, stdout=where["stdout"], stderr=where["stderr"],
+        env=dict(env),
+    )  # fmt: skip
+    os.close(slave)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        elif proc.poll() is not None:
+            break
+    proc.communicate(timeout=30)
+    os.close(master)
+    return proc.returncode, b"".join(chunks).decode("utf-8", "replace")

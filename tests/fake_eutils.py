@@ -214,6 +214,8 @@ class FakeEutils:
         self.silent_ids: set[str] = set()
         self._holding: str | None = None
         self.rate_limit: int | None = None
+        # The window `rate_limit` counts starts in (NCBI's is 1 s).
+        self.rate_window = 1.0
         # Searches ESearch answers: {(db, query): UIDs}, and UIDs counted but never handed
         # out (a server that loses records).
         self.searches: dict[tuple[str, str], list[str]] = {}
@@ -882,7 +884,8 @@ class _Handler(BaseHTTPRequestHandler):
             fake.log.append(entry)
             # NCBI's limit: more than `rate_limit` request starts in the last second is a 429.
             over = fake.rate_limit is not None and (
-                sum(1 for r in fake.log if entry.start - r.start < 1.0) > fake.rate_limit
+                sum(1 for r in fake.log if entry.start - r.start < fake.rate_window)
+                > fake.rate_limit
             )
         fault = "429" if over else fake.faults.next(params)
         entry.fault = fault

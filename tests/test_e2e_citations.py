@@ -10,7 +10,7 @@ import subprocess
 import time
 
 import pytest
-from conftest import assert_clean_error, clean_env, elinkcli_command, run_elinkcli
+from conftest import assert_clean_error, clean_env, elinkcli_command, on_a_terminal, run_elinkcli
 from fake_citations import (
     FakeCitations,
     europepmc_cited_by,
@@ -309,32 +309,13 @@ def test_resume_asks_only_what_failed(services, tmp_path):
 
 
 def test_a_terminal_gets_the_counts_table(services):
-    import os
-    import pty
-
     _, _, env = services
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
+    code, text = on_a_terminal(
         [*elinkcli_command(), "link", "-db", "pubmed", "--cited", "--id", "13,20", "-q"],
-        stdin=subprocess.DEVNULL,
-        stdout=slave,
-        stderr=subprocess.PIPE,
-        env=clean_env({**env, "COLUMNS": "120"}),
+        clean_env({**env, "COLUMNS": "120"}),
+        stream="stdout",
     )
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    proc.wait(timeout=60)
-    os.close(master)
-    text = b"".join(chunks).decode("utf-8", "replace")
-    assert proc.returncode == 0
+    assert code == 0
     assert "links" in text and "icite" in text
     assert str(len(icite_cited_by("13"))) in text
     assert "pubmed_pubmed_citedin" not in text  # the counts view, not the link rows

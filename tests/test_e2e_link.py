@@ -34,6 +34,8 @@ from conftest import (
 from fake_eutils import FakeEutils, Faults, Logged, elink_requests
 from fakes import chunks
 
+from elinkcli import constants as C
+
 pytestmark = pytest.mark.e2e
 
 SECRET = "SECRET-KEY-123"
@@ -729,7 +731,9 @@ def _overlaps(requests: Sequence[Logged]) -> Iterator[tuple[Logged, Logged]]:
 
 
 @pytest.mark.parametrize(
-    ("key", "interval"), [(None, 0.35), ("k", 0.11)], ids=["no-key", "api-key"]
+    ("key", "interval"),
+    [(None, C.START_INTERVAL_NO_KEY), ("k", C.START_INTERVAL_WITH_KEY)],
+    ids=["no-key", "api-key"],
 )
 def test_requests_paced_but_overlapping(fake, run, key, interval):
     fake.faults = Faults(delay=0.8)
@@ -745,9 +749,11 @@ def test_requests_paced_but_overlapping(fake, run, key, interval):
     assert len(requests) == 8
     gaps = [b.start - a.start for a, b in pairwise(requests)]
     print(f"wall {wall:.2f} s; start gaps {[round(g, 3) for g in gaps]}")
-    # Arrival times carry a little scheduling jitter: tight on average, looser per gap.
-    assert (requests[-1].start - requests[0].start) / 7 >= interval - 0.01, gaps
-    assert min(gaps) >= interval - 0.05, gaps
+    # The server reads arrival times once its own thread gets the CPU, on a machine that
+    # may be busy with other tests: one late reading (up to ~0.3 s seen) shortens the gap
+    # after it, so this checks the span of all eight; exact spacing is tested with a fake
+    # clock (test_pacing.py) and under load against arrivals (test_e2e_pacing_load.py).
+    assert requests[-1].start - requests[0].start >= 7 * interval - 0.3, gaps
     assert list(_overlaps(requests)), "each request waited for the previous answer"
     in_flight = max(sum(r.start <= s.start < r.end for r in requests) for s in requests)
     assert in_flight >= 2

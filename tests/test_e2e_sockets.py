@@ -7,17 +7,13 @@ checks the exit status, the one-line message and how long it took.
 from __future__ import annotations
 
 import json
-import os
-import pty
 import resource
-import select
-import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from conftest import assert_clean_error, clean_env, elinkcli_command, run_elinkcli
+from conftest import assert_clean_error, clean_env, elinkcli_command, on_a_terminal, run_elinkcli
 from fault_servers import (
     DrippingBody,
     EndlessBody,
@@ -137,31 +133,6 @@ def test_no_dns_answer_is_said_in_words_and_tried_three_times() -> None:
 # --- a line per retry on a terminal ---------------------------------------------------------
 
 
-def _stderr_on_a_terminal(argv: Sequence[str], env: dict[str, str]) -> tuple[int, str]:
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, env=env
-    )
-    os.close(slave)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.2)
-        if ready:
-            try:
-                data = os.read(master, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            chunks.append(data)
-        elif proc.poll() is not None:
-            break
-    proc.communicate(timeout=30)
-    os.close(master)
-    return proc.returncode, b"".join(chunks).decode("utf-8", "replace")
-
-
 def test_each_retry_is_a_line_on_a_terminal_and_not_in_a_pipe() -> None:
     busy = http_response(503, b"<html>busy</html>", {"Content-Type": "text/html"})
     good = xml(
@@ -171,7 +142,7 @@ def test_each_retry_is_a_line_on_a_terminal_and_not_in_a_pipe() -> None:
     )
     with Scripted([busy, busy, good]) as s:
         env = clean_env({"ELINKCLI_BASE_URL": s.base_url})
-        code, text = _stderr_on_a_terminal([*elinkcli_command(), *LINK, "--id", "672"], env)
+        code, text = on_a_terminal([*elinkcli_command(), *LINK, "--id", "672"], env)
     assert code == 0, text
     retry_lines = [line for line in text.splitlines() if "asking again in" in line]
     assert len(retry_lines) == 2, text

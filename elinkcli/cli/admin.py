@@ -128,6 +128,9 @@ def config_command(
             cache_size = cache.info().size_bytes
     rows = {
         "base_url": (s.base_url, resolved.sources["base_url"]),
+        "icite_url": (s.icite_url, resolved.sources["icite_url"]),
+        "europepmc_url": (s.europepmc_url, resolved.sources["europepmc_url"]),
+        "citations_from": (s.citations_from, resolved.sources["citations_from"]),
         "email": (s.email or "", resolved.sources["email"]),
         "api_key": ("set (***)" if s.api_key else "not set", resolved.sources["api_key"]),
         "rate": (
