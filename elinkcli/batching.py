@@ -108,6 +108,7 @@ def run_batches(
         outcomes: Iterator[tuple[list[str], ELinkResult | Exception]] = iter(())
         misses_left = set(misses)
     else:
+        _say_how_long(client, len(misses), size)
         requests: Iterable[list[str]] = batches(misses, size)
         window = None
         if client.settings.adaptive_batch:
@@ -172,6 +173,27 @@ def run_batches(
         raise CacheMissError(misses)
     if failures:
         raise PartialFailure(failures)
+
+
+# A run longer than this at the allowed rate is announced before it starts.
+ANNOUNCE_ABOVE = 60.0
+
+
+def _say_how_long(client: EutilsClient, n_ids: int, size: int) -> None:
+    n_requests = -(-n_ids // size)
+    seconds = n_requests * client.settings.start_interval
+    if seconds > ANNOUNCE_ABOVE:
+        client.notice(
+            f"{n_ids} id(s) to ask in {n_requests} requests: about {_duration(seconds)} at "
+            f"NCBI's rate ({1 / client.settings.start_interval:.1f} requests/s)",
+            "estimate",
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _same(token: str) -> str:

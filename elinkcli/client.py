@@ -148,6 +148,20 @@ class EutilsClient:
                 notice(f"cannot use {path} ({exc.strerror or exc}): pacing this process alone")
         return StartPacer(interval, clock)
 
+    def notice(self, text: str, kind: str = "wait") -> None:
+        """A line for a person watching; `kind` "retry" and "estimate" only on a terminal."""
+        self._notice(text, kind)
+
+    def _ready(self) -> None:
+        """The HTTP stack and the pacer, made before any start is taken (and in the thread
+        that hands out the work): importing requests must not come between a request's start
+        and its sending."""
+        if self._session is None:
+            from elinkcli import transport  # noqa: F401
+
+            self.session  # noqa: B018
+        self.pacer  # noqa: B018
+
     def _notice(self, text: str, kind: str = "wait") -> None:
         if self.on_notice is not None:
             self.on_notice(kind, self._clean(text))
@@ -228,6 +242,7 @@ class EutilsClient:
         Raises PermanentError at once, GaveUpError (naming `ids`) when tries or deadline run
         out, MaxTimeError when the run's --max-time has.
         """
+        self._ready()
         start = self.clock.monotonic()
         attempt = 0
         while True:
@@ -501,6 +516,7 @@ class EutilsClient:
                 if self._executor is None:  # not for a run answered from the cache
                     from concurrent.futures import ThreadPoolExecutor
 
+                    self._ready()
                     self._executor = ThreadPoolExecutor(workers, thread_name_prefix="elinkcli")
                 pending.append((item, self._executor.submit(fn, item)))
             if not pending:

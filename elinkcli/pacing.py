@@ -85,6 +85,8 @@ class SharedStartPacer:
         if self._alone is None:
             try:
                 return self._acquire_shared(until)
+            except TimeoutError:  # an OSError too, but the time limit's, not the file's
+                raise
             except OSError as exc:
                 self._alone = StartPacer(self.interval, self.clock)
                 if self.notice is not None:

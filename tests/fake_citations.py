@@ -207,6 +207,8 @@ class FakeCitations:
         self.faults: list[str] = []
         self.fail_service: str | None = None
         self.rate_limit: dict[str, int] = {}
+        # The window rate_limit counts in (the services' would be 1 s).
+        self.rate_window = 1.0
         self.port = 0
         self.icite_url = ""
         self.europepmc_url = ""
@@ -299,7 +301,7 @@ class FakeCitations:
         limit = self.rate_limit.get(service)
         if limit is None:
             return True
-        window = [t for t in self._admitted.get(service, []) if now - t < 1.0]
+        window = [t for t in self._admitted.get(service, []) if now - t < self.rate_window]
         if len(window) >= limit:
             self._admitted[service] = window
             return False

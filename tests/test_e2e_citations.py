@@ -10,7 +10,14 @@ import subprocess
 import time
 
 import pytest
-from conftest import assert_clean_error, clean_env, elinkcli_command, on_a_terminal, run_elinkcli
+from conftest import (
+    ARRIVAL_JITTER,
+    assert_clean_error,
+    clean_env,
+    elinkcli_command,
+    on_a_terminal,
+    run_elinkcli,
+)
 from fake_citations import (
     FakeCitations,
     europepmc_cited_by,
@@ -240,6 +247,7 @@ def test_non_pmids_are_refused(services):
 def test_four_processes_stay_under_the_icite_rate(services, tmp_path):
     _, fc, env = services
     fc.rate_limit = {"icite": 3}
+    fc.rate_window = 1.0 - ARRIVAL_JITTER
     state = str(tmp_path / "state")
     procs = [
         subprocess.Popen(

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from burners import cpu_burners
-from conftest import TSV_HEADER, clean_env, elinkcli_command
+from conftest import ARRIVAL_JITTER, TSV_HEADER, clean_env, elinkcli_command
 from fake_eutils import FakeEutils
 
 from elinkcli.pacing import rate_file
@@ -28,12 +28,6 @@ pytestmark = pytest.mark.e2e
 
 ARGS = ("link", "-db", "gene", "-target", "protein", "--batch", "1", "-q")
 KEY = "load-test-key-0123456789abcdef01234567"
-# This server reads an arrival time once its own thread gets the CPU, on the same busy
-# machine (CPU burners, the rest of the test suite beside it): a reading can come late by
-# a few hundred ms, which makes the gap after it look short. NCBI reads arrivals on its own
-# machines. So a breach here is limit+1 starts within 1 s less this allowance; the pacing's
-# margin is 200 ms (limit+1 starts span 1.2 s), measured by bench/pacing.py at a real 1 s.
-ARRIVAL_JITTER = 0.35
 
 
 def oracle(fake: FakeEutils, ids: Sequence[str]) -> str:

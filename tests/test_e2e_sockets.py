@@ -261,3 +261,17 @@ def test_a_short_history_set_is_asked_again_then_an_error(count_in_message: bool
     assert "returned 3 of the 5 ids of query #1, asked 3 times" in line
     assert [p.rsplit("/", 1)[1] for p in paths].count("efetch.fcgi") == 3
     assert "elink.fcgi" not in " ".join(paths)  # nothing linked from a partial set
+
+
+def test_a_long_run_is_announced_on_a_terminal(fake, tmp_path: Path) -> None:
+    ids = tmp_path / "ids.txt"  # 200 requests: 80 s at 2.5/s
+    ids.write_text("".join(f"{100_000 + i}\n" for i in range(20_000)))
+    args = [*elinkcli_command(), *LINK, "--max-time", "2", "--input", str(ids)]
+    env = clean_env({"ELINKCLI_BASE_URL": fake.base_url})
+    code, text = on_a_terminal(args, env)
+    assert code == 4, text
+    assert "20000 id(s) to ask in 200 requests: about 1 min at NCBI's rate (2.5 requests/s)" in text
+    _, quiet = on_a_terminal([*args, "-q"], env)
+    assert "to ask in" not in quiet
+    piped = run_elinkcli(*LINK, "--max-time", "2", "--input", str(ids), base_url=fake.base_url)
+    assert "to ask in" not in piped.stderr

@@ -377,3 +377,14 @@ def test_pages_of_a_big_set_ask_for_what_is_left(requests_mock) -> None:
         ids = expand(c, HistorySet("gene", "W", "1", count=25), page=10)
     assert ids == [str(i) for i in range(25)]
     assert asked == [("0", "10"), ("10", "10"), ("20", "5")]
+
+
+def test_the_time_limit_is_not_mistaken_for_an_unwritable_file(tmp_path: Path) -> None:
+    said: list[str] = []
+    clock = FakeClock(start=0.0)
+    pacer = SharedStartPacer(1.0, clock, rate_file(tmp_path, None), said.append)
+    assert pacer.acquire(until=5.0) == 0.0
+    with pytest.raises(TimeoutError):
+        pacer.acquire(until=0.5)
+    assert said == []  # still shared, nothing to say
+    assert pacer.acquire() == 1.0

@@ -69,7 +69,7 @@ def make_client(common: Common, **more: str | None) -> EutilsClient:
     )
 
     def notice(kind: str, text: str) -> None:
-        if kind != "retry" or retries_shown:
+        if kind not in ("retry", "estimate") or retries_shown:
             warn(text)
 
     if resolved.settings.max_time:
