@@ -77,7 +77,12 @@ class SharedStartPacer:
         self.path = path
         self.notice = notice
         self._file_lock = FileLock(str(path) + ".lock")
-        self._lock = threading.Lock()
+        # This process's threads take their starts in the order they asked (a plain lock
+        # is not fair: the first batch could start last, and every later answer would
+        # wait for it to be handed over in input order).
+        self._turn = threading.Condition()
+        self._tickets = 0
+        self._serving = 0
         # Set when the file cannot be written (a full disk, a read-only directory).
         self._alone: StartPacer | None = None
 
@@ -97,7 +102,7 @@ class SharedStartPacer:
         return self._alone.acquire(until)
 
     def _acquire_shared(self, until: float | None) -> float:
-        with self._lock:
+        with self._in_turn():
             while True:
                 with self._locked(until):
                     now = self.clock.monotonic()
@@ -109,6 +114,20 @@ class SharedStartPacer:
                         return now
                 _check_until(free, until)
                 self.clock.sleep(free - now)
+
+    @contextlib.contextmanager
+    def _in_turn(self) -> Iterator[None]:
+        with self._turn:
+            ticket = self._tickets
+            self._tickets += 1
+            while ticket != self._serving:
+                self._turn.wait()
+        try:
+            yield
+        finally:
+            with self._turn:
+                self._serving += 1
+                self._turn.notify_all()
 
     @contextlib.contextmanager
     def _locked(self, until: float | None) -> Iterator[None]:

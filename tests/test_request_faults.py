@@ -388,3 +388,35 @@ def test_the_time_limit_is_not_mistaken_for_an_unwritable_file(tmp_path: Path) -
         pacer.acquire(until=0.5)
     assert said == []  # still shared, nothing to say
     assert pacer.acquire() == 1.0
+
+
+def test_threads_of_one_process_start_in_the_order_they_asked(tmp_path: Path) -> None:
+    """A fair turn: the thread that asked first starts first (a plain lock lets a later
+    batch overtake, and in-order output then waits for the overtaken one)."""
+    pacer = SharedStartPacer(0.02, SystemClockForTest(), rate_file(tmp_path, None))
+    order: list[int] = []
+
+    def worker(n: int) -> None:
+        pacer.acquire()
+        order.append(n)
+
+    threads = []
+    for n in range(8):
+        t = threading.Thread(target=worker, args=(n,))
+        t.start()
+        threads.append(t)
+        deadline = time.monotonic() + 10
+        while pacer._tickets < n + 1 and time.monotonic() < deadline:  # it has asked
+            time.sleep(0.001)
+    for t in threads:
+        t.join(10)
+    assert order == list(range(8))
+
+
+class SystemClockForTest:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
