@@ -18,6 +18,7 @@ from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from elinkcli import constants as C
 from elinkcli.client import EutilsClient
+from elinkcli.clock import SystemClock
 from elinkcli.config import Settings
 from elinkcli.constants import EFETCH, ELINK, ESEARCH, ESUMMARY
 from elinkcli.errors import GaveUpError, IncompleteSetError, MaxTimeError, PermanentError
@@ -393,7 +394,7 @@ def test_the_time_limit_is_not_mistaken_for_an_unwritable_file(tmp_path: Path) -
 def test_threads_of_one_process_start_in_the_order_they_asked(tmp_path: Path) -> None:
     """A fair turn: the thread that asked first starts first (a plain lock lets a later
     batch overtake, and in-order output then waits for the overtaken one)."""
-    pacer = SharedStartPacer(0.02, SystemClockForTest(), rate_file(tmp_path, None))
+    pacer = SharedStartPacer(0.02, SystemClock(), rate_file(tmp_path, None))
     order: list[int] = []
 
     def worker(n: int) -> None:
@@ -411,12 +412,3 @@ def test_threads_of_one_process_start_in_the_order_they_asked(tmp_path: Path) ->
     for t in threads:
         t.join(10)
     assert order == list(range(8))
-
-
-class SystemClockForTest:
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            time.sleep(seconds)
