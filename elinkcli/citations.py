@@ -192,15 +192,14 @@ def _fetchers(
             tuple(_linkset(p, linkname, _europepmc_all(client, p, kind, direction)) for p in chunk)
         )
 
-    def signature(service_url: str, endpoint: str, params: list[tuple[str, str]]) -> str:
-        return request_signature(service_url, endpoint, params)
-
     return {
-        "elink": (elink, signature(client.base_url(), ELINK, elink_request([]))),
-        "icite": (icite, signature(client.base_url(ICITE), "pubs", [("links", linkname)])),
+        "elink": (elink, request_signature(client.base_url(), ELINK, elink_request([]))),
+        "icite": (icite, request_signature(client.base_url(ICITE), "pubs", [("links", linkname)])),
         "europepmc": (
             europepmc,
-            signature(client.base_url(EUROPEPMC), f"MED/{{pmid}}/{kind}", [("format", "json")]),
+            request_signature(
+                client.base_url(EUROPEPMC), f"MED/{{pmid}}/{kind}", [("format", "json")]
+            ),
         ),
     }
 

@@ -148,10 +148,6 @@ class EutilsClient:
                 notice(f"cannot use {path} ({exc.strerror or exc}): pacing this process alone")
         return StartPacer(interval, clock)
 
-    def notice(self, text: str, kind: str = "wait") -> None:
-        """A line for a person watching; `kind` "retry" and "estimate" only on a terminal."""
-        self._notice(text, kind)
-
     def _ready(self) -> None:
         """The HTTP stack and the pacer, made before any start is taken (and in the thread
         that hands out the work): importing requests must not come between a request's start
@@ -162,7 +158,9 @@ class EutilsClient:
             self.session  # noqa: B018
         self.pacer  # noqa: B018
 
-    def _notice(self, text: str, kind: str = "wait") -> None:
+    def notice(self, text: str, kind: str = "wait") -> None:
+        """A line for a person watching (on_notice); the CLI shows the kinds "retry" and
+        "estimate" only on a terminal."""
         if self.on_notice is not None:
             self.on_notice(kind, self._clean(text))
 
@@ -181,7 +179,7 @@ class EutilsClient:
         if self._own_pacer is None:
             with self._session_lock:
                 if self._own_pacer is None:
-                    self._own_pacer = self._pacer(self.settings, self.clock, self._notice)
+                    self._own_pacer = self._pacer(self.settings, self.clock, self.notice)
         return self._own_pacer
 
     @property
@@ -287,7 +285,7 @@ class EutilsClient:
                 self.on_retry(str(cause), attempt, delay)
             if self.on_notice is not None:
                 what = f"{len(ids)} id(s)" if ids else "one request"
-                self._notice(
+                self.notice(
                     f"{endpoint.split('.')[0]} for {what}: {self._clean(str(cause))}; "
                     f"asking again in {delay:.1f} s (try {attempt + 1} of {max_tries})",
                     "retry",
@@ -424,7 +422,7 @@ class EutilsClient:
             pacer = self._pacers.get(service.name)
             if pacer is None:
                 pacer = self._pacers[service.name] = self._pacer(
-                    self.settings, self.clock, self._notice, service
+                    self.settings, self.clock, self.notice, service
                 )
             return pacer
 
