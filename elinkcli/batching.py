@@ -108,7 +108,7 @@ def run_batches(
         outcomes: Iterator[tuple[list[str], ELinkResult | Exception]] = iter(())
         misses_left = set(misses)
     else:
-        _say_how_long(client, len(misses), size)
+        announce_run(client, len(misses), size)
         requests: Iterable[list[str]] = batches(misses, size)
         window = None
         if client.settings.adaptive_batch:
@@ -179,10 +179,15 @@ def run_batches(
 ANNOUNCE_ABOVE = 60.0
 
 
-def _say_how_long(client: EutilsClient, n_ids: int, size: int) -> None:
+def announce_run(client: EutilsClient, n_ids: int, size: int) -> None:
+    """Say how many requests and about how long, once in a client's life, when it is more
+    than ANNOUNCE_ABOVE seconds at the allowed rate."""
+    if client.announced:
+        return
     n_requests = -(-n_ids // size)
     seconds = n_requests * client.settings.start_interval
     if seconds > ANNOUNCE_ABOVE:
+        client.announced = True
         client.notice(
             f"{n_ids} id(s) to ask in {n_requests} requests: about {_duration(seconds)} at "
             f"NCBI's rate ({1 / client.settings.start_interval:.1f} requests/s)",

@@ -120,6 +120,8 @@ class EutilsClient:
         self.on_retry = on_retry
         self._run_end = self.clock.monotonic() + settings.max_time if settings.max_time else None
         self.on_answer: AnswerHook | None = None
+        # The run's size and length were said (batching.announce_run): said once.
+        self.announced = False
         # One JSON line per HTTP attempt (--log); closed with the client.
         self.log = log
         # Made at the first request: a run answered from the cache never imports requests.

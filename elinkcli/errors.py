@@ -107,6 +107,16 @@ class PartialFailure(NCBIError):
         self.ids = tuple(ids)
 
 
+class RunCutShort(PartialFailure):
+    """--max-time ran out in a long input read in windows: what failed is named, the ids
+    after it in the input are counted (they were never read)."""
+
+    def __init__(self, failures: Sequence[GaveUpError], not_read: int) -> None:
+        super().__init__(failures)
+        self.args = (f"{self.args[0]}; and {not_read} id(s) after them in the input",)
+        self.not_read = not_read
+
+
 class CacheMissError(NCBIError):
     """--offline: these ids have no fresh answer in the cache."""
 

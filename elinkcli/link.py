@@ -13,7 +13,16 @@ from elinkcli.catalog import load_catalog
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH, ELINK, LINK_CMDS
-from elinkcli.errors import PermanentError, UnknownIdsError, UsageError
+from elinkcli.errors import (
+    CacheMissError,
+    GaveUpError,
+    MaxTimeError,
+    PartialFailure,
+    PermanentError,
+    RunCutShort,
+    UnknownIdsError,
+    UsageError,
+)
 from elinkcli.history import HistorySet, expand
 from elinkcli.ids import normalize_db
 from elinkcli.models import ELinkResult, LinkRow, LinkSet, LinkStats, LinkTuple
@@ -23,6 +32,7 @@ from elinkcli.retry import error_text_is_transient
 
 if TYPE_CHECKING:
     from elinkcli.accessions import IdTable
+    from elinkcli.packed_ids import PackedIds
 
 # source_uid and target_acc came last (after 0.x's six columns), so `cut -f5` still works.
 LINK_COLUMNS = (
@@ -35,6 +45,7 @@ LINK_COLUMNS = (
     "source_uid",
     "target_acc",
 )
+_REJECTED = "NCBI rejected id(s): "
 # NCBI's answer for an id it does not know, in place of the id.
 _NO_ID = frozenset({"0", "-1", ""})
 
@@ -116,6 +127,75 @@ def link_batches(
     )
 
 
+def link_windows(
+    packed: PackedIds,
+    *,
+    db: str,
+    batch: int = DEFAULT_BATCH,
+    client: EutilsClient,
+    stats: LinkStats,
+    hooks: BatchHooks | None = None,
+    warn: Callable[[str], None] = lambda text: None,
+    **options: Any,
+) -> Iterator[list[LinkTuple]]:
+    """link_batches (same options) over a long plain input, one window of ids at a time:
+    each window's ids are checked, resolved (accessions named in `warn`) and linked before
+    the next is read, so memory follows one window. Batches are numbered across windows
+    (for --resume); what fails in a window is raised once, after the last window."""
+    from elinkcli.batching import announce_run
+    from elinkcli.packed_ids import check_window_size
+
+    hooks = hooks or BatchHooks()
+    size = check_window_size(batch)
+    announce_run(client, packed.count, batch)
+    failures: list[GaveUpError] = []
+    misses: list[str] = []
+    rejected: list[str] = []
+    problems: list[tuple[str, str]] = []
+    first = 0  # the number of the window's first batch
+    read_so_far = 0
+    for window, read_so_far in packed.windows(size):
+        table = build_table(client, db, window)
+        if table.problems:
+            warn(str(UnknownIdsError(table.problems)))
+            problems += table.problems
+        n_batches = -(-len(table.tokens) // batch)
+        shifted = BatchHooks(
+            skip={i - first for i in hooks.skip if first <= i < first + n_batches},
+            done=lambda index, n, first=first: hooks.done(first + index, n),
+        )
+        try:
+            yield from link_batches(
+                table.tokens,
+                db=db,
+                batch=batch,
+                client=client,
+                stats=stats,
+                hooks=shifted,
+                table=table,
+                **options,
+            )
+        except CacheMissError as exc:
+            misses += exc.ids
+        except PartialFailure as exc:
+            failures += exc.failures
+            if any(isinstance(f, MaxTimeError) for f in exc.failures):
+                raise RunCutShort(failures, packed.count - read_so_far) from None
+        except UnknownIdsError:
+            raise
+        except PermanentError as exc:
+            rejected.append(str(exc).removeprefix(_REJECTED))
+        first += n_batches
+    if misses:
+        raise CacheMissError(misses)
+    if failures:
+        raise PartialFailure(failures)
+    if rejected:
+        raise PermanentError(_REJECTED + "; ".join(rejected))
+    if problems:
+        raise UnknownIdsError(problems)
+
+
 def link(ids: Sequence[str] = (), **options: Any) -> Iterator[LinkRow]:
     """Like link_batches (same arguments), one LinkRow at a time."""
     for rows in link_batches(ids, **options):
@@ -190,7 +270,7 @@ def _link_batches(
             else:
                 yield finish(_per_id_rows(outcome, chunk, cmd, stats, rejected, uid_of))
     if rejected:
-        raise PermanentError("NCBI rejected id(s): " + "; ".join(rejected))
+        raise PermanentError(_REJECTED + "; ".join(rejected))
     if table is not None and table.problems and own_table:
         raise UnknownIdsError(table.problems)
 

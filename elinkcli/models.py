@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -227,6 +228,32 @@ class LinkRow(NamedTuple):
     # the target's accession.
     source_uid: str | None = None
     target_acc: str | None = None
+
+
+class CountedIds(list[str]):
+    """Ids counted, the first `keep` of them kept: len() is the count, the items are the
+    ones kept. For the ids with (or without) links of a run of millions of ids, where the
+    summary wants the count and names at most a thousand."""
+
+    def __init__(self, keep: int = 1000) -> None:
+        super().__init__()
+        self.keep = keep
+        self.total = 0
+
+    def append(self, item: str) -> None:
+        self.total += 1
+        if super().__len__() < self.keep:
+            super().append(item)
+
+    def extend(self, items: Iterable[str]) -> None:
+        for item in items:
+            self.append(item)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __bool__(self) -> bool:
+        return self.total > 0
 
 
 @dataclass(slots=True)

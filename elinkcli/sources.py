@@ -11,10 +11,14 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from elinkcli.edirect import EDirectMessage, looks_like_message, parse_message, root_tag
 from elinkcli.errors import UsageError
 from elinkcli.ids import decode_input, split_ids
+
+if TYPE_CHECKING:
+    from elinkcli.packed_ids import PackedIds
 
 INPUT_FORMATS = ("auto", "edirect", "esearch", "elink", "tsv", "json", "jsonl", "plain")
 # XML documents read from stdin, by their root element.
@@ -47,6 +51,8 @@ class IdSource:
     # and the database of those sources.
     origins: dict[str, tuple[str, ...]] = field(default_factory=dict)
     origin_db: str | None = None
+    # A plain input of more ids than the caller's `packed_above`: kept packed, ids empty.
+    packed: PackedIds | None = None
 
 
 def detect_form(data: bytes) -> str:
@@ -66,7 +72,11 @@ def detect_form(data: bytes) -> str:
     return "plain"
 
 
-def read_source(data: bytes, form: str = "auto", source: str = "stdin") -> IdSource:
+def read_source(
+    data: bytes, form: str = "auto", source: str = "stdin", packed_above: int | None = None
+) -> IdSource:
+    """The ids (and what else the input says) of `data` in `form`. With `packed_above`, a
+    plain input of more ids than that is kept packed (PackedIds), to be read in windows."""
     if form not in INPUT_FORMATS:
         raise UsageError(f"unknown --input-format {form!r} (choose {', '.join(INPUT_FORMATS)})")
     if form == "auto":
@@ -84,6 +94,12 @@ def read_source(data: bytes, form: str = "auto", source: str = "stdin") -> IdSou
         from elinkcli.documents import read_elink_result, read_esearch_result
 
         return (read_esearch_result if form == "esearch" else read_elink_result)(data)
+    if form == "plain" and packed_above is not None:
+        from elinkcli.packed_ids import PackedIds
+
+        packed = PackedIds.from_input(data, source)
+        if packed.count > packed_above:
+            return IdSource((), None, form, packed=packed)
     text = decode_input(data, source)
     if form == "plain":
         return IdSource(tuple(split_ids([text])), None, form)

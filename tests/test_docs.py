@@ -149,8 +149,10 @@ def test_completion_scripts_call_back_into_elinkcli() -> None:
 def test_install_completion_keeps_working(tmp_path: Path) -> None:
     exe = Path(sys.executable).parent / "elinkcli"
     env = {**os.environ, "HOME": str(tmp_path), "SHELL": "/bin/bash"}
+    # Typer finds the shell among the process's ancestors (shellingham): run from bash, as a
+    # user does, not from whatever started pytest (in cron or a detached job, no shell).
     proc = subprocess.run(
-        [str(exe), "--install-completion", "bash"],
+        ["bash", "-c", f'"{exe}" --install-completion; exit $?'],  # not exec'd
         capture_output=True,
         text=True,
         env=env,

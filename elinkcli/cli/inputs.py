@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from elinkcli.client import EutilsClient
     from elinkcli.edirect import EDirectMessage
     from elinkcli.history import HistorySet
+    from elinkcli.packed_ids import PackedIds
     from elinkcli.query import SearchQuery
     from elinkcli.sources import IdSource
 
@@ -35,10 +36,17 @@ class RunInput:
     # eLinkResult input: {id: the source ids of the previous step} in `origin_db`.
     origins: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     origin_db: str | None = None
+    # A long plain input, read in windows (then `ids` is empty).
+    packed: PackedIds | None = None
 
     @property
     def empty(self) -> bool:
-        return not self.ids and self.history is None and self.query is None
+        return not self.ids and self.history is None and self.query is None and not self.packed
+
+    @property
+    def count(self) -> int:
+        """The ids given (a packed input's repeats included)."""
+        return self.packed.count if self.packed is not None else len(self.ids)
 
     @property
     def identity(self) -> tuple[str, ...]:
@@ -48,6 +56,8 @@ class RunInput:
             return ("query", q.db, q.term, *(v or "" for v in (q.mindate, q.maxdate, q.reldate)))
         if self.history is not None:
             return ("history", self.history.db, self.history.webenv, self.history.query_key)
+        if self.packed is not None:
+            return ("packed", self.packed.digest)
         return self.ids
 
     def expanded_ids(self, client: EutilsClient) -> tuple[str, ...]:
@@ -108,9 +118,11 @@ def read_source_input(
     input_format: str,
     optional: bool = False,
     input_file: Path | None = None,
+    packed_above: int | None = None,
 ) -> IdSource | None:
     """--id if given (stdin is then not read); else --input FILE; else stdin unless it is a
-    terminal. With `optional`, no ids at all (a terminal, or nothing on stdin) gives None."""
+    terminal. With `optional`, no ids at all (a terminal, or nothing on stdin) gives None.
+    With `packed_above`, a longer plain input is kept packed (see read_source)."""
     from elinkcli.sources import IdSource, read_source
 
     if ids and input_file is not None:
@@ -118,7 +130,9 @@ def read_source_input(
     if ids:
         return IdSource(tuple(split_ids(ids)), None, "plain")
     if input_file is not None:
-        return read_source(_read_file(input_file), input_format, source=str(input_file))
+        return read_source(
+            _read_file(input_file), input_format, str(input_file), packed_above=packed_above
+        )
     stdin = sys.stdin
     if stdin is None or stdin.isatty():
         if optional:
@@ -127,7 +141,7 @@ def read_source_input(
     data = stdin.buffer.read()
     if optional and not data.strip():
         return None
-    return read_source(data, input_format)
+    return read_source(data, input_format, packed_above=packed_above)
 
 
 def _read_file(path: Path) -> bytes:
@@ -143,9 +157,11 @@ def gather_input(
     ids: Sequence[str] | None,
     input_format: str,
     input_file: Path | None = None,
+    packed_above: int | None = None,
 ) -> RunInput:
-    """The run's source side: ids from --id, --input or stdin, and their database."""
-    source = read_source_input(ids, input_format, input_file=input_file)
+    """The run's source side: ids from --id, --input or stdin, and their database; with
+    `packed_above`, a longer plain input stays packed (RunInput.packed)."""
+    source = read_source_input(ids, input_format, input_file=input_file, packed_above=packed_above)
     assert source is not None
     return _run_input(db, source)
 
@@ -194,6 +210,9 @@ def _run_input(db: str | None, source: IdSource) -> RunInput:
         return RunInput(db, message=msg)  # an earlier step found nothing: nothing to do
     if db is None:
         raise UsageError("--db is required: the input does not say which database its ids are from")
+    if source.packed is not None:
+        source.packed.check(db)
+        return RunInput(db, packed=source.packed)
     origin_db = normalize_db(source.origin_db) if source.origin_db else None
     return RunInput(
         db,

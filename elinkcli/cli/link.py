@@ -156,9 +156,10 @@ def link_command(
     )
     from elinkcli.cli.inputs import gather_input, then_unknown
     from elinkcli.ids import normalize_db
-    from elinkcli.link import LINK_COLUMNS, link_batches
-    from elinkcli.models import LinkStats
+    from elinkcli.link import LINK_COLUMNS, link_batches, link_windows
+    from elinkcli.models import CountedIds, LinkStats
     from elinkcli.names import target_of, vet_names
+    from elinkcli.packed_ids import WINDOW
     from elinkcli.params import LinkFilters
 
     elink_cmd, cmd_history, cmd_format = link_cmd(cmd)
@@ -204,7 +205,11 @@ def link_command(
         maxdate=maxdate,
         idtype=idtype,
     )
-    run = gather_input(db, ids, input_format.value, input_file)
+    # A long plain input is linked window by window (not --union, --history, --format xml:
+    # those need every id at once).
+    windowed = not (union or history or fmt_name == "xml")
+    packed_above = WINDOW if windowed else None
+    run = gather_input(db, ids, input_format.value, input_file, packed_above=packed_above)
     if related:
         target = target or run.db
         if not target:
@@ -230,6 +235,21 @@ def link_command(
     def produce(client: EutilsClient, hooks: BatchHooks) -> Iterator[list[Row]]:
         if run.empty:
             return iter(())
+        if run.packed is not None:
+            stats.ids_with_links, stats.ids_without_links = CountedIds(), CountedIds()
+            return link_windows(
+                run.packed,
+                db=run.db or "",
+                target=target,
+                name=name,
+                cmd=elink_cmd,
+                filters=filters,
+                batch=batch,
+                client=client,
+                stats=stats,
+                hooks=hooks,
+                warn=warn,
+            )
         stored = run.history if union else None  # a union of a stored set: one request
         table = None
         if stored is None:
@@ -272,7 +292,7 @@ def link_command(
         source_db=run.db or "",
         union=union,
     )
-    run_rows(common, spec, produce, total_ids=len(run.ids), summary=summary, batched=True)
+    run_rows(common, spec, produce, total_ids=run.count, summary=summary, batched=True)
 
 
 def _check_citation_options(
