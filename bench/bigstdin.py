@@ -30,7 +30,8 @@ def one_run(fake: FakeEutils, stdin_path: str) -> tuple[float, float, int]:
         mark = len(fake.log)
         code = (
             "import resource, subprocess, sys, time; t = time.monotonic(); "
-            "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+            "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+            "stderr=subprocess.DEVNULL); "
             "print(t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode)"
         )
         out = subprocess.run(
