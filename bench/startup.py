@@ -1,24 +1,37 @@
 """Start-up time: `elinkcli --version` and `elinkcli --help` against a bare `python -c pass`,
-medians of 20 runs each.
+and the floor under them (`import typer`, `import typer, requests`), interleaved, medians of
+20 runs each (a busy machine moves all of them alike).
 
     python bench/startup.py
 """
 
 from __future__ import annotations
 
+import statistics
 import sys
 
-from common import elinkcli, median_time
+from common import elinkcli, timed
 
 RUNS = 20
 
 
 def main() -> None:
-    bare = median_time([sys.executable, "-c", "pass"], RUNS)
-    print(f"python -c pass      {bare * 1000:6.1f} ms")
-    for args in (["--version"], ["--help"], ["link", "--help"]):
-        took = median_time([elinkcli(), *args], RUNS)
-        print(f"elinkcli {' '.join(args):<11}{took * 1000:6.1f} ms  {took / bare:4.1f}x")
+    commands = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "import typer": [sys.executable, "-c", "import typer"],
+        "import typer, requests": [sys.executable, "-c", "import typer, requests"],
+        "elinkcli --version": [elinkcli(), "--version"],
+        "elinkcli --help": [elinkcli(), "--help"],
+        "elinkcli link --help": [elinkcli(), "link", "--help"],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(RUNS):
+        for name, argv in commands.items():
+            times[name].append(timed(argv))
+    bare = statistics.median(times["python -c pass"])
+    for name, took in times.items():
+        median = statistics.median(took)
+        print(f"{name:<24}{median * 1000:6.1f} ms  {median / bare:4.1f}x")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 
 from elinkcli import constants as C
 
@@ -50,6 +49,8 @@ def parse_retry_after(value: str | None) -> float | None:
     value = value.strip()
     if value.isdigit():
         return float(value)
+    from email.utils import parsedate_to_datetime  # only for a date: 8 ms of imports
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
