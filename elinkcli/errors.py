@@ -27,6 +27,14 @@ class UsageError(ElinkError):
     exit_status = ExitStatus.USAGE
 
 
+class OutputError(ElinkError):
+    """The output cannot be written (a full disk, a device error, /dev/full)."""
+
+    def __init__(self, message: str, to_stdout: bool = False) -> None:
+        super().__init__(message)
+        self.to_stdout = to_stdout
+
+
 class ResponseParseError(ElinkError):
     """A body that is not the XML expected (truncated, HTML, empty, wrong root)."""
 

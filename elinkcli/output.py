@@ -1,87 +1,272 @@
-"""Atomic output files with a journal of finished batches, for cron jobs and `--resume`."""
+"""Where `-o FILE` writes: a regular file atomically, with a journal of finished batches for
+`--resume`; anything else (a FIFO, a device, /dev/stdout) straight through.
+
+Names next to FILE (FILE.part, FILE.journal) are opened with O_NOFOLLOW and new ones with
+O_EXCL, so a symbolic link planted there is never followed. The journal is also the run's
+lock (flock, released by the kernel when the process dies, kill -9 included): a second run
+on the same FILE is refused at start.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
+import json
 import os
+import stat
 from pathlib import Path
 from typing import IO
 
-from elinkcli.errors import UsageError
+from elinkcli.errors import OutputError, UsageError
 
 JOURNAL_MAGIC = "elinkcli-journal 1"
+_SHAPE = "shape "
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def check_output_path(path: Path) -> None:
+    """A usage error, before anything is asked, for an -o that cannot be a file to write."""
+    if str(path) in ("", "."):
+        raise UsageError("-o needs a file name (or - for stdout)")
+    if path.is_dir():
+        raise UsageError(f"-o {path} is a directory: give a file name in it")
+
+
+def open_output(
+    path: Path, fingerprint: str, resume: bool = False, shape: str | None = None
+) -> AtomicOutput | DirectOutput:
+    """The output for `-o path`: a regular file (or a new name) atomic, else direct."""
+    check_output_path(path)
+    try:
+        kind = os.stat(path).st_mode
+    except FileNotFoundError:
+        kind = stat.S_IFREG
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    if stat.S_ISREG(kind):
+        return AtomicOutput(path, fingerprint, resume, shape)
+    if resume:
+        raise UsageError(f"--resume needs a regular file, and {path} is not one")
+    return DirectOutput(path)
+
+
+class DirectOutput:
+    """A FIFO, a device or a terminal: written as it comes (nothing to rename, no journal)."""
+
+    resumed = False
+    rows = 0
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.done: set[int] = set()
+        try:
+            self.stream: IO[str] = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        except OSError as exc:
+            raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+    def batch_done(self, index: int, rows: int) -> None:
+        pass
+
+    def commit(self) -> None:
+        try:
+            self.stream.close()
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.path}: {exc.strerror}") from None
+
+    def abort(self) -> None:
+        with contextlib.suppress(OSError):
+            self.stream.close()
 
 
 class AtomicOutput:
     """FILE is written as FILE.part and renamed over FILE only when the run succeeds, so a
     failed run leaves the previous FILE untouched. FILE.journal records, after each finished
     batch, its index and the .part file's length then; `resume` cuts .part back to the last
-    recorded length (dropping rows of a batch cut short) and skips the recorded batches."""
+    recorded length (dropping rows of a batch cut short) and skips the recorded batches.
 
-    def __init__(self, path: Path, fingerprint: str, resume: bool = False) -> None:
+    FILE may be a symbolic link to a regular file: the file it names is replaced, the link
+    stays. The new file keeps the old one's permission bits."""
+
+    def __init__(
+        self, path: Path, fingerprint: str, resume: bool = False, shape: str | None = None
+    ) -> None:
         self.path = path
-        self.part = path.with_name(path.name + ".part")
-        self.journal = path.with_name(path.name + ".journal")
+        real = Path(os.path.realpath(path))
+        self.target = real
+        self.part = real.with_name(real.name + ".part")
+        self.journal = real.with_name(real.name + ".journal")
         self.fingerprint = fingerprint
+        self.shape = shape
         self.done: set[int] = set()
         self.rows = 0
-        offset = 0
-        if resume:
-            offset = self._read_journal()
+        self._lock_fd = self._lock()
         try:
+            offset = self._read_journal() if resume else 0
             if offset:
-                with self.part.open("r+b") as fh:
-                    fh.truncate(offset)
-                self.stream: IO[str] = self.part.open("a", encoding="utf-8", newline="")
+                self.stream = self._reopen_part(offset)
             else:
                 self.done.clear()
                 self.rows = 0
-                self.stream = self.part.open("w", encoding="utf-8", newline="")
-                self.journal.write_text(f"{JOURNAL_MAGIC} {fingerprint}\n", "utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {self.part}: {exc.strerror}") from None
+                self.stream = self._new_part()
+                self._write_header()
+        except BaseException:
+            self._unlock()
+            raise
 
     @property
     def resumed(self) -> bool:
         return bool(self.done)
 
+    # --- the lock (the journal's inode) --------------------------------------------------
+
+    def _lock(self) -> int:
+        while True:
+            try:
+                fd = os.open(self.journal, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise UsageError(
+                        f"{self.journal} is a symbolic link: not followed; remove it"
+                    ) from None
+                raise UsageError(f"cannot write {self.journal}: {exc.strerror}") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise UsageError(
+                    f"another elinkcli run is writing {self.path} (its journal "
+                    f"{self.journal} is locked): wait for it, or give another -o"
+                ) from None
+            # The journal may have been removed (a run committing) between open and flock.
+            try:
+                same = os.stat(self.journal, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                return fd
+            os.close(fd)
+
+    def _unlock(self) -> None:
+        if self._lock_fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._lock_fd)
+            self._lock_fd = -1
+
+    # --- the journal ---------------------------------------------------------------------
+
+    def _write_header(self) -> None:
+        header = f"{JOURNAL_MAGIC} {self.fingerprint}\n"
+        if self.shape is not None:
+            header += _SHAPE + self.shape + "\n"
+        os.ftruncate(self._lock_fd, 0)
+        os.pwrite(self._lock_fd, header.encode("utf-8"), 0)
+        os.fsync(self._lock_fd)
+
     def _read_journal(self) -> int:
-        try:
-            lines = self.journal.read_text("utf-8").splitlines()
-        except FileNotFoundError:
-            raise UsageError(f"nothing to resume: no journal {self.journal}") from None
+        size = os.fstat(self._lock_fd).st_size
+        if size == 0:
+            with contextlib.suppress(OSError):
+                os.unlink(self.journal)
+            self._unlock()
+            raise UsageError(f"nothing to resume: no journal {self.journal}")
+        text = os.pread(self._lock_fd, size, 0).decode("utf-8", "replace")
+        lines = text.splitlines()
         if not lines or lines[0] != f"{JOURNAL_MAGIC} {self.fingerprint}":
-            raise UsageError(
-                f"{self.journal} belongs to another run (other options or ids): "
-                "run without --resume to start again"
-            )
+            raise UsageError(f"{self.journal} belongs to another run: {self._what_differs(lines)}")
         offset = 0
         for line in lines[1:]:
+            if line.startswith(_SHAPE):
+                continue
             parts = line.split()
             if len(parts) != 4 or parts[0] != "batch" or not all(p.isdigit() for p in parts[1:]):
                 break  # a line cut short by a crash: the ones before it stand
             self.done.add(int(parts[1]))
             offset, self.rows = int(parts[2]), int(parts[3])
-        if offset and (not self.part.exists() or self.part.stat().st_size < offset):
-            raise UsageError(f"{self.part} is shorter than its journal says: start again")
+        if offset:
+            try:
+                part_size = os.stat(self.part, follow_symlinks=False).st_size
+            except FileNotFoundError:
+                part_size = -1
+            if part_size < offset:
+                raise UsageError(f"{self.part} is shorter than its journal says: start again")
         return offset
+
+    def _what_differs(self, lines: list[str]) -> str:
+        """Which options differ from the journal's run (when it recorded them), else ids."""
+        tail = "run without --resume to start again"
+        old = next((line[len(_SHAPE) :] for line in lines if line.startswith(_SHAPE)), None)
+        if old is None or self.shape is None:
+            return f"other options or ids; {tail}"
+        try:
+            was = dict(map(tuple, json.loads(old)[1]))
+            now = dict(map(tuple, json.loads(self.shape)[1]))
+            command_was, command_now = json.loads(old)[0], json.loads(self.shape)[0]
+        except (ValueError, TypeError):
+            return f"other options or ids; {tail}"
+        if command_was != command_now:
+            return f"it was another command; {tail}"
+        changed = [
+            f"--{k.replace('_', '-')} (was {was.get(k)!r}, now {now.get(k)!r})"
+            for k in sorted(set(was) | set(now))
+            if was.get(k) != now.get(k)
+        ]
+        if changed:
+            return f"other options: {', '.join(changed)}; {tail}"
+        return f"other ids (the options are the same); {tail}"
+
+    # --- the .part file ------------------------------------------------------------------
+
+    def _new_part(self) -> IO[str]:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.part)  # an old .part, or a link planted there: never followed
+        try:
+            mode = stat.S_IMODE(os.stat(self.target).st_mode)
+        except FileNotFoundError:
+            mode = None
+        try:
+            fd = os.open(self.part, _NEW, 0o666)
+            if mode is not None:
+                os.fchmod(fd, mode)
+        except OSError as exc:
+            raise UsageError(f"cannot write {self.part}: {exc.strerror}") from None
+        return open(fd, "w", encoding="utf-8", newline="")
+
+    def _reopen_part(self, offset: int) -> IO[str]:
+        try:
+            fd = os.open(self.part, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise UsageError(f"{self.part} is a symbolic link: not followed") from None
+            raise UsageError(f"cannot write {self.part}: {exc.strerror}") from None
+        os.ftruncate(fd, offset)
+        os.lseek(fd, offset, os.SEEK_SET)
+        return open(fd, "w", encoding="utf-8", newline="")
+
+    # --- batches, the end ----------------------------------------------------------------
 
     def batch_done(self, index: int, rows: int) -> None:
         """Record a finished batch (`rows`: rows written so far in the whole run)."""
-        self.stream.flush()
-        os.fsync(self.stream.fileno())
-        offset = self.part.stat().st_size
-        with self.journal.open("a", encoding="utf-8") as fh:
-            fh.write(f"batch {index} {offset} {rows}\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            self.stream.flush()
+            os.fsync(self.stream.fileno())
+            offset = os.fstat(self.stream.fileno()).st_size
+            line = f"batch {index} {offset} {rows}\n".encode()
+            os.pwrite(self._lock_fd, line, os.fstat(self._lock_fd).st_size)
+            os.fsync(self._lock_fd)
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.part}: {exc.strerror}") from None
         self.done.add(index)
 
     def commit(self) -> None:
-        self.stream.close()
-        os.replace(self.part, self.path)
+        try:
+            self.stream.close()
+            os.replace(self.part, self.target)
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.path}: {exc.strerror}") from None
         with contextlib.suppress(FileNotFoundError):
-            self.journal.unlink()
+            os.unlink(self.journal)
+        self._unlock()
 
     def abort(self) -> None:
         """Leave FILE as it was. Keep .part and the journal when a batch was finished (so
@@ -91,4 +276,5 @@ class AtomicOutput:
         if not self.done:
             for leftover in (self.part, self.journal):
                 with contextlib.suppress(FileNotFoundError):
-                    leftover.unlink()
+                    os.unlink(leftover)
+        self._unlock()

@@ -27,6 +27,11 @@ def escape(text: str) -> str:
 
 
 class Writer(Protocol):
+    # Set when the run failed or was interrupted, before close(): the output must not look
+    # complete (tsv: the exit status; json: no closing bracket; jsonl: a last {"error": ...}
+    # line; edirect and xml: their error element).
+    error: str | None
+
     def write(self, row: Row) -> None: ...
 
     def write_many(self, rows: Sequence[Row]) -> None: ...
@@ -54,14 +59,23 @@ class TsvWriter:
         self.tabs = len(columns) - 1
         # A line's format for each pattern of empty (None) cells: "%.0s" writes None as "".
         self.formats: dict[tuple[int, ...], str] = {}
-        if header:
-            out.write("\t".join(columns) + "\n")
+        # Written with the first row, or at the end of a run that succeeded without rows:
+        # a run that fails first writes nothing at all.
+        self.header: str | None = "\t".join(columns) + "\n" if header else None
+        self.error: str | None = None
+
+    def _head(self) -> None:
+        if self.header is not None:
+            self.out.write(self.header)
+            self.header = None
 
     def write_many(self, rows: Sequence[Row]) -> None:
         """Many rows at once, formatted in C, a slice at a time (so the text in memory stays
         small); rows the quick way cannot be sure of (None where the slice's first row has
         a value or the other way round, lists, tabs or line breaks in values) are written
         one by one."""
+        if rows:
+            self._head()
         for start in range(0, len(rows), _SLICE):
             self._write_slice(rows[start : start + _SLICE])
 
@@ -99,6 +113,8 @@ class TsvWriter:
         self.out.write(text)
 
     def write(self, row: Row) -> None:
+        if self.header is not None:
+            self._head()
         line = "\t".join([v if v.__class__ is str else _cell(v) for v in row])
         # A tab or line break inside a value would shift or split the row: clean it.
         if line.count("\t") != self.tabs or "\n" in line or "\r" in line:
@@ -106,6 +122,8 @@ class TsvWriter:
         self.out.write(line + "\n")
 
     def close(self) -> None:
+        if self.error is None:
+            self._head()
         self.out.flush()
 
 
@@ -117,6 +135,7 @@ class JsonlWriter:
         self.out = out
         self.columns = tuple(columns)
         self.as_object = as_object or self._mapping
+        self.error: str | None = None
 
     def _mapping(self, row: Row) -> object:
         return dict(zip(self.columns, row, strict=True))
@@ -129,6 +148,8 @@ class JsonlWriter:
         self.out.write(json.dumps(self.as_object(row), ensure_ascii=False) + "\n")
 
     def close(self) -> None:
+        if self.error is not None:
+            self.out.write(json.dumps({"error": self.error}, ensure_ascii=False) + "\n")
         self.out.flush()
 
 
@@ -140,6 +161,7 @@ class JsonWriter:
         self.columns = tuple(columns)
         self.as_object = as_object or self._mapping
         self.count = 0
+        self.error: str | None = None
 
     def _mapping(self, row: Row) -> object:
         return dict(zip(self.columns, row, strict=True))
@@ -154,7 +176,10 @@ class JsonWriter:
         self.count += 1
 
     def close(self) -> None:
-        self.out.write("[]\n" if self.count == 0 else "\n]\n")
+        if self.error is None:
+            self.out.write("[]\n" if self.count == 0 else "\n]\n")
+        elif self.count:
+            self.out.write("\n")  # no closing bracket: not valid JSON, as meant
         self.out.flush()
 
 
@@ -165,6 +190,7 @@ class UidWriter:
         self.out = out
         self.index = list(columns).index(key)
         self.seen: set[object] = set()
+        self.error: str | None = None
 
     def write_many(self, rows: Sequence[Row]) -> None:
         for row in rows:
@@ -464,6 +490,7 @@ class TableWriter:
         self.picks = [list(columns).index(c) for c in self.columns]
         self.rows: list[tuple[str, ...]] = []
         self.title = title
+        self.error: str | None = None
 
     def write_many(self, rows: Sequence[Row]) -> None:
         for row in rows:

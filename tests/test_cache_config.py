@@ -1144,6 +1144,7 @@ def test_resume_of_a_journal_without_batches_starts_again(tmp_path: Path) -> Non
     out = AtomicOutput(path, "fp")
     out.stream.write("header\npartial")  # killed before its first batch was done
     out.stream.flush()
+    out._unlock()  # as the kernel does when the process dies
     out2 = AtomicOutput(path, "fp", resume=True)
     assert not out2.resumed
     assert out2.done == set()

@@ -439,8 +439,10 @@ def test_failure_at_hop_2_exit_4_with_every_complete_path(fake, run, fmt):
     if fmt == "tsv":
         assert proc.stdout == tsv_text(["gene", "protein", "gene_2", "pubmed"], complete)
     else:
-        lines = proc.stdout.splitlines()
-        assert [json.loads(line) for line in lines] == [path_object(dbs, p) for p in complete]
+        # Every complete path, then the error as the last line: the stream says it is cut.
+        *records, last = [json.loads(line) for line in proc.stdout.splitlines()]
+        assert records == [path_object(dbs, p) for p in complete]
+        assert last == {"error": error_line(proc, 4).removeprefix("elinkcli: error: ")}
     line = error_line(proc, 4)
     assert "hop 2" in line
     assert "hop 1" not in line and "hop 3" not in line

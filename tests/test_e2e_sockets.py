@@ -91,7 +91,7 @@ def test_max_time_ends_the_run_and_names_every_id_not_done(tmp_path: Path) -> No
     assert "--max-time (3 s) ran out" in line
     failed = line.split("failed ids: ", 1)[1].split(",")
     assert sorted(failed) == sorted(ids)
-    assert proc.stdout.splitlines()[0].startswith("source_db\t")
+    assert proc.stdout == ""  # no row came: no header either, nothing to pass for a result
     assert took < 20
 
 

@@ -7,7 +7,7 @@ import contextlib
 import hashlib
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from elinkcli.client import EutilsClient
     from elinkcli.edirect import EDirectMessage
     from elinkcli.models import LinkStats
-    from elinkcli.output import AtomicOutput
+    from elinkcli.output import AtomicOutput, DirectOutput
     from elinkcli.requestlog import RequestLog
     from elinkcli.writers import ToObject
 
@@ -187,8 +187,8 @@ def run_rows(
     terminal and the summary at the end."""
     from elinkcli.batching import BatchHooks
     from elinkcli.cli.progress import Progress
-    from elinkcli.output import AtomicOutput
-    from elinkcli.writers import XML_IS_FOR_LINK, EDirectWriter, XmlSpec, XmlWriter, make_writer
+    from elinkcli.output import open_output
+    from elinkcli.writers import XML_IS_FOR_LINK, XmlSpec, make_writer
 
     if common.resume and common.output is None:
         raise UsageError("--resume goes with --output FILE")
@@ -204,7 +204,12 @@ def run_rows(
         make_client(common, **(client_options or {})) if needs_client else contextlib.nullcontext()
     )
     target = (
-        AtomicOutput(common.output, _fingerprint(common, spec.identity or spec.ids), common.resume)
+        open_output(
+            common.output,
+            _fingerprint(common, spec.identity or spec.ids),
+            common.resume,
+            shape=common.run_shape,
+        )
         if common.output
         else None
     )
@@ -237,25 +242,33 @@ def run_rows(
 
     hooks = BatchHooks(skip=set(target.done) if target else set(), done=batch_done)
     ok = False
+    where = str(common.output) if common.output else "stdout"
     with client_context as client:
         progress.watch(client)
         try:
             for item in produce(client, hooks):
-                if batched:  # a list of rows: one batch's
-                    writer.write_many(item)  # type: ignore[arg-type]
-                    rows_written += len(item)
-                    del item  # not kept while the next batch is parsed
-                else:
-                    writer.write(item)
-                    rows_written += 1
+                with _writing(where):
+                    if batched:  # a list of rows: one batch's
+                        writer.write_many(item)  # type: ignore[arg-type]
+                        rows_written += len(item)
+                        del item  # not kept while the next batch is parsed
+                    else:
+                        writer.write(item)
+                        rows_written += 1
             ok = True
         except ElinkError as exc:
-            if isinstance(writer, (EDirectWriter, XmlWriter)):
-                writer.error = str(exc)
+            writer.error = str(exc)
+            raise
+        except KeyboardInterrupt:
+            writer.error = "interrupted"
+            raise
+        except BaseException as exc:
+            writer.error = f"{type(exc).__name__}: {exc}"
             raise
         finally:
             try:
-                writer.close()
+                with _writing(where):
+                    writer.close()
             finally:
                 progress.stop()
                 if target is not None:
@@ -263,8 +276,25 @@ def run_rows(
                 summary()
 
 
-def _written_ids(target: AtomicOutput | None) -> set[object]:
-    if target is None:
+@contextlib.contextmanager
+def _writing(where: str) -> Iterator[None]:
+    """An OSError while writing output (a full disk, /dev/full, EIO) is OutputError; a
+    reader gone away (BrokenPipeError) stays what it is (`| head` ends quietly)."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        from elinkcli.errors import OutputError
+
+        message = f"cannot write {where}: {exc.strerror or exc}"
+        raise OutputError(message, to_stdout=where == "stdout") from None
+
+
+def _written_ids(target: AtomicOutput | DirectOutput | None) -> set[object]:
+    from elinkcli.output import AtomicOutput
+
+    if not isinstance(target, AtomicOutput):
         return set()
     return {line.strip() for line in target.part.read_text("utf-8").splitlines() if line.strip()}
 

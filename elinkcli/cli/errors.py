@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from elinkcli import constants as C
-from elinkcli.errors import ElinkError, ExitStatus
+from elinkcli.errors import ElinkError, ExitStatus, OutputError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -42,11 +42,23 @@ def leave_now(code: int) -> None:
     os._exit(code)
 
 
-def _stdout_closed() -> None:
-    # The reader went away (`| head`): point stdout at /dev/null so no later flush fails.
+def _stdout_closed(code: int = ExitStatus.OK) -> None:
+    # The reader went away (`| head`), or stdout cannot take more (/dev/full): point it at
+    # /dev/null so no later flush fails.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
-    leave_now(ExitStatus.OK)
+    leave_now(code)
+
+
+def _flush_stdout() -> None:
+    """Flush stdout at the end; a write error there (a full disk) is one line, exit 1."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_closed()
+    except OSError as exc:
+        print(f"elinkcli: error: cannot write stdout: {exc.strerror or exc}", file=sys.stderr)
+        _stdout_closed(ExitStatus.ERROR)
 
 
 def guarded(command: Callable[P, R]) -> Callable[P, R]:
@@ -56,14 +68,13 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             result = command(*args, **kwargs)
-            sys.stdout.flush()
+            _flush_stdout()
             return result
         except ElinkError as exc:
             code = report(exc)
-            try:
-                sys.stdout.flush()
-            except BrokenPipeError:
-                _stdout_closed()
+            if isinstance(exc, OutputError) and exc.to_stdout:
+                _stdout_closed(code)
+            _flush_stdout()
             # Leave at once: requests other threads still have in flight are not waited for.
             leave_now(code)
         except BrokenPipeError:

@@ -406,6 +406,13 @@ def common_options(command: Callable[..., R]) -> Callable[..., R]:
     def wrapper(*args: Any, **kwargs: Any) -> R:
         import json
 
+        if kwargs.get("output") is not None:
+            from elinkcli.output import check_output_path
+
+            if str(kwargs["output"]) == "-":
+                kwargs["output"] = None  # -o - is stdout
+            else:
+                check_output_path(kwargs["output"])
         shape = sorted((k, v) for k, v in kwargs.items() if k not in _NEUTRAL)
         common = Common(
             **{name: kwargs.pop(name) for name in _COMMON_TYPES if name in kwargs},
