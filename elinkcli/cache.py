@@ -4,6 +4,7 @@ the API key never reaches the disk."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from elinkcli.constants import CACHE_MAX_BYTES
+from elinkcli.errors import ElinkError
 from elinkcli.models import (
     IdCheck,
     IdLinkSet,
@@ -44,6 +46,22 @@ def request_signature(base_url: str, endpoint: str, params: Sequence[tuple[str, 
     return json.dumps([base_url, endpoint, kept], separators=(",", ":"))
 
 
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc) or type(exc).__name__
+
+
+def remove_files(path: Path) -> list[Path]:
+    """Remove a cache file and its WAL companions, whatever state they are in."""
+    gone = []
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            name.unlink()
+            gone.append(name)
+    return gone
+
+
 def _key(signature: str, uid: str) -> str:
     return hashlib.sha256(f"{signature}\0{uid}".encode()).hexdigest()
 
@@ -56,9 +74,20 @@ class CacheInfo:
     size_bytes: int
     oldest: float | None
     newest: float | None
+    damaged: str | None = None
+
+
+class CacheUnusableError(ElinkError):
+    """The cache cannot be read (damaged, not a database, unreadable) and the run depends
+    on it (--offline), or a cache command cannot do its work on it."""
 
 
 class LinkSetCache:
+    """Per-id answers in SQLite. The cache only ever speeds a run up: a damaged file, a full
+    disk or a read-only directory is said once through `on_problem`, and the run goes on
+    without it (reads find nothing, writes are skipped). With `required` (--offline, where
+    a run has nothing else) the first such problem is CacheUnusableError instead."""
+
     def __init__(
         self,
         directory: Path,
@@ -66,15 +95,45 @@ class LinkSetCache:
         *,
         max_bytes: int = CACHE_MAX_BYTES,
         clock: Any = time,
+        on_problem: Callable[[str], None] | None = None,
+        required: bool = False,
     ) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / FILE_NAME
         self.ttl = ttl
         self.max_bytes = max_bytes
         self.clock = clock
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self._set_up()
+        self.on_problem = on_problem
+        self.required = required
+        self.readable = self.writable = True
+        # Why the cache is not used (the first problem met), for `cache info`.
+        self.problem: str | None = None
         self._written = 0
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._set_up()
+        except (OSError, sqlite3.Error) as exc:
+            self._unusable(exc)
+
+    def _unusable(self, exc: BaseException, *, writing: bool = False) -> None:
+        """Stop using the cache (only writing to it, for a write error), said once."""
+        reason = _reason(exc)
+        self.problem = self.problem or reason
+        if self.required and not writing:
+            raise CacheUnusableError(
+                f"the cache {self.path} cannot be read ({reason}); "
+                "`elinkcli cache clear` starts it afresh"
+            ) from None
+        said = not (self.readable and self.writable)
+        self.writable = False
+        if not writing:
+            self.readable = False
+        if self.on_problem is not None and not said:
+            what = "answers are not kept" if writing else "running without it"
+            self.on_problem(
+                f"the cache {self.path} cannot be {'written' if writing else 'used'} "
+                f"({reason}): {what}; `elinkcli cache clear` starts it afresh"
+            )
 
     def _set_up(self) -> None:
         """WAL mode and the schema. SQLite does not wait (busy timeout) for the journal-mode
@@ -98,14 +157,17 @@ class LinkSetCache:
         self.close()
 
     def close(self) -> None:
-        self.db.close()
+        with contextlib.suppress(AttributeError, sqlite3.Error):
+            self.db.close()
 
     def get_many(self, signature: str, ids: Iterable[str]) -> dict[str, list[LinkSet]]:
         """Fresh entries for these ids: {id: the LinkSets NCBI answered for it}."""
-        return {
-            uid: [decode_linkset(d) for d in value]
-            for uid, value in self.get_values(signature, ids).items()
-        }
+        values = self.get_values(signature, ids)
+        try:
+            return {uid: [decode_linkset(d) for d in value] for uid, value in values.items()}
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            self._unusable(ValueError(f"an entry of an unknown shape ({type(exc).__name__})"))
+            return {}
 
     def put_many(self, signature: str, answers: Mapping[str, Sequence[LinkSet]]) -> None:
         self.put_values(
@@ -114,7 +176,17 @@ class LinkSetCache:
         )
 
     def get_values(self, signature: str, ids: Iterable[str]) -> dict[str, Any]:
-        """Fresh entries for these ids, as the JSON values they were put."""
+        """Fresh entries for these ids, as the JSON values they were put (none when the
+        cache cannot be read)."""
+        if not self.readable:
+            return {}
+        try:
+            return self._get_values(signature, ids)
+        except (sqlite3.Error, ValueError) as exc:  # ValueError: a value that is not JSON
+            self._unusable(exc)
+            return {}
+
+    def _get_values(self, signature: str, ids: Iterable[str]) -> dict[str, Any]:
         keys = {_key(signature, uid): uid for uid in ids}
         found: dict[str, Any] = {}
         oldest = self.clock.time() - self.ttl
@@ -131,6 +203,14 @@ class LinkSetCache:
         return found
 
     def put_values(self, signature: str, values: Mapping[str, Any]) -> None:
+        if not self.writable:
+            return
+        try:
+            self._put_values(signature, values)
+        except sqlite3.Error as exc:
+            self._unusable(exc, writing=True)
+
+    def _put_values(self, signature: str, values: Mapping[str, Any]) -> None:
         now = self.clock.time()
         rows = []
         for uid, item in values.items():
@@ -144,22 +224,64 @@ class LinkSetCache:
             self.trim()
 
     def info(self) -> CacheInfo:
-        oldest = self.clock.time() - self.ttl
-        n, size, first, last, fresh = self.db.execute(
-            "SELECT count(*), coalesce(sum(size), 0), min(created), max(created), "
-            "coalesce(sum(created >= ?), 0) FROM entries",
-            (oldest,),
-        ).fetchone()
-        return CacheInfo(self.path, n, fresh, size, first, last)
+        """What the cache holds; `damaged` says why it cannot be used (an integrity check
+        that reads the whole file: `cache info` only)."""
+        if self.readable:
+            try:
+                self._check()
+                oldest = self.clock.time() - self.ttl
+                n, size, first, last, fresh = self.db.execute(
+                    "SELECT count(*), coalesce(sum(size), 0), min(created), max(created), "
+                    "coalesce(sum(created >= ?), 0) FROM entries",
+                    (oldest,),
+                ).fetchone()
+                return CacheInfo(self.path, n, fresh, size, first, last)
+            except sqlite3.Error as exc:
+                self.readable = self.writable = False
+                self.problem = _reason(exc)
+        return CacheInfo(self.path, 0, 0, 0, None, None, damaged=self.problem)
 
-    def clear(self) -> int:
-        with self.db:
-            n = self.db.execute("DELETE FROM entries").rowcount
-        self.db.execute("VACUUM")
-        return n
+    def _check(self) -> None:
+        """SQLite's quick integrity check, its first finding as DatabaseError."""
+        (check,) = self.db.execute("PRAGMA quick_check(1)").fetchone()
+        if check != "ok":
+            found = [line for line in str(check).splitlines() if not line.startswith("***")]
+            raise sqlite3.DatabaseError("; ".join(found) or "failed its integrity check")
+
+    def clear(self) -> int | None:
+        """Remove every entry: their number. A cache that cannot be used is removed as a
+        file instead (made anew at the next run): None."""
+        if self.readable:
+            try:
+                self._check()
+                with self.db:
+                    n = self.db.execute("DELETE FROM entries").rowcount
+                self.db.execute("VACUUM")
+                return n
+            except sqlite3.Error as exc:
+                self.problem = self.problem or _reason(exc)
+        self.close()
+        remove_files(self.path)
+        return None
 
     def prune(self) -> int:
         """Drop expired entries, trim to the size bound, give the space back."""
+        if not self.readable:
+            raise CacheUnusableError(self._damaged_text())
+        try:
+            return self._prune()
+        except sqlite3.Error as exc:
+            self.problem = self.problem or _reason(exc)
+            raise CacheUnusableError(self._damaged_text()) from None
+
+    def _damaged_text(self) -> str:
+        return (
+            f"the cache {self.path} cannot be used ({self.problem}); "
+            "`elinkcli cache clear` removes it"
+        )
+
+    def _prune(self) -> int:
+        self._check()
         with self.db:
             n = self.db.execute(
                 "DELETE FROM entries WHERE created < ?", (self.clock.time() - self.ttl,)

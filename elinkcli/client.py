@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -112,7 +111,7 @@ class EutilsClient:
         self._own_pacer = pacer
         self._pacers: dict[str, StartPacer | SharedStartPacer] = {}
         self._pacers_lock = threading.Lock()
-        self.cache = cache if cache is not None else self._cache(settings)
+        self.cache = cache if cache is not None else self._cache(settings, self._cache_problem)
         self.policy = RetryPolicy(
             max_tries=settings.max_tries, deadline=settings.deadline, base=settings.backoff_base
         )
@@ -166,14 +165,19 @@ class EutilsClient:
         if self.on_notice is not None:
             self.on_notice(kind, self._clean(text))
 
+    def _cache_problem(self, text: str) -> None:
+        self.notice(text, "cache")
+
     @staticmethod
-    def _cache(settings: Settings) -> LinkSetCache | None:
+    def _cache(settings: Settings, on_problem: Callable[[str], None]) -> LinkSetCache | None:
         if settings.cache_dir is None or settings.cache_mode == "off":
             return None
-        try:
-            return LinkSetCache(settings.cache_dir, settings.cache_ttl)
-        except (OSError, sqlite3.Error):
-            return None
+        return LinkSetCache(
+            settings.cache_dir,
+            settings.cache_ttl,
+            on_problem=on_problem,
+            required=settings.cache_mode == "offline",
+        )
 
     @property
     def pacer(self) -> StartPacer | SharedStartPacer:

@@ -66,7 +66,11 @@ def cache_info(as_json: Json = False) -> None:
         "ttl_seconds": cache.ttl,
         "oldest": _when(info.oldest),
         "newest": _when(info.newest),
+        "damaged": info.damaged,
     }
+    if info.damaged:
+        hint = "`elinkcli cache clear` removes it"
+        warn(f"the cache {info.path} is damaged ({info.damaged}): {hint}")
     if as_json:
         print(json.dumps(data))
         return
@@ -83,7 +87,14 @@ def cache_info(as_json: Json = False) -> None:
 def cache_clear() -> None:
     with _open_cache() as cache:
         removed = cache.clear()
-    print(f"elinkcli: removed {removed} cached answer(s)", file=sys.stderr)
+    if removed is not None:
+        print(f"elinkcli: removed {removed} cached answer(s)", file=sys.stderr)
+    else:
+        print(
+            f"elinkcli: removed the damaged cache file {cache.path} ({cache.problem}); "
+            "the next run starts a new one",
+            file=sys.stderr,
+        )
 
 
 @cache_app.command(
@@ -123,9 +134,12 @@ def config_command(
     resolved = resolve(base_url=base_url, email=email, api_key=api_key)
     s = resolved.settings
     cache_size = 0
+    cache_damaged: str | None = None
     if s.cache_dir is not None and (s.cache_dir / FILE_NAME).exists():
         with LinkSetCache(s.cache_dir, s.cache_ttl) as cache:
-            cache_size = cache.info().size_bytes
+            info = cache.info()
+            cache_size = info.size_bytes
+            cache_damaged = info.damaged
     rows = {
         "base_url": (s.base_url, resolved.sources["base_url"]),
         "icite_url": (s.icite_url, resolved.sources["icite_url"]),
@@ -148,6 +162,7 @@ def config_command(
         "cache_ttl": (f"{s.cache_ttl:g}", resolved.sources["cache_ttl"]),
         "adaptive_batch": (str(s.adaptive_batch).lower(), resolved.sources["adaptive_batch"]),
         "cache_size_bytes": (str(cache_size), "cache"),
+        "cache_state": (f"damaged: {cache_damaged}" if cache_damaged else "ok", "cache"),
         "config_file": (
             str(resolved.config_file),
             "exists" if resolved.config_file.exists() else "absent",
