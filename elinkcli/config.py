@@ -3,6 +3,7 @@ config file, default. `explain()` says where each came from (`elinkcli config`).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import stat
@@ -77,6 +78,7 @@ def parse_duration(text: str | float) -> float:
 
 
 def default_config_file(env: Mapping[str, str]) -> Path:
+    """ELINKCLI_CONFIG (/dev/null: no config file), else the user's config directory's."""
     if env.get(C.ENV_CONFIG):
         return Path(env[C.ENV_CONFIG])
     import platformdirs
@@ -102,19 +104,25 @@ def default_state_dir(env: Mapping[str, str]) -> Path:
     return Path(platformdirs.user_state_dir("elinkcli"))
 
 
-def read_config_file(path: Path) -> tuple[dict[str, Any], list[str]]:
-    """The file's settings and warnings; none when it does not exist. Refused (UsageError)
-    when other users can write it: it may hold the API key and decides where requests go."""
+def read_config_file(path: Path, named: bool = False) -> tuple[dict[str, Any], list[str]]:
+    """The file's settings and warnings; none when it does not exist (unless `named`: the
+    user named it in ELINKCLI_CONFIG) or is /dev/null. Refused (UsageError) when another
+    user owns it or can write it or the directory it is in: it may hold the API key and
+    decides where requests go."""
+    if str(path) == os.devnull:
+        return {}, []
     try:
         info = path.stat()
     except FileNotFoundError:
+        if named:
+            raise UsageError(
+                f"{C.ENV_CONFIG} names {path}, which does not exist "
+                f"({C.ENV_CONFIG}={os.devnull} means no config file)"
+            ) from None
         return {}, []
     except OSError as exc:
         raise UsageError(f"cannot read config file {path}: {exc.strerror}") from None
-    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        raise UsageError(
-            f"refusing to read config file {path}: other users can write it (chmod go-w)"
-        )
+    _check_owner(path, info)
     try:
         import tomllib  # type: ignore[import-not-found,unused-ignore]
     except ModuleNotFoundError:  # Python 3.10
@@ -131,6 +139,35 @@ def read_config_file(path: Path) -> tuple[dict[str, Any], list[str]]:
             f"config file {path} holds an API key that other users can read (chmod 600)"
         )
     return {k: v for k, v in data.items() if k in FILE_KEYS}, warnings
+
+
+def _check_owner(path: Path, info: os.stat_result) -> None:
+    """Refuse a config file another user could have written: owned by someone else, or
+    writable by others, or in a directory they can write (without the sticky bit) or own."""
+    me = os.geteuid()
+    if info.st_uid != me:
+        raise UsageError(
+            f"refusing to read config file {path}: it belongs to another user (uid {info.st_uid})"
+        )
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise UsageError(
+            f"refusing to read config file {path}: other users can write it (chmod go-w)"
+        )
+    parent = path.resolve().parent
+    try:
+        where = parent.stat()
+    except OSError:
+        return
+    if where.st_uid not in (me, 0):
+        raise UsageError(
+            f"refusing to read config file {path}: its directory {parent} belongs to another "
+            f"user (uid {where.st_uid})"
+        )
+    if where.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not where.st_mode & stat.S_ISVTX:
+        raise UsageError(
+            f"refusing to read config file {path}: other users can write its directory "
+            f"{parent} (chmod go-w)"
+        )
 
 
 def resolve(
@@ -152,8 +189,20 @@ def resolve(
 ) -> Resolved:
     env = os.environ if environ is None else environ
     config_file = default_config_file(env)
-    from_file, warnings = read_config_file(config_file)
+    from_file, warnings = read_config_file(config_file, named=bool(env.get(C.ENV_CONFIG)))
     sources: dict[str, str] = {}
+    env_of: dict[str, str] = {}
+
+    def where(name: str) -> str:
+        """Where a setting's value came from, for its error message."""
+        source = sources.get(name, "default")
+        if source == "option":
+            return f"--{name.replace('_', '-')}"
+        if source.startswith("environment"):
+            return env_of[name]
+        if source.startswith("config file"):
+            return f"config file {config_file}: {name}"
+        return name
 
     def pick(name: str, option: Any, env_names: tuple[str, ...], default: Any) -> Any:
         if option is not None and option != "":
@@ -162,6 +211,7 @@ def resolve(
         for env_name in env_names:
             if env.get(env_name):
                 sources[name] = f"environment ({env_name})"
+                env_of[name] = env_name
                 return env[env_name]
         if from_file.get(name) not in (None, ""):
             sources[name] = f"config file ({config_file})"
@@ -169,73 +219,108 @@ def resolve(
         sources[name] = "default"
         return default
 
-    url = _url("base URL", pick("base_url", base_url, (C.ENV_BASE_URL,), C.DEFAULT_BASE_URL))
-    icite = _url("iCite URL", pick("icite_url", icite_url, (C.ENV_ICITE_URL,), C.DEFAULT_ICITE_URL))
-    europepmc = _url(
+    def text(name: str, value: Any) -> Any:
+        """A string setting: a string, one line, no NUL (None stays None)."""
+        if value is None:
+            return None
+        if not isinstance(value, str) or "\n" in value or "\x00" in value or not value.strip():
+            raise UsageError(f"{where(name)} must be a string of one line, not {value!r}")
+        return value.strip()
+
+    def url_of(name: str, what: str, option: Any, env_names: tuple[str, ...], default: str) -> str:
+        value = text(name, pick(name, option, env_names, default))
+        return _url(where(name), what, value)
+
+    def picked(name: str, option: Any, env_names: tuple[str, ...], default: Any) -> tuple[str, Any]:
+        """(where the value came from, the value)."""
+        value = pick(name, option, env_names, default)
+        return where(name), value
+
+    def seconds(name: str, option: Any, default: float) -> float:
+        return _number(*picked(name, option, (), default))
+
+    url = url_of("base_url", "base URL", base_url, (C.ENV_BASE_URL,), C.DEFAULT_BASE_URL)
+    icite = url_of("icite_url", "iCite URL", icite_url, (C.ENV_ICITE_URL,), C.DEFAULT_ICITE_URL)
+    europepmc = url_of(
+        "europepmc_url",
         "Europe PMC URL",
-        pick("europepmc_url", europepmc_url, (C.ENV_EUROPEPMC_URL,), C.DEFAULT_EUROPEPMC_URL),
+        europepmc_url,
+        (C.ENV_EUROPEPMC_URL,),
+        C.DEFAULT_EUROPEPMC_URL,
     )
     backoff = env.get(C.ENV_BACKOFF_BASE)
-    try:
-        backoff_base = float(backoff) if backoff else C.BACKOFF_BASE
-    except ValueError:
-        raise UsageError(f"{C.ENV_BACKOFF_BASE} must be a number of seconds") from None
+    backoff_base = _number(C.ENV_BACKOFF_BASE, backoff) if backoff else C.BACKOFF_BASE
+    api = text("api_key", pick("api_key", api_key, (C.ENV_API_KEY,), None))
+    if api is not None and not re.fullmatch(r"[A-Za-z0-9._-]+", api):
+        raise UsageError(f"{where('api_key')} must be letters and digits (NCBI's key), not that")
+    chosen_cache = pick("cache_dir", cache_dir, (C.ENV_CACHE_DIR,), None)
+    if chosen_cache is not None and not isinstance(chosen_cache, Path):
+        chosen_cache = text("cache_dir", chosen_cache)
     settings = Settings(
         base_url=url,
         icite_url=icite,
         europepmc_url=europepmc,
-        citations_from=str(pick("citations_from", citations_from, (), "icite")),
-        email=pick("email", email, C.ENV_EMAIL, None),
-        api_key=pick("api_key", api_key, (C.ENV_API_KEY,), None),
-        read_timeout=_number("timeout", pick("timeout", timeout, (), C.READ_TIMEOUT)),
-        deadline=_number("deadline", pick("deadline", deadline, (), C.DEADLINE)),
+        citations_from=text("citations_from", pick("citations_from", citations_from, (), "icite")),
+        email=text("email", pick("email", email, C.ENV_EMAIL, None)),
+        api_key=api,
+        read_timeout=seconds("timeout", timeout, C.READ_TIMEOUT),
+        deadline=seconds("deadline", deadline, C.DEADLINE),
         backoff_base=backoff_base,
-        cache_dir=Path(
-            pick("cache_dir", cache_dir, (C.ENV_CACHE_DIR,), None) or default_cache_dir(env)
-        ),
+        cache_dir=Path(os.path.expanduser(chosen_cache))
+        if chosen_cache
+        else default_cache_dir(env),
         state_dir=default_state_dir(env),
-        cache_ttl=parse_duration(pick("cache_ttl", cache_ttl, (), C.CACHE_TTL)),
-        max_time=_max_time(pick("max_time", max_time, (C.ENV_MAX_TIME,), C.MAX_TIME)),
+        cache_ttl=_duration(*picked("cache_ttl", cache_ttl, (), C.CACHE_TTL)),
+        max_time=_max_time(*picked("max_time", max_time, (C.ENV_MAX_TIME,), C.MAX_TIME)),
         max_body=_max_body(env.get(C.ENV_MAX_BODY)),
         cache_mode=cache_mode,
         adaptive_batch=_flag(
-            "adaptive_batch",
-            pick("adaptive_batch", adaptive_batch, (C.ENV_ADAPTIVE_BATCH,), False),
+            *picked("adaptive_batch", adaptive_batch, (C.ENV_ADAPTIVE_BATCH,), False)
         ),
     )
     return Resolved(settings, sources, config_file, tuple(warnings))
 
 
-def _number(name: str, value: Any) -> float:
+# Longer than this is a mistake (1e308, inf), not a setting: a week.
+_MOST_SECONDS = 7 * 86400.0
+
+
+def _number(where: str, value: Any) -> float:
+    """A positive, finite number of seconds, at most a week."""
+    if isinstance(value, bool):
+        raise UsageError(f"{where} must be a number of seconds, not {value!r}")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise UsageError(f"{name} must be a number of seconds, not {value!r}") from None
-    if number <= 0:
-        raise UsageError(f"{name} must be positive")
+        raise UsageError(f"{where} must be a number of seconds, not {value!r}") from None
+    if not math.isfinite(number) or number <= 0:
+        raise UsageError(f"{where} must be positive and finite, not {value!r}")
+    if number > _MOST_SECONDS:
+        raise UsageError(f"{where} must be at most a week ({_MOST_SECONDS:g} s), not {value!r}")
     return number
 
 
-def _url(what: str, value: Any) -> str:
-    url = str(value)
+def _url(where: str, what: str, url: str) -> str:
     if not url.startswith(("http://", "https://")):
-        raise UsageError(f"{what} must start with http:// or https://: {url!r}")
+        raise UsageError(f"{where}: the {what} must start with http:// or https://: {url!r}")
     return url if url.endswith("/") else url + "/"
 
 
-def _max_time(value: Any) -> float | None:
-    seconds = parse_duration(value) if isinstance(value, str) else _seconds(value)
-    return seconds or None  # 0: no limit
-
-
-def _seconds(value: Any) -> float:
+def _duration(where: str, value: Any) -> float:
+    """A duration (`7d`, `3600`), finite and not negative."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise UsageError(f"{where} must be a duration (e.g. 7d, 12h, 3600), not {value!r}")
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise UsageError(f"max_time must be a duration, not {value!r}") from None
-    if number < 0:
-        raise UsageError("max_time must not be negative")
-    return number
+        seconds = parse_duration(value)
+    except UsageError as exc:
+        raise UsageError(f"{where}: {exc}") from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise UsageError(f"{where} must be a duration of 0 or more, not {value!r}")
+    return seconds
+
+
+def _max_time(where: str, value: Any) -> float | None:
+    return _duration(where, value) or None  # 0: no limit
 
 
 def _max_body(value: str | None) -> int:
@@ -246,7 +331,7 @@ def _max_body(value: str | None) -> int:
     return int(value)
 
 
-def _flag(name: str, value: Any) -> bool:
+def _flag(where: str, value: Any) -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -254,7 +339,7 @@ def _flag(name: str, value: Any) -> bool:
         return True
     if text in ("0", "false", "no", "off"):
         return False
-    raise UsageError(f"{name} must be true or false, not {value!r}")
+    raise UsageError(f"{where} must be true or false, not {value!r}")
 
 
 def resolve_settings(**kwargs: Any) -> Settings:

@@ -207,7 +207,7 @@ class AtomicOutput:
         if command_was != command_now:
             return f"it was another command; {tail}"
         changed = [
-            f"--{k.replace('_', '-')} (was {was.get(k)!r}, now {now.get(k)!r})"
+            f"--{k.replace('_', '-')} (was {_shown(was.get(k))}, now {_shown(now.get(k))})"
             for k in sorted(set(was) | set(now))
             if was.get(k) != now.get(k)
         ]
@@ -278,3 +278,11 @@ class AtomicOutput:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(leftover)
         self._unlock()
+
+
+def _shown(value: object) -> str:
+    """An option's value as typed, cut short."""
+    if isinstance(value, list):
+        value = ",".join(map(str, value))
+    text = "none" if value is None else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -100,7 +100,7 @@ def clean_env(extra: Mapping[str, str | None] | None = None) -> dict[str, str]:
     env["ELINKCLI_CACHE_DIR"] = fresh_cache_dir()
     # Pacing state of its own: parallel tests do not share one rate limit.
     env["ELINKCLI_STATE_DIR"] = env["ELINKCLI_CACHE_DIR"]
-    env["ELINKCLI_CONFIG"] = str(_STATE_ROOT / "no-config.toml")
+    env["ELINKCLI_CONFIG"] = os.devnull  # no config file
     for key, value in (extra or {}).items():
         if value is None:
             env.pop(key, None)

@@ -8,6 +8,7 @@ test_e2e_link.py.
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 from collections.abc import Iterator
@@ -289,7 +290,8 @@ def settings_from(
     if file is not None:
         config.write_text(file)
         config.chmod(0o600)
-    environ = {"ELINKCLI_CONFIG": str(config), "ELINKCLI_CACHE_DIR": str(tmp_path / "c")}
+    named = str(config) if file is not None else os.devnull
+    environ = {"ELINKCLI_CONFIG": named, "ELINKCLI_CACHE_DIR": str(tmp_path / "c")}
     if env is not None:
         environ[ENV_ADAPTIVE_BATCH] = env
     return resolve(adaptive_batch=option, environ=environ).settings.adaptive_batch
@@ -314,5 +316,5 @@ def test_config_file_then_environment_then_option(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("bad", ["maybe", "2"])
 def test_a_value_that_is_not_a_boolean_is_a_usage_error(tmp_path: Path, bad: str) -> None:
-    with pytest.raises(UsageError, match="adaptive_batch must be true or false"):
+    with pytest.raises(UsageError, match=f"^{ENV_ADAPTIVE_BATCH} must be true or false"):
         settings_from(tmp_path, env=bad)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -751,7 +752,7 @@ def test_client_paces_through_the_shared_file_of_its_rate_class(tmp_path: Path) 
 
 def test_processes_with_different_cache_dirs_share_one_state_dir(tmp_path: Path) -> None:
     """The pacing state follows the user, not the cache: two cache dirs, one slot file."""
-    env = {"ELINKCLI_CONFIG": str(tmp_path / "none.toml")}
+    env = {"ELINKCLI_CONFIG": os.devnull}
     a = resolve(environ={**env, "ELINKCLI_CACHE_DIR": str(tmp_path / "a")}).settings
     b = resolve(environ={**env, "ELINKCLI_CACHE_DIR": str(tmp_path / "b")}).settings
     assert a.cache_dir != b.cache_dir
@@ -886,7 +887,7 @@ def test_options_beat_everything(config_file: Path) -> None:
 
 
 def test_defaults_without_file_or_environment(tmp_path: Path) -> None:
-    env = {"ELINKCLI_CONFIG": str(tmp_path / "absent.toml")}
+    env = {"ELINKCLI_CONFIG": os.devnull}
     resolved = resolve(environ=env)
     s = resolved.settings
     assert s.base_url == C.DEFAULT_BASE_URL

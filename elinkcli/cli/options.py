@@ -413,7 +413,12 @@ def common_options(command: Callable[..., R]) -> Callable[..., R]:
                 kwargs["output"] = None  # -o - is stdout
             else:
                 check_output_path(kwargs["output"])
-        shape = sorted((k, v) for k, v in kwargs.items() if k not in _NEUTRAL)
+        # Only what the user gave: a click Context (a group callback's ctx) is not.
+        shape = sorted(
+            (k, v)
+            for k, v in kwargs.items()
+            if k not in _NEUTRAL and not isinstance(v, typer.Context)
+        )
         common = Common(
             **{name: kwargs.pop(name) for name in _COMMON_TYPES if name in kwargs},
             run_shape=json.dumps([command.__name__, shape], default=str),
