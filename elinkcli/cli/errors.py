@@ -17,7 +17,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 EXIT_CODES_HELP = (
-    "Exit status: 0 success (also when nothing links); 2 usage or bad input; "
+    "Exit status: 0 success (also when nothing links); 1 the output (or, with --offline, "
+    "the cache) cannot be used; 2 usage or bad input; "
     "3 NCBI rejected the request (invalid database, link name, id); "
     "4 gave up after retries (output holds everything that succeeded, stderr names the "
     "failed ids); 130 interrupted."

@@ -241,7 +241,9 @@ Output = Annotated[
         "-o",
         metavar="FILE",
         help="Write to FILE through a temporary file renamed at the end: a failed run leaves "
-        "the previous FILE untouched. Keeps a journal of finished batches for --resume.",
+        "the previous FILE untouched. Keeps a journal of finished batches for --resume; a "
+        "second run on the same FILE is refused. A FIFO or device is written straight "
+        "through; - is stdout.",
     ),
 ]
 Resume = Annotated[
@@ -413,12 +415,8 @@ def common_options(command: Callable[..., R]) -> Callable[..., R]:
                 kwargs["output"] = None  # -o - is stdout
             else:
                 check_output_path(kwargs["output"])
-        # Only what the user gave: a click Context (a group callback's ctx) is not.
-        shape = sorted(
-            (k, v)
-            for k, v in kwargs.items()
-            if k not in _NEUTRAL and not isinstance(v, typer.Context)
-        )
+        # Only what the user gave: a group callback's click Context (`ctx`) is not.
+        shape = sorted((k, v) for k, v in kwargs.items() if k not in _NEUTRAL and k != "ctx")
         common = Common(
             **{name: kwargs.pop(name) for name in _COMMON_TYPES if name in kwargs},
             run_shape=json.dumps([command.__name__, shape], default=str),
