@@ -56,9 +56,14 @@ def remove_files(path: Path) -> list[Path]:
     """Remove a cache file and its WAL companions, whatever state they are in."""
     gone = []
     for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        with contextlib.suppress(FileNotFoundError):
+        try:
             name.unlink()
-            gone.append(name)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            raise CacheUnusableError(f"cannot remove the cache file {name}: {why}") from None
+        gone.append(name)
     return gone
 
 

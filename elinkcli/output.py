@@ -29,7 +29,13 @@ def check_output_path(path: Path) -> None:
     """A usage error, before anything is asked, for an -o that cannot be a file to write."""
     if str(path) in ("", "."):
         raise UsageError("-o needs a file name (or - for stdout)")
-    if path.is_dir():
+    try:
+        is_dir = stat.S_ISDIR(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    if is_dir:
         raise UsageError(f"-o {path} is a directory: give a file name in it")
 
 

@@ -135,7 +135,7 @@ def config_command(
     s = resolved.settings
     cache_size = 0
     cache_damaged: str | None = None
-    if s.cache_dir is not None and (s.cache_dir / FILE_NAME).exists():
+    if s.cache_dir is not None and os.path.exists(s.cache_dir / FILE_NAME):
         with LinkSetCache(s.cache_dir, s.cache_ttl) as cache:
             info = cache.info()
             cache_size = info.size_bytes
