@@ -170,6 +170,16 @@ def assert_clean_error(proc: subprocess.CompletedProcess, status: int) -> str:
     return lines[0]
 
 
+def journal_batches(journal: Path) -> set[int]:
+    """The batch numbers an -o run's journal records as finished (none without a journal)."""
+    try:
+        lines = journal.read_text().splitlines()
+    except FileNotFoundError:
+        return set()
+    rows = [line.split() for line in lines[1:]]
+    return {int(r[1]) for r in rows if len(r) == 4 and r[0] == "batch"}
+
+
 def parse_tsv(text: str, header: bool = True, full: bool = False) -> list[Row]:
     """`link` tsv output as a list of tuples; the header line is checked and left out.
 

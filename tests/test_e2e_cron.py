@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
-from conftest import ARRIVAL_JITTER, TSV_HEADER, Row, clean_env, elinkcli_command
+from conftest import ARRIVAL_JITTER, TSV_HEADER, Row, clean_env, elinkcli_command, journal_batches
 from fake_eutils import FakeEutils, Faults, Table, elink_requests
 from fakes import chunks
 
@@ -306,14 +306,6 @@ def test_a_stale_slot_file_does_not_stall_the_next_run(fake, run, tmp_path):
 # --- 3. atomic output and --resume ----------------------------------------------------------
 
 RESUME_IDS = [str(n) for n in range(3001, 3013)]  # 6 batches of 2
-
-
-def journal_batches(journal: Path) -> set[int]:
-    try:
-        lines = journal.read_text().splitlines()
-    except FileNotFoundError:
-        return set()
-    return {int(line.split()[1]) for line in lines[1:] if len(line.split()) == 4}
 
 
 def resume_args(fmt: str, out: Path, ids: Sequence[str] = RESUME_IDS) -> list[str]:

@@ -5,13 +5,12 @@ differs. (`chain` and `discover` without ids have no batches to skip: --resume i
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from conftest import assert_clean_error, clean_env, elinkcli_command
+from conftest import assert_clean_error, clean_env, elinkcli_command, journal_batches
 from fake_eutils import Faults
 
 pytestmark = pytest.mark.e2e
@@ -26,14 +25,6 @@ COMMANDS = {
 IDS = [str(n) for n in range(3001, 3011)]  # 5 batches of 2
 
 
-def journal_batches(journal: Path) -> set[int]:
-    try:
-        lines = journal.read_text().splitlines()
-    except FileNotFoundError:
-        return set()
-    return {int(line.split()[1]) for line in lines[1:] if line.startswith("batch ")}
-
-
 @pytest.mark.parametrize("fmt", ["tsv", "json"])
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_kill_9_then_resume_is_byte_identical(fake, run, tmp_path, command, fmt):
@@ -43,40 +34,22 @@ def test_kill_9_then_resume_is_byte_identical(fake, run, tmp_path, command, fmt)
     assert ref.returncode == 0, ref.stderr
     assert reference.stat().st_size > 10
 
-    out = tmp_path / f"out.{fmt}"
+    out = _killed_after(fake, tmp_path / f"out.{fmt}", args, batches=2)
     journal = out.with_name(out.name + ".journal")
-    fake.faults = Faults(delay=0.6)
-    proc = subprocess.Popen(
-        [*elinkcli_command(), *args, "-o", str(out)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=clean_env({"ELINKCLI_BASE_URL": fake.base_url}),
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while len(journal_batches(journal)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     done = journal_batches(journal)
     assert 2 <= len(done) < 5, done
     assert not out.exists()
 
-    fake.faults = Faults()
     resumed = run(*args, "-o", str(out), "--resume", env=KEY)
     assert resumed.returncode == 0, resumed.stderr
     assert out.read_bytes() == reference.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([out.name, reference.name])
 
 
-def _interrupted(fake, tmp_path: Path, args: list[str]) -> Path:
-    """A run of `args` killed after its first finished batch: its output path."""
-    out = tmp_path / "out.tsv"
+def _killed_after(fake, out: Path, args: list[str], batches: int) -> Path:
+    """`args -o out`, run against a slow server and killed (-9) once its journal records
+    `batches` finished batches; `out`."""
+    journal = out.with_name(out.name + ".journal")
     fake.faults = Faults(delay=0.6)
     proc = subprocess.Popen(
         [*elinkcli_command(), *args, "-o", str(out)],
@@ -85,18 +58,20 @@ def _interrupted(fake, tmp_path: Path, args: list[str]) -> Path:
         stderr=subprocess.DEVNULL,
         env=clean_env({"ELINKCLI_BASE_URL": fake.base_url}),
     )
-    deadline = time.monotonic() + 30
-    while not journal_batches(out.with_name("out.tsv.journal")) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    proc.kill()
-    proc.communicate(timeout=20)
+    try:
+        deadline = time.monotonic() + 30
+        while len(journal_batches(journal)) < batches and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        proc.kill()
+        proc.communicate(timeout=20)
     fake.faults = Faults()
     return out
 
 
 def test_a_refused_resume_names_the_option_that_differs(fake, run, tmp_path):
     args = [*COMMANDS["linkout"], "--batch", "2", "--id", ",".join(IDS)]
-    out = _interrupted(fake, tmp_path, args)
+    out = _killed_after(fake, tmp_path / "out.tsv", args, batches=1)
     other = [*COMMANDS["linkout"], "--batch", "3", "--id", ",".join(IDS)]
     line = assert_clean_error(run(*other, "-o", str(out), "--resume"), 2)
     assert "--batch (was 2, now 3)" in line

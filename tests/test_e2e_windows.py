@@ -11,10 +11,9 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
-from conftest import TSV_HEADER, assert_clean_error, clean_env, elinkcli_command
+from conftest import TSV_HEADER, assert_clean_error, clean_env, elinkcli_command, journal_batches
 from fake_eutils import Faults, elink_requests
 
 from elinkcli.packed_ids import WINDOW
@@ -83,14 +82,6 @@ def test_max_time_counts_what_was_never_read(fake, run):
     assert line.endswith(f"and {N - WINDOW} id(s) after them in the input")
     estimates = [line for line in proc.stderr.splitlines() if "requests: about" in line]
     assert len(estimates) == 1 and f"{N} id(s) to ask in {N // 100} requests" in estimates[0]
-
-
-def journal_batches(journal: Path) -> set[int]:
-    try:
-        lines = journal.read_text().splitlines()
-    except FileNotFoundError:
-        return set()
-    return {int(line.split()[1]) for line in lines[1:] if len(line.split()) == 4}
 
 
 def test_kill_9_in_the_second_window_then_resume_is_byte_identical(fake, run, tmp_path):

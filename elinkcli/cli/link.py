@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -235,21 +235,20 @@ def link_command(
     def produce(client: EutilsClient, hooks: BatchHooks) -> Iterator[list[Row]]:
         if run.empty:
             return iter(())
+        options: dict[str, Any] = dict(
+            db=run.db or "",
+            target=target,
+            name=name,
+            cmd=elink_cmd,
+            filters=filters,
+            batch=batch,
+            client=client,
+            stats=stats,
+            hooks=hooks,
+        )
         if run.packed is not None:
             stats.ids_with_links, stats.ids_without_links = CountedIds(), CountedIds()
-            return link_windows(
-                run.packed,
-                db=run.db or "",
-                target=target,
-                name=name,
-                cmd=elink_cmd,
-                filters=filters,
-                batch=batch,
-                client=client,
-                stats=stats,
-                hooks=hooks,
-                warn=warn,
-            )
+            return link_windows(run.packed, warn=warn, **options)
         stored = run.history if union else None  # a union of a stored set: one request
         table = None
         if stored is None:
@@ -257,18 +256,10 @@ def link_command(
             source_ids[:] = table.tokens
         rows = link_batches(
             source_ids,
-            db=run.db or "",
-            target=target,
-            name=name,
-            cmd=elink_cmd,
-            filters=filters,
-            batch=batch,
             union=union,
             history=stored,
-            client=client,
-            stats=stats,
-            hooks=hooks,
             table=table,
+            **options,
         )
         return rows if table is None else then_unknown(rows, table)
 
