@@ -75,20 +75,21 @@ Examples:
 
 
 def read_source(path: Path) -> SourceFile:
-    """A file's bytes (stdin for - or /dev/stdin); UsageError when it cannot be read."""
-    from elinkcli.providerfiles.validate import SourceFile
+    """A file's bytes (stdin for - or /dev/stdin), read only up to the size limit + 1 byte
+    (a larger file is refused from its size); UsageError when it cannot be read."""
+    from elinkcli.providerfiles.validate import SourceFile, read_path, read_stream
 
     if str(path) in STDIN_NAMES:
         stream = sys.stdin
         if stream is None or stream.isatty():
             raise UsageError(f"{path} reads stdin, but stdin is a terminal: pipe a file in")
-        data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
-        return SourceFile("<stdin>", data, None)
+        if hasattr(stream, "buffer"):
+            return read_stream(stream.buffer, "<stdin>")
+        return SourceFile("<stdin>", stream.read().encode(), None)
     try:
-        data = path.read_bytes()
+        return read_path(path)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    return SourceFile(str(path), data, path.name)
 
 
 def _plural(count: int, word: str) -> str:

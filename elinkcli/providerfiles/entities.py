@@ -22,11 +22,27 @@ DTD_CHARACTERS = {"reg": "\u00ae", "copy": "\u00a9", "trade": "\u2122"}
 
 MAX_ENTITY_CHARS = 64 * 1024  # one entity, fully expanded
 MAX_DEPTH = 16  # entities inside entities
-MAX_EXPANSION_CHARS = 32 * 1024 * 1024  # everything the references of one file add
+# What the entity references of one file add in all, counted per reference before it is
+# expanded: characters, references, and the elements and keywords (nodes) they carry.
+# LinkOut files use entities for a base URL or a rule repeated in every Link: 100,000
+# Links (a 20 MB file) x 80 characters is 8 MB. Past these, a file is an expansion bomb.
+MAX_EXPANSION_CHARS = 8 * 1024 * 1024
+MAX_REFERENCES = 500_000
+MAX_EXPANDED_NODES = 200_000
 
 
 class EntityError(Exception):
     """An entity that cannot be expanded (undeclared, recursive, too large, too deep)."""
+
+
+class ExpansionLimit(EntityError):
+    """The file's references expand to too much in all: reading it stops here."""
+
+
+@dataclass(frozen=True)
+class _Size:
+    chars: int
+    nodes: int  # elements (each '<') and rule keywords in the expansion
 
 
 @dataclass(frozen=True)
@@ -66,61 +82,98 @@ class EntityTable:
     def __init__(self, declared: dict[str, str], refused: frozenset[str] = frozenset()):
         self.declared = declared
         self.refused = refused  # external entities: declared, never read, expand to nothing
-        self._lengths: dict[str, int] = {}
-        self._pieces: dict[str, tuple[Piece, ...]] = {}
+        self._sizes: dict[str, _Size] = {}
+        self._pieces: dict[str, tuple[Piece, ...]] = {}  # entities referenced from the text
+        self.references = 0
+        self.chars = 0
+        self.nodes = 0
+        self.exhausted = False  # a limit was passed (and reported once)
 
     def __contains__(self, name: str) -> bool:
         return name in self.declared or name in self.refused
 
-    def _length(self, name: str, stack: tuple[str, ...]) -> int:
-        if name in self._lengths:
-            return self._lengths[name]
+    def _size(self, name: str, stack: tuple[str, ...]) -> _Size:
+        if name in self._sizes:
+            return self._sizes[name]
         if name in stack:
             raise EntityError(f"entity &{name}; refers to itself ({' -> '.join((*stack, name))})")
         if len(stack) >= MAX_DEPTH:
             raise EntityError(f"entities nested more than {MAX_DEPTH} deep (&{name};)")
         if name in self.refused:
-            return 0
+            return _Size(0, 0)
         if name not in self.declared:
             outer = f" (in entity &{stack[-1]};)" if stack else ""
             raise EntityError(f"undeclared entity &{name};{outer}")
         value = self.declared[name]
-        total = 0
+        chars = 0
+        nodes = value.count("<")
         last = 0
         for m in REF_RE.finditer(value):
-            total += m.start() - last
+            chars += m.start() - last
             last = m.end()
             ref = m.group(1)
-            if ref.startswith("#") or ref in PREDEFINED or is_keyword_name(ref):
-                total += len(m.group(0))
+            if ref.startswith("#") or ref in PREDEFINED:
+                chars += len(m.group(0))
+            elif is_keyword_name(ref):
+                chars += len(m.group(0))
+                nodes += 1
             elif ref in DTD_CHARACTERS:
-                total += 6
+                chars += 6
             else:
-                total += self._length(ref, (*stack, name))
-            if total > MAX_ENTITY_CHARS:
+                inner = self._size(ref, (*stack, name))
+                chars += inner.chars
+                nodes += inner.nodes
+            if chars > MAX_ENTITY_CHARS:
                 break
-        total += len(value) - last
-        if total > MAX_ENTITY_CHARS:
+        chars += len(value) - last
+        if chars > MAX_ENTITY_CHARS:
             raise EntityError(
                 f"entity &{name}; expands to more than {MAX_ENTITY_CHARS} characters "
                 "(an entity expansion bomb?)"
             )
-        self._lengths[name] = total
-        return total
+        size = _Size(chars, nodes)
+        self._sizes[name] = size
+        return size
 
     def expand(self, name: str) -> tuple[Piece, ...]:
-        """The pieces `&name;` stands for; raises EntityError."""
+        """The pieces one reference `&name;` in the file stands for; raises EntityError.
+
+        Every call counts against the file's limits (MAX_REFERENCES, MAX_EXPANSION_CHARS,
+        MAX_EXPANDED_NODES), before anything is built. The first call past a limit raises
+        ExpansionLimit; later calls give nothing, so the limit is reported once.
+        """
+        if self.exhausted:
+            return ()
         try:  # declared, no cycle, not too deep, not too large: checked before building
-            self._length(name, ())
+            size = self._size(name, ())
         except EntityError as exc:
             if str(exc).startswith(f"undeclared entity &{name};"):
                 raise
             raise EntityError(f"&{name}; cannot be expanded: {exc}") from None
-        return self._expand(name)
+        self.references += 1
+        self.chars += size.chars
+        self.nodes += size.nodes
+        why = None
+        if self.chars > MAX_EXPANSION_CHARS:
+            why = f"expand to more than {MAX_EXPANSION_CHARS:,} characters in all"
+        elif self.nodes > MAX_EXPANDED_NODES:
+            why = f"add more than {MAX_EXPANDED_NODES:,} elements and keywords in all"
+        elif self.references > MAX_REFERENCES:
+            why = f"number more than {MAX_REFERENCES:,}"
+        if why is not None:
+            self.exhausted = True
+            raise ExpansionLimit(
+                f"entity references {why} (the limit for one file; an entity expansion bomb?)"
+            )
+        if name not in self._pieces:
+            self._pieces[name] = self._expand(name, {})
+        return self._pieces[name]
 
-    def _expand(self, name: str) -> tuple[Piece, ...]:
-        if name in self._pieces:
-            return self._pieces[name]
+    def _expand(self, name: str, memo: dict[str, tuple[Piece, ...]]) -> tuple[Piece, ...]:
+        # `memo` lives for one top-level expansion: what it holds is bounded by that
+        # expansion's size times MAX_DEPTH, and nothing intermediate is kept afterwards.
+        if name in memo:
+            return memo[name]
         if name in self.refused:
             return ()
         value = self.declared[name]
@@ -137,8 +190,25 @@ class EntityTable:
             elif ref in DTD_CHARACTERS:
                 pieces.append(f"&#{ord(DTD_CHARACTERS[ref])};")
             else:
-                pieces.extend(self._expand(ref))
+                pieces.extend(self._expand(ref, memo))
         pieces.append(value[last:])
-        result = tuple(p for p in pieces if p != "")
-        self._pieces[name] = result
+        result = _merged(pieces)
+        memo[name] = result
         return result
+
+
+def _merged(pieces: list[Piece] | tuple[Piece, ...]) -> tuple[Piece, ...]:
+    """Adjacent strings joined, empty ones dropped: one string per run of text."""
+    out: list[Piece] = []
+    run: list[str] = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            run.append(piece)
+            continue
+        if run:
+            out.append("".join(run))
+            run = []
+        out.append(piece)
+    if run:
+        out.append("".join(run))
+    return tuple(p for p in out if p != "")

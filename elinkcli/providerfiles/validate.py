@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from elinkcli.providerfiles.ftfile import read_ft
@@ -44,11 +48,46 @@ _ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file's bytes, the name shown in reports, and its own file name (None: stdin)."""
+    """A file's bytes, the name shown in reports, and its own file name (None: stdin).
+
+    `size` is the file's size when `data` holds only its first bytes (see read_path);
+    `complete` is False when even that is unknown (a stream cut after its limit).
+    """
 
     display: str
     data: bytes
     file_name: str | None = None
+    size: int | None = None
+    complete: bool = True
+
+    @property
+    def total(self) -> int:
+        return len(self.data) if self.size is None else self.size
+
+
+def _read_limit(file_name: str | None) -> int:
+    return MAX_FT_BYTES if file_name and file_name.lower().endswith(".ft") else MAX_XML_BYTES
+
+
+def read_stream(stream: BinaryIO, display: str, file_name: str | None = None) -> SourceFile:
+    """At most the size limit + 1 bytes of a stream: enough to refuse a file over it."""
+    limit = _read_limit(file_name)
+    data = stream.read(limit + 1)
+    return SourceFile(display, data, file_name, complete=len(data) <= limit)
+
+
+def read_path(path: Path) -> SourceFile:
+    """A file, read only up to its size limit (+ 1 byte); its real size from fstat.
+
+    A file over the limit is not read whole: parse_file refuses it from its size alone.
+    Raises OSError when the file cannot be read.
+    """
+    with path.open("rb") as stream:
+        info = os.fstat(stream.fileno())
+        source = read_stream(stream, str(path), path.name)
+    if stat.S_ISREG(info.st_mode) and not source.complete:
+        return SourceFile(source.display, source.data, source.file_name, info.st_size)
+    return source
 
 
 @dataclass(frozen=True)
@@ -107,16 +146,16 @@ def _parse_file(source: SourceFile) -> FileReport:
     name = source.display
     problems: list[Problem] = []
     limit = MAX_FT_BYTES if kind is FileKind.ft else MAX_XML_BYTES
-    if len(source.data) > limit:
-        problems.append(
-            error(
-                name,
-                1,
-                None,
-                f"file is {len(source.data):,} bytes; the limit for "
-                f"{'.ft' if kind is FileKind.ft else 'XML'} files is {limit // (1024 * 1024)} MB",
-            )
+    if source.total > limit or not source.complete:
+        # Refused from its size alone, before anything is parsed.
+        size = (
+            f"{source.total:,} bytes"
+            if source.complete or source.size
+            else (f"more than {limit:,} bytes")
         )
+        what = ".ft" if kind is FileKind.ft else "XML"
+        message = f"file is {size}; the limit for {what} files is {limit // (1024 * 1024)} MB"
+        return FileReport(name, kind, (error(name, 1, None, message),))
     keywords: Sequence[KeywordUse]
     if kind is FileKind.ft:
         result = read_ft(source.data, name)

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from elinkcli.providerfiles.entities import (
     DTD_CHARACTERS,
     ESCAPED_KEYWORD_RE,
-    MAX_EXPANSION_CHARS,
     NAME,
     PREDEFINED,
     REF_RE,
     EntityError,
     EntityTable,
+    ExpansionLimit,
     KeywordRef,
     is_keyword_name,
 )
@@ -33,6 +33,9 @@ from elinkcli.providerfiles.model import KeywordUse, Problem, error, warning
 from elinkcli.providerfiles.text import LineIndex, decode
 
 _CHAR_REF = re.compile(r"&#(?:x([0-9A-Fa-f]+)|([0-9]+));")
+# Deeper than any LinkOut file (Rule modifiers inside modifiers are a few levels); the
+# checks that walk the tree recurse once or twice per level.
+MAX_NESTING = 256
 _PRIVATE_USE = (range(0xE000, 0xF900), range(0xF0000, 0xFFFFE), range(0x100000, 0x10FFFE))
 
 
@@ -331,21 +334,37 @@ class _Substituted:
 
 
 class _ByteToChar:
-    """Expat reports UTF-8 byte offsets; the substituted text is indexed in characters."""
+    """Expat reports UTF-8 byte offsets; the substituted text is indexed in characters.
+
+    One checkpoint per block of characters (not one entry per non-ASCII character): a
+    lookup encodes at most one block.
+    """
+
+    BLOCK = 512
 
     def __init__(self, text: str) -> None:
-        self.ends: list[int] = []
-        self.extras: list[int] = []
-        extra = 0
-        for m in re.finditer(r"[^\x00-\x7f]", text):
-            size = len(m.group(0).encode("utf-8", "surrogatepass"))
-            extra += size - 1
-            self.ends.append(m.start() + extra + 1)
-            self.extras.append(extra)
+        self.text = text
+        self.ascii = text.isascii()
+        self.starts: list[int] = []  # byte offset of each block
+        if not self.ascii:
+            byte = 0
+            for start in range(0, len(text), self.BLOCK):
+                self.starts.append(byte)
+                byte += len(self._encoded(start))
+
+    def _encoded(self, start: int) -> bytes:
+        return self.text[start : start + self.BLOCK].encode("utf-8", "surrogatepass")
 
     def char(self, byte: int) -> int:
-        i = bisect.bisect_right(self.ends, byte) - 1
-        return byte - (self.extras[i] if i >= 0 else 0)
+        if self.ascii or byte <= 0:
+            return byte
+        block = max(bisect.bisect_right(self.starts, byte) - 1, 0)
+        start = block * self.BLOCK
+        head = self._encoded(start)[: byte - self.starts[block]]
+        try:
+            return start + len(head.decode("utf-8", "surrogatepass"))
+        except UnicodeDecodeError:  # an offset inside a character: count the whole ones
+            return start + len(head.decode("utf-8", "ignore"))
 
 
 _BODY_TOKEN = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|" + REF_RE.pattern + "|&", re.DOTALL)
@@ -385,7 +404,6 @@ def read_xml(data: bytes, file: str) -> XmlDocument:
     markers = _markers(text)
     table = EntityTable(prolog.declared, frozenset(prolog.refused))
     body = _Substituted()
-    added = 0
     last = body_start
 
     def keyword(name: str, orig: int, via: str | None) -> None:
@@ -406,23 +424,14 @@ def read_xml(data: bytes, file: str) -> XmlDocument:
         else:
             try:
                 pieces = table.expand(ref)
+            except ExpansionLimit as exc:
+                line, col = at(m.start())
+                problems.append(error(file, line, col, str(exc)))
+                return XmlDocument(None, prolog.doctype, prolog.declared, keywords, problems)
             except EntityError as exc:
                 line, col = at(m.start())
                 problems.append(error(file, line, col, str(exc)))
                 continue
-            added += sum(len(p) if isinstance(p, str) else 8 for p in pieces)
-            if added > MAX_EXPANSION_CHARS:
-                line, col = at(m.start())
-                problems.append(
-                    error(
-                        file,
-                        line,
-                        col,
-                        f"entity references expand to more than {MAX_EXPANSION_CHARS} "
-                        "characters in all (an entity expansion bomb?)",
-                    )
-                )
-                return XmlDocument(None, prolog.doctype, prolog.declared, keywords, problems)
             for piece in pieces:
                 if isinstance(piece, KeywordRef):
                     keyword(piece.name, m.start(), ref)
@@ -471,6 +480,12 @@ def _parse_body(
     roots: list[XmlNode] = []
 
     def start(tag: str, attrs: dict[str, str]) -> None:
+        if len(stack) >= MAX_NESTING:
+            raise _Fatal(
+                parser.CurrentByteIndex,
+                f"elements nested more than {MAX_NESTING} deep (<{tag}>): LinkOut files "
+                "are a few levels deep",
+            )
         line, col = locate(parser.CurrentByteIndex)
         node = XmlNode(tag, attrs, line, col)
         if stack:
