@@ -1,6 +1,6 @@
-"""End to end: `--resume` for every command that takes `-o` and has batches: kill -9 mid-run,
+"""End to end: `--resume` for every command that takes `-o`: kill -9 mid-run,
 resume, and the file is byte-identical to an uninterrupted run's. A refusal names what
-differs. (`chain` and `discover` without ids have no batches to skip: --resume is exit 2.)
+differs. (`chain` writes its paths at the end: its resume walks again from the cache.)
 """
 
 from __future__ import annotations
@@ -88,14 +88,42 @@ def test_a_refused_resume_names_the_option_that_differs(fake, run, tmp_path):
     assert run(*args, "-o", str(out), "--resume", env=KEY).returncode == 0
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ("chain", "-db", "gene", "-id", "3001", "protein"),
-        ("discover", "-db", "gene", "--offline"),
-    ],
-    ids=["chain", "discover-without-ids"],
-)
-def test_commands_without_batches_refuse_resume(run, tmp_path, args):
-    line = assert_clean_error(run(*args, "-o", str(tmp_path / "o.tsv"), "--resume"), 2)
-    assert "cannot --resume" in line
+def test_chain_resumes_by_walking_again_from_the_cache(fake, run, tmp_path):
+    """chain writes its paths at the end: a resumed run walks again, and every answer the
+    killed run got comes from the cache, so none is asked twice."""
+    cache = tmp_path / "cache"
+    args = ["chain", "-db", "gene", "--batch", "2", "-id", ",".join(IDS), "protein", "gene"]
+    reference = tmp_path / "reference.tsv"
+    assert run(*args, "-o", str(reference), env=KEY).returncode == 0
+    reference_requests = len(fake.log)
+
+    out = tmp_path / "out.tsv"
+    fake.faults = Faults(delay=0.6)
+    proc = subprocess.Popen(
+        [*elinkcli_command(), *args, "-o", str(out)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=clean_env({"ELINKCLI_BASE_URL": fake.base_url, "ELINKCLI_CACHE_DIR": str(cache)}),
+    )
+    mark = len(fake.log)
+    try:
+        deadline = time.monotonic() + 30
+        while len([r for r in fake.log[mark:] if r.end]) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        # Answers sent in the last second may not have reached the cache: not counted.
+        time.sleep(1.0)
+        cutoff = time.monotonic() - 1.0
+    finally:
+        proc.kill()
+        proc.communicate(timeout=20)
+    answered = {tuple(r.values("id")) for r in fake.log[mark:] if r.end and r.end < cutoff}
+    assert answered
+    fake.faults = Faults()
+    mark = len(fake.log)
+    resumed = run(*args, "-o", str(out), "--resume", env={**KEY, "ELINKCLI_CACHE_DIR": str(cache)})
+    assert resumed.returncode == 0, resumed.stderr
+    assert out.read_bytes() == reference.read_bytes()
+    asked_again = {tuple(r.values("id")) for r in fake.log[mark:]}
+    assert asked_again and not asked_again & answered
+    assert len(fake.log) - mark < reference_requests

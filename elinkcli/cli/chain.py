@@ -160,6 +160,5 @@ def chain_command(
         spec,
         produce,
         summary=summary,
-        resumable=False,
         client_options={"icite_url": icite_url, "europepmc_url": europepmc_url},
     )

@@ -177,7 +177,6 @@ def run_rows(
     *,
     total_ids: int = 0,
     summary: Callable[[], None] = lambda: None,
-    resumable: bool = True,
     needs_client: bool = True,
     batched: bool = False,
     client_options: dict[str, str | None] | None = None,
@@ -192,8 +191,6 @@ def run_rows(
 
     if common.resume and common.output is None:
         raise UsageError("--resume goes with --output FILE")
-    if common.resume and not resumable:
-        raise UsageError("this command cannot --resume (it has no batches to skip)")
     fmt = choose_format(spec.fmt, spec.came_as_message, common.output is not None)
     if fmt == "xml" and spec.link_stats is None:
         raise UsageError(XML_IS_FOR_LINK)

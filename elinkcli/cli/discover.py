@@ -88,7 +88,7 @@ def discover_command(
             header=not no_header,
             title=f"links from {source_db}",
         )
-        run_rows(common, spec, names, resumable=False, needs_client=not common.offline)
+        run_rows(common, spec, names, needs_client=not common.offline)
         return
     stats = LinkStats()
 
