@@ -9,6 +9,7 @@ line, and split the way they were meant so the rest of the file is still checked
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 
 from elinkcli.providerfiles.entities import (
@@ -43,7 +44,7 @@ _ENTITY_NAME = re.compile(NAME)
 _NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FtField:
     key: str  # lower-case field name, or "!name" for an entity definition
     value: str  # as written (entity references not resolved), stripped
@@ -163,6 +164,7 @@ class _Lines:
             if glued_separator:
                 self.close_block(number)
                 previous = None
+        self.lines = []  # read: not kept while the blocks become the model
         return [(b, at) for b, at in zip(self.blocks, self.opened_at, strict=True) if b]
 
     def _split(self, number: int, m: re.Match[str], i: int) -> tuple[list[FtField], bool, int]:
@@ -204,7 +206,8 @@ class _Lines:
                     self.problems[-1] = error(
                         self.file, number, None, f"{glued_message} (its value is on line {i})"
                     )
-        fields.append(FtField(key, value, number))
+        # Values repeat from block to block (a name, &base;, a rule): one string for each.
+        fields.append(FtField(key, sys.intern(value), number))
         return fields, glued_separator, i
 
 
@@ -264,6 +267,7 @@ def read_ft(data: bytes | str, file: str) -> FtResult:
     """Parse and check the structure of a .ft file; never raises for bad input."""
     text = data if isinstance(data, str) else decode_bytes(data)
     document, problems = parse_document(text, file)
+    del text  # the fields hold what is needed
     keywords: list[KeywordUse] = []
 
     def err(line: int, message: str) -> None:
@@ -298,7 +302,7 @@ def read_ft(data: bytes | str, file: str) -> FtResult:
         return decoded
 
     def text_value(f: FtField) -> Value:
-        return Value(dec(f).plain().strip(), f.line)
+        return Value(sys.intern(dec(f).plain().strip()), f.line)
 
     first_line = document.global_fields[0].line if document.global_fields else 1
     for key in ("prid", "dbase"):

@@ -15,7 +15,7 @@ class FileKind(str, Enum):
     ft = "ft"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Problem:
     """One finding; `col` is None for .ft lines and for whole-file problems."""
 
@@ -38,7 +38,7 @@ def warning(file: str, line: int, col: int | None, message: str) -> Problem:
     return Problem(file, line, col, "warning", message)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Value:
     """A text value and where it starts; equality looks at the text only."""
 
@@ -47,7 +47,7 @@ class Value:
     col: int | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Keyword:
     """A rule keyword such as lo.pacc (written &lo.pacc; in the file)."""
 
@@ -56,7 +56,7 @@ class Keyword:
     col: int | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Modifier:
     """A Rule modifier element (pad, apad, subs, toupper, tolower, strip, normalize)."""
 
@@ -97,7 +97,7 @@ def keywords_in(parts: tuple[Part, ...] | None) -> list[Keyword]:
     return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UrlSpec:
     """One ObjectUrl: Base + Rule (or RuleToMany when `separator` is not None)."""
 
@@ -112,7 +112,7 @@ class UrlSpec:
     col: int | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     link_id: Value
     provider_id: Value
@@ -144,7 +144,7 @@ class Identity:
     brief: Value | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KeywordUse:
     """Where a file names a rule keyword (to check it exists), and in which entity if any."""
 

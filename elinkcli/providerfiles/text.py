@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import re
+from array import array
 
 _ENCODING_DECL = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
@@ -30,7 +31,8 @@ class LineIndex:
     """Offset -> (line, column), both 1-based."""
 
     def __init__(self, text: str) -> None:
-        self.starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+        self.starts = array("q", [0])  # 8 bytes a line, not a list of int objects
+        self.starts.extend(m.end() for m in re.finditer(r"\n", text))
 
     def position(self, offset: int) -> tuple[int, int]:
         i = bisect.bisect_right(self.starts, offset) - 1

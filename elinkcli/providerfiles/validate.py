@@ -40,8 +40,7 @@ from elinkcli.providerfiles.rules import (
     unknown_keyword,
     vocabulary_problem,
 )
-from elinkcli.providerfiles.xmlfile import read_xml
-from elinkcli.providerfiles.xmlresource import check_xml
+from elinkcli.providerfiles.xmlresource import read_resource
 
 _ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
 
@@ -162,8 +161,7 @@ def _parse_file(source: SourceFile) -> FileReport:
         problems.extend(result.problems)
         resource, identity, keywords = result.resource, None, result.keywords
     else:
-        doc = read_xml(source.data, name)
-        model, found = check_xml(doc, name)
+        doc, model, found = read_resource(source.data, name)
         problems.extend(doc.problems)
         problems.extend(found)
         keywords = doc.written_keywords()

@@ -14,8 +14,10 @@ import bisect
 import contextlib
 import re
 import xml.parsers.expat as expat
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from elinkcli.providerfiles.entities import (
     DTD_CHARACTERS,
@@ -310,9 +312,9 @@ class _Substituted:
 
     def __init__(self) -> None:
         self.chunks: list[str] = []
-        self.new_starts: list[int] = []
-        self.orig_starts: list[int] = []
-        self.verbatim: list[bool] = []
+        self.new_starts = array("q")
+        self.orig_starts = array("q")
+        self.verbatim = bytearray()
         self.length = 0
 
     def add(self, chunk: str, orig: int, verbatim: bool) -> None:
@@ -343,9 +345,9 @@ class _ByteToChar:
     BLOCK = 512
 
     def __init__(self, text: str) -> None:
-        self.text = text
         self.ascii = text.isascii()
-        self.starts: list[int] = []  # byte offset of each block
+        self.text = "" if self.ascii else text
+        self.starts = array("q")  # byte offset of each block
         if not self.ascii:
             byte = 0
             for start in range(0, len(text), self.BLOCK):
@@ -370,8 +372,17 @@ class _ByteToChar:
 _BODY_TOKEN = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|" + REF_RE.pattern + "|&", re.DOTALL)
 
 
-def read_xml(data: bytes, file: str) -> XmlDocument:
-    """Parse `data`; never raises for bad input: problems say what is wrong."""
+OnRoot = Callable[["XmlDocument", "XmlNode"], "Callable[[XmlNode], None] | None"]
+
+
+def read_xml(data: bytes, file: str, on_root: OnRoot | None = None) -> XmlDocument:
+    """Parse `data`; never raises for bad input: problems say what is wrong.
+
+    `on_root`, called with the document (its root still None) and the root element when
+    the root's start tag is parsed, may return a handler: then each element directly in
+    the root is passed to it when its end tag is parsed, and is not kept in the tree
+    (nor is white space between such elements).
+    """
     text = decode(data, xml=True)
     lines = LineIndex(text)
     prolog = _Prolog(text, file, lines)
@@ -438,15 +449,19 @@ def read_xml(data: bytes, file: str) -> XmlDocument:
                 else:
                     body.add(piece, m.start(), False)
     body.add(text[last:], last, True)
+    del text, comments  # only `lines` and `body` map offsets from now on
+    prolog.text = ""
     new_text = "".join(body.chunks)
+    body.chunks.clear()
     to_char = _ByteToChar(new_text)
+    encoded = new_text.encode("utf-8", "surrogatepass")
+    del new_text
 
     def locate(offset: int) -> tuple[int, int]:
         return at(body.original(to_char.char(offset)))
 
-    root = _parse_body(new_text, locate, file, problems)
-    return XmlDocument(
-        root,
+    doc = XmlDocument(
+        None,
         prolog.doctype,
         prolog.declared,
         keywords,
@@ -455,6 +470,8 @@ def read_xml(data: bytes, file: str) -> XmlDocument:
         markers,
         locate,
     )
+    doc.root = _parse_body(encoded, locate, file, problems, on_root and partial(on_root, doc))
+    return doc
 
 
 class _Comments:
@@ -468,16 +485,21 @@ class _Comments:
         return i >= 0 and offset < self.ends[i]
 
 
+_FEED = 1 << 20  # bytes given to expat at a time, so that it holds no copy of the whole body
+
+
 def _parse_body(
-    new_text: str,
+    encoded: bytes,
     locate: Callable[[int], tuple[int, int]],
     file: str,
     problems: list[Problem],
+    on_root: Callable[[XmlNode], Callable[[XmlNode], None] | None] | None = None,
 ) -> XmlNode | None:
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     stack: list[XmlNode] = []
     roots: list[XmlNode] = []
+    on_child: Callable[[XmlNode], None] | None = None
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         if len(stack) >= MAX_NESTING:
@@ -486,16 +508,31 @@ def _parse_body(
                 f"elements nested more than {MAX_NESTING} deep (<{tag}>): LinkOut files "
                 "are a few levels deep",
             )
+        nonlocal on_child
         line, col = locate(parser.CurrentByteIndex)
         node = XmlNode(tag, attrs, line, col)
         if stack:
-            stack[-1].children.append(node)
+            siblings = stack[-1].children
+            if (
+                on_child is not None
+                and len(stack) == 1
+                and siblings
+                and isinstance(siblings[-1], XmlText)
+                and not siblings[-1].text.strip()
+            ):
+                siblings.pop()
+            siblings.append(node)
         else:
             roots.append(node)
+            if on_root is not None and len(roots) == 1:
+                on_child = on_root(node)
         stack.append(node)
 
     def end(tag: str) -> None:
-        stack.pop()
+        node = stack.pop()
+        if on_child is not None and len(stack) == 1:
+            stack[0].children.pop()
+            on_child(node)
 
     def chars(data: str) -> None:
         if not stack:
@@ -517,7 +554,10 @@ def _parse_body(
     parser.EntityDeclHandler = refuse
     parser.ExternalEntityRefHandler = refuse
     try:
-        parser.Parse(new_text.encode("utf-8", "surrogatepass"), True)
+        view = memoryview(encoded)
+        for start in range(0, len(encoded), _FEED):
+            parser.Parse(view[start : start + _FEED], False)
+        parser.Parse(b"", True)
     except expat.ExpatError as exc:
         line, col = locate(parser.ErrorByteIndex)
         reason = expat.ErrorString(exc.code)
@@ -530,4 +570,9 @@ def _parse_body(
     except (ValueError, UnicodeError) as exc:
         problems.append(error(file, 1, 1, f"not well-formed: {exc}"))
         return None
+    finally:
+        # The handlers refer to the parser: a cycle the paused collector would not free.
+        parser.StartElementHandler = parser.EndElementHandler = None
+        parser.CharacterDataHandler = parser.StartDoctypeDeclHandler = None
+        parser.EntityDeclHandler = parser.ExternalEntityRefHandler = None
     return roots[0] if roots else None

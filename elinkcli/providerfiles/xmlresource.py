@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from elinkcli.providerfiles.dtd import (
@@ -26,7 +28,7 @@ from elinkcli.providerfiles.model import (
     join_parts,
     warning,
 )
-from elinkcli.providerfiles.xmlfile import XmlDocument, XmlNode, XmlText
+from elinkcli.providerfiles.xmlfile import XmlDocument, XmlNode, XmlText, read_xml
 
 NOT_EMPTY = frozenset(("ProviderId", "Name", "NameAbbr", "LinkId", "Database", "Query", "ObjId"))
 
@@ -46,7 +48,13 @@ class _Checker:
         line, col = self.doc.locate(node.offset) if isinstance(node, XmlText) else node.position
         self.problems.append(error(self.file, line, col, message))
 
-    def walk(self, node: XmlNode, parent: XmlNode | None = None) -> None:
+    def walk(
+        self,
+        node: XmlNode,
+        parent: XmlNode | None = None,
+        streamed: _LinkStream | None = None,
+    ) -> None:
+        """`streamed`: the children of `node` (the root) were checked as they were parsed."""
         if node.tag not in ELEMENTS:
             where = f" in <{parent.tag}>" if parent else ""
             self.err(node, f"no element <{node.tag}> in the LinkOut DTD{where}")
@@ -74,15 +82,23 @@ class _Checker:
             if isinstance(child, XmlText) and child.text.strip():
                 self.err(child, f"text is not allowed directly in <{node.tag}>")
                 break
-        mismatch = CONTENT_MODELS[node.tag].check([c.tag for c in children])
+        tags = [c.tag for c in children] if streamed is None else streamed.tags
+        mismatch = CONTENT_MODELS[node.tag].check(tags)
         if mismatch is not None:
             index, expected = mismatch
-            if index < len(children):
-                child = children[index]
-                self.err(
-                    child,
-                    f"<{child.tag}> is not allowed here in <{node.tag}>: expected "
-                    f"{_names(expected)} (content model {CONTENT_MODELS[node.tag].source})",
+            if index < len(tags):
+                tag = tags[index]
+                line, col = (
+                    children[index].position if streamed is None else streamed.position(index)
+                )
+                self.problems.append(
+                    error(
+                        self.file,
+                        line,
+                        col,
+                        f"<{tag}> is not allowed here in <{node.tag}>: expected "
+                        f"{_names(expected)} (content model {CONTENT_MODELS[node.tag].source})",
+                    )
                 )
             else:
                 self.err(
@@ -90,6 +106,9 @@ class _Checker:
                     f"<{node.tag}> is incomplete: {_names(expected)} missing "
                     f"(content model {CONTENT_MODELS[node.tag].source})",
                 )
+        if streamed is not None:
+            self.problems.extend(streamed.checked)
+            return
         for child in children:
             self.walk(child, node)
 
@@ -166,8 +185,60 @@ def _first(node: XmlNode | None, tag: str) -> XmlNode | None:
     return next((c for c in node.elements() if c.tag == tag), None)
 
 
-def check_xml(doc: XmlDocument, file: str) -> tuple[ResourceFile | Identity | None, list[Problem]]:
-    """DTD checks of a parsed document, and its model (None when it is not LinkOut XML)."""
+class _LinkStream:
+    """The elements of a <LinkSet>, checked and turned into Links one by one as they are
+    parsed, so that the tree of the whole file is never held."""
+
+    def __init__(self, doc: XmlDocument, file: str, root: XmlNode) -> None:
+        self.root = root
+        self.file = file
+        self.checked: list[Problem] = []  # what _Checker.walk finds in each element
+        self.built: list[Problem] = []  # what _link finds
+        self.checker = _Checker(file, self.checked, doc)
+        self.builder = _Builder(doc)
+        self.tags: list[str] = []
+        self.lines = array("q")
+        self.cols = array("q")
+        self.links: list[Link] = []
+
+    def child(self, node: XmlNode) -> None:
+        self.tags.append(node.tag)
+        self.lines.append(node.line)
+        self.cols.append(node.col)
+        self.checker.walk(node, self.root)
+        if node.tag == "Link":
+            self.links.append(_link(node, self.builder, self.file, self.built))
+
+    def position(self, index: int) -> tuple[int, int]:
+        return self.lines[index], self.cols[index]
+
+
+def read_resource(
+    data: bytes, file: str
+) -> tuple[XmlDocument, ResourceFile | Identity | None, list[Problem]]:
+    """read_xml and check_xml in one pass: the Links of a <LinkSet> are checked and
+    converted as soon as each is parsed (the same problems, in the same order)."""
+    streams: list[_LinkStream] = []
+
+    def on_root(doc: XmlDocument, root: XmlNode) -> Callable[[XmlNode], None] | None:
+        if root.tag != "LinkSet":
+            return None
+        streams.append(_LinkStream(doc, file, root))
+        return streams[0].child
+
+    doc = read_xml(data, file, on_root)
+    model, problems = check_xml(doc, file, streams[0] if streams else None)
+    return doc, model, problems
+
+
+def check_xml(
+    doc: XmlDocument, file: str, streamed: _LinkStream | None = None
+) -> tuple[ResourceFile | Identity | None, list[Problem]]:
+    """DTD checks of a parsed document, and its model (None when it is not LinkOut XML).
+
+    `streamed`: the root's elements were checked and converted while parsing (see
+    read_resource); the tree holds none of them.
+    """
     problems: list[Problem] = []
     root = doc.root
     if root is None:
@@ -192,7 +263,10 @@ def check_xml(doc: XmlDocument, file: str) -> tuple[ResourceFile | Identity | No
             )
         )
         return None, problems
-    _Checker(file, problems, doc).walk(root)
+    _Checker(file, problems, doc).walk(root, streamed=streamed)
+    if streamed is not None:
+        problems.extend(streamed.built)
+        return ResourceFile(tuple(streamed.links), tuple(doc.entities.items())), problems
     builder = _Builder(doc)
     if root.tag == "Provider":
         return _identity(root, builder), problems
