@@ -112,8 +112,8 @@ def validate_command(
 ) -> int:
     from elinkcli.providerfiles.validate import validate
 
-    sources = [read_source(path) for path in files]
-    reports = validate(sources)
+    # One file in memory at a time: each is read, checked and its model dropped in turn.
+    reports = validate((read_source(path) for path in files), keep_models=False)
     for report in reports:
         for problem in report.problems:
             print(problem.format())

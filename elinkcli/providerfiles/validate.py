@@ -7,8 +7,8 @@ import gc
 import os
 import re
 import stat
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
@@ -328,36 +328,54 @@ def check_identity(identity: Identity, name: str) -> list[Problem]:
 
 def check_against_identity(report: FileReport, identity: Identity) -> list[Problem]:
     """ProviderIds of a resource file that differ from the identity file's."""
-    if report.resource is None or not identity.provider_id.text:
+    if report.resource is None:
+        return []
+    return _provider_id_problems(report.display, _provider_ids(report), identity)
+
+
+def _provider_ids(report: FileReport) -> tuple[Value, ...]:
+    links = report.resource.links if report.resource is not None else ()
+    return tuple(link.provider_id for link in links)
+
+
+def _provider_id_problems(
+    display: str, provider_ids: Sequence[Value], identity: Identity
+) -> list[Problem]:
+    if not identity.provider_id.text:
         return []
     expected = identity.provider_id.text
     return [
         _at(
-            report.display,
-            link.provider_id,
+            display,
+            pid,
             "error",
-            f"ProviderId {link.provider_id.text} differs from {expected} in the identity file",
+            f"ProviderId {pid.text} differs from {expected} in the identity file",
         )
-        for link in report.resource.links
-        if link.provider_id.text != expected and link.provider_id.text.isdigit()
+        for pid in provider_ids
+        if pid.text != expected and pid.text.isdigit()
     ]
 
 
-def validate(sources: Sequence[SourceFile]) -> list[FileReport]:
-    """Every file checked; resource files also against the first identity file given."""
-    reports = [parse_file(source) for source in sources]
+def validate(sources: Iterable[SourceFile], keep_models: bool = True) -> list[FileReport]:
+    """Every file checked; resource files also against the first identity file given.
+    Without `keep_models`, each file's model is dropped once it is checked (only its
+    ProviderIds are kept for the identity check), so memory follows the largest file."""
+    reports: list[FileReport] = []
+    provider_ids: list[tuple[Value, ...]] = []
+    for source in sources:
+        report = parse_file(source)
+        provider_ids.append(_provider_ids(report))
+        if not keep_models:
+            report = replace(report, resource=None)
+        reports.append(report)
     identity = next((r.identity for r in reports if r.identity is not None), None)
     if identity is None:
         return reports
     return [
-        FileReport(
-            r.display,
-            r.kind,
-            _sorted([*r.problems, *check_against_identity(r, identity)]),
-            r.resource,
-            r.identity,
+        replace(
+            r, problems=_sorted([*r.problems, *_provider_id_problems(r.display, pids, identity)])
         )
-        for r in reports
+        for r, pids in zip(reports, provider_ids, strict=True)
     ]
 
 
