@@ -94,3 +94,56 @@ def test_an_error_deep_in_a_big_xml_file_is_reported_on_its_line(tmp_path: Path)
     assert f"{path}:{line}:4: error: ProviderId '12x4' is not a number" in out
     assert "1 file checked: 1 error, 0 warnings" in out
     assert int(str(child["rss_kib"])) < MAX_RSS_KIB, f"peak RSS {child['rss_kib']} KiB"
+
+
+FT_HEAD = """prid:   7777
+dbase:  nucleotide
+stype:  organism-specific
+!base:  http://www.webdatabase.com/cgi-bin/elegans?
+------
+"""
+
+
+def big_ft(path: Path, block: str, size: int = 9_900_000) -> int:
+    """A .ft file just under its 10 MB limit, of `block` (formatted with n) repeated."""
+    with path.open("w") as f:
+        f.write(FT_HEAD)
+        n = 0
+        while f.tell() < size:
+            n += 1
+            f.write(block.format(n=n))
+    return n
+
+
+def test_a_big_ft_file_is_validated_in_bounded_memory(tmp_path: Path) -> None:
+    path = tmp_path / "links.ft"
+    block = (
+        "linkid: {n}\nquery:  C. elegans {n} [orgn]\nbase:   &base;\nrule:   a=&lo.pacc;\n------\n"
+    )
+    big_ft(path, block)
+    child = measured("linkout", "validate", str(path))
+    assert child["rc"] == 0, child["out"]
+    assert "1 file checked: 0 errors, 0 warnings" in str(child["out"])
+    assert int(str(child["rss_kib"])) < MAX_RSS_KIB, f"peak RSS {child['rss_kib']} KiB"
+
+
+def test_a_big_ft_file_with_an_error_in_every_link_stays_bounded(tmp_path: Path) -> None:
+    """The worst shape seen: many tiny links, one problem each (model and problems)."""
+    path = tmp_path / "links.ft"
+    n = big_ft(path, "linkid: {n}\nquery: x [orgn]\nbogus: {n}\nbase: &base;\n------\n")
+    child = measured("linkout", "validate", str(path))
+    out = str(child["out"])
+    assert child["rc"] == 1
+    assert f"1 file checked: {n} errors, 0 warnings" in out
+    assert "error: unknown field bogus:" in out
+    assert int(str(child["rss_kib"])) < MAX_RSS_KIB, f"peak RSS {child['rss_kib']} KiB"
+    assert float(str(child["seconds"])) < MAX_SECONDS
+
+
+def test_several_big_files_are_one_at_a_time(tmp_path: Path) -> None:
+    xml, ft = tmp_path / "resources.xml", tmp_path / "links.ft"
+    big_xml(xml)
+    big_ft(ft, "linkid: {n}\nquery:  C. elegans {n} [orgn]\nbase:   &base;\n------\n")
+    child = measured("linkout", "validate", str(xml), str(ft), str(xml))
+    assert "3 files checked: 0 errors" in str(child["out"]), child["out"]
+    assert int(str(child["rss_kib"])) < MAX_RSS_KIB, f"peak RSS {child['rss_kib']} KiB"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from elinkcli.providerfiles.entities import (
@@ -104,18 +105,22 @@ class _Lines:
         self.lines = [line.rstrip("\r") for line in text.split("\n")]
         self.file = file
         self.problems: list[Problem] = []
-        self.blocks: list[list[FtField]] = [[]]
-        self.opened_at: list[int | None] = [None]  # the '-' line before each block
+        self.block: list[FtField] = []
+        self.opened_at: int | None = None  # the '-' line before the block being read
 
     def err(self, line: int, message: str) -> None:
         self.problems.append(error(self.file, line, None, message))
 
-    def close_block(self, line: int) -> None:
-        if self.blocks[-1]:
-            self.blocks.append([])
-            self.opened_at.append(line)
+    def close_block(self, line: int) -> tuple[list[FtField], int | None] | None:
+        """The block read so far, if any (a new one begins after `line`)."""
+        if not self.block:
+            return None
+        done = (self.block, self.opened_at)
+        self.block, self.opened_at = [], line
+        return done
 
-    def read(self) -> list[tuple[list[FtField], int | None]]:
+    def read(self) -> Iterator[tuple[list[FtField], int | None]]:
+        """Each block (its fields, and the '-' line before it), as it ends."""
         i = 0
         previous: FtField | None = None
         while i < len(self.lines):
@@ -124,7 +129,8 @@ class _Lines:
             if not text:
                 continue
             if text.startswith("-"):
-                self.close_block(number)
+                if done := self.close_block(number):
+                    yield done
                 previous = None
                 continue
             bad = _NOT_XML_CHAR.search(text)
@@ -159,13 +165,15 @@ class _Lines:
                 previous = None
                 continue
             fields, glued_separator, i = self._split(number, m, i)
-            self.blocks[-1].extend(fields)
+            self.block.extend(fields)
             previous = fields[-1]
             if glued_separator:
-                self.close_block(number)
+                if done := self.close_block(number):
+                    yield done
                 previous = None
-        self.lines = []  # read: not kept while the blocks become the model
-        return [(b, at) for b, at in zip(self.blocks, self.opened_at, strict=True) if b]
+        self.lines = []
+        if done := self.close_block(len(self.lines)):
+            yield done
 
     def _split(self, number: int, m: re.Match[str], i: int) -> tuple[list[FtField], bool, int]:
         key = m.group("key")
@@ -211,36 +219,52 @@ class _Lines:
         return fields, glued_separator, i
 
 
-def _document(blocks: list[tuple[list[FtField], int | None]], lines: _Lines) -> FtDocument:
+def _blocks(
+    blocks: Iterable[tuple[list[FtField], int | None]], lines: _Lines
+) -> Iterator[tuple[FtField, ...]]:
+    """The global block's fields first (() when the file has no block), then each link's
+    fields once the link can grow no more: a block that starts without linkid after an
+    unfinished link continues that link."""
     global_fields: list[FtField] = []
-    links: list[list[FtField]] = []
+    pending: list[FtField] | None = None  # the last link, still open
+    ready: list[tuple[FtField, ...]] = []
+    started = False
     for index, (block, opened_at) in enumerate(blocks):
         current: list[FtField] | None = None
-        if index > 0 and block[0].key != "linkid" and links and not _complete(links[-1]):
+        if index > 0 and block[0].key != "linkid" and pending and not _complete(pending):
             # A comment line inside a link's block: '-' lines end blocks.
             lines.err(
                 opened_at or block[0].line,
                 "a line starting with '-' ends a block: it splits the block of linkid "
-                f"{_linkid(links[-1])} (comments go between blocks)",
+                f"{_linkid(pending)} (comments go between blocks)",
             )
-            current = links[-1]
+            current = pending
         for f in block:
             in_global = index == 0 and current is None
-            if f.key == "linkid":
-                if (in_global and global_fields) or (current and _has(current, "linkid")):
+            if f.key == "linkid" or (current is None and not in_global):
+                if f.key == "linkid" and (
+                    (in_global and global_fields) or (current and _has(current, "linkid"))
+                ):
                     lines.err(
                         f.line, "a block holds one link: a separator line is missing before linkid:"
                     )
-                current = [f]
-                links.append(current)
-            elif in_global:
+                if pending is not None:
+                    ready.append(tuple(pending))
+                current = pending = []
+            if in_global and f.key != "linkid":
                 global_fields.append(f)
             else:
-                if current is None:
-                    current = []
-                    links.append(current)
+                assert current is not None
                 current.append(f)
-    return FtDocument(tuple(global_fields), tuple(tuple(link) for link in links))
+        if not started:
+            started = True
+            yield tuple(global_fields)
+        yield from ready
+        ready.clear()
+    if not started:
+        yield ()
+    if pending is not None:
+        yield tuple(pending)
 
 
 def _complete(fields: list[FtField]) -> bool:
@@ -259,15 +283,25 @@ def _has(fields: list[FtField] | tuple[FtField, ...], key: str) -> bool:
 def parse_document(text: str, file: str) -> tuple[FtDocument, list[Problem]]:
     """The blocks and fields of a .ft text; problems for lines that are not fields."""
     lines = _Lines(text, file)
-    blocks = lines.read()
-    return _document(blocks, lines), lines.problems
+    parts = _blocks(lines.read(), lines)
+    global_fields = next(parts)
+    return FtDocument(global_fields, tuple(parts)), lines.problems
 
 
-def read_ft(data: bytes | str, file: str) -> FtResult:
-    """Parse and check the structure of a .ft file; never raises for bad input."""
+def read_ft(
+    data: bytes | str, file: str, on_link: Callable[[Link], None] | None = None
+) -> FtResult:
+    """Parse and check the structure of a .ft file; never raises for bad input. With
+    `on_link`, each Link goes there as it is made and is not kept in the resource."""
     text = data if isinstance(data, str) else decode_bytes(data)
-    document, problems = parse_document(text, file)
-    del text  # the fields hold what is needed
+    lines = _Lines(text, file)
+    del text  # the lines hold what is needed
+    parts = _blocks(lines.read(), lines)
+    global_fields = next(parts)
+    # Problems of reading lines and of checking links go to one list, in the order made.
+    problems = lines.problems
+    blocks: Iterable[tuple[FtField, ...]] = parts if on_link else tuple(parts)
+    document = FtDocument(global_fields, () if on_link else tuple(blocks))
     keywords: list[KeywordUse] = []
 
     def err(line: int, message: str) -> None:
@@ -318,10 +352,10 @@ def read_ft(data: bytes | str, file: str) -> FtResult:
     global_stypes = [text_value(f) for f in document.global_fields if f.key == "stype"]
     global_attrs = [text_value(f) for f in document.global_fields if f.key == "attr"]
 
-    if not document.links:
-        err(first_line, "no link block: after the global block, each link is a block with linkid:")
     links: list[Link] = []
-    for block in document.links:
+    n_links = 0
+    for block in blocks:
+        n_links += 1
         start = block[0].line
         for f in block:
             if f.key.startswith("!"):
@@ -360,18 +394,22 @@ def read_ft(data: bytes | str, file: str) -> FtResult:
             attributes=_merged(global_attrs, [text_value(f) for f in block if f.key == "attr"]),
             line=url_start.line,
         )
-        links.append(
-            Link(
-                link_id=text_value(linkid) if linkid else Value("", start),
-                provider_id=provider_id,
-                database=database,
-                queries=tuple(text_value(f) for f in queries),
-                uids=tuple(Value(uid, f.line) for f in uid_lines for uid in f.value.split()),
-                icon_urls=tuple(text_value(f) for f in block if f.key == "icon"),
-                urls=(url,),
-                line=start,
-            )
+        made = Link(
+            link_id=text_value(linkid) if linkid else Value("", start),
+            provider_id=provider_id,
+            database=database,
+            queries=tuple(text_value(f) for f in queries),
+            uids=tuple(Value(uid, f.line) for f in uid_lines for uid in f.value.split()),
+            icon_urls=tuple(text_value(f) for f in block if f.key == "icon"),
+            urls=(url,),
+            line=start,
         )
+        if on_link is None:
+            links.append(made)
+        else:
+            on_link(made)
+    if not n_links:
+        err(first_line, "no link block: after the global block, each link is a block with linkid:")
     resource = ResourceFile(tuple(links), tuple(declared.items()))
     return FtResult(document, resource, tuple(keywords), tuple(problems))
 

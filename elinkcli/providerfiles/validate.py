@@ -18,6 +18,7 @@ from elinkcli.providerfiles.model import (
     FileKind,
     Identity,
     KeywordUse,
+    Link,
     Problem,
     ResourceFile,
     Severity,
@@ -96,6 +97,8 @@ class FileReport:
     problems: tuple[Problem, ...]
     resource: ResourceFile | None = None
     identity: Identity | None = None
+    # A resource file's ProviderIds, for the identity check when its model is not kept.
+    provider_ids: tuple[Value, ...] = ()
 
     @property
     def errors(self) -> int:
@@ -134,13 +137,14 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def parse_file(source: SourceFile) -> FileReport:
-    """Read one file into the model, with the problems of reading it (no cross-file checks)."""
+def parse_file(source: SourceFile, keep_model: bool = True) -> FileReport:
+    """Read one file into the model, with the problems of reading it (no cross-file checks).
+    Without `keep_model`, a .ft file's Links are checked as each is read and not kept."""
     with _collector_paused():
-        return _parse_file(source)
+        return _parse_file(source, keep_model)
 
 
-def _parse_file(source: SourceFile) -> FileReport:
+def _parse_file(source: SourceFile, keep_model: bool = True) -> FileReport:
     kind = detect_kind(source.data, source.file_name)
     name = source.display
     problems: list[Problem] = []
@@ -156,12 +160,17 @@ def _parse_file(source: SourceFile) -> FileReport:
         message = f"file is {size}; the limit for {what} files is {limit // (1024 * 1024)} MB"
         return FileReport(name, kind, (error(name, 1, None, message),))
     keywords: Sequence[KeywordUse]
+    checker = LinkChecker(name)
     if kind is FileKind.ft:
-        result = read_ft(source.data, name)
+        result = read_ft(source.data, name, on_link=None if keep_model else checker.check)
         problems.extend(result.problems)
         resource, identity, keywords = result.resource, None, result.keywords
+        if not keep_model:
+            resource = None
     else:
-        doc, model, found = read_resource(source.data, name)
+        doc, model, found = read_resource(
+            source.data, name, on_link=None if keep_model else checker.check
+        )
         problems.extend(doc.problems)
         problems.extend(found)
         keywords = doc.written_keywords()
@@ -175,10 +184,14 @@ def _parse_file(source: SourceFile) -> FileReport:
             problems.append(error(name, use.line, use.col, why))
     problems.extend(_name_problems(source, kind))
     if resource is not None:
-        problems.extend(check_resource(resource, name))
+        for link in resource.links:
+            checker.check(link)
+    problems.extend(checker.problems)
     if identity is not None:
         problems.extend(check_identity(identity, name))
-    return FileReport(name, kind, _sorted(problems), resource, identity)
+    return FileReport(
+        name, kind, _sorted(problems), resource, identity, tuple(checker.provider_ids)
+    )
 
 
 def _sorted(problems: list[Problem]) -> tuple[Problem, ...]:
@@ -248,9 +261,25 @@ def _url_problem(spec: UrlSpec) -> str | None:
 
 def check_resource(resource: ResourceFile, name: str) -> list[Problem]:
     """The checks XML and .ft resource files share, on the neutral model."""
-    problems: list[Problem] = []
-    seen: dict[str, Value] = {}
+    checker = LinkChecker(name)
     for link in resource.links:
+        checker.check(link)
+    return checker.problems
+
+
+class LinkChecker:
+    """check_resource one Link at a time (LinkIds seen so far kept for duplicates), so a
+    file's Links can be checked as they are read and not kept."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.problems: list[Problem] = []
+        self.seen: dict[str, Value] = {}
+        self.provider_ids: list[Value] = []
+
+    def check(self, link: Link) -> None:
+        name, problems, seen = self.name, self.problems, self.seen
+        self.provider_ids.append(link.provider_id)
         link_id = link.link_id
         if link_id.text in seen:
             first = seen[link_id.text]
@@ -299,7 +328,6 @@ def check_resource(resource: ResourceFile, name: str) -> list[Problem]:
                 why = _url_problem(spec)
                 if why:
                     problems.append(Problem(name, spec.line, spec.col, "warning", why))
-    return problems
 
 
 def check_identity(identity: Identity, name: str) -> list[Problem]:
@@ -334,8 +362,7 @@ def check_against_identity(report: FileReport, identity: Identity) -> list[Probl
 
 
 def _provider_ids(report: FileReport) -> tuple[Value, ...]:
-    links = report.resource.links if report.resource is not None else ()
-    return tuple(link.provider_id for link in links)
+    return report.provider_ids
 
 
 def _provider_id_problems(
@@ -363,10 +390,10 @@ def validate(sources: Iterable[SourceFile], keep_models: bool = True) -> list[Fi
     reports: list[FileReport] = []
     provider_ids: list[tuple[Value, ...]] = []
     for source in sources:
-        report = parse_file(source)
+        report = parse_file(source, keep_model=keep_models)
         provider_ids.append(_provider_ids(report))
         if not keep_models:
-            report = replace(report, resource=None)
+            report = replace(report, resource=None, provider_ids=())
         reports.append(report)
     identity = next((r.identity for r in reports if r.identity is not None), None)
     if identity is None:

@@ -189,8 +189,15 @@ class _LinkStream:
     """The elements of a <LinkSet>, checked and turned into Links one by one as they are
     parsed, so that the tree of the whole file is never held."""
 
-    def __init__(self, doc: XmlDocument, file: str, root: XmlNode) -> None:
+    def __init__(
+        self,
+        doc: XmlDocument,
+        file: str,
+        root: XmlNode,
+        on_link: Callable[[Link], None] | None = None,
+    ) -> None:
         self.root = root
+        self.on_link = on_link
         self.file = file
         self.checked: list[Problem] = []  # what _Checker.walk finds in each element
         self.built: list[Problem] = []  # what _link finds
@@ -207,23 +214,28 @@ class _LinkStream:
         self.cols.append(node.col)
         self.checker.walk(node, self.root)
         if node.tag == "Link":
-            self.links.append(_link(node, self.builder, self.file, self.built))
+            link = _link(node, self.builder, self.file, self.built)
+            if self.on_link is None:
+                self.links.append(link)
+            else:
+                self.on_link(link)
 
     def position(self, index: int) -> tuple[int, int]:
         return self.lines[index], self.cols[index]
 
 
 def read_resource(
-    data: bytes, file: str
+    data: bytes, file: str, on_link: Callable[[Link], None] | None = None
 ) -> tuple[XmlDocument, ResourceFile | Identity | None, list[Problem]]:
     """read_xml and check_xml in one pass: the Links of a <LinkSet> are checked and
-    converted as soon as each is parsed (the same problems, in the same order)."""
+    converted as soon as each is parsed (the same problems, in the same order). With
+    `on_link`, each Link goes there and is not kept in the ResourceFile."""
     streams: list[_LinkStream] = []
 
     def on_root(doc: XmlDocument, root: XmlNode) -> Callable[[XmlNode], None] | None:
         if root.tag != "LinkSet":
             return None
-        streams.append(_LinkStream(doc, file, root))
+        streams.append(_LinkStream(doc, file, root, on_link))
         return streams[0].child
 
     doc = read_xml(data, file, on_root)
