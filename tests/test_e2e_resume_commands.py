@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -46,21 +47,29 @@ def test_kill_9_then_resume_is_byte_identical(fake, run, tmp_path, command, fmt)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([out.name, reference.name])
 
 
-def _killed_after(fake, out: Path, args: list[str], batches: int) -> Path:
+def _killed_after(
+    fake,
+    out: Path,
+    args: list[str],
+    batches: int = 0,
+    until: Callable[[], bool] | None = None,
+    env: dict[str, str] | None = None,
+) -> Path:
     """`args -o out`, run against a slow server and killed (-9) once its journal records
-    `batches` finished batches; `out`."""
+    `batches` finished batches (or once `until()` holds); `out`."""
     journal = out.with_name(out.name + ".journal")
+    done = until or (lambda: len(journal_batches(journal)) >= batches)
     fake.faults = Faults(delay=0.6)
     proc = subprocess.Popen(
         [*elinkcli_command(), *args, "-o", str(out)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=clean_env({"ELINKCLI_BASE_URL": fake.base_url}),
+        env=clean_env({"ELINKCLI_BASE_URL": fake.base_url, **(env or {})}),
     )
     try:
         deadline = time.monotonic() + 30
-        while len(journal_batches(journal)) < batches and time.monotonic() < deadline:
+        while not done() and time.monotonic() < deadline:
             time.sleep(0.01)
     finally:
         proc.kill()
@@ -97,29 +106,27 @@ def test_chain_resumes_by_walking_again_from_the_cache(fake, run, tmp_path):
     assert run(*args, "-o", str(reference), env=KEY).returncode == 0
     reference_requests = len(fake.log)
 
-    out = tmp_path / "out.tsv"
-    fake.faults = Faults(delay=0.6)
-    proc = subprocess.Popen(
-        [*elinkcli_command(), *args, "-o", str(out)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=clean_env({"ELINKCLI_BASE_URL": fake.base_url, "ELINKCLI_CACHE_DIR": str(cache)}),
-    )
     mark = len(fake.log)
-    try:
-        deadline = time.monotonic() + 30
-        while len([r for r in fake.log[mark:] if r.end]) < 3 and time.monotonic() < deadline:
-            time.sleep(0.01)
+    marks: list[float] = []
+
+    def three_answered() -> bool:
+        if len([r for r in fake.log[mark:] if r.end]) < 3:
+            return False
         # Answers sent in the last second may not have reached the cache: not counted.
         time.sleep(1.0)
-        cutoff = time.monotonic() - 1.0
-    finally:
-        proc.kill()
-        proc.communicate(timeout=20)
+        marks.append(time.monotonic() - 1.0)
+        return True
+
+    out = _killed_after(
+        fake,
+        tmp_path / "out.tsv",
+        args,
+        until=three_answered,
+        env={"ELINKCLI_CACHE_DIR": str(cache)},
+    )
+    cutoff = marks[0]
     answered = {tuple(r.values("id")) for r in fake.log[mark:] if r.end and r.end < cutoff}
     assert answered
-    fake.faults = Faults()
     mark = len(fake.log)
     resumed = run(*args, "-o", str(out), "--resume", env={**KEY, "ELINKCLI_CACHE_DIR": str(cache)})
     assert resumed.returncode == 0, resumed.stderr
