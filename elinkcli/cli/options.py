@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -390,10 +389,11 @@ _NEUTRAL = frozenset(
 def common_options(command: Callable[..., R]) -> Callable[..., R]:
     """Give a command the shared options (defined once, above) as one `common: Common`
     argument, so every command spells and documents them the same way."""
-    hints = typing.get_type_hints(command, include_extras=True)
+    # As Typer reads them (eval_str): typing.get_type_hints would wrap a parameter with a
+    # None default in Optional[...] on Python 3.10, hiding its Annotated option metadata.
     own = [
-        p.replace(annotation=hints.get(p.name, p.annotation))
-        for p in inspect.signature(command).parameters.values()
+        p
+        for p in inspect.signature(command, eval_str=True).parameters.values()
         if p.name != "common"
     ]
     defaults = Common()
