@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -18,6 +19,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fake_eutils import FakeEutils
 from fakes import FakeClock
+
+# A shell starts a background job (`pytest &`, a CI runner's `cmd &`) with SIGINT ignored,
+# and an ignored signal stays ignored across exec: every elinkcli the tests start would
+# shrug off the Ctrl-C they send. Test processes and their children take it as a terminal
+# would deliver it.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # What the user's shell may set that would change where elinkcli goes or what it sends.
 IDENTITY_ENV = (
