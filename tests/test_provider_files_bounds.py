@@ -198,6 +198,7 @@ def test_oversized_stream_is_refused_without_reading_it_all() -> None:
     assert f"file is more than {MAX_XML_BYTES:,} bytes" in problem.message
 
 
+@pytest.mark.slow
 def test_files_near_the_limits_are_accepted(tmp_path: Path) -> None:
     """Entities expanding to megabytes, many references, rules nested 20 deep: all fine."""
     base = "http://www.example.org/cgi-bin/linkout/resolver/" + "x" * 50

@@ -7,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# Each runs the installed elinkcli on files of tens of MB: tens of seconds apiece.
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
 MAX_RSS_KIB = 200 * 1024
 MAX_SECONDS = 30.0
 ELINKCLI = str(Path(sys.executable).parent / "elinkcli")

@@ -1,11 +1,14 @@
 """Generate the man pages (man/) and shell completion scripts (completions/) from the Typer
 app, so they cannot drift from it:
 
-    python -m elinkcli.docs            # write them
-    python -m elinkcli.docs --check    # exit 1 and name the stale files
+    python tools/gendocs.py            # write them
+    python tools/gendocs.py --check    # exit 1 and name the stale files
 
-click-man would be the library for this, but it reads `click` commands and Typer (0.26
-on) ships its own copy of click; the troff needed here is small.
+Development tooling, run from a checkout: it is not in the wheel (an installed copy has no
+man/ or completions/ to compare with). click-man would be the library for this, but it reads
+`click` commands and Typer (0.26 on) ships its own copy of click; the troff needed here is
+small. Only the public Command and Parameter API is used, reached through
+`typer.main.get_command`, and Typer's own `get_completion_script`.
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ from typing import Any
 from elinkcli import __version__
 from elinkcli import constants as C
 
-ROOT = Path(__file__).resolve().parent.parent
-SHELLS = {"bash": "elinkcli.bash", "zsh": "_elinkcli", "fish": "elinkcli.fish"}
+ROOT = Path(__file__).resolve().parent.parent  # the checkout: tools/..
+# Each under the name its shell looks for, so they install as they are (pyproject's
+# data-files): share/bash-completion/completions/elinkcli, share/zsh/site-functions/_elinkcli,
+# share/fish/vendor_completions.d/elinkcli.fish.
+SHELLS = {"bash": "bash/elinkcli", "zsh": "zsh/_elinkcli", "fish": "fish/elinkcli.fish"}
 
 ENVIRONMENT = [
     (C.ENV_BASE_URL, "E-utilities base URL (mirrors, local servers); --base-url wins."),
@@ -240,8 +246,8 @@ def stale(wanted: dict[Path, str] | None = None) -> list[Path]:
         p
         for folder in (ROOT / "man", ROOT / "completions")
         if folder.exists()
-        for p in folder.iterdir()
-        if p not in wanted and p.name != "README.md"
+        for p in folder.rglob("*")
+        if p.is_file() and p not in wanted and p.name != "README.md"
     ]
     return sorted(wrong + extra)
 
@@ -260,7 +266,7 @@ def main() -> None:
         if path not in wanted:
             path.unlink()
     for path, text in wanted.items():
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     print(f"wrote {len(wanted)} files to man/ and completions/")
 
