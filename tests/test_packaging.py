@@ -82,6 +82,7 @@ def test_the_metadata_names_the_license_the_pythons_and_the_extras(
     assert "License-Expression: MIT" in lines
     for version in ("3.10", "3.11", "3.12", "3.13"):
         assert f"Classifier: Programming Language :: Python :: {version}" in lines
+    assert any(line.startswith("Project-URL: E-utilities reference, https://") for line in lines)
     assert "Provides-Extra: lint" in lines and "Provides-Extra: test" in lines
     test_extra = [line for line in lines if line.startswith("Requires-Dist") and "test" in line]
     assert not any("ruff" in line for line in test_extra)  # ruff is the lint extra's
