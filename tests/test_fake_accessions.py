@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.fake_eutils import (
+from fake_eutils import (
     ACCESSION_FIELDS,
     DATABASES,
     SEQUENCE_DBS,
