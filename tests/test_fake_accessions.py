@@ -9,7 +9,6 @@ import urllib.request
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from fake_eutils import (
     ACCESSION_FIELDS,
     DATABASES,
