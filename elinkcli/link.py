@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from itertools import repeat
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
 
 from elinkcli.accessions import accessions_of, build_table
@@ -196,10 +196,43 @@ def link_windows(
         raise UnknownIdsError(problems)
 
 
-def link(ids: Sequence[str] = (), **options: Any) -> Iterator[LinkRow]:
-    """Like link_batches (same arguments), one LinkRow at a time."""
-    for rows in link_batches(ids, **options):
-        yield from map(LinkRow._make, rows)
+def link(
+    ids: Sequence[str] = (),
+    *,
+    db: str,
+    target: str,
+    name: str | None = None,
+    cmd: str = "neighbor",
+    filters: LinkFilters = LinkFilters(),
+    batch: int = DEFAULT_BATCH,
+    union: bool = False,
+    history: HistorySet | None = None,
+    client: EutilsClient | None = None,
+    settings: Settings | None = None,
+    stats: LinkStats | None = None,
+    hooks: BatchHooks | None = None,
+    table: IdTable | None = None,
+) -> Iterator[LinkRow]:
+    """Like link_batches (same arguments), one LinkRow at a time. Options are checked at
+    the call, before any request; requests start with the iteration (elinkcli.api.link
+    is the same with the command line's options and defaults)."""
+    batches_of_rows = link_batches(
+        ids,
+        db=db,
+        target=target,
+        name=name,
+        cmd=cmd,
+        filters=filters,
+        batch=batch,
+        union=union,
+        history=history,
+        client=client,
+        settings=settings,
+        stats=stats,
+        hooks=hooks,
+        table=table,
+    )
+    return chain.from_iterable(map(LinkRow._make, rows) for rows in batches_of_rows)
 
 
 def _link_batches(

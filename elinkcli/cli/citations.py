@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from elinkcli import notices
 from elinkcli.cli.errors import warn
 from elinkcli.errors import UsageError
 
@@ -72,9 +73,8 @@ def run_citations(
         )
 
     def summary() -> None:
-        for service, pmids in stats.unknown.items():
-            shown = ",".join(pmids[:50]) + (",..." if len(pmids) > 50 else "")
-            warn(f"{service} does not know {len(pmids)} PMID(s): {shown}")
+        for text in notices.unknown_pmids(stats.unknown):
+            warn(text)
         if show_summary(common):
             print(
                 f"elinkcli: {len(ids)} PMID(s) in, {stats.links} citation link(s) from "

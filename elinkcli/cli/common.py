@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from elinkcli import notices
 from elinkcli.cli.errors import warn
 from elinkcli.cli.options import Common
 from elinkcli.errors import ElinkError, UsageError
@@ -62,7 +63,8 @@ def make_client(common: Common, **more: str | None) -> EutilsClient:
     )
     for warning in resolved.config_warnings:
         warn(warning)
-    warn_clear_key(resolved.settings.base_url, resolved.settings.api_key)
+    for text in notices.clear_key(resolved.settings.base_url, resolved.settings.api_key):
+        warn(text)
     log = request_log(common)
     retries_shown = not common.quiet and (
         common.verbose or (sys.stderr is not None and sys.stderr.isatty())
@@ -103,16 +105,6 @@ def _watchdog(max_time: float) -> None:
     timer = threading.Timer(max_time + WATCHDOG_GRACE, expire)
     timer.daemon = True
     timer.start()
-
-
-def warn_clear_key(base_url: str, api_key: str | None) -> None:
-    """A key sent over plain http to another machine can be read on the way: say so."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(base_url)
-    loopback = parts.hostname in ("localhost", "::1") or (parts.hostname or "").startswith("127.")
-    if api_key and parts.scheme == "http" and not loopback:
-        warn(f"the API key goes to {parts.hostname} over plain http: use an https base URL")
 
 
 def request_log(common: Common) -> RequestLog | None:
@@ -298,10 +290,8 @@ def _written_ids(target: AtomicOutput | DirectOutput | None) -> set[object]:
 
 def warn_not_echoed(stats: LinkStats) -> None:
     """Ids NCBI gave no answer for are named on stderr, whatever the verbosity."""
-    if stats.ids_not_echoed:
-        shown = ",".join(stats.ids_not_echoed[:50])
-        more = ",..." if len(stats.ids_not_echoed) > 50 else ""
-        warn(f"NCBI did not answer for {len(stats.ids_not_echoed)} id(s): {shown}{more}")
+    for text in notices.not_echoed(stats):
+        warn(text)
 
 
 def _listing(label: str, ids: Sequence[str]) -> str:

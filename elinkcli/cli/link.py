@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from elinkcli import constants as C
+from elinkcli import notices
 from elinkcli.cli import options as O
 from elinkcli.cli.edirect_args import complete_link_cmd, link_cmd
 from elinkcli.cli.errors import warn
@@ -264,8 +265,8 @@ def link_command(
         return rows if table is None else then_unknown(rows, table)
 
     def summary() -> None:
-        for source_id, linkname, count in stats.capped:
-            warn(f"{source_id}: {count} links in {linkname}, its cap: probably cut off by NCBI")
+        for text in notices.capped(stats):
+            warn(text)
         if show_summary(common):
             print_link_summary(stats, verbose=common.verbose, union=union)
 

@@ -1,0 +1,44 @@
+"""The texts of the warnings a run gives after (or beside) its rows, written once for the
+command line and for elinkcli.api: each function gives the lines to say, none when all is
+well."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from urllib.parse import urlsplit
+
+from elinkcli.models import LinkStats
+
+SHOWN = 50
+
+
+def _shown(ids: Sequence[str]) -> str:
+    return ",".join(ids[:SHOWN]) + (",..." if len(ids) > SHOWN else "")
+
+
+def clear_key(base_url: str, api_key: str | None) -> Iterator[str]:
+    """A key sent over plain http to another machine can be read on the way."""
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    loopback = host in ("localhost", "::1") or host.startswith("127.")
+    if api_key and parts.scheme == "http" and not loopback:
+        yield f"the API key goes to {host} over plain http: use an https base URL"
+
+
+def not_echoed(stats: LinkStats) -> Iterator[str]:
+    """Ids NCBI gave no answer for."""
+    if stats.ids_not_echoed:
+        n = len(stats.ids_not_echoed)
+        yield f"NCBI did not answer for {n} id(s): {_shown(stats.ids_not_echoed)}"
+
+
+def capped(stats: LinkStats) -> Iterator[str]:
+    """Link lists as long as their link name's cap: probably cut off."""
+    for source_id, linkname, count in stats.capped:
+        yield f"{source_id}: {count} links in {linkname}, its cap: probably cut off by NCBI"
+
+
+def unknown_pmids(unknown: Mapping[str, Sequence[str]]) -> Iterator[str]:
+    """PMIDs a citation service does not know, by service."""
+    for service, pmids in unknown.items():
+        yield f"{service} does not know {len(pmids)} PMID(s): {_shown(pmids)}"
