@@ -97,7 +97,7 @@ def run_batches(
         hits = cache.get_many(signature, dict.fromkeys(map(uid_of, todo)))
         if mapped:  # cached under UIDs: each answer renamed to the token asked
             hits = {
-                i: [rename_linkset(ls, lambda _, i=i: i) for ls in hits[uid_of(i)]]
+                i: [rename_linkset(ls, _constant(i)) for ls in hits[uid_of(i)]]
                 for i in todo
                 if uid_of(i) in hits
             }
@@ -147,7 +147,7 @@ def run_batches(
                     cache.put_many(
                         signature,
                         {
-                            uid_of(i): [rename_linkset(ls, lambda _, u=uid_of(i): u) for ls in a]
+                            uid_of(i): [rename_linkset(ls, _constant(uid_of(i))) for ls in a]
                             if mapped
                             else a
                             for i, a in answers.items()
@@ -205,6 +205,11 @@ def _same(token: str) -> str:
     return token
 
 
+def _constant(name: str) -> Callable[[str], str]:
+    """A renaming that gives every id the one name."""
+    return lambda _: name
+
+
 def _to_tokens(result: ELinkResult, asked: Sequence[str], table: IdTable) -> ELinkResult:
     """The answer with each echoed UID (or accession) renamed to the asked token it stands
     for; a UID two tokens stand for (`7` and `007`) gives each its own copy. Ids that
@@ -214,7 +219,7 @@ def _to_tokens(result: ELinkResult, asked: Sequence[str], table: IdTable) -> ELi
         named = linkset_ids(ls)
         tokens = table.tokens_for(named[0], asked) if len(named) == 1 else []
         if tokens:
-            out += [rename_linkset(ls, lambda _, t=t: t) for t in tokens]
+            out += [rename_linkset(ls, _constant(t)) for t in tokens]
         elif named:
             out.append(rename_linkset(ls, lambda i: next(iter(table.tokens_for(i, asked)), i)))
         else:

@@ -18,6 +18,7 @@ import hashlib
 import html
 import json
 from pathlib import Path
+from typing import Any, cast
 
 DEFAULT_OUT = Path(__file__).parent / "data" / "catalog.json"
 
@@ -46,7 +47,7 @@ def build(data_dir: Path) -> dict[str, object]:
     db_rows = _rows(data_dir / "databases.tsv")
     databases = {r["db"]: r for r in db_rows}
     known = set(databases)
-    links = []
+    links: list[dict[str, Any]] = []
     for r in _rows(data_dir / "linknames.tsv"):
         dbfrom, dbto, placed_by = r["dbfrom"], r["dbto"], "source"
         if not (dbfrom and dbto):
@@ -91,8 +92,9 @@ def main() -> None:
     args = parser.parse_args()
     catalog = build(args.data_dir)
     args.out.write_text(json.dumps(catalog, indent=0, ensure_ascii=False) + "\n", "utf-8")
-    placed = sum(1 for li in catalog["linknames"] if li["placed_by"])  # type: ignore[union-attr]
-    print(f"{args.out}: {len(catalog['linknames'])} link names, {placed} placed")  # type: ignore[arg-type]
+    links = cast("list[dict[str, Any]]", catalog["linknames"])
+    placed = sum(1 for li in links if li["placed_by"])
+    print(f"{args.out}: {len(links)} link names, {placed} placed")
 
 
 if __name__ == "__main__":

@@ -115,7 +115,7 @@ def _answers(result: ELinkResult, cmd: str | None, name: str | None) -> dict[str
             for item in ls.id_checks:
                 answers[item.id] = "Y" if item.get(attr) == "Y" else "N"
         else:
-            for item in ls.id_link_sets:
-                has = any(li.linkname == name for li in item.linkinfos)
-                answers[item.id] = "Y" if has else "N"
+            for entry in ls.id_link_sets:
+                has = any(li.linkname == name for li in entry.linkinfos)
+                answers[entry.id] = "Y" if has else "N"
     return answers

@@ -5,7 +5,7 @@ ids, with the source id each came from when the document has one LinkSet per id)
 from __future__ import annotations
 
 from elinkcli.errors import ResponseParseError, UsageError
-from elinkcli.models import ELinkResult
+from elinkcli.models import ELinkResult, LinkSet, LinkSetDbHistory
 from elinkcli.parsers import parse_elink, parse_esearch
 from elinkcli.sources import IdSource, StoredSet
 
@@ -71,7 +71,7 @@ def read_elink_result(data: bytes) -> IdSource:
     )
 
 
-def _history(result: ELinkResult, histories: list) -> IdSource:
+def _history(result: ELinkResult, histories: list[tuple[LinkSet, LinkSetDbHistory]]) -> IdSource:
     """A neighbor_history answer: the stored set of linked ids (one link table only)."""
     if len(histories) > 1:
         names = ", ".join(h.linkname for _, h in histories)

@@ -162,7 +162,7 @@ def link_windows(
         n_batches = -(-len(table.tokens) // batch)
         shifted = BatchHooks(
             skip={i - first for i in hooks.skip if first <= i < first + n_batches},
-            done=lambda index, n, first=first: hooks.done(first + index, n),
+            done=_done_from(hooks, first),
         )
         try:
             yield from link_batches(
@@ -194,6 +194,12 @@ def link_windows(
         raise PermanentError(_REJECTED + "; ".join(rejected))
     if problems:
         raise UnknownIdsError(problems)
+
+
+def _done_from(hooks: BatchHooks, first: int) -> Callable[[int, int], None]:
+    """hooks.done for a window whose batches are numbered from 0: batch `index` of the
+    window is batch `first + index` of the run."""
+    return lambda index, n: hooks.done(first + index, n)
 
 
 def link(
@@ -280,7 +286,7 @@ def _link_batches(
             if not want_acc or not rows:
                 return rows
             accs = accessions_of(session, dbto, [r[4] for r in rows])
-            return [(*r[:7], accs.get(r[4])) for r in rows]  # type: ignore[misc]
+            return [(*r[:7], accs.get(r[4])) for r in rows]
 
         if history is not None and union:
             result = request([], history)

@@ -202,7 +202,8 @@ class FieldRow:
     __slots__ = ()
 
     def values(self) -> tuple[object, ...]:
-        return tuple(getattr(self, name) for name in self.__slots__)
+        names: tuple[str, ...] = self.__slots__  # a subclass's, not this class's ()
+        return tuple(getattr(self, name) for name in names)
 
     @classmethod
     def columns(cls) -> tuple[str, ...]:

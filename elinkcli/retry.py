@@ -69,7 +69,8 @@ class RetryPolicy:
 
     def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
         """Wait before try `attempt + 1`: capped exponential with equal jitter, or Retry-After."""
-        ceiling = min(self.cap, self.base * 2 ** (attempt - 1))
+        # (int ** int is Any to the checker: a negative power would be a float)
+        ceiling: float = min(self.cap, self.base * 2 ** (attempt - 1))
         backoff = ceiling / 2 + rng.uniform(0, ceiling / 2)
         if retry_after is not None:
             return max(retry_after, backoff / 2)

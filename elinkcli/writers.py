@@ -94,7 +94,7 @@ class TsvWriter:
         line = self._format(nulls)
         n = len(rows)
         try:
-            text: str | None = "".join([line % r for r in rows])  # type: ignore[operator]
+            text: str | None = "".join([line % r for r in rows])
         except (TypeError, ValueError):
             text = None
         if (
@@ -286,7 +286,7 @@ class _LiveSet:
 
 
 def _x(value: object) -> str:
-    return escape(value if value.__class__ is str else str(value))  # type: ignore[arg-type]
+    return escape(value if value.__class__ is str else str(value))
 
 
 class XmlWriter:

@@ -85,7 +85,8 @@ def check_command(
     keep = {"yes": "Y", "no": "N"}.get(only.value) if only else None
     stats = LinkStats()
 
-    def produce(client: EutilsClient, hooks: BatchHooks) -> Iterator[Row]:
+    def produce(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Row]:
+        assert client is not None
         if run.empty:
             return iter(())
         table = run.id_table(client)

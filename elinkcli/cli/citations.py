@@ -4,7 +4,7 @@ of elinkcli.citations)."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from elinkcli import notices
@@ -60,7 +60,8 @@ def run_citations(
     stats = CitationStats()
     ids = list(run.ids)
 
-    def produce(client: EutilsClient, hooks: BatchHooks) -> Iterator[list[Row]]:
+    def produce(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Sequence[Row]]:
+        assert client is not None
         return citation_batches(
             ids,
             direction=direction,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -233,7 +233,8 @@ def link_command(
     # (--format xml places the ids without links by them).
     source_ids = list(run.ids)
 
-    def produce(client: EutilsClient, hooks: BatchHooks) -> Iterator[list[Row]]:
+    def produce(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Sequence[Row]]:
+        assert client is not None
         if run.empty:
             return iter(())
         options: dict[str, Any] = dict(

@@ -153,7 +153,8 @@ def linkout_command(
     vet_names(warn, strict=strict, db=run.db)
     stats = LinkStats()
 
-    def produce(client: EutilsClient, hooks: BatchHooks) -> Iterator[Row]:
+    def produce(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Row]:
+        assert client is not None
         if run.empty:
             return iter(())
         table = run.id_table(client)

@@ -97,7 +97,7 @@ def _glued_keyword(value: str) -> re.Match[str] | None:
 
 def _is_field(line: str) -> bool:
     m = _FIELD.match(line.strip())
-    return bool(m) and (m.group("key").lower() in FIELDS or m.group("key").startswith("!"))
+    return m is not None and (m.group("key").lower() in FIELDS or m.group("key").startswith("!"))
 
 
 class _Lines:
@@ -140,14 +140,14 @@ class _Lines:
                     f"character U+{ord(bad.group(0)):04X} is not allowed in LinkOut files "
                     "(XML 1.0 has no place for it)",
                 )
-            for m in REF_RE.finditer(text):
-                if m.group(1).startswith("#") and char_ref(m.group(1)) is None:
-                    self.err(number, f"{m.group(0)} is not a character XML allows")
-            for m in ESCAPED_KEYWORD_RE.finditer(text):
+            for ref in REF_RE.finditer(text):
+                if ref.group(1).startswith("#") and char_ref(ref.group(1)) is None:
+                    self.err(number, f"{ref.group(0)} is not a character XML allows")
+            for ref in ESCAPED_KEYWORD_RE.finditer(text):
                 self.err(
                     number,
-                    f"escaped keyword &amp;{m.group(1)}; is never substituted "
-                    f"(write &{m.group(1)};)",
+                    f"escaped keyword &amp;{ref.group(1)}; is never substituted "
+                    f"(write &{ref.group(1)};)",
                 )
             m = _FIELD.match(text)
             if m is None or not (
@@ -382,12 +382,12 @@ def read_ft(
             if f.key != "uids" and not f.value:
                 err(f.line, f"empty {f.key}: value")
         linkid = next((f for f in block if f.key == "linkid"), None)
-        name = next((f for f in block if f.key == "name"), None)
+        name_field = next((f for f in block if f.key == "name"), None)
         url_start = base or rule or block[0]
         url = UrlSpec(
             base=None if base is None else dec(base).parts,
             rule=None if rule is None else dec(rule).parts,
-            name=None if name is None else text_value(name),
+            name=None if name_field is None else text_value(name_field),
             subject_types=_merged(
                 global_stypes, [text_value(f) for f in block if f.key == "stype"]
             ),

@@ -65,7 +65,8 @@ def apply_modifier(name: str, attrs: Mapping[str, str], text: str) -> str:
         align = attrs.get("align", "right")
         if name == "pad":
             return _padded(text, fill, width, align)
-        prefix = re.match(r"[^\W\d_]*", text).group(0)  # the leading letters
+        # the leading letters; `*` matches at the start of any text (maybe empty): never None
+        prefix = re.match(r"[^\W\d_]*", text).group(0)  # type: ignore[union-attr]
         rest = text[len(prefix) :]
         return prefix + _padded(rest, fill, width - len(prefix), align)
     return text

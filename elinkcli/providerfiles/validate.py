@@ -160,6 +160,7 @@ def _parse_file(source: SourceFile, keep_model: bool = True) -> FileReport:
         message = f"file is {size}; the limit for {what} files is {limit // (1024 * 1024)} MB"
         return FileReport(name, kind, (error(name, 1, None, message),))
     keywords: Sequence[KeywordUse]
+    resource: ResourceFile | None
     checker = LinkChecker(name)
     if kind is FileKind.ft:
         result = read_ft(source.data, name, on_link=None if keep_model else checker.check)
@@ -303,8 +304,8 @@ class LinkChecker:
                 )
             )
         for query in link.queries:
-            for why in query_problems(query.text):
-                problems.append(_at(name, query, "warning", why))
+            for problem in query_problems(query.text):
+                problems.append(_at(name, query, "warning", problem))
         for uid in link.uids:
             if not uid.text.isdigit():
                 problems.append(_at(name, uid, "warning", f"UID {uid.text!r} is not a number"))

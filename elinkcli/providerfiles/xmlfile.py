@@ -18,6 +18,7 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import NoReturn
 
 from elinkcli.providerfiles.entities import (
     DTD_CHARACTERS,
@@ -135,7 +136,8 @@ class _Prolog:
         self.problems.append(make(self.file, line, col, message))
 
     def _skip_ws(self) -> None:
-        self.pos = _WS.match(self.text, self.pos).end()
+        # \s* matches at any position (maybe empty): never None.
+        self.pos = _WS.match(self.text, self.pos).end()  # type: ignore[union-attr]
 
     def _until(self, end: str, what: str) -> str:
         stop = self.text.find(end, self.pos)
@@ -544,7 +546,7 @@ def _parse_body(
             children.append(last)
         last.parts.append(data)
 
-    def refuse(*args: object) -> None:
+    def refuse(*args: object) -> NoReturn:
         raise _Fatal(parser.CurrentByteIndex, "DOCTYPE or entity declaration inside the body")
 
     parser.StartElementHandler = start
@@ -555,8 +557,8 @@ def _parse_body(
     parser.ExternalEntityRefHandler = refuse
     try:
         view = memoryview(encoded)
-        for start in range(0, len(encoded), _FEED):
-            parser.Parse(view[start : start + _FEED], False)
+        for at in range(0, len(encoded), _FEED):
+            parser.Parse(view[at : at + _FEED], False)
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
         line, col = locate(parser.ErrorByteIndex)

@@ -78,9 +78,9 @@ class _Checker:
                         f"modifiers {', '.join(MODIFIERS)} are)",
                     )
             return
-        for child in node.children:
-            if isinstance(child, XmlText) and child.text.strip():
-                self.err(child, f"text is not allowed directly in <{node.tag}>")
+        for item in node.children:
+            if isinstance(item, XmlText) and item.text.strip():
+                self.err(item, f"text is not allowed directly in <{node.tag}>")
                 break
         tags = [c.tag for c in children] if streamed is None else streamed.tags
         mismatch = CONTENT_MODELS[node.tag].check(tags)
