@@ -7,9 +7,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
+import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,84 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE INDEX IF NOT EXISTS entries_created ON entries (created);
 """
 FILE_NAME = "cache.sqlite3"
+# The format of the files this code writes (key derivation, value encoding, schema), kept
+# in SQLite's user_version. A file of another format is set aside, never read.
+FORMAT = 1
+# Rows deleted at a time while trimming (the oldest first).
+TRIM_CHUNK = 500
+# The WAL file is cut back to this after each checkpoint.
+WAL_SIZE_LIMIT = 8 * 1024 * 1024
+# SQLite's WAL keeps its index in shared memory, which a network file system does not share
+# between machines ("WAL does not work over a network filesystem"): there the cache uses a
+# rollback journal, which needs only POSIX locks.
+NETWORK_FILESYSTEMS = frozenset(
+    {
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb3",
+        "smbfs",
+        "ncpfs",
+        "afs",
+        "9p",
+        "v9fs",
+        "lustre",
+        "gpfs",
+        "beegfs",
+        "ceph",
+        "glusterfs",
+        "ocfs2",
+        "gfs2",
+        "panfs",
+        "pvfs2",
+        "orangefs",
+        "davfs",
+        "vboxsf",
+        "drvfs",
+        "fuse.sshfs",
+        "fuse.glusterfs",
+        "fuse.ceph",
+        "fuse.cephfs",
+        "fuse.s3fs",
+        "fuse.rclone",
+        "fuse.davfs2",
+        "fuse.gcsfuse",
+    }
+)
+MOUNTINFO = Path("/proc/self/mountinfo")
+
+
+def filesystem_type(path: Path, mountinfo: Path | None = None) -> str | None:
+    """The type of the file system that holds `path` (an existing directory), from Linux's
+    mountinfo (the last mount on the longest mount point above it); None where unknown."""
+    try:
+        text = (mountinfo or MOUNTINFO).read_text(encoding="utf-8", errors="replace")
+        target = os.path.realpath(path)
+    except (OSError, ValueError):
+        return None
+    found: str | None = None
+    longest = -1
+    for line in text.splitlines():
+        left, dash, right = line.partition(" - ")
+        fields, after = left.split(), right.split()
+        if not dash or len(fields) < 5 or not after:
+            continue
+        mount = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
+        inside = target == mount or target.startswith(mount.rstrip("/") + "/")
+        if inside and len(mount) >= longest:
+            found, longest = after[0], len(mount)
+    return found
+
+
+def journal_for(directory: Path, setting: str = "auto") -> tuple[str, str]:
+    """("wal" or "delete", why): WAL, but a rollback journal on a network file system, or
+    as the setting (cache_journal) says."""
+    if setting in ("wal", "delete"):
+        return setting, f"cache_journal = {setting}"
+    fs = filesystem_type(directory)
+    if fs is not None and fs.lower() in NETWORK_FILESYSTEMS:
+        return "delete", f"{fs} is a network file system: WAL cannot work there"
+    return "wal", f"a local file system ({fs})" if fs else "WAL"
 
 
 def request_signature(base_url: str, endpoint: str, params: Sequence[tuple[str, str]]) -> str:
@@ -52,10 +132,20 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def set_aside_files(path: Path) -> list[Path]:
+    """Cache files of other formats set aside beside `path` (FILE.format-N)."""
+    try:
+        return sorted(path.parent.glob(f"{path.name}.format-*"))
+    except OSError:
+        return []
+
+
 def remove_files(path: Path) -> list[Path]:
-    """Remove a cache file and its WAL companions, whatever state they are in."""
+    """Remove a cache file, its WAL companions and the files set aside beside it, whatever
+    state they are in."""
     gone = []
-    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+    companions = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+    for name in [path, *companions, *set_aside_files(path)]:
         try:
             name.unlink()
         except FileNotFoundError:
@@ -71,15 +161,29 @@ def _key(signature: str, uid: str) -> str:
     return hashlib.sha256(f"{signature}\0{uid}".encode()).hexdigest()
 
 
+def _file_bytes(path: Path) -> int:
+    """The bytes the cache takes on disk: the database and its WAL."""
+    total = 0
+    for name in (path, path.with_name(path.name + "-wal")):
+        with contextlib.suppress(OSError):
+            total += name.stat().st_size
+    return total
+
+
 @dataclass(frozen=True)
 class CacheInfo:
     path: Path
     entries: int
     fresh: int
+    # The files on disk (database and WAL), which the size bound applies to.
     size_bytes: int
     oldest: float | None
     newest: float | None
     damaged: str | None = None
+    # The answers themselves, as JSON.
+    answers_bytes: int = 0
+    journal: str | None = None
+    set_aside: tuple[Path, ...] = ()
 
 
 class CacheUnusableError(ElinkError):
@@ -87,11 +191,22 @@ class CacheUnusableError(ElinkError):
     on it (--offline), or a cache command cannot do its work on it."""
 
 
+class _Busy(Exception):
+    """A file of another format is open in another process: it cannot be set aside now."""
+
+
 class LinkSetCache:
     """Per-id answers in SQLite. The cache only ever speeds a run up: a damaged file, a full
-    disk or a read-only directory is said once through `on_problem`, and the run goes on
-    without it (reads find nothing, writes are skipped). With `required` (--offline, where
-    a run has nothing else) the first such problem is CacheUnusableError instead."""
+    disk, a read-only directory or a file of another format that cannot be set aside is said
+    once through `on_problem`, and the run goes on without it (reads find nothing, writes
+    are skipped). With `required` (--offline, where a run has nothing else) the first such
+    problem is CacheUnusableError instead.
+
+    The journal is WAL (readers never wait for a writer), but a rollback journal on a
+    network file system, where WAL cannot work, or where SQLite refuses WAL; `journal`
+    ("auto", "wal", "delete") overrides the choice. Each batch is written in one
+    transaction; the size bound is the database's pages in use, the oldest answers going
+    first, a chunk at a time, until it is under 90 % of the bound."""
 
     def __init__(
         self,
@@ -102,6 +217,7 @@ class LinkSetCache:
         clock: Any = time,
         on_problem: Callable[[str], None] | None = None,
         required: bool = False,
+        journal: str = "auto",
     ) -> None:
         self.path = directory / FILE_NAME
         self.ttl = ttl
@@ -112,11 +228,17 @@ class LinkSetCache:
         self.readable = self.writable = True
         # Why the cache is not used (the first problem met), for `cache info`.
         self.problem: str | None = None
-        self._written = 0
+        # The journal in use, and why that one.
+        self.journal, self.journal_reason = "wal", ""
+        # Where a file of another format was put, when this open set one aside.
+        self.set_aside_to: Path | None = None
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self._set_up()
+            self.journal, self.journal_reason = journal_for(directory, journal)
+            self._open()
+        except _Busy as busy:
+            self.close()
+            self._unusable(busy)
         except (OSError, sqlite3.Error) as exc:
             self._unusable(exc)
 
@@ -140,20 +262,121 @@ class LinkSetCache:
                 f"({reason}): {what}; `elinkcli cache clear` starts it afresh"
             )
 
-    def _set_up(self) -> None:
-        """WAL mode and the schema. SQLite does not wait (busy timeout) for the journal-mode
+    # --- opening -----------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=30, isolation_level=None)
+
+    def _open(self) -> None:
+        """Connect, set a file of another format aside, then the journal and the schema."""
+        try:
+            inode = self.path.stat().st_ino
+        except FileNotFoundError:
+            inode = None
+        self.db = self._connect()
+        version = self._format()
+        if version not in (None, FORMAT):
+            if self.required:
+                raise sqlite3.DatabaseError(
+                    f"made in another format ({version}; this elinkcli reads {FORMAT})"
+                )
+            self._set_aside(version, inode)
+            self.db = self._connect()
+            version = self._format()
+        try:
+            self._set_up(self.journal, new=version is None)
+        except sqlite3.OperationalError as exc:
+            if self.journal != "wal" or "locked" in str(exc):
+                raise
+            # WAL's shared memory could not be made here: a rollback journal may still work.
+            self.db.close()
+            self.db = self._connect()
+            self.journal, self.journal_reason = "delete", f"WAL failed here ({_reason(exc)})"
+            self._set_up("delete", new=self._format() is None)
+
+    def _format(self) -> int | None:
+        """The file's format: None for a new, empty file. A file from before formats were
+        numbered holds format 1's table and is taken as format 1 (0 if it holds more)."""
+        (version,) = self.db.execute("PRAGMA user_version").fetchone()
+        if version:
+            return int(version)
+        tables = [row[0] for row in self.db.execute("SELECT name FROM sqlite_master")]
+        if not tables:
+            return None
+        columns = [row[1] for row in self.db.execute("PRAGMA table_info(entries)")]
+        ours = columns == ["key", "value", "created", "size"]
+        kinds = self.db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
+        return FORMAT if ours and kinds.fetchone() == (1,) else 0
+
+    def _set_aside(self, version: int, inode: int | None) -> None:
+        """Rename a file of another format to FILE.format-N (replacing an earlier one), said
+        once. Only when no other process has it open, and only the file this connection
+        opened (another process may have set it aside and started a new one already)."""
+        self.db.execute("PRAGMA busy_timeout = 0")
+        try:
+            (mode,) = self.db.execute("PRAGMA journal_mode=DELETE").fetchone()
+            if mode != "delete":
+                raise _Busy(f"made in another format ({version}) and in use")
+            self.db.execute("BEGIN EXCLUSIVE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise _Busy(
+                f"made in another format ({version}; this elinkcli writes {FORMAT}) and open "
+                "in another process"
+            ) from None
+        try:
+            if inode is not None and self.path.stat().st_ino == inode:
+                aside = self.path.with_name(f"{self.path.name}.format-{version}")
+                os.replace(self.path, aside)
+                self.set_aside_to = aside
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+            self.db.close()
+        if self.set_aside_to is not None and self.on_problem is not None:
+            self.on_problem(
+                f"the cache {self.path} was made in another format ({version}; this elinkcli "
+                f"writes {FORMAT}): kept as {self.set_aside_to.name}, a new cache started"
+            )
+
+    def _set_up(self, journal: str, *, new: bool) -> None:
+        """The journal and the schema. SQLite does not wait (busy timeout) for a journal-mode
         switch, so when several processes create the cache at once, ask again for a while."""
         give_up = time.monotonic() + 30
         while True:
             try:
-                self.db.execute("PRAGMA journal_mode=WAL")
-                self.db.execute("PRAGMA synchronous=NORMAL")
-                self.db.executescript(SCHEMA)
+                self._set_up_once(journal, new=new)
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() > give_up:
                     raise
                 time.sleep(0.05)
+
+    def _set_up_once(self, journal: str, *, new: bool) -> None:
+        if new:
+            # Pages freed by trimming go back to the file system (incremental_vacuum).
+            self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        (mode,) = self.db.execute(f"PRAGMA journal_mode={journal.upper()}").fetchone()
+        if journal == "wal" and mode != "wal":
+            self.journal, self.journal_reason = "delete", "SQLite refused WAL here"
+            (mode,) = self.db.execute("PRAGMA journal_mode=DELETE").fetchone()
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+        (version,) = self.db.execute("PRAGMA user_version").fetchone()
+        if version != FORMAT or new:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version={FORMAT}")
+                self.db.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
+                raise
+        self.journal = mode
 
     def __enter__(self) -> LinkSetCache:
         return self
@@ -164,6 +387,21 @@ class LinkSetCache:
     def close(self) -> None:
         with contextlib.suppress(AttributeError, sqlite3.Error):
             self.db.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction (the connection is in autocommit mode, so without it each
+        statement would be its own)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # --- entries -------------------------------------------------------------------------------
 
     def get_many(self, signature: str, ids: Iterable[str]) -> dict[str, list[LinkSet]]:
         """Fresh entries for these ids: {id: the LinkSets NCBI answered for it}."""
@@ -208,7 +446,8 @@ class LinkSetCache:
         return found
 
     def put_values(self, signature: str, values: Mapping[str, Any]) -> None:
-        if not self.writable:
+        """Keep these answers: one transaction for them all, then trimmed to the bound."""
+        if not self.writable or not values:
             return
         try:
             self._put_values(signature, values)
@@ -221,16 +460,47 @@ class LinkSetCache:
         for uid, item in values.items():
             value = json.dumps(item, separators=(",", ":"))
             rows.append((_key(signature, uid), value, now, len(value)))
-        with self.db:
+        with self._transaction():
             self.db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", rows)
-        self._written += sum(r[3] for r in rows)
-        if self._written > self.max_bytes // 20:
-            self._written = 0
-            self.trim()
+        self.trim()
+
+    # --- size ------------------------------------------------------------------------------------
+
+    def used_bytes(self) -> int:
+        """The database's pages in use (its size less the free pages trimming left)."""
+        (pages,) = self.db.execute("PRAGMA page_count").fetchone()
+        (free,) = self.db.execute("PRAGMA freelist_count").fetchone()
+        (page_size,) = self.db.execute("PRAGMA page_size").fetchone()
+        return int((pages - free) * page_size)
+
+    def trim(self) -> int:
+        """Over the bound: the oldest entries out, TRIM_CHUNK at a time (no key is loaded),
+        until the pages in use are under 90 % of the bound; the freed pages go back to the
+        file system where the file allows it. The number removed."""
+        if self.used_bytes() <= self.max_bytes:
+            return 0
+        target = self.max_bytes * 0.9
+        removed = 0
+        with self._transaction():
+            while self.used_bytes() > target:
+                n = self.db.execute(
+                    "DELETE FROM entries WHERE rowid IN "
+                    "(SELECT rowid FROM entries ORDER BY created, rowid LIMIT ?)",
+                    (TRIM_CHUNK,),
+                ).rowcount
+                if n <= 0:
+                    break
+                removed += n
+        # executescript steps the pragma to its end; execute() frees one page a call.
+        self.db.executescript("PRAGMA incremental_vacuum;")
+        return removed
+
+    # --- cache commands ----------------------------------------------------------------------
 
     def info(self) -> CacheInfo:
         """What the cache holds; `damaged` says why it cannot be used (an integrity check
         that reads the whole file: `cache info` only)."""
+        aside = tuple(set_aside_files(self.path))
         if self.readable:
             try:
                 self._check()
@@ -240,11 +510,30 @@ class LinkSetCache:
                     "coalesce(sum(created >= ?), 0) FROM entries",
                     (oldest,),
                 ).fetchone()
-                return CacheInfo(self.path, n, fresh, size, first, last)
+                return CacheInfo(
+                    self.path,
+                    n,
+                    fresh,
+                    _file_bytes(self.path),
+                    first,
+                    last,
+                    answers_bytes=size,
+                    journal=self.journal,
+                    set_aside=aside,
+                )
             except sqlite3.Error as exc:
                 self.readable = self.writable = False
                 self.problem = _reason(exc)
-        return CacheInfo(self.path, 0, 0, 0, None, None, damaged=self.problem)
+        return CacheInfo(
+            self.path,
+            0,
+            0,
+            _file_bytes(self.path),
+            None,
+            None,
+            damaged=self.problem,
+            set_aside=aside,
+        )
 
     def _check(self) -> None:
         """SQLite's quick integrity check, its first finding as DatabaseError."""
@@ -254,20 +543,32 @@ class LinkSetCache:
             raise sqlite3.DatabaseError("; ".join(found) or "failed its integrity check")
 
     def clear(self) -> int | None:
-        """Remove every entry: their number. A cache that cannot be used is removed as a
-        file instead (made anew at the next run): None."""
+        """Remove every entry (and the files of other formats set aside): their number. A
+        cache that cannot be used is removed as a file instead (made anew at the next run):
+        None."""
         if self.readable:
             try:
                 self._check()
-                with self.db:
+                with self._transaction():
                     n = self.db.execute("DELETE FROM entries").rowcount
-                self.db.execute("VACUUM")
+                self._vacuum()
+                for aside in set_aside_files(self.path):
+                    with contextlib.suppress(FileNotFoundError):
+                        aside.unlink()
                 return n
             except sqlite3.Error as exc:
                 self.problem = self.problem or _reason(exc)
         self.close()
         remove_files(self.path)
         return None
+
+    def _vacuum(self) -> None:
+        """Rebuild the file small, with incremental auto-vacuum from now on (a file from
+        before formats were numbered has none)."""
+        self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        self.db.execute("VACUUM")
+        if self.journal == "wal":
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def prune(self) -> int:
         """Drop expired entries, trim to the size bound, give the space back."""
@@ -287,32 +588,13 @@ class LinkSetCache:
 
     def _prune(self) -> int:
         self._check()
-        with self.db:
+        with self._transaction():
             n = self.db.execute(
                 "DELETE FROM entries WHERE created < ?", (self.clock.time() - self.ttl,)
             ).rowcount
         n += self.trim()
-        self.db.execute("VACUUM")
+        self._vacuum()
         return n
-
-    def trim(self) -> int:
-        """Oldest entries out until the cache is under 90 % of its bound."""
-        (size,) = self.db.execute("SELECT coalesce(sum(size), 0) FROM entries").fetchone()
-        if size <= self.max_bytes:
-            return 0
-        removed = 0
-        target = self.max_bytes * 0.9
-        rows = self.db.execute("SELECT key, size FROM entries ORDER BY created").fetchall()
-        doomed = []
-        for key, entry_size in rows:
-            if size <= target:
-                break
-            doomed.append((key,))
-            size -= entry_size
-            removed += 1
-        with self.db:
-            self.db.executemany("DELETE FROM entries WHERE key = ?", doomed)
-        return removed
 
 
 # --- LinkSet <-> JSON: explicit, so nothing but data is ever read back --------------------

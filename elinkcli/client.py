@@ -177,6 +177,7 @@ class EutilsClient:
             settings.cache_ttl,
             on_problem=on_problem,
             required=settings.cache_mode == "offline",
+            journal=settings.cache_journal,
         )
 
     @property
@@ -442,10 +443,12 @@ class EutilsClient:
 
         s = self.settings
         for _ in range(MAX_REDIRECTS + 1):
+            post = method == "POST"
             response = self.session.request(
                 method,
                 url,
-                **({"data": data} if method == "POST" else {"params": data}),
+                data=data if post else None,
+                params=None if post else data,
                 timeout=(min(s.connect_timeout, budget), budget),
                 allow_redirects=False,
                 stream=True,

@@ -40,6 +40,8 @@ class Settings:
     # process paces alone.
     state_dir: Path | None = None
     cache_ttl: float = C.CACHE_TTL
+    # "auto" (WAL, a rollback journal on a network file system), "wal" or "delete".
+    cache_journal: str = "auto"
     # "use" (read and write), "refresh" (ask again, write), "off", "offline" (read only).
     cache_mode: str = "use"
     # Request sizes follow how NCBI answers, starting from --batch (elinkcli.adaptive).
@@ -185,6 +187,7 @@ def resolve(
     citations_from: str | None = None,
     cache_mode: str = "use",
     adaptive_batch: bool | None = None,
+    cache_journal: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Resolved:
     env = os.environ if environ is None else environ
@@ -271,6 +274,9 @@ def resolve(
         else default_cache_dir(env),
         state_dir=default_state_dir(env),
         cache_ttl=_duration(*picked("cache_ttl", cache_ttl, (), C.CACHE_TTL)),
+        cache_journal=_journal(
+            *picked("cache_journal", cache_journal, (C.ENV_CACHE_JOURNAL,), "auto")
+        ),
         max_time=_max_time(*picked("max_time", max_time, (C.ENV_MAX_TIME,), C.MAX_TIME)),
         max_body=_max_body(env.get(C.ENV_MAX_BODY)),
         cache_mode=cache_mode,
@@ -329,6 +335,16 @@ def _max_body(value: str | None) -> int:
     if not value.isdigit() or int(value) < 1024:
         raise UsageError(f"{C.ENV_MAX_BODY} must be a number of bytes (at least 1024)")
     return int(value)
+
+
+JOURNALS = ("auto", "wal", "delete")
+
+
+def _journal(where: str, value: Any) -> str:
+    text = value.strip().lower() if isinstance(value, str) else value
+    if text not in JOURNALS:
+        raise UsageError(f"{where} must be one of {', '.join(JOURNALS)}, not {value!r}")
+    return str(text)
 
 
 def _flag(where: str, value: Any) -> bool:

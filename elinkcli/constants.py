@@ -18,6 +18,8 @@ ENV_EMAIL = ("NCBI_EMAIL", "EMAIL")
 # Seconds of the first retry wait (it doubles per try, capped); lowered by test suites.
 ENV_BACKOFF_BASE = "ELINKCLI_BACKOFF_BASE"
 ENV_CACHE_DIR = "ELINKCLI_CACHE_DIR"
+# The cache's journal: auto (WAL, a rollback journal on a network file system), wal, delete.
+ENV_CACHE_JOURNAL = "ELINKCLI_CACHE_JOURNAL"
 # Where processes share their request starts (pacing): the user's state directory.
 ENV_STATE_DIR = "ELINKCLI_STATE_DIR"
 ENV_MAX_TIME = "ELINKCLI_MAX_TIME"
@@ -31,6 +33,7 @@ CONFIG_FILE_KEYS = (
     "base_url",
     "cache_dir",
     "cache_ttl",
+    "cache_journal",
     "timeout",
     "deadline",
     "max_time",
@@ -42,7 +45,7 @@ CONFIG_FILE_KEYS = (
 
 # ELink tables change weekly.
 CACHE_TTL = 7 * 86400
-# The cache trims its oldest entries beyond this size.
+# The cache trims its oldest entries when its file's pages in use pass this size.
 CACHE_MAX_BYTES = 512 * 1024 * 1024
 
 ELINK = "elink.fcgi"

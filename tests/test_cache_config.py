@@ -187,49 +187,6 @@ def test_a_rewrite_refreshes_the_entry(tmp_path: Path) -> None:
     cache.close()
 
 
-def _keys_by_age(cache: LinkSetCache) -> list[float]:
-    return [row[0] for row in cache.db.execute("SELECT created FROM entries ORDER BY created")]
-
-
-def test_trim_keeps_the_cache_under_its_bound_oldest_out_first(tmp_path: Path) -> None:
-    clock = CacheClock(start=0.0)
-    one = len(json.dumps([encode_linkset(ls) for ls in _linksets("100")], separators=(",", ":")))
-    max_bytes = one * 8
-    cache = LinkSetCache(tmp_path, ttl=10**9, max_bytes=max_bytes, clock=clock)
-    ids = [str(100 + n) for n in range(40)]
-    for uid in ids:
-        cache.put_many("sig", {uid: _linksets(uid)})
-        clock.advance(1)
-        assert cache.info().size_bytes <= max_bytes
-    kept = cache.get_many("sig", ids)
-    # The newest entries survive, as one unbroken run up to the last one written.
-    assert set(kept) == set(ids[len(ids) - len(kept) :])
-    assert len(kept) >= 6  # trimmed to ~90 % of the bound, not emptied
-    assert cache.info().entries == len(kept)
-    cache.close()
-
-
-def test_trim_removes_exactly_the_oldest_until_under_90_percent(tmp_path: Path) -> None:
-    clock = CacheClock(start=0.0)
-    cache = LinkSetCache(tmp_path, ttl=10**9, max_bytes=10**9, clock=clock)
-    ids = [str(500 + n) for n in range(10)]
-    for uid in ids:
-        cache.put_many("sig", {uid: _linksets(uid)})
-        clock.advance(1)
-    sizes = [s for (s,) in cache.db.execute("SELECT size FROM entries ORDER BY created")]
-    total = sum(sizes)
-    assert cache.trim() == 0  # under the bound: nothing to do
-
-    cache.max_bytes = total - 1  # just over the bound
-    removed = cache.trim()
-    # The oldest go until the rest fits 90 % of the bound.
-    expected = next(k for k in range(len(sizes)) if sum(sizes[k:]) <= 0.9 * (total - 1))
-    assert removed == expected
-    assert set(cache.get_many("sig", ids)) == set(ids[expected:])
-    assert _keys_by_age(cache) == [float(n) for n in range(expected, 10)]
-    cache.close()
-
-
 def test_prune_removes_the_expired_only(tmp_path: Path) -> None:
     clock = CacheClock(start=1_000.0)
     cache = LinkSetCache(tmp_path, ttl=500, clock=clock)
@@ -251,7 +208,8 @@ def test_clear_removes_everything(tmp_path: Path) -> None:
     cache.put_many("b", {"1": _linksets("1")})
     assert cache.clear() == 3
     info = cache.info()
-    assert (info.entries, info.size_bytes, info.oldest, info.newest) == (0, 0, None, None)
+    assert (info.entries, info.answers_bytes, info.oldest, info.newest) == (0, 0, None, None)
+    assert info.size_bytes <= 64 * 1024
     cache.close()
 
 
@@ -792,6 +750,7 @@ def config_file(tmp_path: Path) -> Path:
         icite_url = "http://icite.file.test/api"
         europepmc_url = "http://epmc.file.test/rest/"
         citations_from = "all"
+        cache_journal = "delete"
         """,
     )
 
@@ -810,7 +769,8 @@ def test_every_setting_from_the_config_file(config_file: Path) -> None:
     assert s.max_time == 7200.0
     where = f"config file ({config_file})"
     names = ("base_url", "email", "api_key", "timeout", "deadline", "cache_dir", "cache_ttl")
-    names += ("max_time", "icite_url", "europepmc_url", "citations_from")
+    names += ("max_time", "icite_url", "europepmc_url", "citations_from", "cache_journal")
+    assert s.cache_journal == "delete"
     assert (s.icite_url, s.europepmc_url, s.citations_from) == (
         "http://icite.file.test/api/",
         "http://epmc.file.test/rest/",
@@ -872,10 +832,12 @@ def test_options_beat_everything(config_file: Path) -> None:
         europepmc_url="http://epmc.option.test/",
         citations_from="elink",
         adaptive_batch=False,
+        cache_journal="wal",
         environ=env,
     )
     s = resolved.settings
     assert s.adaptive_batch is False
+    assert s.cache_journal == "wal"
     assert (s.base_url, s.email, s.api_key, s.cache_dir) == (
         "https://option.test/e/",
         "opt@example.org",
@@ -951,6 +913,7 @@ def test_unknown_keys_are_warned_about_and_ignored(tmp_path: Path) -> None:
         "base_url",
         "cache_dir",
         "cache_ttl",
+        "cache_journal",
         "timeout",
         "deadline",
         "max_time",

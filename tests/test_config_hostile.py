@@ -93,6 +93,8 @@ def test_a_named_file_that_does_not_exist_is_refused_and_dev_null_is_none(tmp_pa
         ('base_url = "ftp://x/"', "must start with http"),
         ('citations_from = ["icite"]', "citations_from must be a string"),
         ('adaptive_batch = "maybe"', "adaptive_batch must be true or false"),
+        ('cache_journal = "wall"', "cache_journal must be one of auto, wal, delete"),
+        ("cache_journal = 1", "cache_journal must be one of auto, wal, delete"),
     ],
 )
 def test_a_bad_value_in_the_file_names_the_file_and_the_key(tmp_path, line, message):
@@ -124,6 +126,10 @@ def test_a_bad_environment_value_names_the_variable():
         resolve(environ={C.ENV_CONFIG: os.devnull, C.ENV_MAX_TIME: "-5"})
     with pytest.raises(UsageError, match=f"^{C.ENV_BACKOFF_BASE} must be positive"):
         resolve(environ={C.ENV_CONFIG: os.devnull, C.ENV_BACKOFF_BASE: "nan"})
+    with pytest.raises(UsageError, match=f"^{C.ENV_CACHE_JOURNAL} must be one of auto, wal"):
+        resolve(environ={C.ENV_CONFIG: os.devnull, C.ENV_CACHE_JOURNAL: "memory"})
+    env = {C.ENV_CONFIG: os.devnull, C.ENV_CACHE_JOURNAL: " Delete "}
+    assert resolve(environ=env).settings.cache_journal == "delete"
 
 
 # --- through the installed command --------------------------------------------------------

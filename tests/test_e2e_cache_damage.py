@@ -159,3 +159,72 @@ def test_a_full_disk_under_the_output_keeps_the_old_file(fake, run, tmp_path, ro
         line = assert_clean_error(proc, 1)
         assert "cannot write" in line and "No space left on device" in line
         assert out.read_text() == "yesterday\n"
+
+
+def other_format(cache_dir: Path, version: int) -> None:
+    """A cache file as an elinkcli of another format left it."""
+    import sqlite3
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(cache_dir / "cache.sqlite3", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE entries (key TEXT PRIMARY KEY, blob BLOB)")
+    db.execute("INSERT INTO entries VALUES ('k', x'00ff')")
+    db.execute(f"PRAGMA user_version={version}")
+    db.close()
+
+
+def test_a_cache_of_another_format_is_set_aside_once(fake, run, tmp_path):
+    import json
+
+    cache = tmp_path / "cache"
+    other_format(cache, 7)
+    env = {"ELINKCLI_CACHE_DIR": str(cache), **KEY}
+    first = run(*ARGS, "--id", ",".join(IDS[:10]), env=env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == expected_tsv(fake, IDS[:10])
+    said = cache_lines(first.stderr)
+    assert len(said) == 1 and "another format (7" in said[0] and "cache.sqlite3.format-7" in said[0]
+    assert (cache / "cache.sqlite3.format-7").exists()
+
+    mark = len(fake.log)
+    again = run(*ARGS, "--id", ",".join(IDS[:10]), env=env)
+    assert again.returncode == 0 and again.stdout == first.stdout
+    assert cache_lines(again.stderr) == [] and elink_requests(fake, mark) == []
+
+    info = json.loads(run("cache", "info", "--json", env=env).stdout)
+    assert (info["entries"], info["format"], info["damaged"]) == (10, 1, None)
+    assert info["set_aside"] == [str(cache / "cache.sqlite3.format-7")]
+    clear = run("cache", "clear", env=env)
+    assert clear.returncode == 0, clear.stderr
+    assert not (cache / "cache.sqlite3.format-7").exists()
+
+
+def test_a_cache_of_another_format_offline_is_one_line(fake, run, tmp_path):
+    cache = tmp_path / "cache"
+    other_format(cache, 7)
+    env = {"ELINKCLI_CACHE_DIR": str(cache), **KEY}
+    offline = run(*ARGS, "--id", ",".join(IDS[:3]), "--offline", env=env)
+    line = assert_clean_error(offline, 1)
+    assert "another format (7" in line
+    assert fake.log == []
+
+
+def test_a_rollback_journal_when_asked(fake, run, tmp_path):
+    import json
+
+    cache = tmp_path / "cache"
+    env = {"ELINKCLI_CACHE_DIR": str(cache), "ELINKCLI_CACHE_JOURNAL": "delete", **KEY}
+    first = run(*ARGS, "--id", ",".join(IDS[:10]), env=env)
+    assert first.returncode == 0 and first.stdout == expected_tsv(fake, IDS[:10])
+    assert not (cache / "cache.sqlite3-wal").exists()
+    mark = len(fake.log)
+    again = run(*ARGS, "--id", ",".join(IDS[:10]), "--offline", env=env)
+    assert again.returncode == 0 and again.stdout == first.stdout
+    assert fake.log[mark:] == []
+    info = json.loads(run("cache", "info", "--json", env=env).stdout)
+    assert (info["journal"], info["journal_why"]) == ("delete", "cache_journal = delete")
+    config = json.loads(run("config", "--json", env=env).stdout)
+    assert config["cache_journal"] == "delete"
+    bad = run(*ARGS, "--id", "1", env={**env, "ELINKCLI_CACHE_JOURNAL": "fast"})
+    assert "ELINKCLI_CACHE_JOURNAL must be one of auto, wal, delete" in assert_clean_error(bad, 2)

@@ -214,7 +214,8 @@ def test_cache_info_prune_clear(fake, run, tmp_path):
     info = cache_info(run, cache_dir)
     assert info["path"] == str(cache_dir / "cache.sqlite3")
     assert (info["entries"], info["fresh"], info["expired"]) == (9, 9, 0)
-    assert info["size_bytes"] > 0
+    assert info["size_bytes"] > info["answers_bytes"] > 0
+    assert (info["format"], info["journal"], info["set_aside"]) == (1, "wal", [])
     assert info["ttl_seconds"] == 7 * 86400
     assert info["oldest"] is not None and info["newest"] is not None
 
@@ -240,7 +241,8 @@ def test_cache_info_prune_clear(fake, run, tmp_path):
     cleared = run("cache", "clear", env=env)
     assert cleared.stderr.strip() == "elinkcli: removed 6 cached answer(s)"
     info = cache_info(run, cache_dir)
-    assert (info["entries"], info["size_bytes"], info["oldest"]) == (0, 0, None)
+    assert (info["entries"], info["answers_bytes"], info["oldest"]) == (0, 0, None)
+    assert 0 < info["size_bytes"] <= 64 * 1024, "the file shrinks back to its empty tables"
     mark = len(fake.log)
     offline = run(*ARGS, "--id", ",".join(ids), "--offline", env=env)
     assert offline.returncode == 4

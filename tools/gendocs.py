@@ -43,6 +43,11 @@ ENVIRONMENT = [
     (C.ENV_EUROPEPMC_URL, "Europe PMC REST base URL; --europepmc-url wins."),
     (C.ENV_MAX_TIME, "Time for a whole run, like --max-time (0 = none)."),
     (C.ENV_MAX_BODY, f"Largest answer read, in bytes (default {C.MAX_BODY})."),
+    (
+        C.ENV_CACHE_JOURNAL,
+        "The cache's journal: auto (WAL; a rollback journal on a network file system such "
+        "as NFS, where WAL cannot work), wal or delete.",
+    ),
     (C.ENV_CONFIG, "Path of the config file."),
     (C.ENV_ADAPTIVE_BATCH, "true or false: --adaptive-batch or --fixed-batch."),
     (C.ENV_BACKOFF_BASE, "Seconds of the first retry wait (doubles per try, capped)."),

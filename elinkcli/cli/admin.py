@@ -38,7 +38,7 @@ def _open_cache() -> LinkSetCache:
         warn(warning)
     settings = resolved.settings
     assert settings.cache_dir is not None
-    return LinkSetCache(settings.cache_dir, settings.cache_ttl)
+    return LinkSetCache(settings.cache_dir, settings.cache_ttl, journal=settings.cache_journal)
 
 
 def _when(stamp: float | None) -> str | None:
@@ -49,11 +49,16 @@ def _when(stamp: float | None) -> str | None:
 
 @cache_app.command(
     "info",
-    help="Where the cache is, how many answers it holds, how big.\n\n\b\nExamples:\n"
+    help="Where the cache is, how many answers it holds, how big (size_bytes: its files on "
+    "disk, which max_bytes bounds; answers_bytes: the answers in them), its format and "
+    "journal (wal; delete on a network file system), and files of other formats set aside."
+    "\n\n\b\nExamples:\n"
     "  elinkcli cache info\n  elinkcli cache info --json | jq .fresh",
 )
 @guarded
 def cache_info(as_json: Json = False) -> None:
+    from elinkcli.cache import FORMAT
+
     with _open_cache() as cache:
         info = cache.info()
     data = {
@@ -62,7 +67,12 @@ def cache_info(as_json: Json = False) -> None:
         "fresh": info.fresh,
         "expired": info.entries - info.fresh,
         "size_bytes": info.size_bytes,
+        "answers_bytes": info.answers_bytes,
         "max_bytes": cache.max_bytes,
+        "format": FORMAT,
+        "journal": info.journal,
+        "journal_why": cache.journal_reason or None,
+        "set_aside": [str(p) for p in info.set_aside],
         "ttl_seconds": cache.ttl,
         "oldest": _when(info.oldest),
         "newest": _when(info.newest),
@@ -75,7 +85,8 @@ def cache_info(as_json: Json = False) -> None:
         print(json.dumps(data))
         return
     for key, value in data.items():
-        print(f"{key}\t{'' if value is None else value}")
+        shown = ",".join(value) if isinstance(value, list) else value
+        print(f"{key}\t{'' if shown is None else shown}")
 
 
 @cache_app.command(
@@ -136,7 +147,7 @@ def config_command(
     cache_size = 0
     cache_damaged: str | None = None
     if s.cache_dir is not None and os.path.exists(s.cache_dir / FILE_NAME):
-        with LinkSetCache(s.cache_dir, s.cache_ttl) as cache:
+        with LinkSetCache(s.cache_dir, s.cache_ttl, journal=s.cache_journal) as cache:
             info = cache.info()
             cache_size = info.size_bytes
             cache_damaged = info.damaged
@@ -160,6 +171,7 @@ def config_command(
             "environment (ELINKCLI_STATE_DIR)" if os.environ.get(C.ENV_STATE_DIR) else "default",
         ),
         "cache_ttl": (f"{s.cache_ttl:g}", resolved.sources["cache_ttl"]),
+        "cache_journal": (s.cache_journal, resolved.sources["cache_journal"]),
         "adaptive_batch": (str(s.adaptive_batch).lower(), resolved.sources["adaptive_batch"]),
         "cache_size_bytes": (str(cache_size), "cache"),
         "cache_state": (f"damaged: {cache_damaged}" if cache_damaged else "ok", "cache"),
