@@ -132,20 +132,31 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def set_aside_files(path: Path) -> list[Path]:
-    """Cache files of other formats set aside beside `path` (FILE.format-N)."""
+COMPANIONS = ("-journal", "-wal", "-shm")
+
+
+def set_aside_files(path: Path, *, companions: bool = False) -> list[Path]:
+    """Cache files of other formats set aside beside `path` (FILE.format-N), with their
+    journal files or without."""
     try:
-        return sorted(path.parent.glob(f"{path.name}.format-*"))
+        found = sorted(path.parent.glob(f"{path.name}.format-*"))
     except OSError:
         return []
+    return [p for p in found if companions or not p.name.endswith(COMPANIONS)]
+
+
+def lock_path(path: Path) -> Path:
+    """The lock every process holds shared while it has the cache open (not SQLite's own
+    FILE.lock, which its dot-file locking uses)."""
+    return path.with_name(path.name + "-open.lock")
 
 
 def remove_files(path: Path) -> list[Path]:
     """Remove a cache file, its WAL companions and the files set aside beside it, whatever
     state they are in."""
     gone = []
-    companions = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
-    for name in [path, *companions, *set_aside_files(path)]:
+    companions = [path.with_name(path.name + suffix) for suffix in COMPANIONS]
+    for name in [path, *companions, *set_aside_files(path, companions=True)]:
         try:
             name.unlink()
         except FileNotFoundError:
@@ -195,6 +206,69 @@ class _Busy(Exception):
     """A file of another format is open in another process: it cannot be set aside now."""
 
 
+class OpenLock:
+    """A shared lock (flock) on FILE.lock, held by every process while it has the cache
+    open. Renaming or removing the database is done only under the exclusive lock, so never
+    under a process using it. (filelock has exclusive locks only; this needs shared ones.)
+    Without flock (Windows) the system itself refuses to rename an open file."""
+
+    WAIT = 5.0  # seconds to wait for another process's set-aside (or a stopped one)
+
+    def __init__(self, path: Path) -> None:
+        self.fd: int | None = None
+        self.held = False
+        try:
+            import fcntl
+        except ImportError:
+            self.flock = None
+            return
+        self.flock = fcntl
+        try:
+            self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            with contextlib.suppress(OSError):  # a read-only place: flock works on any fd
+                self.fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        self.shared()
+
+    def _take(self, kind: int, wait: float) -> bool:
+        if self.fd is None or self.flock is None:
+            return False
+        give_up = time.monotonic() + wait
+        while True:
+            try:
+                self.flock.flock(self.fd, kind | self.flock.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= give_up:
+                    return False
+                time.sleep(0.01)
+            except OSError:  # no locks on this file system: nothing to coordinate with
+                self.close()
+                return False
+
+    def shared(self) -> None:
+        """Hold the shared lock (again); `held` is False when it could not be had in WAIT
+        seconds (another process stopped while it held the exclusive lock)."""
+        self.held = self.flock is not None and self._take(self.flock.LOCK_SH, self.WAIT)
+
+    def exclusive(self) -> bool:
+        """The exclusive lock now, or False: another process has the cache open (or is
+        stopped holding the lock). True where there is no lock to take (no flock, or no
+        lock file in a read-only place, where renaming fails by itself)."""
+        if self.flock is None or self.fd is None:
+            return True
+        if not self.held:
+            return False
+        return self._take(self.flock.LOCK_EX, 0)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+            self.fd = None
+            self.held = False
+
+
 class LinkSetCache:
     """Per-id answers in SQLite. The cache only ever speeds a run up: a damaged file, a full
     disk, a read-only directory or a file of another format that cannot be set aside is said
@@ -232,9 +306,13 @@ class LinkSetCache:
         self.journal, self.journal_reason = "wal", ""
         # Where a file of another format was put, when this open set one aside.
         self.set_aside_to: Path | None = None
+        self._lock: OpenLock | None = None
         try:
             directory.mkdir(parents=True, exist_ok=True)
             self.journal, self.journal_reason = journal_for(directory, journal)
+            self._lock = OpenLock(lock_path(self.path))
+            if self._lock.fd is not None and not self._lock.held:
+                raise _Busy("another elinkcli process holds it to set it aside or remove it")
             self._open()
         except _Busy as busy:
             self.close()
@@ -269,10 +347,6 @@ class LinkSetCache:
 
     def _open(self) -> None:
         """Connect, set a file of another format aside, then the journal and the schema."""
-        try:
-            inode = self.path.stat().st_ino
-        except FileNotFoundError:
-            inode = None
         self.db = self._connect()
         version = self._format()
         if version not in (None, FORMAT):
@@ -280,19 +354,20 @@ class LinkSetCache:
                 raise sqlite3.DatabaseError(
                     f"made in another format ({version}; this elinkcli reads {FORMAT})"
                 )
-            self._set_aside(version, inode)
+            self._set_aside(version)
             self.db = self._connect()
-            version = self._format()
+            version = self._known_format()
         try:
             self._set_up(self.journal, new=version is None)
         except sqlite3.OperationalError as exc:
             if self.journal != "wal" or "locked" in str(exc):
                 raise
             # WAL's shared memory could not be made here: a rollback journal may still work.
+            # (The shared lock keeps the file under this name the one just read.)
             self.db.close()
             self.db = self._connect()
             self.journal, self.journal_reason = "delete", f"WAL failed here ({_reason(exc)})"
-            self._set_up("delete", new=self._format() is None)
+            self._set_up("delete", new=self._known_format() is None)
 
     def _format(self) -> int | None:
         """The file's format: None for a new, empty file. A file from before formats were
@@ -308,36 +383,41 @@ class LinkSetCache:
         kinds = self.db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
         return FORMAT if ours and kinds.fetchone() == (1,) else 0
 
-    def _set_aside(self, version: int, inode: int | None) -> None:
-        """Rename a file of another format to FILE.format-N (replacing an earlier one), said
-        once. Only when no other process has it open, and only the file this connection
-        opened (another process may have set it aside and started a new one already)."""
-        self.db.execute("PRAGMA busy_timeout = 0")
-        try:
-            (mode,) = self.db.execute("PRAGMA journal_mode=DELETE").fetchone()
-            if mode != "delete":
-                raise _Busy(f"made in another format ({version}) and in use")
-            self.db.execute("BEGIN EXCLUSIVE")
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
+    def _known_format(self) -> int | None:
+        version = self._format()
+        if version not in (None, FORMAT):
+            raise sqlite3.DatabaseError(f"made in another format ({version})")
+        return version
+
+    def _set_aside(self, version: int) -> None:
+        """Rename a file of another format, with its journal files, to FILE.format-N
+        (replacing an earlier one), said once; only under the exclusive lock, when no other
+        elinkcli process has the cache open (they would go on in the renamed file, and
+        SQLite finds a database's journal files by its name)."""
+        if self._lock is not None and not self._lock.exclusive():
             raise _Busy(
                 f"made in another format ({version}; this elinkcli writes {FORMAT}) and open "
                 "in another process"
-            ) from None
+            )
         try:
-            if inode is not None and self.path.stat().st_ino == inode:
-                aside = self.path.with_name(f"{self.path.name}.format-{version}")
-                os.replace(self.path, aside)
-                self.set_aside_to = aside
-        finally:
-            with contextlib.suppress(sqlite3.Error):
-                self.db.execute("ROLLBACK")
             self.db.close()
-        if self.set_aside_to is not None and self.on_problem is not None:
+            aside = self.path.with_name(f"{self.path.name}.format-{version}")
+            for suffix in ("", *COMPANIONS):
+                source = self.path.with_name(self.path.name + suffix)
+                target = aside.with_name(aside.name + suffix)
+                if source.exists() or not suffix:
+                    os.replace(source, target)
+                else:  # an earlier file's journal must not pair with this one
+                    with contextlib.suppress(FileNotFoundError):
+                        target.unlink()
+            self.set_aside_to = aside
+        finally:
+            if self._lock is not None:
+                self._lock.shared()
+        if self.on_problem is not None:
             self.on_problem(
                 f"the cache {self.path} was made in another format ({version}; this elinkcli "
-                f"writes {FORMAT}): kept as {self.set_aside_to.name}, a new cache started"
+                f"writes {FORMAT}): kept as {aside.name}, a new cache started"
             )
 
     def _set_up(self, journal: str, *, new: bool) -> None:
@@ -387,6 +467,8 @@ class LinkSetCache:
     def close(self) -> None:
         with contextlib.suppress(AttributeError, sqlite3.Error):
             self.db.close()
+        if self._lock is not None:
+            self._lock.close()
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -552,14 +634,23 @@ class LinkSetCache:
                 with self._transaction():
                     n = self.db.execute("DELETE FROM entries").rowcount
                 self._vacuum()
-                for aside in set_aside_files(self.path):
+                for aside in set_aside_files(self.path, companions=True):
                     with contextlib.suppress(FileNotFoundError):
                         aside.unlink()
                 return n
             except sqlite3.Error as exc:
                 self.problem = self.problem or _reason(exc)
-        self.close()
-        remove_files(self.path)
+        with contextlib.suppress(AttributeError, sqlite3.Error):
+            self.db.close()
+        if self._lock is not None and not self._lock.exclusive():
+            raise CacheUnusableError(
+                f"the cache {self.path} is open in another elinkcli process: "
+                "`elinkcli cache clear` again when it has ended"
+            )
+        try:
+            remove_files(self.path)
+        finally:
+            self.close()
         return None
 
     def _vacuum(self) -> None:

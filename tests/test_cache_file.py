@@ -21,8 +21,10 @@ from elinkcli.cache import (
     TRIM_CHUNK,
     CacheUnusableError,
     LinkSetCache,
+    OpenLock,
     filesystem_type,
     journal_for,
+    lock_path,
 )
 from elinkcli.models import LinkSet, LinkSetDb
 
@@ -143,7 +145,7 @@ def test_a_file_of_another_format_is_set_aside_and_a_new_one_started(
     info = cache.info()
     assert info.set_aside == (aside,) and info.entries == 1
     assert cache.clear() == 1
-    assert not aside.exists(), "cache clear removes the files set aside"
+    assert not [p for p in tmp_path.iterdir() if ".format-" in p.name], "clear removes them"
     cache.close()
 
 
@@ -160,8 +162,11 @@ def test_a_file_holding_other_tables_is_not_taken_for_a_cache(tmp_path: Path) ->
 
 def test_a_file_of_another_format_open_elsewhere_is_left_alone(tmp_path: Path) -> None:
     path = old_file(tmp_path, FORMAT + 1)
-    other = sqlite3.connect(path, isolation_level=None)  # another elinkcli, using it
+    # Another elinkcli (of that format), using it: it holds the shared lock while it does.
+    other = sqlite3.connect(path, isolation_level=None)
     other.execute("SELECT count(*) FROM entries").fetchone()
+    held = OpenLock(lock_path(tmp_path / FILE_NAME))
+    assert held.held
     try:
         cache, said = opened(tmp_path)
         assert cache.get_many(SIG, ["1"]) == {}
@@ -172,6 +177,7 @@ def test_a_file_of_another_format_open_elsewhere_is_left_alone(tmp_path: Path) -
         assert user_version(path) == FORMAT + 1
     finally:
         other.close()
+        held.close()
     cache, said = opened(tmp_path)  # once it is closed, it is set aside
     assert cache.set_aside_to is not None and len(said) == 1
     cache.close()
@@ -382,3 +388,142 @@ def test_where_no_journal_works_the_run_goes_on_without_a_cache_said_once(
     assert len(said) == 1 and "running without it" in said[0]
     with pytest.raises(CacheUnusableError):
         NothingWorks(tmp_path, 10**8, required=True)
+
+
+# --- hostile: kill -9 mid-batch, several processes meeting a file of another format ---------
+
+WRITER = """
+import sys
+from pathlib import Path
+from elinkcli.cache import LinkSetCache
+from elinkcli.models import LinkSet, LinkSetDb
+
+cache = LinkSetCache(Path(sys.argv[1]), 10**8)
+for b in range(10**6):
+    batch = {
+        f"{b}-{i}": [LinkSet("gene", (f"{b}-{i}",), (LinkSetDb("protein", "p", ("1",) * 50),))]
+        for i in range(500)
+    }
+    cache.put_many("sig", batch)
+    print(b, flush=True)
+"""
+
+
+@pytest.mark.parametrize("after", [1, 3, 6])
+def test_kill_9_mid_batch_leaves_whole_batches_only(tmp_path: Path, after: int) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    for _ in range(after):  # batches reported written; the next one is under way
+        assert proc.stdout.readline()
+    proc.kill()
+    proc.wait(timeout=30)
+    cache, said = opened(tmp_path)
+    assert cache.db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    per_batch: dict[str, int] = {}
+    for (count,) in cache.db.execute("SELECT count(*) FROM entries"):
+        assert count % 500 == 0, "a batch is all there or not at all"
+        assert count >= after * 500
+    batch_ids = [f"{b}-{i}" for b in range(after) for i in range(500)]
+    assert len(cache.get_many("sig", batch_ids)) == after * 500
+    assert said == [] and not per_batch
+    cache.close()
+
+
+OPENER = """
+import sys, time
+from pathlib import Path
+from elinkcli.cache import LinkSetCache
+from elinkcli.models import LinkSet, LinkSetDb
+
+directory, worker, start = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+while time.time() < start:
+    time.sleep(0.001)
+said = []
+cache = LinkSetCache(directory, 10**8, on_problem=said.append)
+ls = LinkSet("gene", (worker,), (LinkSetDb("protein", "p", ("7",)),))
+cache.put_many("sig", {worker: [ls]})
+print(repr((cache.readable, cache.set_aside_to is not None, said)))
+cache.close()
+"""
+
+
+def test_processes_opening_a_file_of_another_format_at_once(tmp_path: Path) -> None:
+    """Six processes meet a format-7 file together: one sets it aside, none crashes, the
+    ones that could not use the cache said so once, and what was written is readable."""
+    import subprocess
+    import sys
+    import time
+
+    old_file(tmp_path, 7)
+    start = time.time() + 1.0
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPENER, str(tmp_path), str(w), str(start)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(6)
+    ]
+    results = [p.communicate(timeout=90) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, [err for _, err in results]
+    outcomes = [eval(out) for out, _ in results]  # (readable, set aside, said)
+    assert sum(aside for _, aside, _ in outcomes) <= 1
+    for readable, aside, said in outcomes:
+        assert len(said) == (1 if aside or not readable else 0), said
+    cache, said = opened(tmp_path)
+    written = [str(w) for w, (readable, _, _) in enumerate(outcomes) if readable]
+    assert set(cache.get_many("sig", written)) == set(written)
+    # Where all six kept each other busy, the next run sets the file aside.
+    set_aside = any(aside for _, aside, _ in outcomes)
+    assert len(said) == (0 if set_aside else 1), said
+    assert user_version(tmp_path / f"{FILE_NAME}.format-7") == 7
+    cache.close()
+
+
+def test_a_process_stopped_holding_the_exclusive_lock_costs_a_wait_not_a_hang(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    LinkSetCache(tmp_path, 60).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            "fd = os.open(sys.argv[1], os.O_RDWR)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "print('held', flush=True)\n"
+            "time.sleep(60)\n",
+            str(lock_path(tmp_path / FILE_NAME)),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        holder.send_signal(signal.SIGSTOP)  # stopped mid set-aside, say
+        monkeypatch.setattr(OpenLock, "WAIT", 0.3)
+        started = time.monotonic()
+        cache, said = opened(tmp_path)
+        assert time.monotonic() - started < 10
+        assert cache.get_many(SIG, ["1"]) == {}
+        cache.put_many(SIG, {"1": [linkset("1")]})
+        assert len(said) == 1 and "holds it" in said[0]
+        cache.close()
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    again, said = opened(tmp_path)  # the lock died with it
+    again.put_many(SIG, {"1": [linkset("1")]})
+    assert list(again.get_many(SIG, ["1"])) == ["1"] and said == []
+    again.close()
