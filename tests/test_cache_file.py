@@ -527,3 +527,16 @@ def test_a_process_stopped_holding_the_exclusive_lock_costs_a_wait_not_a_hang(
     again.put_many(SIG, {"1": [linkset("1")]})
     assert list(again.get_many(SIG, ["1"])) == ["1"] and said == []
     again.close()
+
+
+def test_clear_removes_a_damaged_file_only_when_no_one_has_it_open(tmp_path: Path) -> None:
+    (tmp_path / FILE_NAME).write_bytes(b"not a database at all")
+    user, _ = opened(tmp_path)  # another process using the (damaged) cache
+    clearer, _ = opened(tmp_path)
+    with pytest.raises(CacheUnusableError, match="open in another elinkcli process"):
+        clearer.clear()
+    assert (tmp_path / FILE_NAME).exists()
+    user.close()
+    clearer, _ = opened(tmp_path)
+    assert clearer.clear() is None
+    assert not (tmp_path / FILE_NAME).exists()
