@@ -247,6 +247,24 @@ class _Reach:
         finally:
             client.close()
 
+    def per_record(
+        self,
+        db: str,
+        tokens: Sequence[str],
+        produce: Callable[[EutilsClient, IdTable], Iterable[T]],
+        afterwards: Callable[[], Iterable[str]] = tuple,
+    ) -> Generator[T, None, None]:
+        """What `produce` gives for the tokens' table (accessions resolved), on a client
+        open for the run; then the warnings `afterwards` gives, however the rows end, and
+        the tokens that name no record raised (UnknownIdsError)."""
+        with self.open() as session:
+            table = _id_table(session, db, tokens, self.warn)
+            try:
+                yield from produce(session, table)
+            finally:
+                _say(afterwards(), self.warn)
+            _then_unknown(table)
+
     def _new_client(self) -> EutilsClient:
         from elinkcli.client import EutilsClient
         from elinkcli.requestlog import RequestLog
@@ -449,29 +467,23 @@ def link(
         return _nothing()
     run_stats = stats if stats is not None else LinkStats()
 
-    def rows() -> Generator[LinkRow, None, None]:
-        with reach.open() as session:
-            table = _id_table(session, db, tokens, say)
-            try:
-                for batch_rows in link_batches(
-                    table.tokens,
-                    db=db,
-                    target=target,
-                    name=name,
-                    cmd=cmd,
-                    filters=filters,
-                    batch=batch,
-                    union=union,
-                    client=session,
-                    stats=run_stats,
-                    table=table,
-                ):
-                    yield from map(LinkRow._make, batch_rows)
-            finally:
-                _say(notices.capped(run_stats), say)
-            _then_unknown(table)
+    def rows(session: EutilsClient, table: IdTable) -> Iterator[LinkRow]:
+        for batch_rows in link_batches(
+            table.tokens,
+            db=db,
+            target=target,
+            name=name,
+            cmd=cmd,
+            filters=filters,
+            batch=batch,
+            union=union,
+            client=session,
+            stats=run_stats,
+            table=table,
+        ):
+            yield from map(LinkRow._make, batch_rows)
 
-    return rows()
+    return reach.per_record(db, tokens, rows, lambda: notices.capped(run_stats))
 
 
 @_documented
@@ -595,27 +607,21 @@ def check(
         return _nothing()
     run_stats = stats if stats is not None else LinkStats()
 
-    def rows() -> Generator[CheckRow, None, None]:
-        with reach.open() as session:
-            table = _id_table(session, db, tokens, say)
-            try:
-                for row in check_rows(
-                    table.tokens,
-                    db=db,
-                    cmd=cmd,
-                    name=name,
-                    batch=batch,
-                    client=session,
-                    stats=run_stats,
-                    table=table,
-                ):
-                    if keep is None or row.value == keep:
-                        yield row
-            finally:
-                _say(notices.not_echoed(run_stats), say)
-            _then_unknown(table)
+    def rows(session: EutilsClient, table: IdTable) -> Iterator[CheckRow]:
+        for row in check_rows(
+            table.tokens,
+            db=db,
+            cmd=cmd,
+            name=name,
+            batch=batch,
+            client=session,
+            stats=run_stats,
+            table=table,
+        ):
+            if keep is None or row.value == keep:
+                yield row
 
-    return rows()
+    return reach.per_record(db, tokens, rows, lambda: notices.not_echoed(run_stats))
 
 
 @overload
@@ -709,27 +715,20 @@ def discover(
         return names()
     if not tokens:
         return _nothing()
-    record_ids = tokens
     run_stats = stats if stats is not None else LinkStats()
 
-    def records() -> Generator[RecordLinkRow, None, None]:
-        with reach.open() as session:
-            table = _id_table(session, db, record_ids, say)
-            try:
-                yield from discover_records(
-                    table.tokens,
-                    db=db,
-                    target=target,
-                    batch=batch,
-                    client=session,
-                    stats=run_stats,
-                    table=table,
-                )
-            finally:
-                _say(notices.not_echoed(run_stats), say)
-            _then_unknown(table)
+    def records(session: EutilsClient, table: IdTable) -> Iterator[RecordLinkRow]:
+        return discover_records(
+            table.tokens,
+            db=db,
+            target=target,
+            batch=batch,
+            client=session,
+            stats=run_stats,
+            table=table,
+        )
 
-    return records()
+    return reach.per_record(db, tokens, records, lambda: notices.not_echoed(run_stats))
 
 
 @_documented
@@ -805,25 +804,22 @@ def chain(
         return _nothing()
     hop_stats = stats if stats is not None else []
 
-    def paths() -> Generator[tuple[str, ...], None, None]:
-        with reach.open() as session:
-            table = _id_table(session, db, tokens, say)
-            yield from chain_paths(
-                table.tokens,
-                db=db,
-                hops=parsed,
-                max_per_hop=max_per_hop,
-                warn_above=warn_above,
-                batch=batch,
-                warn=say,
-                client=session,
-                stats=hop_stats,
-                table=table,
-                citations_from=sources,
-            )
-            _then_unknown(table)
+    def paths(session: EutilsClient, table: IdTable) -> Iterator[tuple[str, ...]]:
+        return chain_paths(
+            table.tokens,
+            db=db,
+            hops=parsed,
+            max_per_hop=max_per_hop,
+            warn_above=warn_above,
+            batch=batch,
+            warn=say,
+            client=session,
+            stats=hop_stats,
+            table=table,
+            citations_from=sources,
+        )
 
-    return paths()
+    return reach.per_record(db, tokens, paths)
 
 
 @_documented
@@ -889,20 +885,17 @@ def linkout(
         return _nothing()
     run_stats = stats if stats is not None else LinkStats()
 
-    def rows() -> Generator[Resource, None, None]:
-        with reach.open() as session:
-            table = _id_table(session, db, tokens, say)
-            yield from resources(
-                table.tokens,
-                db=db,
-                mode=mode,
-                holding=holding,
-                where=where,
-                batch=batch,
-                client=session,
-                stats=run_stats,
-                table=table,
-            )
-            _then_unknown(table)
+    def rows(session: EutilsClient, table: IdTable) -> Iterator[Resource]:
+        return resources(
+            table.tokens,
+            db=db,
+            mode=mode,
+            holding=holding,
+            where=where,
+            batch=batch,
+            client=session,
+            stats=run_stats,
+            table=table,
+        )
 
-    return rows()
+    return reach.per_record(db, tokens, rows)
