@@ -32,7 +32,7 @@ def _missing() -> str | None:
         return "mounting needs root"
     if not os.path.exists("/dev/fuse"):
         return "no /dev/fuse"
-    for tool in ("sshfs", "fusermount"):
+    for tool in ("sshfs", "fusermount", "ssh-keygen"):
         if shutil.which(tool) is None:
             return f"{tool} is not installed (Debian: sshfs)"
     if not os.path.exists("/usr/sbin/sshd"):
