@@ -306,6 +306,8 @@ class LinkSetCache:
         self.journal, self.journal_reason = "wal", ""
         # Where a file of another format was put, when this open set one aside.
         self.set_aside_to: Path | None = None
+        # The format of the file as found (None: new, or not a database).
+        self.file_format: int | None = None
         self._lock: OpenLock | None = None
         try:
             directory.mkdir(parents=True, exist_ok=True)
@@ -348,7 +350,7 @@ class LinkSetCache:
     def _open(self) -> None:
         """Connect, set a file of another format aside, then the journal and the schema."""
         self.db = self._connect()
-        version = self._format()
+        version = self.file_format = self._format()
         if version not in (None, FORMAT):
             if self.required:
                 raise sqlite3.DatabaseError(
@@ -356,7 +358,7 @@ class LinkSetCache:
                 )
             self._set_aside(version)
             self.db = self._connect()
-            version = self._known_format()
+            version = self.file_format = self._known_format()
         try:
             self._set_up(self.journal, new=version is None)
         except sqlite3.OperationalError as exc:
@@ -411,6 +413,11 @@ class LinkSetCache:
                     with contextlib.suppress(FileNotFoundError):
                         target.unlink()
             self.set_aside_to = aside
+        except OSError as exc:
+            raise _Busy(
+                f"made in another format ({version}; this elinkcli writes {FORMAT}) and it "
+                f"cannot be set aside here: {_reason(exc)}"
+            ) from None
         finally:
             if self._lock is not None:
                 self._lock.shared()

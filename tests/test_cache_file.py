@@ -540,3 +540,23 @@ def test_clear_removes_a_damaged_file_only_when_no_one_has_it_open(tmp_path: Pat
     clearer, _ = opened(tmp_path)
     assert clearer.clear() is None
     assert not (tmp_path / FILE_NAME).exists()
+
+
+def test_a_file_of_another_format_that_cannot_be_renamed_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old_file(tmp_path, 7)
+
+    def refused(source: object, target: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cache_module.os, "replace", refused)
+    cache, said = opened(tmp_path)
+    assert cache.get_many(SIG, ["1"]) == {} and cache.file_format == 7
+    assert len(said) == 1
+    assert (
+        "another format (7" in said[0]
+        and "cannot be set aside here: Permission denied" in (said[0])
+    )
+    cache.close()
+    assert user_version(tmp_path / FILE_NAME) == 7

@@ -131,6 +131,30 @@ def test_a_read_only_cache_is_said_once_and_the_run_goes_on(fake, home):
     assert "cannot be read" in assert_clean_error(offline, 1)
 
 
+def test_a_cache_of_another_format_in_a_read_only_directory_says_why(fake, home):
+    import json
+    import sqlite3
+
+    cache = theirs(home / "ro-other", 0o700)
+    db = sqlite3.connect(cache / "cache.sqlite3")
+    db.execute("CREATE TABLE entries (k)")
+    db.execute("PRAGMA user_version = 7")
+    db.commit()
+    db.close()
+    os.chown(cache / "cache.sqlite3", NOBODY, NOBODY)
+    cache.chmod(0o500)  # the file cannot be renamed aside
+    env = {"ELINKCLI_CACHE_DIR": str(cache)}
+    proc = as_nobody(fake, home, *ARGS, env=env)
+    assert proc.returncode == 0 and proc.stdout == expected_tsv(fake), proc.stderr
+    said = [line for line in proc.stderr.splitlines() if "the cache " in line]
+    assert len(said) == 1, proc.stderr
+    assert "another format (7" in said[0] and "cannot be set aside here" in said[0]
+    info = as_nobody(fake, home, "cache", "info", "--json", env=env)
+    assert info.returncode == 0, info.stderr
+    assert json.loads(info.stdout)["format"] == 7
+    assert (cache / "cache.sqlite3").exists() and not (cache / "cache.sqlite3.format-7").exists()
+
+
 def test_an_unwritable_state_dir_paces_alone_and_says_so(fake, home):
     state = theirs(home / "ro-state", 0o500)
     proc = as_nobody(fake, home, *ARGS, env={"ELINKCLI_STATE_DIR": str(state)})

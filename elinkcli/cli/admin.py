@@ -57,8 +57,6 @@ def _when(stamp: float | None) -> str | None:
 )
 @guarded
 def cache_info(as_json: Json = False) -> None:
-    from elinkcli.cache import FORMAT
-
     with _open_cache() as cache:
         info = cache.info()
     data = {
@@ -69,7 +67,7 @@ def cache_info(as_json: Json = False) -> None:
         "size_bytes": info.size_bytes,
         "answers_bytes": info.answers_bytes,
         "max_bytes": cache.max_bytes,
-        "format": FORMAT,
+        "format": cache.file_format,
         "journal": info.journal,
         "journal_why": cache.journal_reason or None,
         "set_aside": [str(p) for p in info.set_aside],
@@ -80,7 +78,7 @@ def cache_info(as_json: Json = False) -> None:
     }
     if info.damaged:
         hint = "`elinkcli cache clear` removes it"
-        warn(f"the cache {info.path} is damaged ({info.damaged}): {hint}")
+        warn(f"the cache {info.path} cannot be used ({info.damaged}): {hint}")
     if as_json:
         print(json.dumps(data))
         return
