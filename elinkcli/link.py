@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from functools import wraps
 from itertools import chain, repeat
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 from elinkcli.accessions import accessions_of, build_table
 from elinkcli.batching import BatchHooks, check_batch, client_for, run_batches, signature_of
@@ -48,6 +50,9 @@ LINK_COLUMNS = (
 _REJECTED = "NCBI rejected id(s): "
 # NCBI's answer for an id it does not know, in place of the id.
 _NO_ID = frozenset({"0", "-1", ""})
+
+
+P = ParamSpec("P")
 
 
 def _request_errors(result: ELinkResult) -> list[str]:
@@ -200,45 +205,6 @@ def _done_from(hooks: BatchHooks, first: int) -> Callable[[int, int], None]:
     """hooks.done for a window whose batches are numbered from 0: batch `index` of the
     window is batch `first + index` of the run."""
     return lambda index, n: hooks.done(first + index, n)
-
-
-def link(
-    ids: Sequence[str] = (),
-    *,
-    db: str,
-    target: str,
-    name: str | None = None,
-    cmd: str = "neighbor",
-    filters: LinkFilters = LinkFilters(),
-    batch: int = DEFAULT_BATCH,
-    union: bool = False,
-    history: HistorySet | None = None,
-    client: EutilsClient | None = None,
-    settings: Settings | None = None,
-    stats: LinkStats | None = None,
-    hooks: BatchHooks | None = None,
-    table: IdTable | None = None,
-) -> Iterator[LinkRow]:
-    """Like link_batches (same arguments), one LinkRow at a time. Options are checked at
-    the call, before any request; requests start with the iteration (elinkcli.api.link
-    is the same with the command line's options and defaults)."""
-    batches_of_rows = link_batches(
-        ids,
-        db=db,
-        target=target,
-        name=name,
-        cmd=cmd,
-        filters=filters,
-        batch=batch,
-        union=union,
-        history=history,
-        client=client,
-        settings=settings,
-        stats=stats,
-        hooks=hooks,
-        table=table,
-    )
-    return chain.from_iterable(map(LinkRow._make, rows) for rows in batches_of_rows)
 
 
 def _link_batches(
@@ -411,3 +377,26 @@ def _union_rows(
             rows.append(row)
     stats.links += len(rows)
     return rows
+
+
+def _one_row_at_a_time(
+    batches: Callable[P, Iterator[list[LinkTuple]]],
+) -> Callable[P, Iterator[LinkRow]]:
+    @wraps(batches)
+    def rows(*args: P.args, **kwargs: P.kwargs) -> Iterator[LinkRow]:
+        return chain.from_iterable(map(LinkRow._make, batch) for batch in batches(*args, **kwargs))
+
+    rows.__doc__ = (
+        "Like link_batches (same arguments, typed the same), one LinkRow at a time. Options "
+        "are checked at the call, before any request; requests start with the iteration "
+        "(elinkcli.api.link is the same with the command line's options and defaults)."
+    )
+    rows.__name__ = rows.__qualname__ = "link"
+    # inspect (help(), IDEs) sees link_batches' arguments with this return type.
+    rows.__signature__ = inspect.signature(batches).replace(  # type: ignore[attr-defined]
+        return_annotation="Iterator[LinkRow]"
+    )
+    return rows
+
+
+link = _one_row_at_a_time(link_batches)
