@@ -18,7 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
+from elinkcli import validate as V
 from elinkcli.accession_patterns import (
     SEQUENCE_DBS,
     SUMMARY_ITEMS,
@@ -134,7 +137,8 @@ def _resolve(client: EutilsClient, db: str, tokens: list[str]) -> dict[str, obje
     """{token: (uid, its accessions) or the reason it names no single record}."""
     cache, writable = _caches(client)
     signature = _signature(client, db)
-    known = cache.get_values(signature, [t.lower() for t in tokens]) if cache else {}
+    lowered = [t.lower() for t in tokens]
+    known = cache.get_values(signature, lowered, _cached_record) if cache else {}
     found: dict[str, object] = {}
     todo: list[str] = []
     for token in tokens:
@@ -160,9 +164,23 @@ def _resolve(client: EutilsClient, db: str, tokens: list[str]) -> dict[str, obje
     return found
 
 
+def _cached_record(value: Any) -> tuple[str, list[str]]:
+    """A cached resolution, [uid, [accessions]], checked as an answer is."""
+    uid, accessions = value
+    if not isinstance(uid, str) or not isinstance(accessions, list):
+        raise TypeError("not a resolution")
+    return V.uid(uid, "a cached UID"), [V.token(a, "a cached accession") for a in accessions]
+
+
+def _cached_accession(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not an accession")
+    return V.token(value, "a cached accession")
+
+
 def _summaries(client: EutilsClient, db: str, ids: Sequence[str]) -> ESummaryResult:
     params = [("db", db), ("id", ",".join(ids))]
-    return client.call(ESUMMARY, params, parse_esummary, _unattributed, ids=ids)
+    return client.call(ESUMMARY, params, partial(parse_esummary, db=db), _unattributed, ids=ids)
 
 
 # NCBI's <ERROR> for one id it has no record of, beside the other DocSums ("Invalid uid X
@@ -270,7 +288,9 @@ def accessions_of(client: EutilsClient, db: str, uids: Iterable[str]) -> dict[st
         return {}
     signature = request_signature(client.settings.base_url, "accession-of", [("db", db)])
     cache, writable = _caches(client)
-    found: dict[str, str] = dict(cache.get_values(signature, wanted)) if cache else {}
+    found: dict[str, str] = (
+        dict(cache.get_values(signature, wanted, _cached_accession)) if cache else {}
+    )
     todo = [u for u in wanted if u not in found]
     fresh: dict[str, str] = {}
     for part in batches(todo, SUMMARY_BATCH):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -141,8 +141,9 @@ def run_batches(
                 if mapped:
                     assert table is not None
                     outcome = _to_tokens(outcome, asked, table)
-                answers, unmatched = _split(outcome, asked)
+                answers, unmatched, unasked = _split(outcome, asked)
                 extra.extend(unmatched)
+                stats.ids_unexpected.extend(unasked)
                 if cache is not None and signature is not None:
                     cache.put_many(
                         signature,
@@ -250,18 +251,55 @@ def per_id_elink(
         yield from run_batches(session, ids, batch, fetch, stats, signature, hooks, table)
 
 
+# NCBI's answer for an id it does not know, in place of the id.
+NO_ID = frozenset({"0", "-1", ""})
+
+
 def _split(
     result: ELinkResult, asked: Sequence[str]
-) -> tuple[dict[str, list[LinkSet]], list[LinkSet]]:
-    """{asked id: its LinkSets} for cacheable answers; LinkSets that name no single asked id
-    (or carry an error) come back apart, to be passed on but never cached."""
+) -> tuple[dict[str, list[LinkSet]], list[LinkSet], list[str]]:
+    """{asked id: its LinkSets} for cacheable answers; LinkSets that name several asked ids,
+    or none, or carry an error, come back apart, to be passed on but never cached; and the
+    ids an answer named that were never asked. An answer speaks only for what was asked:
+    a LinkSet whose IdList names a stranger is dropped (its links cannot be told apart), and
+    a stranger's check, acheck or LinkOut entry is taken out of its LinkSet."""
     wanted = set(asked)
     answers: dict[str, list[LinkSet]] = {}
     other: list[LinkSet] = []
+    unasked: list[str] = []
     for ls in result.linksets:
+        strangers = [i for i in ls.ids if i not in wanted and i not in NO_ID]
+        if strangers:
+            unasked.extend(strangers)
+            continue
+        ls = _asked_entries(ls, wanted, unasked)
         named = linkset_ids(ls)
         if len(named) == 1 and named[0] in wanted and not ls.errors:
             answers.setdefault(named[0], []).append(ls)
         else:
             other.append(ls)
-    return answers, other
+    return answers, other, unasked
+
+
+def _asked_entries(ls: LinkSet, wanted: set[str], unasked: list[str]) -> LinkSet:
+    """The LinkSet without the per-id entries (ncheck/lcheck, acheck, LinkOut) of ids never
+    asked; those ids go to `unasked`."""
+
+    def asked(entry_id: str) -> bool:
+        if entry_id in wanted or entry_id in NO_ID:
+            return True
+        unasked.append(entry_id)
+        return False
+
+    if not (ls.id_checks or ls.id_link_sets or ls.id_url_sets):
+        return ls
+    checks = tuple(c for c in ls.id_checks if asked(c.id))
+    link_sets = tuple(s for s in ls.id_link_sets if asked(s.id))
+    url_sets = tuple(s for s in ls.id_url_sets if asked(s.id))
+    if (len(checks), len(link_sets), len(url_sets)) == (
+        len(ls.id_checks),
+        len(ls.id_link_sets),
+        len(ls.id_url_sets),
+    ):
+        return ls
+    return replace(ls, id_checks=checks, id_link_sets=link_sets, id_url_sets=url_sets)

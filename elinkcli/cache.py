@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from elinkcli import validate as V
 from elinkcli.constants import CACHE_MAX_BYTES
 from elinkcli.errors import ElinkError
 from elinkcli.models import (
@@ -493,13 +494,10 @@ class LinkSetCache:
     # --- entries -------------------------------------------------------------------------------
 
     def get_many(self, signature: str, ids: Iterable[str]) -> dict[str, list[LinkSet]]:
-        """Fresh entries for these ids: {id: the LinkSets NCBI answered for it}."""
-        values = self.get_values(signature, ids)
-        try:
-            return {uid: [decode_linkset(d) for d in value] for uid, value in values.items()}
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-            self._unusable(ValueError(f"an entry of an unknown shape ({type(exc).__name__})"))
-            return {}
+        """Fresh entries for these ids: {id: the LinkSets NCBI answered for it}. An entry
+        that is not what elinkcli writes (damaged, or made by hand) makes the cache unusable
+        for the run, as a damaged file does: every value is checked as an answer is."""
+        return self.get_values(signature, ids, _linksets)
 
     def put_many(self, signature: str, answers: Mapping[str, Sequence[LinkSet]]) -> None:
         self.put_values(
@@ -507,16 +505,23 @@ class LinkSetCache:
             {uid: [encode_linkset(ls) for ls in linksets] for uid, linksets in answers.items()},
         )
 
-    def get_values(self, signature: str, ids: Iterable[str]) -> dict[str, Any]:
-        """Fresh entries for these ids, as the JSON values they were put (none when the
-        cache cannot be read)."""
+    def get_values(
+        self, signature: str, ids: Iterable[str], check: Callable[[Any], Any] = lambda v: v
+    ) -> dict[str, Any]:
+        """Fresh entries for these ids, as the JSON values they were put, each passed through
+        `check` (which raises on a value of another shape); none when the cache cannot be
+        read, or holds an entry `check` refuses."""
         if not self.readable:
             return {}
         try:
-            return self._get_values(signature, ids)
-        except (sqlite3.Error, ValueError) as exc:  # ValueError: a value that is not JSON
+            return {key: check(value) for key, value in self._get_values(signature, ids).items()}
+        except sqlite3.Error as exc:
             self._unusable(exc)
-            return {}
+        except (ElinkError, KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            self._unusable(ValueError(f"an entry of an unknown shape ({type(exc).__name__})"))
+        except RecursionError:
+            self._unusable(ValueError("an entry of an unknown shape (nested too deeply)"))
+        return {}
 
     def _get_values(self, signature: str, ids: Iterable[str]) -> dict[str, Any]:
         keys = {_key(signature, uid): uid for uid in ids}
@@ -738,31 +743,126 @@ def _encode_objurl(o: ObjUrl) -> list[Any]:
     ]
 
 
-def decode_linkset(d: dict[str, Any]) -> LinkSet:
+def _linksets(value: Any) -> list[LinkSet]:
+    return [decode_linkset(d) for d in _list(value)]
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError("not a list")
+    return value
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError("not a flag")
+    return value
+
+
+def _text(value: Any, limit: int = V.TEXT_LIMIT) -> str:
+    return V.text(_str(value), limit)
+
+
+def _opt_text(value: Any, limit: int = V.TEXT_LIMIT) -> str | None:
+    return None if value is None else _text(value, limit)
+
+
+def _texts(value: Any, limit: int = V.TEXT_LIMIT) -> tuple[str, ...]:
+    return tuple(_text(v, limit) for v in _list(value))
+
+
+def _score(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 10**15:
+        raise TypeError("not a score")
+    return value
+
+
+def decode_linkset(d: Any) -> LinkSet:
+    """A LinkSet from its cached JSON, every field checked as the answer's parser checks it
+    (TypeError, ValueError, ResponseValueError on anything else)."""
+    if not isinstance(d, dict):
+        raise TypeError("not an object")
+    flags = _list(d["flags"])
     return LinkSet(
-        dbfrom=d["dbfrom"],
-        ids=tuple(d["ids"]),
-        linksetdbs=tuple(
-            LinkSetDb(dbto, name, tuple(ids), tuple(scores) if scores else None, info)
-            for dbto, name, ids, scores, info in d["dbs"]
+        dbfrom=V.name(_str(d["dbfrom"]), "DbFrom"),
+        ids=V.tokens(map(_str, _list(d["ids"]))),
+        linksetdbs=tuple(_linksetdb(_list(item)) for item in _list(d["dbs"])),
+        id_checks=tuple(
+            IdCheck(
+                V.token(_str(i)),
+                tuple((_text(k, 100), _text(v, 100)) for k, v in map(_list, _list(attrs))),
+            )
+            for i, attrs in map(_list, _list(d["checks"]))
         ),
-        id_checks=tuple(IdCheck(i, tuple((k, v) for k, v in attrs)) for i, attrs in d["checks"]),
         id_link_sets=tuple(
-            IdLinkSet(i, tuple(LinkInfo(*li) for li in infos)) for i, infos in d["acheck"]
+            IdLinkSet(V.token(_str(i)), tuple(_linkinfo(_list(li)) for li in _list(infos)))
+            for i, infos in map(_list, _list(d["acheck"]))
         ),
         id_url_sets=tuple(
-            IdUrlSet(i, tuple(_decode_objurl(o) for o in objs), info) for i, objs, info in d["urls"]
+            IdUrlSet(
+                V.token(_str(i)),
+                tuple(_decode_objurl(_list(o)) for o in _list(objs)),
+                _opt_text(info, 1000),
+            )
+            for i, objs, info in map(_list, _list(d["urls"]))
         ),
-        has_idchecklist=d["flags"][0],
-        has_idurllist=d["flags"][1],
-        infos=tuple(d["infos"]),
+        has_idchecklist=_flag(flags[0]),
+        has_idurllist=_flag(flags[1]),
+        infos=_texts(d["infos"], 1000),
+    )
+
+
+def _linksetdb(item: list[Any]) -> LinkSetDb:
+    dbto, name, ids, scores, info = item
+    return LinkSetDb(
+        V.name(_str(dbto), "DbTo"),
+        V.name(_str(name), "LinkName"),
+        V.uids(map(_str, _list(ids))),
+        tuple(map(_score, _list(scores))) if scores else None,
+        _opt_text(info, 1000),
+    )
+
+
+def _linkinfo(item: list[Any]) -> LinkInfo:
+    dbto, name, menutag, htmltag, priority, url = item
+    return LinkInfo(
+        V.name(_str(dbto), "DbTo"),
+        V.name(_str(name), "LinkName"),
+        _text(menutag, 1000),
+        _text(htmltag, 1000),
+        _text(priority, 20),
+        _opt_text(url),
     )
 
 
 def _decode_objurl(o: list[Any]) -> ObjUrl:
     url, lng, icon, name, stypes, cats, attrs, p = o
+    provider = None
+    if p is not None:
+        pname, abbr, pid, purl, plng, picon = _list(p)
+        provider = Provider(
+            _text(pname, 1000),
+            _text(abbr, 200),
+            _text(pid, 64),
+            _opt_text(purl),
+            _opt_text(plng, 20),
+            _opt_text(picon),
+        )
     return ObjUrl(
-        url, lng, icon, name, tuple(stypes), tuple(cats), tuple(attrs), Provider(*p) if p else None
+        _text(url),
+        _opt_text(lng, 20),
+        _opt_text(icon),
+        _opt_text(name, 1000),
+        _texts(stypes, 200),
+        _texts(cats, 200),
+        _texts(attrs, 200),
+        provider,
     )
 
 

@@ -9,21 +9,30 @@ a link row with one more cell, `source`: the services that gave that link.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from elinkcli import validate as V
+from elinkcli.accession_patterns import is_uid
 from elinkcli.batching import BatchHooks, batches, client_for, run_batches
 from elinkcli.cache import request_signature
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH, ELINK
-from elinkcli.errors import GaveUpError, NCBIError, PartialFailure, ResponseParseError, UsageError
+from elinkcli.errors import (
+    GaveUpError,
+    NCBIError,
+    PartialFailure,
+    ResponseParseError,
+    ResponseValueError,
+    UsageError,
+)
+from elinkcli.inert import quote
 from elinkcli.link import LINK_COLUMNS, _request_errors
 from elinkcli.models import ELinkResult, LinkSet, LinkSetDb, LinkStats
 from elinkcli.params import elink_params
-from elinkcli.parsers import parse_elink
+from elinkcli.parsers import load_json, parse_elink
 from elinkcli.services import EUROPEPMC, ICITE
 
 SERVICES = ("elink", "icite", "europepmc")
@@ -70,10 +79,7 @@ class CitationStats:
 def parse_icite(data: bytes) -> dict[str, tuple[list[str], list[str]]]:
     """{pmid: (cited_by, references)} of an iCite /pubs answer ({"data": [...]}, a list,
     or one record). Unknown PMIDs are absent from it."""
-    try:
-        doc = json.loads(data)
-    except ValueError as exc:
-        raise ResponseParseError(f"iCite answer is not valid JSON ({exc})") from None
+    doc = load_json(data, "iCite answer")
     if isinstance(doc, dict) and "data" in doc:
         records = doc["data"]
     elif isinstance(doc, dict) and "pmid" in doc:
@@ -81,7 +87,7 @@ def parse_icite(data: bytes) -> dict[str, tuple[list[str], list[str]]]:
     elif isinstance(doc, list):
         records = doc
     elif isinstance(doc, dict) and "error" in doc:
-        raise ResponseParseError(f"iCite error: {doc['error']}")
+        raise ResponseParseError(f"iCite error: {V.text(str(doc['error']), 300)}")
     else:
         raise ResponseParseError("iCite answer holds no records")
     if not isinstance(records, list):
@@ -90,21 +96,26 @@ def parse_icite(data: bytes) -> dict[str, tuple[list[str], list[str]]]:
     for record in records:
         if not isinstance(record, dict) or "pmid" not in record:
             raise ResponseParseError("iCite answer: a record without pmid")
-        out[str(record["pmid"])] = (
+        out[_pmid(record["pmid"])] = (
             _pmids(record.get("cited_by")),
             _pmids(record.get("references")),
         )
     return out
 
 
+def _pmid(value: Any) -> str:
+    """A PMID as iCite writes it (a number, or a string of digits), as text."""
+    return str(V.number(value, "an iCite PMID"))
+
+
 def _pmids(value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):  # the csv form: space-separated
-        return value.split()
+        return list(V.uids(value.split(), "an iCite PMID"))
     if not isinstance(value, list):
-        raise ResponseParseError(f"iCite answer: a PMID list is {type(value).__name__}")
-    return [str(v) for v in value]
+        raise ResponseValueError(f"iCite answer: a PMID list is {type(value).__name__}")
+    return [_pmid(v) for v in value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,14 +127,11 @@ class EuropePmcPage:
 
 
 def parse_europepmc(data: bytes, direction: str) -> EuropePmcPage:
-    try:
-        doc = json.loads(data)
-    except ValueError as exc:
-        raise ResponseParseError(f"Europe PMC answer is not valid JSON ({exc})") from None
+    doc = load_json(data, "Europe PMC answer")
     if not isinstance(doc, dict):
         raise ResponseParseError("Europe PMC answer is not an object")
     if "errMsg" in doc:
-        return EuropePmcPage(0, 0, (), str(doc["errMsg"]))
+        return EuropePmcPage(0, 0, (), V.text(str(doc["errMsg"]), 300))
     outer, inner = (
         ("citationList", "citation")
         if direction == "cited"
@@ -133,15 +141,13 @@ def parse_europepmc(data: bytes, direction: str) -> EuropePmcPage:
         )
     )
     try:
-        hit_count = int(doc["hitCount"])
+        hit_count = V.number(doc["hitCount"], "Europe PMC's hitCount")
         items = (doc.get(outer) or {}).get(inner) or []
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, AttributeError):
         raise ResponseParseError(f"Europe PMC answer without hitCount or {outer}") from None
-    pmids = tuple(
-        str(i["id"])
-        for i in items
-        if isinstance(i, dict) and i.get("source") == "MED" and str(i.get("id", "")).isdigit()
-    )
+    if not isinstance(items, list):
+        raise ResponseValueError(f"Europe PMC answer: {inner} is not a list")
+    pmids = tuple(_pmid(i["id"]) for i in items if isinstance(i, dict) and i.get("source") == "MED")
     return EuropePmcPage(hit_count, len(items), pmids)
 
 
@@ -176,13 +182,13 @@ def _fetchers(
             params = [("pmids", ",".join(part)), ("fl", "pmid,cited_by,references")]
             found = client.call("pubs", params, parse_icite, ids=part, service=ICITE)
             for pmid in part:
-                if pmid in found:
-                    cited_by, references = found[pmid]
-                    sets.append(
-                        _linkset(pmid, linkname, cited_by if direction == "cited" else references)
-                    )
-                else:
+                if pmid not in found:
                     stats.unknown.setdefault("icite", []).append(pmid)
+            # Every record iCite sent, asked or not: batching drops (and names) the others.
+            for pmid, (cited_by, references) in found.items():
+                sets.append(
+                    _linkset(pmid, linkname, cited_by if direction == "cited" else references)
+                )
         return ELinkResult(tuple(sets))
 
     kind = "citations" if direction == "cited" else "references"
@@ -277,8 +283,10 @@ def citation_batches(
             f"unknown citation source {', '.join(bad)}: choose from {', '.join(SERVICES)}"
         )
     for token in ids:
-        if not token.isdigit():
-            raise UsageError(f"{token!r} is not a PMID: citations link PubMed records by PMID")
+        if not is_uid(token):
+            raise UsageError(
+                f"{quote(repr(token), 60)} is not a PMID: citations link PubMed records by PMID"
+            )
     return _citation_batches(
         list(ids),
         direction,

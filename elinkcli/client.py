@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from elinkcli import __version__
 from elinkcli import constants as C
 from elinkcli.cache import LinkSetCache
 from elinkcli.clock import Clock, SystemClock
-from elinkcli.config import Settings, redact
+from elinkcli.config import Settings
 from elinkcli.errors import (
     CacheMissError,
     ClientClosedError,
@@ -22,8 +23,10 @@ from elinkcli.errors import (
     NCBIError,
     PermanentError,
     ResponseParseError,
+    ResponseValueError,
     TransientError,
 )
+from elinkcli.inert import SECRET_MIN, keep_secret, line, quote
 from elinkcli.pacing import SharedStartPacer, StartPacer, rate_file
 from elinkcli.params import Params, identity_params
 from elinkcli.retry import (
@@ -45,6 +48,8 @@ _WHO = {"eutils": "NCBI", "icite": "iCite", "europepmc": "Europe PMC"}
 
 # Redirects followed within the base URL's scheme and host.
 MAX_REDIRECTS = 5
+# One answer parsed at a time in the whole process.
+_PARSING = threading.Lock()
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -105,6 +110,7 @@ class EutilsClient:
         on_notice: NoticeHook | None = None,
     ) -> None:
         self.settings = settings
+        keep_secret(settings.api_key)
         self.clock = clock or SystemClock()
         self.rng = rng or random.Random()
         self.on_notice = on_notice
@@ -153,9 +159,10 @@ class EutilsClient:
         """The HTTP stack and the pacer, made before any start is taken (and in the thread
         that hands out the work): importing requests must not come between a request's start
         and its sending."""
-        if self._session is None:
-            from elinkcli import transport  # noqa: F401
+        from elinkcli import transport
 
+        transport.BUDGET.total = self.settings.max_body
+        if self._session is None:
             self.session  # noqa: B018
         self.pacer  # noqa: B018
 
@@ -210,6 +217,8 @@ class EutilsClient:
         session.headers["User-Agent"] = (
             f"elinkcli/{__version__} {requests.utils.default_user_agent()}"
         )
+        # Only what transport.read_body undoes (urllib3 would add br and zstd when installed).
+        session.headers["Accept-Encoding"] = "gzip, deflate"
         return session
 
     def close(self) -> None:
@@ -340,52 +349,76 @@ class EutilsClient:
         if trace is not None and self.log is not None:
             trace.time, trace.sent = self.log.stamp(), sent
         import requests
+        from urllib3.exceptions import HTTPError, ReadTimeoutError
 
-        from elinkcli.transport import BodyTooLarge, TryTimer, read_capped
+        from elinkcli import transport
+        from elinkcli.transport import BadEncoding, BodyTooLarge, BudgetFull, TryTimer
 
         timer = TryTimer(budget)
+        held = transport.BUDGET.hold()
         try:
-            with timer:
-                url = self.base_url(service) + endpoint
-                response = self._post(url, data, endpoint, budget, service.method)
-                body = read_capped(response, s.max_body)
-        except BodyTooLarge as exc:
-            raise PermanentError(
-                f"{endpoint}: {exc}: stopped reading (a smaller --batch asks for less)"
-            ) from None
-        except requests.RequestException as exc:
-            if timer.expired or isinstance(exc, requests.Timeout):
+            try:
+                with timer:
+                    url = self.base_url(service) + endpoint
+                    response = self._post(url, data, endpoint, budget, service.method)
+                    body = transport.read_body(response, held)
+            except BodyTooLarge as exc:
+                raise TransientError(
+                    f"{endpoint}: {exc}: stopped reading (a smaller --batch asks for less)",
+                    max_tries=1,
+                ) from None
+            except BudgetFull as exc:
+                raise TransientError(f"{endpoint}: {exc}") from None
+            except BadEncoding as exc:
+                raise TransientError(f"{endpoint}: {exc}", max_tries=1) from None
+            except (requests.RequestException, HTTPError, zlib.error, OSError) as exc:
+                # (urllib3's own errors come from reading the body: a connection cut short)
+                if timer.expired or isinstance(exc, (requests.Timeout, ReadTimeoutError)):
+                    self._answered(n_ids, sent, ok=False)
+                    raise TransientError(
+                        f"{_WHO[service.name]} did not answer in time "
+                        f"(no complete answer in {budget:g} s)"
+                    ) from None
+                if isinstance(exc, zlib.error):
+                    broken = f"{endpoint}: the answer's compression is broken"
+                    raise TransientError(broken) from None
+                if not isinstance(exc, requests.RequestException):
+                    raise TransientError(
+                        f"{endpoint}: the connection broke off ({type(exc).__name__})"
+                    ) from None
+                raise self._unreachable(exc, url) from None
+            if timer.expired:  # the body ended because its connection was shut
                 self._answered(n_ids, sent, ok=False)
                 raise TransientError(
                     f"{_WHO[service.name]} did not answer in time "
                     f"(no complete answer in {budget:g} s)"
-                ) from None
-            raise self._unreachable(exc, url) from None
-        if timer.expired:  # the body ended because its connection was shut
-            self._answered(n_ids, sent, ok=False)
-            raise TransientError(
-                f"{_WHO[service.name]} did not answer in time (no complete answer in {budget:g} s)"
-            )
-        status = response.status_code
-        if trace is not None:
-            trace.status = status
-        if status != 200:
-            snippet = " ".join(self._clean(body[:2000].decode("utf-8", "replace")).split())[:200]
-            message = f"HTTP {status} from {endpoint}" + (f": {snippet}" if snippet else "")
-            if status_is_transient(status):
-                if status >= 500:
-                    self._answered(n_ids, sent, ok=False)
-                raise TransientError(
-                    message, parse_retry_after(response.headers.get("Retry-After"))
                 )
-            raise PermanentError(message)
-        try:
-            result = parse(body)
+            body = self._redacted(body)
+            status = response.status_code
+            if trace is not None:
+                trace.status = status
+            if status != 200:
+                snippet = " ".join(body[:2000].decode("utf-8", "replace").split())
+                message = f"HTTP {status} from {endpoint}" + (
+                    f": {quote(snippet, 200)}" if snippet else ""
+                )
+                if status_is_transient(status):
+                    if status >= 500:
+                        self._answered(n_ids, sent, ok=False)
+                    raise TransientError(
+                        message, parse_retry_after(response.headers.get("Retry-After"))
+                    )
+                raise PermanentError(message)
+            result = self._parse(parse, body, endpoint)
+            del body
         except ResponseParseError as exc:
             self._answered(n_ids, sent, ok=False)
-            raise TransientError(str(exc)) from None
+            tries = 1 if isinstance(exc, ResponseValueError) else None
+            raise TransientError(str(exc), max_tries=tries) from None
+        finally:
+            held.release()
         for text in errors(result):
-            message = self._clean(f"NCBI error: {text}")
+            message = f"NCBI error: {quote(text)}"
             kind = error_text_kind(text)
             if kind == "transient":
                 raise TransientError(message)
@@ -394,6 +427,34 @@ class EutilsClient:
             raise PermanentError(message)
         self._answered(n_ids, sent, ok=True)
         return result
+
+    def _redacted(self, body: bytes) -> bytes:
+        """The body with the API key (any case) masked: a server that sends it back never
+        gets it into a row, a message or the cache."""
+        key = self.settings.api_key
+        if not key or len(key) < SECRET_MIN or len(body) < len(key):
+            return body
+        import re
+
+        pattern = re.compile(re.escape(key.encode("utf-8", "replace")), re.IGNORECASE)
+        return pattern.sub(b"***", body) if pattern.search(body) else body
+
+    @staticmethod
+    def _parse(parse: Callable[[bytes], T], body: bytes, endpoint: str) -> T:
+        """One answer parsed at a time in the process (parsing holds the interpreter anyway,
+        and one parse's memory is the bound); whatever a parser meets in a hostile answer is
+        a bad answer, never a crash."""
+        with _PARSING:
+            try:
+                return parse(body)
+            except ResponseParseError:
+                raise
+            except (RecursionError, MemoryError):
+                raise ResponseValueError(f"{endpoint}: the answer is too deeply nested") from None
+            except Exception as exc:
+                raise ResponseValueError(
+                    f"{endpoint}: the answer could not be read ({type(exc).__name__})"
+                ) from None
 
     def _unreachable(self, exc: requests.RequestException, url: str) -> TransientError:
         """A failure before any answer, said in words: no DNS, nothing listening, or other."""
@@ -438,7 +499,7 @@ class EutilsClient:
     ) -> requests.Response:
         """POST, following a redirect only to the same scheme and host, as the same POST
         (requests would re-send the body, API key included, wherever a 307/308 points, and
-        turn a 301-303 into an empty GET). The body is left to read_capped."""
+        turn a 301-303 into an empty GET). The body is left to read_body."""
         from urllib.parse import urljoin, urlparse
 
         s = self.settings
@@ -495,8 +556,9 @@ class EutilsClient:
             error=None if error is None else self._clean(str(error)),
         )
 
-    def _clean(self, text: str) -> str:
-        return redact(text, self.settings.api_key)
+    @staticmethod
+    def _clean(text: str) -> str:
+        return line(text)
 
     # --- many requests at once -------------------------------------------------------
 

@@ -15,6 +15,8 @@ def read_esearch_result(data: bytes) -> IdSource:
         result = parse_esearch(data)
     except ResponseParseError as exc:
         raise UsageError(f"stdin holds a malformed eSearchResult ({exc})") from None
+    except RecursionError:
+        raise UsageError("stdin holds an eSearchResult nested too deeply") from None
     if result.errors:
         raise UsageError(f"the eSearchResult on stdin carries an error: {result.errors[0]}")
     ids = tuple(dict.fromkeys(result.ids))
@@ -34,6 +36,8 @@ def read_elink_result(data: bytes) -> IdSource:
         result = parse_elink(data)
     except ResponseParseError as exc:
         raise UsageError(f"stdin holds a malformed eLinkResult ({exc})") from None
+    except RecursionError:
+        raise UsageError("stdin holds an eLinkResult nested too deeply") from None
     errors = result.all_errors()
     if errors:
         raise UsageError(f"the eLinkResult on stdin carries an error: {errors[0]}")

@@ -115,7 +115,10 @@ def parse_message(data: bytes) -> EDirectMessage:
 
 def _xml(el: Element) -> str:
     el.tail = None
-    return tostring(el, encoding="unicode").strip()
+    try:
+        return tostring(el, encoding="unicode").strip()
+    except RecursionError:
+        raise UsageError("stdin holds an ENTREZ_DIRECT message nested too deeply") from None
 
 
 def render_message(msg: EDirectMessage) -> str:

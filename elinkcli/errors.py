@@ -5,6 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import IntEnum
 
+from elinkcli.inert import QUOTE_LIMIT, cut, line
+
+# A message names this many ids at most, then says how many there are in all (the ids
+# themselves stay on the exception, and the command line keeps the whole list in a file).
+SHOWN_IDS = 50
+
+
+def id_listing(ids: Sequence[str], shown: int = SHOWN_IDS) -> str:
+    """`a,b,c`; past `shown` ids, the first ones and how many in all."""
+    if len(ids) <= shown:
+        return ",".join(ids)
+    return ",".join(ids[:shown]) + f",… ({len(ids):,} in all)"
+
+
+def _reasons(texts: Sequence[str], shown: int = 3) -> str:
+    distinct = sorted({cut(text, QUOTE_LIMIT) for text in texts})
+    more = len(distinct) - shown
+    return "; ".join(distinct[:shown]) + (f"; and {more} other reason(s)" if more > 0 else "")
+
 
 class ExitStatus(IntEnum):
     OK = 0
@@ -16,9 +35,13 @@ class ExitStatus(IntEnum):
 
 
 class ElinkError(Exception):
-    """Base of every error elinkcli raises on purpose."""
+    """Base of every error elinkcli raises on purpose. Its text is inert (elinkcli.inert):
+    one line, control and format characters escaped, the API key masked, cut short."""
 
     exit_status = ExitStatus.ERROR
+
+    def __str__(self) -> str:
+        return line(super().__str__())
 
 
 class UsageError(ElinkError):
@@ -36,7 +59,13 @@ class OutputError(ElinkError):
 
 
 class ResponseParseError(ElinkError):
-    """A body that is not the XML expected (truncated, HTML, empty, wrong root)."""
+    """A body that is not the XML expected (truncated, HTML, empty, not JSON): worth asking
+    again."""
+
+
+class ResponseValueError(ResponseParseError):
+    """A well-formed answer holding what its fields may not hold (an id that is no id, a
+    number that is no number, nesting past any real answer's): not asked again."""
 
 
 class NCBIError(ElinkError):
@@ -65,8 +94,8 @@ class UnknownIdsError(PermanentError):
     """Ids the user gave that name no record (or several): the others were linked."""
 
     def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
-        shown = "; ".join(f"{token} {why}" for token, why in problems[:50])
-        more = f"; ... ({len(problems) - 50} more)" if len(problems) > 50 else ""
+        shown = "; ".join(f"{token} {why}" for token, why in problems[:SHOWN_IDS])
+        more = f"; … ({len(problems):,} in all)" if len(problems) > SHOWN_IDS else ""
         super().__init__(f"{len(problems)} id(s) not linked: {shown}{more}")
         self.problems = tuple(problems)
         self.ids = tuple(token for token, _ in problems)
@@ -104,13 +133,13 @@ class PartialFailure(NCBIError):
 
     def __init__(self, failures: Sequence[GaveUpError]) -> None:
         ids = [i for f in failures for i in f.ids]
-        reasons = sorted({str(f) for f in failures})
         what = (
             f"{len(ids)} id(s) not done"
             if all(isinstance(f, MaxTimeError) for f in failures)
             else f"gave up on {len(ids)} id(s) after retries"
         )
-        super().__init__(f"{what}: {'; '.join(reasons)}; failed ids: {','.join(ids)}")
+        reasons = _reasons([str(f) for f in failures])
+        super().__init__(f"{what}: {reasons}; failed ids: {id_listing(ids)}")
         self.failures = tuple(failures)
         self.ids = tuple(ids)
 
@@ -132,5 +161,5 @@ class CacheMissError(NCBIError):
 
     def __init__(self, ids: Sequence[str], what: str = "") -> None:
         self.ids = tuple(ids)
-        shown = ",".join(self.ids[:1000]) + (",..." if len(self.ids) > 1000 else "")
+        shown = id_listing(self.ids)
         super().__init__(what or f"--offline: {len(self.ids)} id(s) are not in the cache: {shown}")

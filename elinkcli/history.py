@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from elinkcli.client import EutilsClient
@@ -42,16 +42,34 @@ def expand(
     """
     count = hs.count if hs.count is not None else history_count(client, hs)
     ids: list[str] = []
+    try:
+        for page_ids in expand_pages(client, hs, count, page, tries):
+            ids.extend(page_ids)
+    except IncompleteSetError as exc:
+        text = str(exc).rsplit("; ", 1)[0]
+        raise IncompleteSetError(f"{text}; nothing was linked") from None
+    return ids
+
+
+def expand_pages(
+    client: EutilsClient,
+    hs: HistorySet,
+    count: int,
+    page: int = UILIST_PAGE,
+    tries: int = SHORT_PAGE_TRIES,
+) -> Iterator[tuple[str, ...]]:
+    """The ids of a stored set of `count` ids, a page at a time (see expand)."""
+    done = 0
     short = 0
-    while len(ids) < count:
-        want = min(page, count - len(ids))
+    while done < count:
+        want = min(page, count - done)
         params = [
             ("db", hs.db),
             ("WebEnv", hs.webenv),
             ("query_key", hs.query_key),
             ("rettype", "uilist"),
             ("retmode", "text"),
-            ("retstart", str(len(ids))),
+            ("retstart", str(done)),
             ("retmax", str(want)),
         ]
         chunk: UidList = client.call(EFETCH, params, parse_uilist, lambda r: r.errors)
@@ -59,15 +77,43 @@ def expand(
             short += 1
             if short < tries:
                 continue
-            got = len(ids) + len(chunk.ids)
+            got = done + len(chunk.ids)
             raise IncompleteSetError(
                 f"the History server returned {got} of the {count} ids of query "
                 f"#{hs.query_key}, asked {tries} times (has the WebEnv expired?); "
-                "nothing was linked"
+                + ("nothing was linked" if done == 0 else "the links of the ids read before are written")
             )
         short = 0
-        ids.extend(chunk.ids[:want])
-    return ids
+        done += want
+        yield chunk.ids[:want]
+
+
+class HistoryIds:
+    """A stored set's ids, expanded a page at a time and handed out in windows, as
+    packed_ids.PackedIds hands out a long input: memory follows one window, never the set."""
+
+    def __init__(self, client: EutilsClient, hs: HistorySet, page: int = UILIST_PAGE) -> None:
+        self.client = client
+        self.hs = hs
+        self.page = page
+        self.count = hs.count if hs.count is not None else history_count(client, hs)
+
+    def windows(self, size: int) -> Iterator[tuple[list[str], int]]:
+        """(ids, how many of the set are read so far), repeats dropped, `size` at a time."""
+        from elinkcli.packed_ids import seen_store
+
+        pending: list[str] = []
+        read = 0
+        with seen_store() as seen:
+            pages = expand_pages(self.client, self.hs, self.count, self.page)
+            for ids in pages:
+                pending.extend(ids)
+                read += len(ids)
+                while len(pending) >= size or (read >= self.count and pending):
+                    window, pending = pending[:size], pending[size:]
+                    fresh = seen.keep_new(list(dict.fromkeys(window)))
+                    if fresh:
+                        yield fresh, read - len(pending)
 
 
 def history_count(client: EutilsClient, hs: HistorySet) -> int:

@@ -10,7 +10,14 @@ from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any, ParamSpec
 
 from elinkcli.accessions import accessions_of, build_table
-from elinkcli.batching import BatchHooks, check_batch, client_for, run_batches, signature_of
+from elinkcli.batching import (
+    NO_ID,
+    BatchHooks,
+    check_batch,
+    client_for,
+    run_batches,
+    signature_of,
+)
 from elinkcli.catalog import load_catalog
 from elinkcli.client import EutilsClient
 from elinkcli.config import Settings
@@ -34,7 +41,7 @@ from elinkcli.retry import error_text_is_transient
 
 if TYPE_CHECKING:
     from elinkcli.accessions import IdTable
-    from elinkcli.packed_ids import PackedIds
+    from elinkcli.packed_ids import IdWindows
 
 # source_uid and target_acc came last (after 0.x's six columns), so `cut -f5` still works.
 LINK_COLUMNS = (
@@ -48,8 +55,7 @@ LINK_COLUMNS = (
     "target_acc",
 )
 _REJECTED = "NCBI rejected id(s): "
-# NCBI's answer for an id it does not know, in place of the id.
-_NO_ID = frozenset({"0", "-1", ""})
+_NO_ID = NO_ID
 
 
 P = ParamSpec("P")
@@ -133,7 +139,7 @@ def link_batches(
 
 
 def link_windows(
-    packed: PackedIds,
+    packed: IdWindows,
     *,
     db: str,
     batch: int = DEFAULT_BATCH,
@@ -143,7 +149,8 @@ def link_windows(
     warn: Callable[[str], None] = lambda text: None,
     **options: Any,
 ) -> Iterator[list[LinkTuple]]:
-    """link_batches (same options) over a long plain input, one window of ids at a time:
+    """link_batches (same options) over a long input (a packed plain input, a History set
+    expanded a page at a time), one window of ids at a time:
     each window's ids are checked, resolved (accessions named in `warn`) and linked before
     the next is read, so memory follows one window. Batches are numbered across windows
     (for --resume); what fails in a window is raised once, after the last window."""
@@ -322,9 +329,8 @@ def _per_id_rows(
             stats.ids_not_echoed.append(source_id)
             continue
         _add_source_rows(rows, sets, source_id, cmd, stats, rejected, uid_of(source_id))
-    for source_id, sets in by_id.items():
-        stats.ids_unexpected.append(source_id)
-        _add_source_rows(rows, sets, source_id, cmd, stats, rejected, source_id)
+    # An id the request did not carry (batching drops those answers; here too): no row.
+    stats.ids_unexpected.extend(by_id)
     for ls in unattributed:
         stats.ids_unexpected.extend(ls.ids)
         _add_rows(rows, ls, None, cmd)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -96,6 +97,32 @@ class ResourceFilter:
             and hit(self.attributes, r.attributes)
             and hit(self.providers, (r.provider, r.provider_abbr))
         )
+
+
+# What a URL may hold as it is (RFC 3986's unreserved and reserved characters and `%`, less
+# the quotes and the backslash xargs reads); any other printable character is
+# percent-encoded. Whitespace and control characters make it no URL to print.
+_URL_SAFE = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&()*+,;=%"
+)
+# Whitespace, control characters, and the backslash of one made visible at entry (`\x1b`).
+_NO_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f\\]")
+
+
+def fetchable_url(url: str) -> str | None:
+    """The URL as a line `xargs curl` may take, or None: an absolute http or https URL with
+    a host, nothing in it that splits a line or a word (`-o FILE http://...`, a newline, a
+    control character), quotes and other odd characters percent-encoded."""
+    if _NO_URL.search(url):
+        return None
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or not rest or rest[0] in "/?#":
+        return None
+    return "".join(c if c in _URL_SAFE else _percent(c) for c in url)
+
+
+def _percent(char: str) -> str:
+    return "".join(f"%{b:02X}" for b in char.encode("utf-8"))
 
 
 def resource(source_db: str, source_id: str, obj: ObjUrl, source_uid: str = "") -> Resource:

@@ -4,6 +4,7 @@ well."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator, Mapping, Sequence
 from urllib.parse import urlsplit
 
@@ -20,9 +21,25 @@ def clear_key(base_url: str, api_key: str | None) -> Iterator[str]:
     """A key sent over plain http to another machine can be read on the way."""
     parts = urlsplit(base_url)
     host = parts.hostname or ""
-    loopback = host in ("localhost", "::1") or host.startswith("127.")
-    if api_key and parts.scheme == "http" and not loopback:
+    if api_key and parts.scheme == "http" and not is_loopback(host):
         yield f"the API key goes to {host} over plain http: use an https base URL"
+
+
+def is_loopback(host: str) -> bool:
+    """Is `host` (a URL's hostname, IPv6 without its brackets) this machine for certain:
+    `localhost`, or an address literal of the loopback network (IPv4-mapped IPv6 too)?
+    Any other name may resolve anywhere (`127.attacker.example`)."""
+    if not host.isascii():
+        return False
+    if host.lower().removesuffix(".") == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
 
 
 def not_echoed(stats: LinkStats) -> Iterator[str]:
@@ -30,6 +47,16 @@ def not_echoed(stats: LinkStats) -> Iterator[str]:
     if stats.ids_not_echoed:
         n = len(stats.ids_not_echoed)
         yield f"NCBI did not answer for {n} id(s): {_shown(stats.ids_not_echoed)}"
+
+
+def unexpected(stats: LinkStats) -> Iterator[str]:
+    """Ids an answer named that no request asked for: their answers were dropped."""
+    if stats.ids_unexpected:
+        n = len(stats.ids_unexpected)
+        yield (
+            f"NCBI's answers named {n} id(s) never asked for: {_shown(stats.ids_unexpected)} "
+            "(their links are not written)"
+        )
 
 
 def capped(stats: LinkStats) -> Iterator[str]:

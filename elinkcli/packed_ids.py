@@ -13,6 +13,7 @@ import hashlib
 import re
 import sqlite3
 from collections.abc import Iterator
+from typing import Protocol
 
 from elinkcli.errors import ElinkError, UsageError
 from elinkcli.ids import check_ids, decode_input, split_ids
@@ -23,6 +24,14 @@ WINDOW = 20_000
 _SEPARATORS = b" \t\r\x0b\x0c\x1c\x1d\x1e\x1f,"
 _TO_NEWLINES = bytes.maketrans(_SEPARATORS, b"\n" * len(_SEPARATORS))
 _ONLY_DIGITS = re.compile(rb"[0-9\n]*")
+
+
+class IdWindows(Protocol):
+    """A long source of ids handed out in windows: a packed input, a History set."""
+
+    count: int
+
+    def windows(self, size: int) -> Iterator[tuple[list[str], int]]: ...
 
 
 class SeenStoreError(ElinkError):
@@ -63,7 +72,7 @@ class PackedIds:
         dropped (first occurrence kept), `size` at a time (fewer where repeats were
         dropped)."""
         read = 0
-        with _Seen() as seen:
+        with seen_store() as seen:
             for chunk in self._chunks(size):
                 read += len(chunk)
                 fresh = seen.keep_new(list(dict.fromkeys(chunk)))
@@ -109,6 +118,11 @@ class _Seen:
         except sqlite3.Error as exc:
             raise SeenStoreError(_why(exc)) from None
         return ids if len(new) == len(ids) else [i for i in ids if i in new]
+
+
+def seen_store() -> _Seen:
+    """`with seen_store() as seen:` ids already handed out (seen.keep_new), on disk."""
+    return _Seen()
 
 
 def _why(exc: sqlite3.Error) -> str:

@@ -2,7 +2,10 @@
 
 defusedxml's iterparse refuses entity declarations and external references and never
 fetches the DTD named in the DOCTYPE. Each LinkSet becomes a frozen record as soon as it
-ends, and its elements are cleared, so memory follows one LinkSet of the tree.
+ends, and its elements are dropped, so memory follows one LinkSet of the tree; nesting
+deeper than MAX_DEPTH, or more than MAX_ELEMENTS elements in one LinkSet, is refused.
+Every id, name and number is checked as it is read (elinkcli.validate), free text made
+inert: a record holds nothing its field may not.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from elinkcli.errors import ResponseParseError
+from elinkcli import validate as V
+from elinkcli.errors import ResponseParseError, ResponseValueError
 from elinkcli.models import (
     DbInfo,
     DocSum,
@@ -40,6 +44,12 @@ from elinkcli.models import (
     UidList,
 )
 
+# No real answer nests deeper than 8 elements (a DocSum's Items a few more), and none holds
+# a million elements in one LinkSet once its plain links are set aside (an ELink answer
+# that cannot be read the quick way has three elements a link).
+MAX_DEPTH = 32
+MAX_ELEMENTS = 1_000_000
+
 
 def _text(el: Element | None) -> str:
     return (el.text or "").strip() if el is not None else ""
@@ -50,8 +60,32 @@ def _opt_text(el: Element, tag: str) -> str | None:
     return None if child is None else _text(child)
 
 
-def _texts(el: Element, tag: str) -> tuple[str, ...]:
-    return tuple(_text(c) for c in el.iterfind(tag))
+def _free(el: Element | None, limit: int = V.TEXT_LIMIT) -> str:
+    """Free text of an element (a menu, a URL, a provider's name), made inert."""
+    return V.text(_text(el), limit)
+
+
+def _opt_free(el: Element, tag: str, limit: int = V.TEXT_LIMIT) -> str | None:
+    child = el.find(tag)
+    return None if child is None else _free(child, limit)
+
+
+def _frees(el: Element, tag: str, limit: int = V.TEXT_LIMIT) -> tuple[str, ...]:
+    return tuple(_free(c, limit) for c in el.iterfind(tag))
+
+
+def _name(el: Element | None, field: str) -> str:
+    """A database or link name."""
+    return V.name(_text(el), field)
+
+
+def _ids(el: Element, tag: str = "Id") -> tuple[str, ...]:
+    """Echoed ids: UIDs, NCBI's -1 / 0 for an id it does not know, or accessions."""
+    return tuple(V.token(_text(c), "an echoed id") for c in el.iterfind(tag))
+
+
+def _error(el: Element) -> str:
+    return V.text(_text(el), 1000)
 
 
 def _events(data: bytes, root_tag: str) -> Iterator[tuple[str, Element]]:
@@ -95,31 +129,52 @@ def _checked_events(data: bytes, root_tag: str) -> Iterator[tuple[str, Element]]
 
 def _errors_in(el: Element) -> Iterator[str]:
     """The text of every <ERROR> in el's subtree, el included."""
-    return (_text(e) for e in el.iter("ERROR"))
+    return (_error(e) for e in el.iter("ERROR"))
 
 
 # --- ELink -----------------------------------------------------------------------------
 
 
 def _children(data: bytes, root_tag: str) -> Iterator[Element]:
-    """Each child of the root as soon as it ends (its subtree complete), then cleared."""
+    """Each child of the root as soon as it ends (its subtree complete), then dropped."""
     depth = 0
+    elements = 0
+    root: Element | None = None
     for event, el in _events(data, root_tag):
         if event == "start":
             depth += 1
+            if depth == 1:
+                root = el
+            elif depth > MAX_DEPTH:
+                raise ResponseValueError(f"the answer nests elements deeper than {MAX_DEPTH}")
+            else:
+                elements += 1
+                if elements > MAX_ELEMENTS:
+                    raise ResponseValueError(
+                        f"the answer holds more than {MAX_ELEMENTS:,} elements in one <{el.tag}>"
+                        if depth > 2
+                        else f"the answer holds more than {MAX_ELEMENTS:,} elements"
+                    )
             continue
         depth -= 1
         if depth == 1:
             yield el
             el.clear()
+            elements = 0
+            if root is not None and len(root) and root[-1] is el:
+                del root[-1]
 
 
-# A plain <Link><Id>..</Id>[<Score>..</Score>]</Link>, as NCBI writes them.
-_PLAIN_LINK = re.compile(r"<Link>\s*<Id>[^<\s]+</Id>\s*(?:<Score>[0-9]+</Score>\s*)?</Link>")
-_LINK_ID = re.compile(r"<Id>([^<\s]+)</Id>")
-_LINK_SCORE = re.compile(r"<Score>([0-9]+)</Score>")
-# Markup inside which `<Link>` would not be an element: its presence turns the shortcut off.
-_OPAQUE = re.compile(rb"<!--|<!\[CDATA\[|<\?(?!xml[\s?])")
+# A plain <Link><Id>UID</Id>[<Score>N</Score>]</Link>, as NCBI writes them (ASCII digits:
+# any other id or score goes the slow way, where it is refused with its field named).
+_PLAIN_LINK = re.compile(
+    r"<Link>\s*<Id>[0-9]{1,20}</Id>\s*(?:<Score>[0-9]{1,15}</Score>\s*)?</Link>", re.ASCII
+)
+_LINK_ID = re.compile(r"<Id>([0-9]{1,20})</Id>", re.ASCII)
+_LINK_SCORE = re.compile(r"<Score>([0-9]{1,15})</Score>", re.ASCII)
+# Markup inside which `<Link>` would not be an element, and the placeholder's own name: the
+# presence of either turns the shortcut off (a LinkRun is then never read from an answer).
+_OPAQUE = re.compile(rb"<!--|<!\[CDATA\[|<\?(?!xml[\s?])|LinkRun")
 
 LinkRun = tuple[list[str], list[int]]
 
@@ -191,14 +246,14 @@ def parse_elink(data: bytes) -> ELinkResult:
 
 def _linkset(el: Element, runs: list[LinkRun]) -> LinkSet:
     idlist = el.find("IdList")
-    ids = _texts(idlist, "Id") if idlist is not None else ()
+    ids = _ids(idlist) if idlist is not None else ()
     linksetdbs = tuple(_linksetdb(db, runs) for db in el.iterfind("LinkSetDb"))
     histories = tuple(
         LinkSetDbHistory(
-            dbto=_text(h.find("DbTo")),
-            linkname=_text(h.find("LinkName")),
-            query_key=_opt_text(h, "QueryKey"),
-            info=_opt_text(h, "Info"),
+            dbto=_name(h.find("DbTo"), "DbTo"),
+            linkname=_name(h.find("LinkName"), "LinkName"),
+            query_key=V.query_key(_opt_text(h, "QueryKey")),
+            info=_opt_free(h, "Info", 1000),
         )
         for h in el.iterfind("LinkSetDbHistory")
     )
@@ -207,10 +262,17 @@ def _linkset(el: Element, runs: list[LinkRun]) -> LinkSet:
     id_link_sets: tuple[IdLinkSet, ...] = ()
     if checklist is not None:
         id_checks = tuple(
-            IdCheck(_text(i), tuple(sorted(i.attrib.items()))) for i in checklist.iterfind("Id")
+            IdCheck(
+                V.token(_text(i), "a checked id"),
+                tuple(sorted((V.text(k, 100), V.text(v, 100)) for k, v in i.attrib.items())),
+            )
+            for i in checklist.iterfind("Id")
         )
         id_link_sets = tuple(
-            IdLinkSet(_text(s.find("Id")), tuple(_linkinfo(li) for li in s.iterfind("LinkInfo")))
+            IdLinkSet(
+                V.token(_text(s.find("Id")), "a checked id"),
+                tuple(_linkinfo(li) for li in s.iterfind("LinkInfo")),
+            )
             for s in checklist.iterfind("IdLinkSet")
         )
     urllist = el.find("IdUrlList")
@@ -218,18 +280,18 @@ def _linkset(el: Element, runs: list[LinkRun]) -> LinkSet:
         tuple(_idurlset(s) for s in urllist.iterfind("IdUrlSet")) if urllist is not None else ()
     )
     return LinkSet(
-        dbfrom=_text(el.find("DbFrom")),
+        dbfrom=_name(el.find("DbFrom"), "DbFrom"),
         ids=ids,
         linksetdbs=linksetdbs,
         histories=histories,
-        webenv=_opt_text(el, "WebEnv"),
+        webenv=V.webenv(_opt_text(el, "WebEnv")),
         id_checks=id_checks,
         id_link_sets=id_link_sets,
         id_url_sets=id_url_sets,
         has_idchecklist=checklist is not None,
         has_idurllist=urllist is not None,
-        errors=tuple(_text(e) for e in el.iter("ERROR")),
-        infos=tuple(_text(e) for e in el.iter("Info")),
+        errors=tuple(_error(e) for e in el.iter("ERROR")),
+        infos=tuple(_free(e, 1000) for e in el.iter("Info")),
     )
 
 
@@ -237,41 +299,46 @@ def _linksetdb(el: Element, runs: list[LinkRun]) -> LinkSetDb:
     ids: list[str] = []
     scores: list[int] = []
     for link in el:
-        if link.tag == "LinkRun":
+        if link.tag == "LinkRun" and runs:  # ours: an answer naming one has no shortcut
             run_ids, run_scores = runs[int(link.get("n", "0"))]
             ids.extend(run_ids)
             scores.extend(run_scores)
         elif link.tag == "Link":
-            ids.append(_text(link.find("Id")))
+            ids.append(V.uid(_text(link.find("Id"))))
             score_el = link.find("Score")
             if score_el is not None:
-                scores.append(int(_text(score_el)))
+                scores.append(V.count(_text(score_el), "a Score"))
     return LinkSetDb(
-        dbto=_text(el.find("DbTo")),
-        linkname=_text(el.find("LinkName")),
+        dbto=_name(el.find("DbTo"), "DbTo"),
+        linkname=_name(el.find("LinkName"), "LinkName"),
         ids=tuple(ids),
         scores=tuple(scores) if scores and len(scores) == len(ids) else None,
-        info=_opt_text(el, "Info"),
+        info=_opt_free(el, "Info", 1000),
     )
 
 
 def _linkinfo(el: Element) -> LinkInfo:
     return LinkInfo(
-        dbto=_text(el.find("DbTo")),
-        linkname=_text(el.find("LinkName")),
-        menutag=_text(el.find("MenuTag")),
-        htmltag=_text(el.find("HtmlTag")),
-        priority=_text(el.find("Priority")),
-        url=_opt_text(el, "Url"),
+        dbto=_name(el.find("DbTo"), "DbTo"),
+        linkname=_name(el.find("LinkName"), "LinkName"),
+        menutag=_free(el.find("MenuTag"), 1000),
+        htmltag=_free(el.find("HtmlTag"), 1000),
+        priority=_free(el.find("Priority"), 20),
+        url=_opt_free(el, "Url"),
     )
 
 
 def _idurlset(el: Element) -> IdUrlSet:
     return IdUrlSet(
-        id=_text(el.find("Id")),
+        id=V.token(_text(el.find("Id")), "a LinkOut id"),
         objurls=tuple(_objurl(o) for o in el.iterfind("ObjUrl")),
-        info=_opt_text(el, "Info"),
+        info=_opt_free(el, "Info", 1000),
     )
+
+
+def _attr(el: Element | None, name: str) -> str | None:
+    value = None if el is None else el.get(name)
+    return None if value is None else V.text(value, 20)
 
 
 def _objurl(el: Element) -> ObjUrl:
@@ -281,21 +348,21 @@ def _objurl(el: Element) -> ObjUrl:
     if prov is not None:
         purl = prov.find("Url")
         provider = Provider(
-            name=_text(prov.find("Name")),
-            name_abbr=_text(prov.find("NameAbbr")),
-            id=_text(prov.find("Id")),
-            url=None if purl is None else _text(purl),
-            url_lng=None if purl is None else purl.get("LNG"),
-            iconurl=_opt_text(prov, "IconUrl"),
+            name=_free(prov.find("Name"), 1000),
+            name_abbr=_free(prov.find("NameAbbr"), 200),
+            id=_free(prov.find("Id"), 64),
+            url=None if purl is None else _free(purl),
+            url_lng=_attr(purl, "LNG"),
+            iconurl=_opt_free(prov, "IconUrl"),
         )
     return ObjUrl(
-        url=_text(url),
-        url_lng=None if url is None else url.get("LNG"),
-        iconurl=_opt_text(el, "IconUrl"),
-        linkname=_opt_text(el, "LinkName"),
-        subject_types=_texts(el, "SubjectType"),
-        categories=_texts(el, "Category"),
-        attributes=_texts(el, "Attribute"),
+        url=_free(url),
+        url_lng=_attr(url, "LNG"),
+        iconurl=_opt_free(el, "IconUrl"),
+        linkname=_opt_free(el, "LinkName", 1000),
+        subject_types=_frees(el, "SubjectType", 200),
+        categories=_frees(el, "Category", 200),
+        attributes=_frees(el, "Attribute", 200),
         provider=provider,
     )
 
@@ -309,7 +376,7 @@ def parse_einfo(data: bytes) -> EInfoResult:
     errors: list[str] = []
     for el in _children(data, "eInfoResult"):
         if el.tag == "DbList":
-            dblist = _texts(el, "DbName")
+            dblist = tuple(_name(d, "DbName") for d in el.iterfind("DbName"))
         elif el.tag == "DbInfo":
             dbinfo.append(_dbinfo(el))
         errors.extend(_errors_in(el))
@@ -320,21 +387,21 @@ def _dbinfo(el: Element) -> DbInfo:
     fieldlist = el.find("FieldList")
     linklist = el.find("LinkList")
     return DbInfo(
-        dbname=_text(el.find("DbName")),
-        menuname=_text(el.find("MenuName")),
-        description=_text(el.find("Description")),
-        dbbuild=_opt_text(el, "DbBuild"),
-        count=_opt_text(el, "Count"),
-        lastupdate=_opt_text(el, "LastUpdate"),
-        field_names=tuple(_text(f.find("Name")) for f in fieldlist.iterfind("Field"))
+        dbname=_name(el.find("DbName"), "DbName"),
+        menuname=_free(el.find("MenuName"), 200),
+        description=_free(el.find("Description"), 1000),
+        dbbuild=_opt_free(el, "DbBuild", 200),
+        count=_opt_free(el, "Count", 20),
+        lastupdate=_opt_free(el, "LastUpdate", 100),
+        field_names=tuple(_free(f.find("Name"), 200) for f in fieldlist.iterfind("Field"))
         if fieldlist is not None
         else (),
         links=tuple(
             LinkDesc(
-                name=_text(li.find("Name")),
-                menu=_text(li.find("Menu")),
-                description=_text(li.find("Description")),
-                dbto=_text(li.find("DbTo")),
+                name=_name(li.find("Name"), "a link Name"),
+                menu=_free(li.find("Menu"), 200),
+                description=_free(li.find("Description"), 1000),
+                dbto=_name(li.find("DbTo"), "DbTo"),
             )
             for li in linklist.iterfind("Link")
         )
@@ -350,11 +417,11 @@ def parse_epost(data: bytes) -> EPostResult:
     errors: list[str] = []
     for el in _children(data, "ePostResult"):
         if el.tag == "QueryKey":
-            query_key = _text(el)
+            query_key = V.query_key(_text(el))
         elif el.tag == "WebEnv":
-            webenv = _text(el)
+            webenv = V.webenv(_text(el))
         elif el.tag == "InvalidIdList":
-            invalid = _texts(el, "Id")
+            invalid = tuple(V.text(_text(i), 100) for i in el.iterfind("Id"))
         errors.extend(_errors_in(el))
     return EPostResult(query_key, webenv, invalid, tuple(errors))
 
@@ -368,20 +435,19 @@ def parse_esearch(data: bytes) -> ESearchResult:
         if el.tag == "Count":
             count = _text(el)
         elif el.tag == "QueryKey":
-            query_key = _text(el)
+            query_key = V.query_key(_text(el))
         elif el.tag == "WebEnv":
-            webenv = _text(el)
+            webenv = V.webenv(_text(el))
         elif el.tag == "IdList":
-            ids = _texts(el, "Id")
+            ids = V.uids((_text(i) for i in el.iterfind("Id")), "a found id")
         errors.extend(_errors_in(el))
-    if not count.isdigit():
-        raise ResponseParseError(f"esearch Count is not a number: {count!r}")
-    return ESearchResult(int(count), query_key, webenv, ids, tuple(errors))
+    return ESearchResult(V.count(count, "esearch Count"), query_key, webenv, ids, tuple(errors))
 
 
-def parse_esummary(data: bytes) -> ESummaryResult:
+def parse_esummary(data: bytes, db: str | None = None) -> ESummaryResult:
     """ESummary version 1 DocSums, each as it ends. <ERROR>s (an unknown uid is one, the
-    others still answered) come back beside them."""
+    others still answered) come back beside them. With `db`, the accessions its DocSums
+    name (accession_patterns.SUMMARY_ITEMS) are checked to be accessions."""
     docsums: list[DocSum] = []
     errors: list[str] = []
     for el in _children(data, "eSummaryResult"):
@@ -391,7 +457,13 @@ def parse_esummary(data: bytes) -> ESummaryResult:
                 for item in el.iter("Item")
                 if item.get("Type") != "Structure" and item.get("Type") != "List"
             )
-            docsums.append(DocSum(_text(el.find("Id")), items))
+            docsum = DocSum(V.uid(_text(el.find("Id")), "a DocSum Id"), items)
+            if db is not None:
+                from elinkcli.accession_patterns import summary_accessions
+
+                for accession in summary_accessions(db, list(items)):
+                    V.token(accession, "an accession")
+            docsums.append(docsum)
         errors.extend(_errors_in(el))
     return ESummaryResult(tuple(docsums), tuple(errors))
 
@@ -399,12 +471,12 @@ def parse_esummary(data: bytes) -> ESummaryResult:
 def parse_uilist(data: bytes) -> UidList:
     """Ids one per line; an XML body (NCBI's way of saying no) is read for its <ERROR>s."""
     if data.lstrip().startswith(b"<"):
-        errors = [m.decode("utf-8", "replace").strip() for m in _ERROR.findall(data)]
+        errors = [V.text(m.decode("utf-8", "replace").strip(), 1000) for m in _ERROR.findall(data)]
         if not errors:
             raise ResponseParseError("efetch uilist answered XML without ids")
         return UidList((), tuple(errors))
     text = data.decode("utf-8", "replace")
-    ids = tuple(line.strip() for line in text.splitlines() if line.strip())
+    ids = V.uids((line.strip() for line in text.split("\n") if line.strip()), "a listed id")
     return UidList(ids)
 
 
@@ -416,18 +488,27 @@ _ERROR = re.compile(rb"<ERROR>(.*?)</ERROR>", re.DOTALL)
 
 def parse_json_envelope(data: bytes) -> JsonEnvelope:
     """The header of a retmode=json answer, and every "ERROR" in it at any depth."""
-    try:
-        doc = json.loads(data)
-    except ValueError as exc:
-        raise ResponseParseError(f"response is not valid JSON ({exc})") from None
+    doc = load_json(data, "response")
     if not isinstance(doc, dict):
         raise ResponseParseError("JSON response is not an object")
     header = doc.get("header") or {}
+    if not isinstance(header, dict):
+        raise ResponseValueError("the JSON header is not an object")
     return JsonEnvelope(
-        header={str(k): str(v) for k, v in header.items()},
-        top_level_keys=tuple(doc),
-        errors=tuple(_json_errors(doc)),
+        header={V.text(str(k), 100): V.text(str(v), 1000) for k, v in header.items()},
+        top_level_keys=tuple(V.text(str(k), 100) for k in doc),
+        errors=tuple(V.text(e, 1000) for e in _json_errors(doc)),
     )
+
+
+def load_json(data: bytes, what: str) -> Any:
+    """A JSON answer; nesting past the interpreter's recursion limit is a bad answer."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ResponseValueError(f"{what} nests JSON too deeply") from None
+    except ValueError as exc:
+        raise ResponseParseError(f"{what} is not valid JSON ({exc})") from None
 
 
 def _json_errors(node: Any) -> Iterator[str]:

@@ -42,22 +42,31 @@ def status_is_transient(status: int) -> bool:
     return status == 429 or status == 408 or status >= 500
 
 
+_SECONDS = re.compile(r"[0-9]{1,9}")
+# An HTTP date: letters, digits, spaces, commas, colons, signs (RFC 9110, and its old forms).
+_DATE = re.compile(r"[A-Za-z0-9 ,:+\-]{10,40}")
+
+
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date); None for
+    anything else (a value that is neither is ignored, as RFC 9110 allows)."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if _SECONDS.fullmatch(value):
         return float(value)
+    if not _DATE.fullmatch(value):
+        return None
+    from datetime import datetime, timezone
     from email.utils import parsedate_to_datetime  # only for a date: 8 ms of imports
 
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if when.tzinfo is None:  # `-0000` or no zone: UTC, as HTTP dates are
+            when = when.replace(tzinfo=timezone.utc)
+        return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    from datetime import datetime, timezone
-
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,12 +25,17 @@ _current = threading.local()
 
 class TryTimer:
     """`with TryTimer(seconds):` connections that send requests in this thread meanwhile are
-    shut down when `seconds` have passed; `expired` then says so."""
+    shut down when `seconds` have passed; `expired` then says so.
+
+    The socket of each connection is kept as well: once http.client has a response whose
+    body runs to the connection's close (`Connection: close`, HTTP/1.0), it drops its own
+    reference (`conn.sock = None`) while the body is still read from that socket."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.expired = False
         self._connections: list[HTTPConnection] = []
+        self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._timer = threading.Timer(max(seconds, 0.0), self._expire)
         self._timer.daemon = True
@@ -37,16 +43,31 @@ class TryTimer:
     def watch(self, connection: HTTPConnection) -> None:
         with self._lock:
             self._connections.append(connection)
+            sock = getattr(connection, "sock", None)
+            if sock is not None:
+                self._sockets.append(sock)
             late = self.expired
         if late:
             _shut(connection)
+
+    def watch_socket(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            late = self.expired
+        if late:
+            _shut_socket(sock)
 
     def _expire(self) -> None:
         with self._lock:
             self.expired = True
             connections = list(self._connections)
+            sockets = list(self._sockets)
         for connection in connections:
             _shut(connection)
+        for sock in sockets:
+            _shut_socket(sock)
 
     def __enter__(self) -> TryTimer:
         _current.timer = self
@@ -59,7 +80,10 @@ class TryTimer:
 
 
 def _shut(connection: HTTPConnection) -> None:
-    sock = getattr(connection, "sock", None)
+    _shut_socket(getattr(connection, "sock", None))
+
+
+def _shut_socket(sock: socket.socket | None) -> None:
     if sock is None:
         return
     # The plain socket's shutdown, also under TLS: the reading thread keeps its SSL object.
@@ -73,6 +97,12 @@ class _Watched:
         if timer is not None:
             timer.watch(self)  # type: ignore[arg-type]
         return super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        timer: TryTimer | None = getattr(_current, "timer", None)
+        if timer is not None:
+            timer.watch_socket(getattr(self, "sock", None))
 
 
 class _WatchedHTTPConnection(_Watched, HTTPConnection):
@@ -109,26 +139,142 @@ class WatchedAdapter(HTTPAdapter):
 
 class BodyTooLarge(Exception):
     def __init__(self, cap: int) -> None:
-        size = f"{cap >> 20} MiB" if cap % (1 << 20) == 0 else f"{cap:,} bytes"
-        super().__init__(f"the answer is larger than {size}")
+        super().__init__(f"the answer is larger than {_size(cap)}")
         self.cap = cap
 
 
-def read_capped(response: requests.Response, cap: int) -> bytes:
-    """The whole (decoded) body of a streamed response; BodyTooLarge past `cap` bytes."""
+class BudgetFull(Exception):
+    """The answers this process holds at once fill its memory budget: ask again later."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(
+            f"the answers read at once fill elinkcli's memory budget ({_size(cap)}): "
+            "asking again once some are done"
+        )
+
+
+class BadEncoding(Exception):
+    """A Content-Encoding elinkcli did not ask for, or more layers of it than sense."""
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n % (1 << 20) == 0 else f"{n:,} bytes"
+
+
+class AnswerBudget:
+    """Bytes of answers (decompressed) this process holds at once, while they are read and
+    parsed, whatever the number of requests in flight. An answer past the whole budget
+    fails (BodyTooLarge); one that finds it full is asked again later (BudgetFull)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.used = 0
+        self._lock = threading.Lock()
+
+    def hold(self) -> Held:
+        return Held(self)
+
+    def _take(self, held: Held, n: int) -> None:
+        with self._lock:
+            if held.size + n > self.total:
+                raise BodyTooLarge(self.total)
+            if self.used + n > self.total:
+                raise BudgetFull(self.total)
+            self.used += n
+        held.size += n
+
+    def _give(self, n: int) -> None:
+        with self._lock:
+            self.used -= n
+
+
+class Held:
+    """Bytes one answer holds of the budget, given back by release() (once)."""
+
+    def __init__(self, budget: AnswerBudget) -> None:
+        self.budget = budget
+        self.size = 0
+
+    def grow(self, n: int) -> None:
+        self.budget._take(self, n)
+
+    def release(self) -> None:
+        size, self.size = self.size, 0
+        if size:
+            self.budget._give(size)
+
+
+# The process's budget: every client reads into it (resized to its settings' max_body).
+BUDGET = AnswerBudget(1 << 30)
+
+# Raw bytes read at a time, and the most one decompression step may make of them: a
+# kilobyte of nested gzip never becomes gigabytes in one call.
+RAW_CHUNK = 64 * 1024
+INFLATE_STEP = 256 * 1024
+_WBITS = {"gzip": 31, "x-gzip": 31, "deflate": 15}
+MAX_LAYERS = 2
+
+
+def read_body(response: requests.Response, held: Held) -> bytes:
+    """The whole body of a streamed response, decompressed here in bounded steps (never by
+    urllib3), every byte counted into `held`: BodyTooLarge, BudgetFull, BadEncoding."""
+    layers = _encodings(response.headers.get("Content-Encoding", ""))
+    raw = response.raw.stream(RAW_CHUNK, decode_content=False)
+    stream: Iterator[bytes] = raw
+    for coding in reversed(layers):
+        stream = _inflate(stream, coding)
     chunks: list[bytes] = []
-    size = 0
-    for chunk in _chunks(response):
-        size += len(chunk)
-        if size > cap:
-            response.close()
-            raise BodyTooLarge(cap)
-        chunks.append(chunk)
+    try:
+        for chunk in stream:
+            held.grow(len(chunk))
+            chunks.append(chunk)
+    except BaseException:
+        response.close()
+        raise
     return b"".join(chunks)
 
 
-def _chunks(response: requests.Response) -> Iterator[bytes]:
-    return response.iter_content(chunk_size=256 * 1024)
+def _encodings(header: str) -> list[str]:
+    layers = [c.strip().lower() for c in header.split(",") if c.strip()]
+    layers = [c for c in layers if c != "identity"]
+    unknown = [c for c in layers if c not in _WBITS]
+    if unknown:
+        raise BadEncoding(f"the answer is encoded as {unknown[0][:40]!r}, which was not asked for")
+    if len(layers) > MAX_LAYERS:
+        raise BadEncoding(f"the answer is compressed {len(layers)} times over")
+    return layers
+
+
+def _inflate(stream: Iterator[bytes], coding: str) -> Iterator[bytes]:
+    """One layer of gzip or deflate undone, at most INFLATE_STEP bytes a step. Several gzip
+    members one after another are one body; bytes after the last that are no member are
+    left unread, as urllib3 leaves them."""
+    wbits = _WBITS[coding]
+    inflater = zlib.decompressobj(wbits)
+    started = members = 0
+    for data in stream:
+        while data:
+            try:
+                out = inflater.decompress(data, INFLATE_STEP)
+            except zlib.error:
+                if members:
+                    return
+                if started or coding != "deflate" or wbits < 0:
+                    raise
+                wbits = -15  # a raw deflate stream, without the zlib header
+                inflater = zlib.decompressobj(wbits)
+                continue
+            started = 1
+            data = inflater.unconsumed_tail
+            if out:
+                yield out
+            if inflater.eof:
+                members += 1
+                data = inflater.unused_data + data
+                inflater = zlib.decompressobj(wbits)
+    tail = inflater.flush()
+    if tail:
+        yield tail
 
 
 def connection_failure(exc: BaseException) -> str | None:

@@ -11,6 +11,7 @@ from operator import itemgetter
 from typing import IO, TYPE_CHECKING, Protocol
 
 from elinkcli.edirect import EDirectMessage, render_message
+from elinkcli.inert import inert
 
 if TYPE_CHECKING:
     from elinkcli.models import LinkStats
@@ -39,17 +40,20 @@ class Writer(Protocol):
     def close(self) -> None: ...
 
 
+# Every character str.splitlines() ends a line at, and the tab: never inside a field.
+_BREAKS = re.compile("[\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def _cell(value: object) -> str:
     if value is None:
         return ""
     text = "; ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
-    if "\t" in text or "\n" in text or "\r" in text:
-        text = text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
-    return text
+    return _BREAKS.sub(" ", text) if _BREAKS.search(text) else text
 
 
 # Rows formatted together by TsvWriter.write_many.
 _SLICE = 10_000
+_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 class TsvWriter:
@@ -105,7 +109,7 @@ class TsvWriter:
             or "[" in text
             or text.count("\t") != self.tabs * n
             or text.count("\n") != n
-            or "\r" in text
+            or _OTHER_BREAKS.search(text)
         ):
             for row in rows:
                 self.write(row)
@@ -117,7 +121,7 @@ class TsvWriter:
             self._head()
         line = "\t".join([v if v.__class__ is str else _cell(v) for v in row])
         # A tab or line break inside a value would shift or split the row: clean it.
-        if line.count("\t") != self.tabs or "\n" in line or "\r" in line:
+        if line.count("\t") != self.tabs or _BREAKS.search(line.replace("\t", "")):
             line = "\t".join(map(_cell, row))
         self.out.write(line + "\n")
 
@@ -202,7 +206,7 @@ class UidWriter:
             return  # (a record without an accession, with --idtype acc)
         if value not in self.seen:
             self.seen.add(value)
-            self.out.write(f"{value}\n")
+            self.out.write(f"{_cell(value)}\n")
 
     def close(self) -> None:
         self.out.flush()
@@ -497,18 +501,20 @@ class TableWriter:
             self.write(row)
 
     def write(self, row: Row) -> None:
-        self.rows.append(tuple(_cell(row[i]) for i in self.picks))
+        self.rows.append(tuple(inert(_cell(row[i])) for i in self.picks))
 
     def close(self) -> None:
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
-        table = Table(title=self.title)
+        # Text objects, never markup: a `[link=...]` in a provider's name is shown as typed.
+        table = Table(title=Text(inert(self.title)) if self.title else None)
         for column in self.columns:
             table.add_column(column, overflow="fold")
         for row in self.rows:
-            table.add_row(*row)
-        console = Console(file=self.out)
+            table.add_row(*map(Text, row))
+        console = Console(file=self.out, highlight=False, markup=False, emoji=False)
         if self.rows:
             console.print(table)
         else:

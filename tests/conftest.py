@@ -163,6 +163,13 @@ def absolute(icon: str | None) -> str:
     return icon
 
 
+def listed_ids_file(line: str) -> list[str]:
+    """The ids of the file an error line names as holding them all (`...; all N in PATH`)."""
+    path = Path(line.rsplit(" in ", 1)[1])
+    assert path.stat().st_mode & 0o777 == 0o600
+    return path.read_text("utf-8").split()
+
+
 def assert_clean_error(proc: subprocess.CompletedProcess, status: int) -> str:
     """Exit `status`, no traceback, and stderr is exactly one `elinkcli: error: ...` line
     (after any `elinkcli: warning: ...` lines); returns it."""

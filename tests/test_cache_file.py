@@ -401,7 +401,7 @@ from elinkcli.models import LinkSet, LinkSetDb
 cache = LinkSetCache(Path(sys.argv[1]), 10**8)
 for b in range(10**6):
     batch = {
-        f"{b}-{i}": [LinkSet("gene", (f"{b}-{i}",), (LinkSetDb("protein", "p", ("1",) * 50),))]
+        f"{b}{i:03d}": [LinkSet("gene", (f"{b}{i:03d}",), (LinkSetDb("protein", "p", ("1",) * 50),))]
         for i in range(500)
     }
     cache.put_many("sig", batch)
@@ -428,7 +428,7 @@ def test_kill_9_mid_batch_leaves_whole_batches_only(tmp_path: Path, after: int) 
     for (count,) in cache.db.execute("SELECT count(*) FROM entries"):
         assert count % 500 == 0, "a batch is all there or not at all"
         assert count >= after * 500
-    batch_ids = [f"{b}-{i}" for b in range(after) for i in range(500)]
+    batch_ids = [f"{b}{i:03d}" for b in range(after) for i in range(500)]
     assert len(cache.get_many("sig", batch_ids)) == after * 500
     assert said == [] and not per_batch
     cache.close()

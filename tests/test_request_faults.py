@@ -27,7 +27,14 @@ from elinkcli.link import _request_errors, _union_errors
 from elinkcli.pacing import SharedStartPacer, StartPacer, rate_file
 from elinkcli.parsers import parse_einfo, parse_elink, parse_epost, parse_esearch, parse_esummary
 from elinkcli.retry import error_text_kind
-from elinkcli.transport import BodyTooLarge, TryTimer, connection_failure, read_capped
+from elinkcli.transport import (
+    AnswerBudget,
+    BodyTooLarge,
+    BudgetFull,
+    TryTimer,
+    connection_failure,
+    read_body,
+)
 
 BASE = "https://eutils.test/entrez/eutils/"
 HEAD = '<?xml version="1.0" encoding="UTF-8" ?>\n'
@@ -219,20 +226,40 @@ def test_a_pacer_slot_past_the_limit_is_not_taken() -> None:
 # --- 4. bounded bodies and tries ----------------------------------------------------------------
 
 
-def test_a_body_past_the_cap_is_refused_not_retried(requests_mock) -> None:
+def test_a_body_past_the_cap_fails_its_request_not_retried(requests_mock) -> None:
     requests_mock.post(BASE + ELINK, content=b"<eLinkResult>" + b"x" * 5000)
-    with client(max_body=4096) as c, pytest.raises(PermanentError, match="larger than 4,096 bytes"):
+    with client(max_body=4096) as c, pytest.raises(GaveUpError, match="larger than 4,096 bytes"):
         c.call(ELINK, [("id", "1")], parse_elink, lambda r: r.all_errors(), ids=["1"])
     assert requests_mock.call_count == 1
 
 
-def test_read_capped_reads_a_body_at_the_cap(requests_mock) -> None:
+def test_read_body_reads_a_body_at_the_cap(requests_mock) -> None:
+    budget = AnswerBudget(4096)
     requests_mock.get("https://x.test/", content=b"a" * 4096)
     response = requests.get("https://x.test/", stream=True)
-    assert read_capped(response, 4096) == b"a" * 4096
+    held = budget.hold()
+    assert read_body(response, held) == b"a" * 4096
+    assert budget.used == 4096
+    held.release()
+    assert budget.used == 0
     requests_mock.get("https://x.test/", content=b"a" * 4097)
     with pytest.raises(BodyTooLarge):
-        read_capped(requests.get("https://x.test/", stream=True), 4096)
+        read_body(requests.get("https://x.test/", stream=True), budget.hold())
+
+
+def test_answers_in_flight_share_one_budget(requests_mock) -> None:
+    """The budget is for every answer held at once: a second one that would pass it is
+    asked again later (BudgetFull), and fits once the first is given back."""
+    budget = AnswerBudget(6000)
+    requests_mock.get("https://x.test/", content=b"a" * 4000)
+    first = budget.hold()
+    read_body(requests.get("https://x.test/", stream=True), first)
+    with pytest.raises(BudgetFull):
+        read_body(requests.get("https://x.test/", stream=True), budget.hold())
+    assert budget.used == 4000  # the refused answer gave back what it took
+    first.release()
+    second = budget.hold()
+    assert read_body(requests.get("https://x.test/", stream=True), second) == b"a" * 4000
 
 
 def test_try_timer_shuts_the_connection_of_a_stuck_read() -> None:

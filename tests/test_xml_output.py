@@ -208,13 +208,14 @@ def test_rows_from_link_batches_own_row_maker_round_trip():
     second = _answer(
         LinkSet("pubmed", ("16",)),
         LinkSet("pubmed", ("14",), (LinkSetDb("gene", "pubmed_gene", ("3",)),)),
-        # 15 is not echoed; 99 was not asked (placed after the asked ones of its batch).
+        # 15 is not echoed; 99 was not asked: named in the stats, never written.
         LinkSet("pubmed", ("99",), (LinkSetDb("gene", "pubmed_gene", ("4",)),)),
     )
     w.write_many(_per_id_rows(second, ids[3:], "neighbor_score", stats, rejected))
     w.close()
 
     assert stats.ids_failed == ["13"] and stats.ids_not_echoed == ["15"]
+    assert stats.ids_unexpected == ["99"]
     assert read_both(out.getvalue()) == [
         (
             "pubmed",
@@ -224,7 +225,6 @@ def test_rows_from_link_batches_own_row_maker_round_trip():
         empty_set("12", "pubmed"),
         ("pubmed", ("14",), (("gene", "pubmed_gene", (("3", None),)),)),
         empty_set("16", "pubmed"),
-        ("pubmed", ("99",), (("gene", "pubmed_gene", (("4", None),)),)),
     ]
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from elinkcli import constants as C
 from elinkcli.cli import options as O
-from elinkcli.cli.errors import guarded, warn
+from elinkcli.cli.errors import guarded, say, warn
 
 if TYPE_CHECKING:
     from elinkcli.cache import LinkSetCache
@@ -97,12 +96,11 @@ def cache_clear() -> None:
     with _open_cache() as cache:
         removed = cache.clear()
     if removed is not None:
-        print(f"elinkcli: removed {removed} cached answer(s)", file=sys.stderr)
+        say(f"elinkcli: removed {removed} cached answer(s)")
     else:
-        print(
+        say(
             f"elinkcli: removed the damaged cache file {cache.path} ({cache.problem}); "
-            "the next run starts a new one",
-            file=sys.stderr,
+            "the next run starts a new one"
         )
 
 
@@ -115,7 +113,7 @@ def cache_clear() -> None:
 def cache_prune() -> None:
     with _open_cache() as cache:
         removed = cache.prune()
-    print(f"elinkcli: removed {removed} cached answer(s)", file=sys.stderr)
+    say(f"elinkcli: removed {removed} cached answer(s)")
 
 
 CONFIG_HELP = """Show the effective settings and where each one comes from (option, environment,

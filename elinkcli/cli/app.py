@@ -97,7 +97,7 @@ app.command("config", help=CONFIG_HELP)(guarded(config_command))
 
 def main() -> None:
     from elinkcli.cli.edirect_args import rewrite
-    from elinkcli.cli.errors import report, warn
+    from elinkcli.cli.errors import report, say, warn
     from elinkcli.errors import UsageError
 
     try:
@@ -115,9 +115,9 @@ def main() -> None:
             print(message, file=sys.stderr)
         else:
             where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            print(f"elinkcli: error: {message}{where}", file=sys.stderr)
+            say(f"elinkcli: error: {message}{where}")
         sys.exit(exc.exit_code)
     except typer.Abort:
-        print("elinkcli: interrupted", file=sys.stderr)
+        say("elinkcli: interrupted")
         sys.exit(ExitStatus.INTERRUPTED)
     sys.exit(code if isinstance(code, int) else 0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,7 +9,7 @@ import typer
 
 from elinkcli import constants as C
 from elinkcli.cli import options as O
-from elinkcli.cli.errors import warn
+from elinkcli.cli.errors import say, warn
 
 if TYPE_CHECKING:
     from elinkcli.batching import BatchHooks
@@ -137,10 +136,9 @@ def chain_command(
         if show_summary(common):
             for n, hop in enumerate(stats, start=1):
                 failed = f", {len(hop.failed)} failed" if hop.failed else ""
-                print(
+                say(
                     f"elinkcli: hop {n} {hop.db} -> {dbs[n + len(first)]}: {hop.ids_in} id(s) in, "
-                    f"{hop.links} link(s), {hop.requests} request(s){failed}",
-                    file=sys.stderr,
+                    f"{hop.links} link(s), {hop.requests} request(s){failed}"
                 )
 
     spec = OutputSpec(

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from elinkcli import notices
-from elinkcli.cli.errors import warn
+from elinkcli.cli.errors import say, warn
 from elinkcli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -76,11 +76,13 @@ def run_citations(
     def summary() -> None:
         for text in notices.unknown_pmids(stats.unknown):
             warn(text)
+        for name, service_stats in stats.per_service.items():
+            for text in notices.unexpected(service_stats):
+                warn(f"{name}: {text}")
         if show_summary(common):
-            print(
+            say(
                 f"elinkcli: {len(ids)} PMID(s) in, {stats.links} citation link(s) from "
-                f"{', '.join(sources)}",
-                file=sys.stderr,
+                f"{', '.join(sources)}"
             )
 
     spec = OutputSpec(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from elinkcli import constants as C
 from elinkcli.cli import options as O
-from elinkcli.cli.errors import warn
+from elinkcli.cli.errors import say, warn
 from elinkcli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -72,10 +71,7 @@ def discover_command(
     if run is None:
         if common.verbose:
             catalog = load_catalog()
-            print(
-                f"elinkcli: catalog built {catalog.built} ({len(catalog.linknames)} link names)",
-                file=sys.stderr,
-            )
+            say(f"elinkcli: catalog built {catalog.built} ({len(catalog.linknames)} link names)")
 
         def names(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Row]:
             rows = discover(source_db, target=target, offline=common.offline, client=client)

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from elinkcli import constants as C
-from elinkcli.errors import ElinkError, ExitStatus, OutputError
+from elinkcli.errors import SHOWN_IDS, ElinkError, ExitStatus, OutputError
+from elinkcli.inert import line
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -25,14 +26,30 @@ EXIT_CODES_HELP = (
 )
 
 
+def say(text: str) -> None:
+    """One line on stderr, made inert (elinkcli.inert): every word elinkcli says to a
+    person goes through here."""
+    print(line(text), file=sys.stderr)
+
+
 def report(exc: ElinkError) -> int:
-    """Print `elinkcli: error: ...` on stderr; return the exit status."""
-    print(f"elinkcli: error: {exc}", file=sys.stderr)
+    """Print `elinkcli: error: ...` on stderr; return the exit status. An error naming
+    more ids than a message shows keeps them all in a file, and says where."""
+    say(f"elinkcli: error: {exc}{_all_ids(exc)}")
     return int(exc.exit_status)
 
 
+def _all_ids(exc: ElinkError) -> str:
+    ids = getattr(exc, "ids", ())
+    if not isinstance(ids, (tuple, list)) or len(ids) <= SHOWN_IDS:
+        return ""
+    from elinkcli.idfiles import keep_ids
+
+    return f"; {keep_ids(ids)}"
+
+
 def warn(message: str) -> None:
-    print(f"elinkcli: warning: {message}", file=sys.stderr)
+    say(f"elinkcli: warning: {message}")
 
 
 def leave_now(code: int) -> None:
@@ -58,7 +75,7 @@ def _flush_stdout() -> None:
     except BrokenPipeError:
         _stdout_closed()
     except OSError as exc:
-        print(f"elinkcli: error: cannot write stdout: {exc.strerror or exc}", file=sys.stderr)
+        say(f"elinkcli: error: cannot write stdout: {exc.strerror or exc}")
         _stdout_closed(ExitStatus.ERROR)
 
 
@@ -86,10 +103,9 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
         except Exception as exc:  # a bug of ours: one line, the traceback only on request
             if os.environ.get(C.ENV_DEBUG):
                 traceback.print_exc()
-            print(
+            say(
                 f"elinkcli: internal error: {type(exc).__name__}: {exc} "
-                "(set ELINKCLI_DEBUG=1 for the traceback; please report it)",
-                file=sys.stderr,
+                "(set ELINKCLI_DEBUG=1 for the traceback; please report it)"
             )
             leave_now(ExitStatus.ERROR)
         raise AssertionError("unreachable")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from elinkcli.errors import UsageError
 from elinkcli.ids import check_ids, normalize_db, split_ids
@@ -138,7 +139,7 @@ def read_source_input(
         if optional:
             return None
         raise UsageError("no ids: give --id ID, --input FILE or pipe ids on stdin (see --help)")
-    data = stdin.buffer.read()
+    data = read_bounded(stdin.buffer, "stdin")
     if optional and not data.strip():
         return None
     return read_source(data, input_format, packed_above=packed_above)
@@ -147,9 +148,43 @@ def read_source_input(
 def _read_file(path: Path) -> bytes:
     try:
         with path.open("rb") as fh:
-            return fh.read()
+            return read_bounded(fh, f"--input {path}")
     except OSError as exc:
         raise UsageError(f"cannot read --input {path}: {exc.strerror or exc}") from None
+
+
+# The most a run reads of its ids (about 100 million ids, one a line).
+MAX_INPUT = 1 << 30
+_CHUNK = 1 << 20
+
+
+def read_bounded(stream: BinaryIO, source: str, limit: int = MAX_INPUT) -> bytes:
+    """The whole input, checked as it arrives: binary data (a NUL byte) and, unless it is
+    an XML document, bytes that are not UTF-8 are a usage error at the chunk that holds
+    them, and so is an input past `limit` bytes (nothing more is read)."""
+    chunks: list[bytes] = []
+    size = 0
+    decoder: codecs.IncrementalDecoder | None = None
+    while chunk := stream.read(_CHUNK):
+        if b"\x00" in chunk:
+            raise UsageError(f"{source} holds binary data (NUL bytes), not ids")
+        if size == 0 and not chunk.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+            decoder = codecs.getincrementaldecoder("utf-8")()
+        if decoder is not None and (not chunk.isascii() or decoder.getstate()[0]):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                at = size + exc.start
+                raise UsageError(
+                    f"{source} is not UTF-8 text (byte {at}: {chunk[exc.start : exc.start + 1]!r})"
+                ) from None
+        size += len(chunk)
+        if size > limit:
+            raise UsageError(
+                f"{source} is larger than {limit >> 20} MiB: split it, and run once per part"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def gather_input(

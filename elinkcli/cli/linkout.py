@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from elinkcli.batching import BatchHooks
     from elinkcli.cli.common import Row
     from elinkcli.client import EutilsClient
+    from elinkcli.linkout import Resource
 
 
 ANY = "Repeatable; case-insensitive."
@@ -152,6 +154,8 @@ def linkout_command(
     run = gather_input(db, ids, input_format.value, input_file)
     vet_names(warn, strict=strict, db=run.db)
     stats = LinkStats()
+    chosen = fmt.value if fmt else None
+    refused: list[str] = []
 
     def produce(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Row]:
         assert client is not None
@@ -170,13 +174,27 @@ def linkout_command(
             hooks=hooks,
             table=table,
         )
-        return (r.values() for r in then_unknown(rows, table))
+        resources = then_unknown(rows, table)
+        if chosen == "urls":
+            return _fetchable(resources, refused)
+        return (r.values() for r in resources)
 
     def summary() -> None:
+        from elinkcli import notices
+        from elinkcli.inert import quote
+
+        for text in notices.unexpected(stats):
+            warn(text)
+        if refused:
+            shown = ", ".join(quote(repr(u), 100) for u in refused[:5])
+            more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
+            warn(
+                f"{len(refused)} LinkOut URL(s) are not absolute http(s) URLs on one line and "
+                f"were not printed: {shown}{more}"
+            )
         if show_summary(common):
             print_link_summary(stats, verbose=common.verbose, yes="with LinkOut", no="without")
 
-    chosen = fmt.value if fmt else None
     spec = OutputSpec(
         fmt="uid" if chosen == "urls" else chosen,
         columns=LINKOUT_COLUMNS,
@@ -188,3 +206,16 @@ def linkout_command(
         identity=run.identity,
     )
     run_rows(common, spec, produce, total_ids=len(run.ids), summary=summary)
+
+
+def _fetchable(resources: Iterable[Resource], refused: list[str]) -> Iterator[Row]:
+    """--format urls: each resource whose URL can be fetched as it is printed (see
+    fetchable_url), that URL in place; the others' URLs kept in `refused`."""
+    from elinkcli.linkout import fetchable_url
+
+    for r in resources:
+        url = fetchable_url(r.url)
+        if url is None:
+            refused.append(r.url)
+        else:
+            yield replace(r, url=url).values()
