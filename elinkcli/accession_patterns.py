@@ -18,14 +18,15 @@ class Pattern:
 
 
 def _p(regex: str, example: str, field: str | None = None) -> Pattern:
-    return Pattern(re.compile(regex, re.IGNORECASE), example, field)
+    # re.ASCII: without it IGNORECASE folds the long s and the Kelvin sign into s and k.
+    return Pattern(re.compile(regex, re.IGNORECASE | re.ASCII), example, field)
 
 
-_REFSEQ = _p(r"[A-Z]{2}_[A-Z]{0,4}\d+(\.\d+)?", "NM_000546.6", "ACCN")
-_REFSEQ_AA = _p(r"[A-Z]{2}_[A-Z]{0,4}\d+(\.\d+)?", "NP_000537.3", "ACCN")
-_GENBANK_NT = _p(r"[A-Z]{1,6}\d{5,10}(\.\d+)?", "AL032671.1", "ACCN")
-_GENBANK_AA = _p(r"[A-Z]{1,6}\d{5,10}(\.\d+)?", "CAA42669.1", "ACCN")  # also UniProt P04637
-_PDB = _p(r"\d[A-Z0-9]{3}(_[A-Z0-9]{1,4})?", "1TUP_A", "ACCN")
+_REFSEQ = _p(r"[A-Z]{2}_[A-Z]{0,4}[0-9]+(\.[0-9]+)?", "NM_000546.6", "ACCN")
+_REFSEQ_AA = _p(r"[A-Z]{2}_[A-Z]{0,4}[0-9]+(\.[0-9]+)?", "NP_000537.3", "ACCN")
+_GENBANK_NT = _p(r"[A-Z]{1,6}[0-9]{5,10}(\.[0-9]+)?", "AL032671.1", "ACCN")
+_GENBANK_AA = _p(r"[A-Z]{1,6}[0-9]{5,10}(\.[0-9]+)?", "CAA42669.1", "ACCN")  # also UniProt P04637
+_PDB = _p(r"[0-9][A-Z0-9]{3}(_[A-Z0-9]{1,4})?", "1TUP_A", "ACCN")
 
 PATTERNS: dict[str, tuple[Pattern, ...]] = {
     "nuccore": (_REFSEQ, _GENBANK_NT),
@@ -33,25 +34,25 @@ PATTERNS: dict[str, tuple[Pattern, ...]] = {
     "nucgss": (_GENBANK_NT,),
     "popset": (_GENBANK_NT,),
     "protein": (_REFSEQ_AA, _GENBANK_AA, _PDB),
-    "assembly": (_p(r"GC[AF]_\d{9}(\.\d+)?", "GCF_000001405.40", "ASAC"),),
-    "annotinfo": (_p(r"GC[AF]_\d{9}(\.\d+)?", "GCF_000001405.40", "ASAC"),),
-    "biosample": (_p(r"SAM(N|EA|D)\d+", "SAMN02604091", "ACCN"),),
-    "sra": (_p(r"[SED]R[APRSX]\d{6,}", "SRR390728", "ACCN"),),
-    "bioproject": (_p(r"PRJ[A-Z]{2}\d+", "PRJNA257197", "PRJA"),),
-    "genome": (_p(r"PRJ[A-Z]{2}\d+", "PRJNA257197", "PRJA"),),
-    "clinvar": (_p(r"[RSV]CV\d{9}(\.\d+)?", "VCV000012345", "VACC"),),
-    "gds": (_p(r"(GSE|GDS|GPL|GSM)\d+", "GSE12345", "ALL"),),
-    "mesh": (_p(r"[CDM]\d{6,9}", "D000001", "MHUI"),),
-    "gtr": (_p(r"GTR\d{6,}(\.\d+)?", "GTR000500240", "GTRACC"),),
-    "books": (_p(r"NBK\d+", "NBK25499", "AID"),),
-    "snp": (_p(r"rs\d+", "rs334", "RS"), _p(r"ss\d+", "ss2", "SS")),
-    "pmc": (_p(r"PMC\d+", "PMC3531190"),),
+    "assembly": (_p(r"GC[AF]_[0-9]{9}(\.[0-9]+)?", "GCF_000001405.40", "ASAC"),),
+    "annotinfo": (_p(r"GC[AF]_[0-9]{9}(\.[0-9]+)?", "GCF_000001405.40", "ASAC"),),
+    "biosample": (_p(r"SAM(N|EA|D)[0-9]+", "SAMN02604091", "ACCN"),),
+    "sra": (_p(r"[SED]R[APRSX][0-9]{6,}", "SRR390728", "ACCN"),),
+    "bioproject": (_p(r"PRJ[A-Z]{2}[0-9]+", "PRJNA257197", "PRJA"),),
+    "genome": (_p(r"PRJ[A-Z]{2}[0-9]+", "PRJNA257197", "PRJA"),),
+    "clinvar": (_p(r"[RSV]CV[0-9]{9}(\.[0-9]+)?", "VCV000012345", "VACC"),),
+    "gds": (_p(r"(GSE|GDS|GPL|GSM)[0-9]+", "GSE12345", "ALL"),),
+    "mesh": (_p(r"[CDM][0-9]{6,9}", "D000001", "MHUI"),),
+    "gtr": (_p(r"GTR[0-9]{6,}(\.[0-9]+)?", "GTR000500240", "GTRACC"),),
+    "books": (_p(r"NBK[0-9]+", "NBK25499", "AID"),),
+    "snp": (_p(r"rs[0-9]+", "rs334", "RS"), _p(r"ss[0-9]+", "ss2", "SS")),
+    "pmc": (_p(r"PMC[0-9]+", "PMC3531190"),),
     "cdd": (
-        _p(r"(cd|sd|pfam|smart|COG|KOG|PRK|TIGR|CHL|MTH|PHA|PLN|PTZ|NF)\d+", "cd00001", "ACCN"),
+        _p(r"(cd|sd|pfam|smart|COG|KOG|PRK|TIGR|CHL|MTH|PHA|PLN|PTZ|NF)[0-9]+", "cd00001", "ACCN"),
     ),
-    "dbvar": (_p(r"[ne]s[dtv]\d+", "nsv1000001", "ACCN"),),
-    "medgen": (_p(r"CN?\d{4,}", "C0006142", "ACCN"),),
-    "proteinclusters": (_p(r"(PRK|PTZ|PLN|PHA|CLS[A-Z])\d+", "PRK00001", "ACCN"),),
+    "dbvar": (_p(r"[ne]s[dtv][0-9]+", "nsv1000001", "ACCN"),),
+    "medgen": (_p(r"CN?[0-9]{4,}", "C0006142", "ACCN"),),
+    "proteinclusters": (_p(r"(PRK|PTZ|PLN|PHA|CLS[A-Z])[0-9]+", "PRK00001", "ACCN"),),
 }
 
 # Databases ELink and ESummary take accessions of directly (accession.version, or a bare
@@ -76,7 +77,7 @@ SUMMARY_ITEMS: dict[str, tuple[str, ...]] = {
 # Accessions that are the UID with a prefix: nothing to ask.
 UID_PREFIXES = {"pmc": "PMC", "snp": "rs"}
 
-_UID = re.compile(r"[0-9]+")
+_UID = re.compile(r"[0-9]+", re.ASCII)
 # In sra's ExpXml and Runs: the experiment's and the runs' accessions (ExpXml also names
 # the submitter, study and sample, which are not the record's own).
 _ACC_ATTR = {
@@ -124,7 +125,7 @@ def summary_accessions(db: str, items: list[tuple[str, str]]) -> list[str]:
 def base(accession: str) -> str:
     """An accession without its version."""
     head, dot, tail = accession.rpartition(".")
-    return head if dot and tail.isdigit() else accession
+    return head if dot and _UID.fullmatch(tail) else accession
 
 
 def names_record(token: str, accessions: list[str]) -> bool:

@@ -16,7 +16,8 @@ How a token becomes a UID:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -37,7 +38,7 @@ from elinkcli.batching import batches
 from elinkcli.cache import LinkSetCache, request_signature
 from elinkcli.client import EutilsClient
 from elinkcli.constants import ESEARCH, ESUMMARY
-from elinkcli.errors import UsageError
+from elinkcli.errors import GaveUpError, PartialFailure, UnknownIdsError, UsageError
 from elinkcli.ids import check_ids
 from elinkcli.models import ESummaryResult
 from elinkcli.parsers import parse_esearch, parse_esummary
@@ -58,6 +59,8 @@ class IdTable:
     echoes: dict[str, list[str]] = field(default_factory=dict)
     # (token, why it was not linked), in input order.
     problems: list[tuple[str, str]] = field(default_factory=list)
+    # Requests given up on while resolving: their tokens were not linked.
+    failed: list[GaveUpError] = field(default_factory=list)
 
     def add(self, token: str, uid: str, accessions: Iterable[str] = ()) -> None:
         self.tokens.append(token)
@@ -77,6 +80,14 @@ class IdTable:
         if echoed in wanted and echoed not in found and echoed not in self.uids:
             found.append(echoed)  # a token that is its own UID
         return found
+
+    def unfinished(self) -> None:
+        """Raise what kept tokens from being linked, once their rows are all out: requests
+        given up on (PartialFailure, exit 4), else tokens that name no record (exit 3)."""
+        if self.failed:
+            raise PartialFailure(self.failed)
+        if self.problems:
+            raise UnknownIdsError(self.problems)
 
     @property
     def trivial(self) -> bool:
@@ -115,6 +126,9 @@ def build_table(
         outcome = direct.get(token) or found.get(token)
         if isinstance(outcome, tuple):
             table.add(token, outcome[0], outcome[1])
+        elif isinstance(outcome, GaveUpError):
+            if not table.failed or table.failed[-1] is not outcome:
+                table.failed.append(outcome)
         else:
             table.problems.append((token, str(outcome or f"names no {db} record")))
     return table
@@ -230,15 +244,28 @@ def _current(token: str, uids: list[str], records: dict[str, list[str]]) -> list
 def _by_summary(client: EutilsClient, db: str, tokens: list[str]) -> dict[str, object]:
     out: dict[str, object] = {}
     for chunk in batches(tokens, SUMMARY_BATCH):
-        result = _summaries(client, db, chunk)
-        records = {d.uid: summary_accessions(db, list(d.items)) for d in result.docsums}
-        out.update(_match(db, chunk, records))
+        with _failing(out, chunk):
+            result = _summaries(client, db, chunk)
+            records = {d.uid: summary_accessions(db, list(d.items)) for d in result.docsums}
+            out.update(_match(db, chunk, records))
     return out
 
 
-def _search_uids(client: EutilsClient, db: str, terms: Sequence[str]) -> list[str]:
+@contextmanager
+def _failing(out: dict[str, object], chunk: list[str]) -> Iterator[None]:
+    """A request given up on fails the tokens it was for (the others are resolved)."""
+    try:
+        yield
+    except GaveUpError as exc:
+        failure = type(exc)(str(exc), chunk, exc.tries)
+        out.update(dict.fromkeys(chunk, failure))
+
+
+def _search_uids(
+    client: EutilsClient, db: str, terms: Sequence[str], tokens: Sequence[str]
+) -> list[str]:
     params = [("db", db), ("term", " OR ".join(terms)), ("retmax", str(10 * len(terms) + 100))]
-    return list(client.call(ESEARCH, params, parse_esearch, lambda r: r.errors).ids)
+    return list(client.call(ESEARCH, params, parse_esearch, lambda r: r.errors, ids=tokens).ids)
 
 
 def _term(db: str, token: str) -> str:
@@ -249,25 +276,27 @@ def _term(db: str, token: str) -> str:
 def _by_search_and_summary(client: EutilsClient, db: str, tokens: list[str]) -> dict[str, object]:
     out: dict[str, object] = {}
     for chunk in batches(tokens, SEARCH_BATCH):
-        uids = _search_uids(client, db, [_term(db, t) for t in chunk])
-        records: dict[str, list[str]] = {}
-        for part in batches(uids, SUMMARY_BATCH):
-            for d in _summaries(client, db, part).docsums:
-                records[d.uid] = summary_accessions(db, list(d.items))
-        out.update(_match(db, chunk, records))
+        with _failing(out, chunk):
+            uids = _search_uids(client, db, [_term(db, t) for t in chunk], chunk)
+            records: dict[str, list[str]] = {}
+            for part in batches(uids, SUMMARY_BATCH):
+                for d in _summaries(client, db, part).docsums:
+                    records[d.uid] = summary_accessions(db, list(d.items))
+            out.update(_match(db, chunk, records))
     return out
 
 
 def _by_single_searches(client: EutilsClient, db: str, tokens: list[str]) -> dict[str, object]:
     out: dict[str, object] = {}
     for token in tokens:
-        uids = _search_uids(client, db, [_term(db, token)])
-        if len(uids) == 1:
-            out[token] = (uids[0], [token])
-        elif uids:
-            out[token] = f"names {len(uids)} {db} records ({', '.join(uids[:10])})"
-        else:
-            out[token] = f"names no {db} record"
+        with _failing(out, [token]):
+            uids = _search_uids(client, db, [_term(db, token)], [token])
+            if len(uids) == 1:
+                out[token] = (uids[0], [token])
+            elif uids:
+                out[token] = f"names {len(uids)} {db} records ({', '.join(uids[:10])})"
+            else:
+                out[token] = f"names no {db} record"
     return out
 
 

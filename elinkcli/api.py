@@ -44,6 +44,7 @@ from elinkcli.config import Settings
 from elinkcli.discover import LinkNameRow, RecordLinkRow
 from elinkcli.errors import UnknownIdsError, UsageError
 from elinkcli.ids import check_ids, normalize_db, split_ids
+from elinkcli.inert import line
 from elinkcli.linkout import Resource, ResourceFilter
 from elinkcli.models import LinkRow, LinkStats
 
@@ -312,13 +313,17 @@ def _reach(
 
 
 def _warner(warn: Warn | None) -> Warn:
-    if warn is not None:
-        return warn
+    """The caller's `warn`, else the logger; either gets inert text (elinkcli.inert)."""
 
     def to_log(text: str) -> None:
         logger.warning("%s", text)
 
-    return to_log
+    chosen = warn if warn is not None else to_log
+
+    def say(text: str) -> None:
+        chosen(line(text))
+
+    return say
 
 
 # --- ids, as the command line reads --id -----------------------------------------------------
@@ -354,8 +359,7 @@ def _id_table(client: EutilsClient, db: str, tokens: Sequence[str], warn: Warn) 
 
 
 def _then_unknown(table: IdTable) -> None:
-    if table.problems:
-        raise UnknownIdsError(table.problems)
+    table.unfinished()
 
 
 def _values(value: str | Iterable[str], what: str) -> tuple[str, ...]:
@@ -483,7 +487,9 @@ def link(
         ):
             yield from map(LinkRow._make, batch_rows)
 
-    return reach.per_record(db, tokens, rows, lambda: notices.capped(run_stats))
+    return reach.per_record(
+        db, tokens, rows, lambda: (*notices.unexpected(run_stats), *notices.capped(run_stats))
+    )
 
 
 @_documented
@@ -552,6 +558,8 @@ def citations(
                     yield from map(CitationRow._make, batch_rows)
             finally:
                 _say(notices.unknown_pmids(run_stats.unknown), say)
+                for name, service_stats in run_stats.per_service.items():
+                    _say((f"{name}: {t}" for t in notices.unexpected(service_stats)), say)
 
     return rows()
 
@@ -621,7 +629,9 @@ def check(
             if keep is None or row.value == keep:
                 yield row
 
-    return reach.per_record(db, tokens, rows, lambda: notices.not_echoed(run_stats))
+    return reach.per_record(
+        db, tokens, rows, lambda: (*notices.not_echoed(run_stats), *notices.unexpected(run_stats))
+    )
 
 
 @overload
@@ -728,7 +738,12 @@ def discover(
             table=table,
         )
 
-    return reach.per_record(db, tokens, records, lambda: notices.not_echoed(run_stats))
+    return reach.per_record(
+        db,
+        tokens,
+        records,
+        lambda: (*notices.not_echoed(run_stats), *notices.unexpected(run_stats)),
+    )
 
 
 @_documented

@@ -14,6 +14,7 @@ from typing import Any
 
 from elinkcli import constants as C
 from elinkcli.errors import UsageError
+from elinkcli.inert import keep_secret
 
 # Settings a config file may hold.
 FILE_KEYS = C.CONFIG_FILE_KEYS
@@ -256,6 +257,7 @@ def resolve(
     api = text("api_key", pick("api_key", api_key, (C.ENV_API_KEY,), None))
     if api is not None and not re.fullmatch(r"[A-Za-z0-9._-]+", api):
         raise UsageError(f"{where('api_key')} must be letters and digits (NCBI's key), not that")
+    keep_secret(api)
     chosen_cache = pick("cache_dir", cache_dir, (C.ENV_CACHE_DIR,), None)
     if chosen_cache is not None and not isinstance(chosen_cache, Path):
         chosen_cache = text("cache_dir", chosen_cache)
@@ -295,6 +297,8 @@ def _number(where: str, value: Any) -> float:
     """A positive, finite number of seconds, at most a week."""
     if isinstance(value, bool):
         raise UsageError(f"{where} must be a number of seconds, not {value!r}")
+    if isinstance(value, str) and not value.isascii():  # float() reads Arabic-Indic digits
+        raise UsageError(f"{where} must be a number of seconds, not {value!a}")
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -332,7 +336,7 @@ def _max_time(where: str, value: Any) -> float | None:
 def _max_body(value: str | None) -> int:
     if not value:
         return C.MAX_BODY
-    if not value.isdigit() or int(value) < 1024:
+    if not re.fullmatch(r"[0-9]{1,18}", value) or int(value) < 1024:
         raise UsageError(f"{C.ENV_MAX_BODY} must be a number of bytes (at least 1024)")
     return int(value)
 
@@ -361,8 +365,3 @@ def _flag(where: str, value: Any) -> bool:
 def resolve_settings(**kwargs: Any) -> Settings:
     """Settings for library use: like the command line, without options unless given."""
     return resolve(**kwargs).settings
-
-
-def redact(text: str, secret: str | None) -> str:
-    """Text with the API key masked: applied to anything that may reach a user."""
-    return text.replace(secret, "***") if secret else text

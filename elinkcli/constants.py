@@ -87,9 +87,11 @@ SLOW_ANSWER = 20.0
 CONNECT_TIMEOUT = 10.0
 # One try, from connecting to the last byte of the answer (--timeout).
 READ_TIMEOUT = 60.0
-# No real answer comes near this (a 1,000-id pubmed_pubmed neighbor_score answer is a few
-# MB); a body past it is cut off and the request fails. ELINKCLI_MAX_BODY (bytes) lowers it.
-MAX_BODY = 512 * 1024 * 1024
+# What the answers a process holds at once (read, decompressed, being parsed) may take in
+# all, whatever the number in flight: no real answer comes near it (a 1,000-id
+# pubmed_pubmed neighbor_score answer is a few MB). One answer past it is cut off and its
+# request fails; one that finds it full is asked again. ELINKCLI_MAX_BODY (bytes) sets it.
+MAX_BODY = 256 * 1024 * 1024
 ENV_MAX_BODY = "ELINKCLI_MAX_BODY"
 # The whole run (--max-time); 0 means no limit. Six hours: past any real run (a million ids
 # at 2.5 requests/s of 1,000 ids is 7 minutes), short of a cron job piling onto the next.

@@ -81,7 +81,7 @@ def expand_pages(
             raise IncompleteSetError(
                 f"the History server returned {got} of the {count} ids of query "
                 f"#{hs.query_key}, asked {tries} times (has the WebEnv expired?); "
-                + ("nothing was linked" if done == 0 else "the links of the ids read before are written")
+                + ("nothing was linked" if done == 0 else "the ids read before are linked")
             )
         short = 0
         done += want

@@ -33,6 +33,13 @@ def decode_input(data: bytes, source: str = "stdin") -> str:
         ) from None
 
 
+def quoted(token: str, limit: int = 40) -> str:
+    """A token for a message: quoted, every character that is not printable ASCII escaped
+    (`'rs\\u0663'`, `'1\\x07'`), cut after `limit` characters."""
+    text = ascii(token)
+    return text if len(text) <= limit + 2 else text[: limit + 1] + "..." + text[0]
+
+
 def check_ids(ids: Iterable[str], db: str) -> list[str]:
     """Validate ids for `db` (a UID, or an accession form the database has) and drop
     repeats (first occurrence kept)."""
@@ -41,11 +48,16 @@ def check_ids(ids: Iterable[str], db: str) -> list[str]:
     name = normalize_db(db)
     seen: dict[str, None] = {}
     for token in ids:
-        if not (is_uid(token) or pattern_of(name, token)):
-            shown = token if len(token) <= 40 else token[:40] + "..."
+        if not token.isascii():
             raise UsageError(
-                f"bad id {shown!r} for database {db}: expected {accepted(name)} "
-                f"(esearch -db {name} -query {shown!r} finds a record's UID)"
+                f"bad id {quoted(token)} for database {db}: it holds non-ASCII characters "
+                f"(ids are ASCII letters, digits, . and _); expected {accepted(name)}"
+            )
+        if not (is_uid(token) or pattern_of(name, token)):
+            shown = quoted(token)
+            raise UsageError(
+                f"bad id {shown} for database {db}: expected {accepted(name)} "
+                f"(esearch -db {name} -query {shown} finds a record's UID)"
             )
         seen.setdefault(token, None)
     if not seen:

@@ -171,6 +171,7 @@ def link_windows(
         if table.problems:
             warn(str(UnknownIdsError(table.problems)))
             problems += table.problems
+        failures += table.failed
         n_batches = -(-len(table.tokens) // batch)
         shifted = BatchHooks(
             skip={i - first for i in hooks.skip if first <= i < first + n_batches},
@@ -283,8 +284,8 @@ def _link_batches(
                 yield finish(_per_id_rows(outcome, chunk, cmd, stats, rejected, uid_of))
     if rejected:
         raise PermanentError(_REJECTED + "; ".join(rejected))
-    if table is not None and table.problems and own_table:
-        raise UnknownIdsError(table.problems)
+    if table is not None and own_table:
+        table.unfinished()
 
 
 def _same(token: str) -> str:

@@ -14,6 +14,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import stat
 from pathlib import Path
 from typing import IO
@@ -22,6 +23,8 @@ from elinkcli.errors import OutputError, UsageError
 
 JOURNAL_MAGIC = "elinkcli-journal 1"
 _SHAPE = "shape "
+# `batch INDEX OFFSET ROWS`, as batch_done writes it: ASCII digits, single spaces.
+_BATCH_LINE = re.compile(r"batch ([0-9]{1,18}) ([0-9]{1,18}) ([0-9]{1,18})", re.ASCII)
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
@@ -115,7 +118,11 @@ class AtomicOutput:
                 self.done.clear()
                 self.rows = 0
                 self.stream = self._new_part()
-                self._write_header()
+                try:
+                    self._write_header()
+                except OSError as exc:  # a full disk
+                    self.abort()
+                    raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
         except BaseException:
             self._unlock()
             raise
@@ -184,11 +191,11 @@ class AtomicOutput:
         for line in lines[1:]:
             if line.startswith(_SHAPE):
                 continue
-            parts = line.split()
-            if len(parts) != 4 or parts[0] != "batch" or not all(p.isdigit() for p in parts[1:]):
-                break  # a line cut short by a crash: the ones before it stand
-            self.done.add(int(parts[1]))
-            offset, self.rows = int(parts[2]), int(parts[3])
+            batch = _BATCH_LINE.fullmatch(line)
+            if batch is None:
+                break  # a line cut short by a crash, or damaged: the ones before it stand
+            self.done.add(int(batch[1]))
+            offset, self.rows = int(batch[2]), int(batch[3])
         if offset:
             try:
                 part_size = os.stat(self.part, follow_symlinks=False).st_size
@@ -204,12 +211,10 @@ class AtomicOutput:
         old = next((line[len(_SHAPE) :] for line in lines if line.startswith(_SHAPE)), None)
         if old is None or self.shape is None:
             return f"other options or ids; {tail}"
-        try:
-            was = dict(map(tuple, json.loads(old)[1]))
-            now = dict(map(tuple, json.loads(self.shape)[1]))
-            command_was, command_now = json.loads(old)[0], json.loads(self.shape)[0]
-        except (ValueError, TypeError):
+        recorded, current = _read_shape(old), _read_shape(self.shape)
+        if recorded is None or current is None:
             return f"other options or ids; {tail}"
+        (command_was, was), (command_now, now) = recorded, current
         if command_was != command_now:
             return f"it was another command; {tail}"
         changed = [
@@ -266,6 +271,8 @@ class AtomicOutput:
 
     def commit(self) -> None:
         try:
+            self.stream.flush()
+            os.fsync(self.stream.fileno())  # on disk before its name is FILE's
             self.stream.close()
             os.replace(self.part, self.target)
         except OSError as exc:
@@ -284,6 +291,34 @@ class AtomicOutput:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(leftover)
         self._unlock()
+
+
+def write_whole(out: AtomicOutput | DirectOutput, text: str) -> None:
+    """Output made whole in memory (`link --history`'s message, `linkout convert`'s XML)
+    into an -o opened by open_output: committed (FILE.part renamed over FILE), or, when it
+    cannot be written, aborted (FILE untouched) with an OutputError naming FILE."""
+    try:
+        try:
+            out.stream.write(text)
+        except OSError as exc:
+            raise OutputError(f"cannot write {out.path}: {exc.strerror or exc}") from None
+        out.commit()
+    except BaseException:
+        out.abort()
+        raise
+
+
+def _read_shape(text: str) -> tuple[object, dict[str, object]] | None:
+    """A journal's shape line, `[command, [[option, value], ...]]`; None when it is not
+    that (a damaged journal: any JSON, nested however deep)."""
+    try:
+        command, pairs = json.loads(text)
+        options = {key: value for key, value in pairs}
+    except (ValueError, TypeError, RecursionError):
+        return None
+    if not all(isinstance(key, str) for key in options):
+        return None
+    return command, options
 
 
 def _shown(value: object) -> str:

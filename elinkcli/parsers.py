@@ -22,6 +22,7 @@ from defusedxml.ElementTree import iterparse
 
 from elinkcli import validate as V
 from elinkcli.errors import ResponseParseError, ResponseValueError
+from elinkcli.inert import escape
 from elinkcli.models import (
     DbInfo,
     DocSum,
@@ -98,6 +99,8 @@ def _events(data: bytes, root_tag: str) -> Iterator[tuple[str, Element]]:
         raise ResponseParseError(f"response is not well-formed XML ({exc})") from None
     except DefusedXmlException as exc:
         raise ResponseParseError(f"response refused as unsafe XML ({exc})") from None
+    except (LookupError, ValueError) as exc:  # an encoding expat has no codec for
+        raise ResponseValueError(f"response in an encoding that cannot be read ({exc})") from None
 
 
 # An XML declaration naming an encoding other than UTF-8: expat decodes such a body itself.
@@ -139,6 +142,7 @@ def _children(data: bytes, root_tag: str) -> Iterator[Element]:
     """Each child of the root as soon as it ends (its subtree complete), then dropped."""
     depth = 0
     elements = 0
+    ended = 0
     root: Element | None = None
     for event, el in _events(data, root_tag):
         if event == "start":
@@ -161,8 +165,12 @@ def _children(data: bytes, root_tag: str) -> Iterator[Element]:
             yield el
             el.clear()
             elements = 0
-            if root is not None and len(root) and root[-1] is el:
-                del root[-1]
+            # The children that ended are the first of the root's (the parser may have added
+            # a few thousand after them already): let go of them a thousand at a time.
+            ended += 1
+            if ended >= 1000 and root is not None:
+                del root[:ended]
+                ended = 0
 
 
 # A plain <Link><Id>UID</Id>[<Score>N</Score>]</Link>, as NCBI writes them (ASCII digits:
@@ -421,7 +429,7 @@ def parse_epost(data: bytes) -> EPostResult:
         elif el.tag == "WebEnv":
             webenv = V.webenv(_text(el))
         elif el.tag == "InvalidIdList":
-            invalid = tuple(V.text(_text(i), 100) for i in el.iterfind("Id"))
+            invalid = tuple(V.token(_text(i), "an invalid id") for i in el.iterfind("Id"))
         errors.extend(_errors_in(el))
     return EPostResult(query_key, webenv, invalid, tuple(errors))
 
@@ -453,7 +461,7 @@ def parse_esummary(data: bytes, db: str | None = None) -> ESummaryResult:
     for el in _children(data, "eSummaryResult"):
         if el.tag == "DocSum":
             items = tuple(
-                (item.get("Name", ""), (item.text or "").strip())
+                (V.text(item.get("Name", ""), 100), escape((item.text or "").strip()))
                 for item in el.iter("Item")
                 if item.get("Type") != "Structure" and item.get("Type") != "List"
             )

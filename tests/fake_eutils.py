@@ -165,6 +165,9 @@ class Faults:
     # and a 502 (a gateway giving up) for a request of more than `max_ids` ids.
     delay_per_id: float = 0.0
     max_ids: int | None = None
+    # Answers wait until this is set (a test holds a run mid-request as long as it needs,
+    # whatever the machine's load), at most 120 s.
+    hold: threading.Event | None = None
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -903,6 +906,8 @@ class _Handler(BaseHTTPRequestHandler):
         delay = fake.faults.delay + fake.faults.delay_per_id * count_ids(params)
         if delay:
             time.sleep(delay)
+        if fake.faults.hold is not None:
+            fake.faults.hold.wait(120)
         try:
             self._reply(fault, fake, entry, params)
         finally:

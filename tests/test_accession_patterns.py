@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from elinkcli.accession_patterns import (
     PATTERNS,
     base,
+    is_uid,
     names_record,
     pattern_of,
     readme_table,
@@ -102,3 +105,80 @@ def test_summary_accessions_per_database() -> None:
 
 def test_readme_lists_every_accession_form_as_the_code_does() -> None:
     assert readme_table() in README.read_text("utf-8")
+
+
+# --- only ASCII is an id ---------------------------------------------------------------------
+
+# Each is one Unicode step from an accepted id: digits of other scripts (Arabic-Indic,
+# fullwidth, superscript), and letters that case-fold into ASCII ones (the long s folds to
+# s, the Kelvin sign to k, the dotless i's capital to I).
+LOOKALIKES = [
+    ("snp", "rs\u0663\u0663\u0664"),
+    ("sra", "SRR\uff13\uff19\uff10\uff17\uff12\uff18"),
+    ("sra", "\u017fRR390728"),
+    ("cdd", "\u212aOG0001"),
+    ("pmc", "PMC\u0663"),
+    ("gene", "\u0663\u0663\u0664"),
+    ("nuccore", "NM_000546.\u00b2"),
+    ("protein", "\u0661TUP_A"),
+    ("biosample", "SAMN0260409\u0661"),
+    ("books", "NB\u212a25499"),
+    ("assembly", "GCF_000001405.\u0664"),
+]
+
+
+@pytest.mark.parametrize(("db", "token"), LOOKALIKES)
+def test_a_lookalike_of_an_id_is_refused_and_shown_escaped(db, token) -> None:
+    assert pattern_of(db, token) is None
+    with pytest.raises(UsageError) as caught:
+        check_ids([token], db)
+    message = str(caught.value)
+    assert message.startswith(f"bad id {token!a} for database {db}: ")
+    assert "non-ASCII" in message
+    assert message.isascii() and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "token", ["\u0663\u0663\u0664", "\uff13", "\u00b2", "\u2070", "\U0001d7ce", "1\u0660"]
+)
+def test_only_ascii_digits_make_a_uid(token) -> None:
+    assert not is_uid(token)
+
+
+def test_a_version_is_ascii_digits_only() -> None:
+    assert base("NM_000546.\u00b2") == "NM_000546.\u00b2"
+    assert base("NM_000546.\u0666") == "NM_000546.\u0666"
+    assert base("NM_000546.6") == "NM_000546"
+    assert not names_record("NM_000546", ["NM_000546.\u00b2"])
+
+
+def test_control_characters_in_a_bad_id_are_shown_escaped_and_cut_short() -> None:
+    with pytest.raises(UsageError) as caught:
+        check_ids(["12\x1b[31m"], "gene")
+    assert "bad id '12\\x1b[31m' for database gene" in str(caught.value)
+    with pytest.raises(UsageError) as caught:
+        check_ids(["\u00e9" * 100], "gene")
+    message = str(caught.value)
+    assert message.startswith("bad id '" + "\\xe9" * 10 + "...' for database gene")
+
+
+@given(
+    db=st.sampled_from(sorted(PATTERNS)),
+    example=st.integers(min_value=0, max_value=10),
+    before=st.text(max_size=8),
+    odd=st.characters(min_codepoint=0x80),
+    after=st.text(max_size=8),
+)
+@settings(max_examples=400, deadline=None)
+def test_any_token_with_a_non_ascii_character_is_refused(db, example, before, odd, after):
+    """For every database, a token holding any non-ASCII character (spliced into a valid
+    example, or around any text) is refused, with the token shown in ASCII."""
+    patterns = PATTERNS[db]
+    valid = patterns[example % len(patterns)].example
+    cut = len(before) % (len(valid) + 1)
+    for token in (valid[:cut] + odd + valid[cut:], before + odd + after):
+        assert pattern_of(db, token) is None
+        assert not is_uid(token)
+        with pytest.raises(UsageError) as caught:
+            check_ids([token], db)
+        assert str(caught.value).isascii()

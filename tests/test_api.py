@@ -485,6 +485,16 @@ def test_a_config_warning_is_a_warning(
     assert any("unknown setting 'colour'" in r.getMessage() for r in caplog.records)
 
 
+def test_an_api_key_argument_is_no_command_line_and_says_nothing(
+    eutils: FakeEutils, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="elinkcli"):
+        list(api.link(["672"], db="gene", target="protein", cache="off", api_key="argkey123"))
+    assert sent(eutils, "api_key") == ["argkey123"]
+    assert caplog.records == []
+    assert capfd.readouterr().err == ""
+
+
 # --- the module itself ------------------------------------------------------------------------
 
 

@@ -401,8 +401,9 @@ from elinkcli.models import LinkSet, LinkSetDb
 cache = LinkSetCache(Path(sys.argv[1]), 10**8)
 for b in range(10**6):
     batch = {
-        f"{b}{i:03d}": [LinkSet("gene", (f"{b}{i:03d}",), (LinkSetDb("protein", "p", ("1",) * 50),))]
+        uid: [LinkSet("gene", (uid,), (LinkSetDb("protein", "p", ("1",) * 50),))]
         for i in range(500)
+        for uid in (f"{b}{i:03d}",)
     }
     cache.put_many("sig", batch)
     print(b, flush=True)

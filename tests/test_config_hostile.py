@@ -132,6 +132,29 @@ def test_a_bad_environment_value_names_the_variable():
     assert resolve(environ=env).settings.cache_journal == "delete"
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (C.ENV_MAX_BODY, "\u0661\u0660\u0662\u0664\u0660\u0660", "must be a number of bytes"),
+        (C.ENV_MAX_BODY, "20480\u00b2", "must be a number of bytes"),
+        (C.ENV_MAX_BODY, "\uff12\uff10\uff14\uff18", "must be a number of bytes"),
+        (C.ENV_BACKOFF_BASE, "\u0660.\u0665", "must be a number of seconds"),
+        (C.ENV_BACKOFF_BASE, "\uff11", "must be a number of seconds"),
+    ],
+)
+def test_digits_of_other_scripts_are_not_numbers(name, value, message):
+    with pytest.raises(UsageError, match=f"^{name} {message}") as caught:
+        resolve(environ={C.ENV_CONFIG: os.devnull, name: value})
+    assert str(caught.value).isascii()
+
+
+def test_a_timeout_in_digits_of_another_script_is_refused(tmp_path):
+    path = config(tmp_path, 'timeout = "\u0663\u0660"\n')
+    with pytest.raises(UsageError, match="timeout must be a number of seconds"):
+        resolved(path)
+    assert resolved(config(tmp_path, 'timeout = "30"\n')).settings.read_timeout == 30
+
+
 # --- through the installed command --------------------------------------------------------
 
 

@@ -130,6 +130,34 @@ def test_a_token_of_no_form_is_exit_2_before_any_request(fake, run) -> None:
     assert fake.log == []
 
 
+@pytest.mark.parametrize(
+    ("db", "token"),
+    [("snp", "rs\u0663\u0663\u0664"), ("sra", "SRR\uff13\uff19\uff10\uff17\uff12\uff18"),
+     ("sra", "\u017fRR390728"), ("cdd", "\u212aOG0001"), ("gene", "67\u00b2")],
+)  # fmt: skip
+@pytest.mark.parametrize("where", ["--id", "stdin", "long stdin"])
+def test_a_non_ascii_lookalike_id_is_exit_2_before_any_request(fake, run, db, token, where):
+    if where == "--id":
+        proc = run("link", "-db", db, "-target", "pubmed", "--id", token)
+    else:
+        # A long input is checked packed (window by window): the token sits past the first.
+        ids = [str(n) for n in range(1, 30_001 if where == "long stdin" else 3)]
+        ids.insert(len(ids) - 1, token)
+        stdin = "\n".join(ids).encode()
+        proc = run("link", "-db", db, "-target", "pubmed", stdin=stdin)
+    line = assert_clean_error(proc, 2)
+    assert line.startswith(f"elinkcli: error: bad id {token!a} for database {db}: "), line
+    assert line.isascii()
+    assert fake.log == []
+    assert proc.stdout == ""
+
+
+def test_edirect_batch_with_non_ascii_digits_is_not_a_count(fake, run) -> None:
+    proc = run("link", "-db", "gene", "-target", "protein", "-id", "672", "-batch", "\u0663")
+    assert_clean_error(proc, 2)
+    assert fake.log == []
+
+
 def test_leading_zeros_are_dropped_and_both_tokens_get_their_rows(fake, run) -> None:
     proc = run("link", "-db", "gene", "-target", "protein", "-id", "007,7,672")
     assert proc.returncode == 0, proc.stderr

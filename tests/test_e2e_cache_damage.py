@@ -161,6 +161,21 @@ def test_a_full_disk_under_the_output_keeps_the_old_file(fake, run, tmp_path, ro
         assert out.read_text() == "yesterday\n"
 
 
+def test_a_disk_full_before_the_first_byte_keeps_the_old_file(fake, run, tmp_path, root_only):
+    # Full before the run starts: even the journal's first line cannot be written.
+    with tmpfs(tmp_path / "out", "size=64k") as place:
+        out = place / "rows.tsv"
+        out.write_text("yesterday\n")
+        with (place / "filler").open("wb") as filler, contextlib.suppress(OSError):
+            filler.write(b"\0" * 128 * 1024)
+        proc = run(*ARGS, "--id", ",".join(IDS[:5]), "-o", str(out), env=KEY)
+        line = assert_clean_error(proc, 1)
+        assert line == f"elinkcli: error: cannot write {out}: No space left on device"
+        assert out.read_text() == "yesterday\n"
+        assert sorted(p.name for p in place.iterdir()) == ["filler", "rows.tsv"]
+        assert fake.log == []
+
+
 def other_format(cache_dir: Path, version: int) -> None:
     """A cache file as an elinkcli of another format left it."""
     import sqlite3

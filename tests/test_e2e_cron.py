@@ -447,8 +447,9 @@ def test_partial_failure_keeps_the_old_file_and_resume_asks_from_the_failed_batc
     mark = len(fake.log)
     proc = run(*resume, "--quiet", env={"ELINKCLI_CACHE_DIR": str(tmp_path / "empty-cache")})
     assert proc.returncode == 0, proc
-    # The failed batch and the one after it (its rows must follow the failed batch's).
-    assert [r.values("id") for r in elink_requests(fake, mark)] == [
+    # The failed batch and the one after it (its rows must follow the failed batch's), both
+    # in flight at once: they may reach the server in either order.
+    assert sorted(r.values("id") for r in elink_requests(fake, mark)) == [
         ["3203", "3204"],
         ["3205", "3206"],
     ]
@@ -465,6 +466,60 @@ def test_resume_after_a_partial_failure_gives_the_clean_file(fake, run, tmp_path
     proc = run(*resume)
     assert proc.returncode == 0, proc
     assert out.read_text() == tsv_text(oracle_rows(fake, PARTIAL_IDS))
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    ["batch \u00b2 10 5", "batch 1 \u0661\u0660 5", "batch 1 10 5 6", "batch  1 10 5",
+     "batch 1 10 1" + "0" * 30, "\x00\x00\x00", "batch 1 10 \uff15"],
+)  # fmt: skip
+def test_a_damaged_journal_line_ends_the_journal_there(fake, run, tmp_path, damaged):
+    out, resume = _partly_failed(fake, run, tmp_path)
+    journal = out.with_name(out.name + ".journal")
+    part = out.with_name(out.name + ".part")
+    # After the damaged line, a line that would claim every batch done: never read.
+    claim = f"batch 1 {part.stat().st_size} 99\nbatch 2 {part.stat().st_size} 99\n"
+    with journal.open("a", encoding="utf-8") as f:
+        f.write(damaged + "\n" + claim)
+
+    mark = len(fake.log)
+    proc = run(*resume)
+    assert proc.returncode == 0, proc
+    assert "Traceback" not in proc.stderr
+    assert out.read_text() == tsv_text(oracle_rows(fake, PARTIAL_IDS))
+    assert sorted(asked_ids(fake, mark)) == PARTIAL_IDS[2:]  # batch 0 stood, 1 and 2 asked
+
+
+def test_a_damaged_first_batch_line_starts_again(fake, run, tmp_path):
+    out, resume = _partly_failed(fake, run, tmp_path)
+    journal = out.with_name(out.name + ".journal")
+    lines = journal.read_text().splitlines()
+    assert lines[-1].startswith("batch 0 ")
+    journal.write_text("\n".join([*lines[:-1], lines[-1].replace("0", "\u2070", 1)]) + "\n")
+
+    mark = len(fake.log)
+    proc = run(*resume, env={"ELINKCLI_CACHE_DIR": str(tmp_path / "empty-cache")})
+    assert proc.returncode == 0, proc
+    assert out.read_text() == tsv_text(oracle_rows(fake, PARTIAL_IDS))
+    assert sorted(asked_ids(fake, mark)) == PARTIAL_IDS
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["[" * 100_000 + "]" * 100_000, '["link", ' + "[" * 100_000 + "]" * 100_000 + "]",
+     '{"a": 1}', '[1, [[1, 2]]]', '["link", {"batch": 2}]', "5"],
+)  # fmt: skip
+def test_a_damaged_shape_line_of_another_run_is_one_line(fake, run, tmp_path, shape):
+    out = tmp_path / "out.tsv"
+    out.write_text("yesterday's good result\n")
+    journal = out.with_name(out.name + ".journal")
+    journal.write_text(f"elinkcli-journal 1 {'0' * 32}\nshape {shape}\nbatch 0 0 0\n")
+    proc = run(*resume_args("tsv", out, PARTIAL_IDS), "--resume")
+    line = error_line(proc.stderr)
+    assert proc.returncode == 2, proc
+    assert "belongs to another run: other options or ids" in line
+    assert out.read_text() == "yesterday's good result\n"
+    assert fake.log == []
 
 
 def test_resume_knows_the_run_by_its_options_not_their_order(fake, run, tmp_path):

@@ -332,6 +332,42 @@ def test_api_key_on_every_request(fake, run, args, env, key):
     assert len(requests) == 2
     assert all(r.values("api_key") == [key] and r.values("tool") == ["elinkcli"] for r in requests)
     assert key not in proc.stdout + proc.stderr
+    # Only a key typed on the command line is visible to others (ps): said once.
+    assert proc.stderr.count(KEY_IN_PS) == (1 if args else 0), proc.stderr
+
+
+KEY_IN_PS = (
+    "elinkcli: warning: --api-key on the command line is visible to other users of this "
+    "machine (ps); set NCBI_API_KEY or api_key in the config file instead\n"
+)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["link", *GENE_ARGS[1:], "--id", "41", "-api_key", "opt-key"],
+        ["link", *GENE_ARGS[1:], "--id", "41", "--history", "--api-key", "opt-key"],
+        ["check", "-db", "gene", "-cmd", "ncheck", "--id", "41", "--api-key", "opt-key"],
+        ["linkout", "-db", "pubmed", "--id", "41", "--api-key", "opt-key"],
+    ],
+    ids=["edirect-spelling", "history", "check", "linkout"],
+)
+def test_a_key_on_the_command_line_is_warned_about_once(fake, run, command):
+    proc = run(*command)
+    assert proc.returncode == 0, proc
+    assert proc.stderr.count(KEY_IN_PS) == 1, proc.stderr
+    assert "opt-key" not in proc.stdout + proc.stderr
+    assert fake.log and all(r.values("api_key") == ["opt-key"] for r in fake.log)
+
+
+def test_a_key_from_the_config_file_is_not_warned_about(fake, run, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('api_key = "file-key"\n')
+    config.chmod(0o600)
+    proc = run(*GENE_ARGS, "--id", "41", env={"ELINKCLI_CONFIG": str(config)})
+    assert proc.returncode == 0, proc
+    assert "--api-key" not in proc.stderr, proc.stderr
+    assert [r.values("api_key") for r in elink_requests(fake)] == [["file-key"]]
 
 
 def test_base_url_option_wins_over_env(fake, run):

@@ -182,19 +182,24 @@ def _start(fake, args: Sequence[str], **env: str) -> subprocess.Popen:
 
 def test_a_second_run_on_the_same_output_is_refused_at_start(fake, run, tmp_path):
     out = tmp_path / "out.tsv"
-    fake.faults = Faults(delay=1.5)
+    # The first run's answers wait until the second has been refused, however slow the
+    # machine is to start it.
+    release = threading.Event()
+    fake.faults = Faults(hold=release)
     first = _start(fake, [*ARGS, "--id", IDS, "-o", str(out)])
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while not elink_requests(fake) and time.monotonic() < deadline:
             time.sleep(0.02)
         mark = len(fake.log)
         second = run(*ARGS, "--id", "4004", "-o", str(out))
+        release.set()
         line = assert_clean_error(second, 2)
         assert "another elinkcli run is writing" in line
         assert fake.log[mark:] == []  # refused before it asked anything
         _, err = first.communicate(timeout=60)
     finally:
+        release.set()
         if first.poll() is None:
             first.kill()
             first.communicate()

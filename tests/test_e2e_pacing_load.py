@@ -13,6 +13,7 @@ import itertools
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -121,7 +122,9 @@ def test_a_stopped_lock_holder_is_waited_for_and_said(fake, tmp_path) -> None:
     try:
         holder.send_signal(signal.SIGSTOP)
         proc = start(fake, ["5001", "5002"], state, tmp_path / "cache")
-        time.sleep(3.5)
+        # Until it says it waits (after 2 s of waiting; later on a loaded machine).
+        said = _first_line(proc, timeout=60)
+        assert "waiting for another elinkcli process" in said
         assert proc.poll() is None  # waiting, not failed
         assert fake.log == []
         holder.send_signal(signal.SIGCONT)
@@ -130,11 +133,21 @@ def test_a_stopped_lock_holder_is_waited_for_and_said(fake, tmp_path) -> None:
     finally:
         holder.kill()
         holder.wait()
-    text = err.decode()
+    text = said + err.decode()
     assert proc.returncode == 0, text
-    assert "waiting for another elinkcli process" in text
     assert "internal error" not in text
     assert out.decode() == oracle(fake, ["5001", "5002"])
+
+
+def _first_line(proc: subprocess.Popen, timeout: float) -> str:
+    """The first line a process writes on stderr, waited for at most `timeout` s."""
+    assert proc.stderr is not None
+    found: list[bytes] = []
+    reader = threading.Thread(target=lambda: found.append(proc.stderr.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    assert found, f"nothing on stderr in {timeout} s"
+    return found[0].decode()
 
 
 def test_max_time_ends_a_wait_for_a_stopped_holder(fake, tmp_path) -> None:
@@ -180,6 +193,10 @@ def test_kill_9_at_random_points_never_damages_the_schedule(fake, tmp_path) -> N
         start(fake, [str(6000 + 10 * p + k) for k in range(3)], state, tmp_path / f"s{p}")
         for p in range(3)
     ]
+    # The victims die while the schedule is in use, however slow the machine is to start.
+    deadline = time.monotonic() + 60
+    while not slot.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
     victims = []
     for n in range(12):
         victim = start(fake, [str(7000 + 10 * n + k) for k in range(5)], state, tmp_path / "v")

@@ -20,7 +20,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from conftest import TSV_HEADER, Row, clean_env, elinkcli_command, parse_tsv
-from fake_eutils import FakeEutils, Logged
+from fake_eutils import FakeEutils, Faults, Logged
 
 pytestmark = pytest.mark.e2e
 
@@ -600,6 +600,78 @@ def test_history_with_another_format_is_a_usage_error(fake, run, fmt):
     line = assert_clean_error(proc, 2)
     assert "--history" in line
     assert fake.log == []
+
+
+# --- 8b. --history -o FILE: the message goes to FILE, atomically -------------------------------
+
+
+HISTORY = ("link", "-db", "gene", "-target", "protein", "--history")
+
+
+def test_history_writes_its_message_to_output_file_atomically(fake, run, tmp_path):
+    ids = GENE_IDS[:10]
+    out = tmp_path / "linked.xml"
+    out.write_text("yesterday's message\n")
+    out.chmod(0o640)
+    proc = run(*HISTORY, "--id", ",".join(ids), "-o", str(out))
+
+    assert proc.returncode == 0, proc
+    assert proc.stdout == ""
+    msg = Message(out.read_text())
+    msg.assert_order()
+    db, held = stored(fake, msg)
+    assert (db, sorted(held)) == ("protein", sorted(oracle_targets(fake, "gene", ids, "protein")))
+    assert (out.stat().st_mode & 0o777) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["linked.xml"]  # no .part, .journal
+    # The same message as on stdout.
+    again = run(*HISTORY, "--id", ",".join(ids))
+    assert again.returncode == 0, again
+    assert re.sub(r"MCID_\w+", "W", again.stdout) == re.sub(r"MCID_\w+", "W", out.read_text())
+
+
+@pytest.mark.parametrize(("fault", "status"), [("400", 3), ("503", 4)])
+def test_a_failed_history_run_leaves_output_file_untouched(fake, run, tmp_path, fault, status):
+    fake.faults = Faults(rates={fault: 1.0})
+    out = tmp_path / "linked.xml"
+    out.write_text("yesterday's message\n")
+    proc = run(*HISTORY, "--id", "4001", "-o", str(out), env={"NCBI_API_KEY": "0123456789abcdef"})
+
+    assert_clean_error(proc, status)
+    assert proc.stdout == ""
+    assert out.read_text() == "yesterday's message\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["linked.xml"]
+
+
+def test_a_history_message_that_cannot_be_written_is_exit_1(fake, run):
+    proc = run(*HISTORY, "--id", "4001", "-o", "/dev/full")
+    line = assert_clean_error(proc, 1)
+    assert line == "elinkcli: error: cannot write /dev/full: No space left on device"
+
+
+def test_history_output_file_another_run_is_writing_is_refused_before_any_request(
+    fake, run, tmp_path
+):
+    import fcntl
+
+    out = tmp_path / "linked.xml"
+    with open(tmp_path / "linked.xml.journal", "w") as journal:
+        fcntl.flock(journal, fcntl.LOCK_EX)
+        proc = run(*HISTORY, "--id", "4001", "-o", str(out))
+    assert "another elinkcli run is writing" in assert_clean_error(proc, 2)
+    assert fake.log == [] and not out.exists()
+
+
+def test_history_with_resume_is_a_usage_error(fake, run, tmp_path):
+    out = tmp_path / "linked.xml"
+    out.write_text("yesterday's message\n")
+    proc = run(*HISTORY, "--id", "4001", "-o", str(out), "--resume")
+    line = assert_clean_error(proc, 2)
+    assert "--resume works with tsv, json, jsonl and uid, not edirect" in line
+    alone = run(*HISTORY, "--id", "4001", "--resume")
+    assert "--resume goes with --output FILE" in assert_clean_error(alone, 2)
+    assert fake.log == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["linked.xml"]
+    assert out.read_text() == "yesterday's message\n"
 
 
 # --- 9. esearch | elinkcli link | elinkcli link ------------------------------------------------

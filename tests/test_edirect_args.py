@@ -33,6 +33,9 @@ README = Path(__file__).resolve().parent.parent / "README.md"
         (["link", "-target", "gene", "-batch"], ["link", "-target", "gene"]),
         (["link", "-batch", "-target", "gene"], ["link", "-target", "gene"]),
         (["link", "-batch", "50", "-target", "gene"], ["link", "-batch", "50", "-target", "gene"]),
+        # Only ASCII digits are a count: `-batch ³` is the flag, and `³` is left to be refused.
+        (["link", "-batch", "\u0663", "-id", "1"], ["link", "\u0663", "-id", "1"]),
+        (["link", "-batch", "\u00b3"], ["link", "\u00b3"]),
         (["link", "-chunk", "50"], ["link", "--batch", "50"]),
         (["link", "-complete", "-timer", "-verbose"], ["link", "--verbose", "--verbose"]),
         (["link", "-format", "json"], ["link", "-format", "json"]),

@@ -1,13 +1,17 @@
 """The three commands in a local Typer app registered as `elinkcli linkout ...` will be.
 
 Exit statuses are taken the way elinkcli's main() takes them: the command's return
-value (0 or 1), 2 for a UsageError (main's `guarded` prints `elinkcli: error: ...`).
+value (0 or 1), else the exit status of the ElinkError raised (2 for a UsageError, 1 for an
+OutputError; main's `guarded` prints `elinkcli: error: ...`).
 """
 
 from __future__ import annotations
 
+import errno
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, NoReturn
 
 import pytest
 import typer
@@ -21,7 +25,7 @@ from elinkcli.cli.provider_files import (
     preview_command,
     validate_command,
 )
-from elinkcli.errors import UsageError
+from elinkcli.errors import ElinkError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "linkout_files"
 
@@ -53,8 +57,9 @@ def run(*args: str | Path, stdin: bytes | None = None) -> Ran:
         make_app(), [str(a) for a in args], input=stdin, standalone_mode=False
     )
     exc = result.exception
-    if isinstance(exc, UsageError):
-        return Ran(2, result.stdout, result.stderr + f"elinkcli: error: {exc}\n")
+    if isinstance(exc, ElinkError):  # as main's `guarded` reports it
+        line = f"elinkcli: error: {exc}\n"
+        return Ran(int(exc.exit_status), result.stdout, result.stderr + line)
     if exc is not None and hasattr(exc, "exit_code"):
         return Ran(exc.exit_code, result.stdout, result.stderr)  # option parsing
     if exc is not None:
@@ -150,6 +155,69 @@ def test_convert_to_a_file(tmp_path: Path) -> None:
     )
 
 
+def _failing(monkeypatch: pytest.MonkeyPatch, what: str, err: int) -> None:
+    """The -o file's `what` ("write": its writes, "fsync", "replace") fails with `err`."""
+    from elinkcli import output
+
+    def boom(*args: object, **kwargs: object) -> NoReturn:
+        raise OSError(err, os.strerror(err))
+
+    if what == "write":
+        new_part = output.AtomicOutput._new_part
+
+        def failing_part(self: output.AtomicOutput) -> IO[str]:
+            stream = new_part(self)
+            stream.write = boom  # type: ignore[method-assign]
+            return stream
+
+        monkeypatch.setattr(output.AtomicOutput, "_new_part", failing_part)
+    else:
+        real = getattr(os, what)
+        done_header = []
+
+        def after_the_header(*args: object, **kwargs: object) -> object:
+            if what == "fsync" and not done_header:  # the journal's header: let it be
+                done_header.append(True)
+                return real(*args, **kwargs)
+            return boom()
+
+        monkeypatch.setattr(output.os, what, after_the_header)
+
+
+@pytest.mark.parametrize(
+    ("what", "err"),
+    [("write", errno.ENOSPC), ("write", errno.EIO), ("fsync", errno.EIO),
+     ("replace", errno.EXDEV), ("replace", errno.ENOSPC)],
+)  # fmt: skip
+def test_convert_output_that_cannot_be_written_is_exit_1_and_keeps_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str, err: int
+) -> None:
+    out = tmp_path / "resources.xml"
+    out.write_text("yesterday's XML\n")
+    out.chmod(0o640)
+    _failing(monkeypatch, what, err)
+    ran = run("linkout", "convert", fx("snp_example_2_fixed.ft"), "-o", out)
+    assert ran.code == 1
+    assert ran.stdout == ""
+    assert ran.stderr == f"elinkcli: error: cannot write {out}: {os.strerror(err)}\n"
+    assert out.read_text() == "yesterday's XML\n"
+    assert (out.stat().st_mode & 0o777) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["resources.xml"]
+
+
+def test_convert_output_never_follows_a_link_planted_at_its_part_file(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("not yours\n")
+    out = tmp_path / "resources.xml"
+    (tmp_path / "resources.xml.part").symlink_to(victim)
+    ran = run("linkout", "convert", fx("snp_example_2_fixed.ft"), "-o", out)
+    assert (ran.code, ran.stdout) == (0, "")
+    assert victim.read_text() == "not yours\n"
+    assert "<Rule>ap1=rs&lo.id;</Rule>" in out.read_text()
+    assert not out.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["resources.xml", "victim"]
+
+
 def test_convert_refuses_a_file_with_errors() -> None:
     ran = run("linkout", "convert", fx("taxonomy_example_1.ft"))
     assert ran.code == 1
@@ -172,6 +240,21 @@ def test_preview_values() -> None:
         ran.stdout.splitlines()
     )
     assert "no value for &lo.pacc;" in ran.stderr
+
+
+def test_preview_rows_keep_a_tab_or_line_break_of_the_file_in_its_cell(tmp_path: Path) -> None:
+    """A LinkId or URL holding a tab, a line break or an escape sequence (from character
+    references) is written escaped: each row stays two cells on one line."""
+    text = fx("example_1.xml").read_text()
+    text = text.replace("<LinkId>1</LinkId>", "<LinkId>1&#9;x&#10;y</LinkId>", 1)
+    text = text.replace("homo/h._sapiens", "homo/&#13;&#x202e;h._sapiens", 1)
+    path = tmp_path / "odd.xml"
+    path.write_text(text)
+    ran = run("linkout", "preview", path)
+    assert ran.code == 0, ran
+    rows = [line.split("\t") for line in ran.stdout.splitlines()]
+    assert all(len(row) == 2 for row in rows), rows
+    assert ["1\\tx\\ny", "http://molbioco.com/animals/homo/\\r\\u202eh._sapiens"] in rows
 
 
 def test_preview_tsv(tmp_path: Path) -> None:

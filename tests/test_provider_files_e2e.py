@@ -6,6 +6,8 @@ from then on these are the expected exit statuses and output lines.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 import pytest
@@ -104,3 +106,71 @@ def test_preview() -> None:
     bad = run_elinkcli("linkout", "preview", fx("seed_snippets.xml"), "--value", "lo.pmid=1")
     assert bad.returncode == 2
     assert bad.stderr.startswith("elinkcli: error: rule keyword &lo.pmid; does not exist")
+
+
+# --- convert -o: written atomically, as every -o -------------------------------------------
+
+
+def big_ft(links: int = 120) -> str:
+    """A clean .ft file whose XML is some pages long (about 340 bytes a link)."""
+    head = (
+        "----- Nucleotide links ----\nprid: 7777\ndbase: nucleotide\n"
+        '!base: "http://www.webdatabase.com/cgi-bin/elegans?"\n------\n'
+    )
+    return head + "".join(
+        f"linkid: {i}\nuids:   {3810674 + i} {1217583 + i}\nbase:   &base;\n"
+        f"rule:   db=special&ID=A{i}E\n------\n"
+        for i in range(1, links + 1)
+    )
+
+
+def test_convert_output_replaces_the_file_keeping_its_mode(tmp_path: Path) -> None:
+    source = tmp_path / "links.ft"
+    source.write_text(big_ft())
+    out = tmp_path / "links.xml"
+    out.write_text("yesterday's XML\n")
+    out.chmod(0o640)
+    ran = run_elinkcli("linkout", "convert", str(source), "-o", str(out))
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, "", "")
+    piped = run_elinkcli("linkout", "convert", str(source))
+    assert out.read_text() == piped.stdout
+    assert len(piped.stdout) > 3 * 4096
+    assert (out.stat().st_mode & 0o777) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["links.ft", "links.xml"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small disk needs root")
+def test_convert_output_on_a_full_disk_keeps_the_old_file(tmp_path: Path) -> None:
+    from test_e2e_cache_damage import tmpfs
+
+    source = tmp_path / "links.ft"
+    source.write_text(big_ft())
+    with tmpfs(tmp_path / "small", "size=64k") as small:
+        out = small / "links.xml"
+        out.write_text("yesterday's XML\n")
+        out.chmod(0o640)
+        with (small / "filler").open("wb") as filler, contextlib.suppress(OSError):
+            filler.write(b"\0" * 128 * 1024)  # the rest of the disk
+        ran = run_elinkcli("linkout", "convert", str(source), "-o", str(out))
+        assert ran.returncode == 1, ran
+        assert ran.stdout == ""
+        assert ran.stderr == f"elinkcli: error: cannot write {out}: No space left on device\n"
+        assert out.read_text() == "yesterday's XML\n"
+        assert (out.stat().st_mode & 0o777) == 0o640
+        assert sorted(p.name for p in small.iterdir()) == ["filler", "links.xml"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small disk needs root")
+def test_convert_output_that_fills_the_disk_midway_keeps_the_old_file(tmp_path: Path) -> None:
+    from test_e2e_cache_damage import tmpfs
+
+    source = tmp_path / "links.ft"
+    source.write_text(big_ft(400))  # about 135 KB of XML
+    with tmpfs(tmp_path / "small", "size=64k") as small:
+        out = small / "links.xml"
+        out.write_text("yesterday's XML\n")
+        ran = run_elinkcli("linkout", "convert", str(source), "-o", str(out))
+        assert ran.stderr == f"elinkcli: error: cannot write {out}: No space left on device\n"
+        assert ran.returncode == 1
+        assert out.read_text() == "yesterday's XML\n"
+        assert sorted(p.name for p in small.iterdir()) == ["links.xml"]

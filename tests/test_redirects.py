@@ -16,6 +16,7 @@ from conftest import assert_clean_error, parse_tsv
 from fake_eutils import FakeEutils, Faults
 from fakes import FakeClock, elink_xml
 
+from elinkcli import notices
 from elinkcli.client import MAX_REDIRECTS, EutilsClient
 from elinkcli.config import Settings
 from elinkcli.constants import ELINK
@@ -118,3 +119,39 @@ def test_e2e_a_key_over_plain_http_to_another_machine_is_warned_about(fake, run)
         "link", "-db", "gene", "-target", "protein", "-id", "672", env={"NCBI_API_KEY": KEY}
     )
     assert "plain http" not in quiet.stderr  # the loopback server: the key never leaves
+
+
+# Hosts a key over plain http may go to without a word: this machine, by name or address.
+LOOPBACK = [
+    "localhost", "LocalHost", "localhost.", "127.0.0.1", "127.1.2.3", "127.255.255.254",
+    "[::1]", "[0:0:0:0:0:0:0:1]", "[::ffff:127.0.0.1]", "[::ffff:7f00:2]",
+]  # fmt: skip
+# Everything else: names that merely look local, other addresses, odd spellings resolvers
+# may read as loopback but that are no address literal.
+ELSEWHERE = [
+    "127.attacker.example", "127.0.0.1.attacker.example", "localhost.attacker.example",
+    "attacker-localhost", "localhost..", "127.0.0.1.", "127.1", "2130706433", "0x7f000001",
+    "0.0.0.0", "10.0.0.1", "[::]", "[::2]", "[::ffff:10.0.0.1]", "[fe80::1]",
+    "eutils.ncbi.nlm.nih.gov", "xn--localhost", "\uff11\uff12\uff17.0.0.1", "127.0.0.\u0661",
+    "",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("host", LOOPBACK)
+def test_a_key_over_plain_http_to_this_machine_says_nothing(host) -> None:
+    assert list(notices.clear_key(f"http://{host}:8080/eutils/", KEY)) == []
+    assert list(notices.clear_key(f"http://user@{host}/", KEY)) == []
+
+
+@pytest.mark.parametrize("host", ELSEWHERE)
+def test_a_key_over_plain_http_to_any_other_host_is_warned_about(host) -> None:
+    (line,) = notices.clear_key(f"http://{host}/eutils/", KEY)
+    assert "over plain http" in line and KEY not in line
+    assert list(notices.clear_key(f"https://{host}/eutils/", KEY)) == []
+    assert list(notices.clear_key(f"http://{host}/eutils/", None)) == []
+
+
+def test_the_host_is_the_one_after_any_user_info() -> None:
+    (line,) = notices.clear_key("http://127.0.0.1@attacker.example/", KEY)
+    assert "attacker.example" in line
+    assert list(notices.clear_key("http://attacker.example@127.0.0.1/", KEY)) == []

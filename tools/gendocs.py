@@ -42,7 +42,11 @@ ENVIRONMENT = [
     (C.ENV_ICITE_URL, "NIH iCite API base URL (link --cited/--cites); --icite-url wins."),
     (C.ENV_EUROPEPMC_URL, "Europe PMC REST base URL; --europepmc-url wins."),
     (C.ENV_MAX_TIME, "Time for a whole run, like --max-time (0 = none)."),
-    (C.ENV_MAX_BODY, f"Largest answer read, in bytes (default {C.MAX_BODY})."),
+    (
+        C.ENV_MAX_BODY,
+        f"Bytes of answers held at once, decompressed, all requests in flight together "
+        f"(default {C.MAX_BODY}).",
+    ),
     (
         C.ENV_CACHE_JOURNAL,
         "The cache's journal: auto (WAL; a rollback journal on a network file system such "

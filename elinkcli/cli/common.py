@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from elinkcli import notices
-from elinkcli.cli.errors import warn
+from elinkcli.cli.errors import say, warn
 from elinkcli.cli.options import Common
 from elinkcli.errors import ElinkError, UsageError
+from elinkcli.inert import line
 
 if TYPE_CHECKING:
     from elinkcli.batching import BatchHooks
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
 
 
 Row = Sequence[object]
+KEY_ON_COMMAND_LINE = (
+    "--api-key on the command line is visible to other users of this machine (ps); "
+    "set NCBI_API_KEY or api_key in the config file instead"
+)
 
 
 def cache_mode(common: Common) -> str:
@@ -63,6 +68,8 @@ def make_client(common: Common, **more: str | None) -> EutilsClient:
     )
     for warning in resolved.config_warnings:
         warn(warning)
+    if resolved.sources.get("api_key") == "option":
+        warn(KEY_ON_COMMAND_LINE)
     for text in notices.clear_key(resolved.settings.base_url, resolved.settings.api_key):
         warn(text)
     log = request_log(common)
@@ -95,10 +102,9 @@ def _watchdog(max_time: float) -> None:
     from elinkcli.cli.errors import leave_now
 
     def expire() -> None:
-        print(
+        say(
             f"elinkcli: error: the run's --max-time ({max_time:g} s) ran out; stopped "
-            f"{WATCHDOG_GRACE:g} s later, with requests still waiting",
-            file=sys.stderr,
+            f"{WATCHDOG_GRACE:g} s later, with requests still waiting"
         )
         leave_now(4)
 
@@ -252,7 +258,7 @@ def run_rows(
             writer.error = "interrupted"
             raise
         except BaseException as exc:
-            writer.error = f"{type(exc).__name__}: {exc}"
+            writer.error = line(f"{type(exc).__name__}: {exc}")
             raise
         finally:
             try:
@@ -289,8 +295,9 @@ def _written_ids(target: AtomicOutput | DirectOutput | None) -> set[object]:
 
 
 def warn_not_echoed(stats: LinkStats) -> None:
-    """Ids NCBI gave no answer for are named on stderr, whatever the verbosity."""
-    for text in notices.not_echoed(stats):
+    """Ids NCBI gave no answer for, and ids it answered for unasked, are named on stderr,
+    whatever the verbosity."""
+    for text in (*notices.not_echoed(stats), *notices.unexpected(stats)):
         warn(text)
 
 
@@ -318,18 +325,16 @@ def print_link_summary(
     if stats.ids_failed:
         parts.append(f"{len(stats.ids_failed)} failed")
     cached = f", {stats.cache_hits} from the cache" if stats.cache_hits else ""
-    line = (
+    say(
         f"elinkcli: {', '.join(parts)}; {stats.links} link(s); "
         f"{stats.requests} request(s), {stats.retries} retr{'y' if stats.retries == 1 else 'ies'}"
         f"{cached}"
     )
-    print(line, file=sys.stderr)
     if stats.request_sizes:
         sizes = stats.request_sizes
-        print(
+        say(
             f"elinkcli: adaptive batch: {len(sizes)} request(s) of {min(sizes)}-{max(sizes)} "
-            f"ids, the last of {sizes[-1]}",
-            file=sys.stderr,
+            f"ids, the last of {sizes[-1]}"
         )
     if verbose:
         for label, ids in (
@@ -339,4 +344,4 @@ def print_link_summary(
             ("failed", stats.ids_failed),
         ):
             if ids:
-                print(_listing(label, ids), file=sys.stderr)
+                say(_listing(label, ids))

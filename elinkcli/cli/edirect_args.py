@@ -4,6 +4,7 @@ parsing, and every other EDirect option either taken or refused with a pointer."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -115,6 +116,7 @@ _IGNORED_WITH_VALUE = {
     "-step": "-step is ignored (elinkcli counts Step from the input message)",
 }
 _IGNORED_FLAGS = frozenset({"-complete"})
+_COUNT = re.compile(r"[0-9]+", re.ASCII)  # `-batch N`; else EDirect's flag
 _ALIASES = {"-verbose": "--verbose", "-timer": "--verbose"}
 
 
@@ -161,7 +163,7 @@ def rewrite(argv: Sequence[str]) -> tuple[list[str], list[str]]:
         elif arg in ("-format", "--format") and nxt is not None and nxt.lower() == "acc":
             out += ["--idtype", "acc"]
             i += 1
-        elif arg == "-batch" and (nxt is None or not nxt.isdigit()):
+        elif arg == "-batch" and (nxt is None or not _COUNT.fullmatch(nxt)):
             pass  # EDirect's flag; elinkcli uses the History server only with --history
         elif arg == "-chunk":
             out.append("--batch")

@@ -28,8 +28,29 @@ EXIT_CODES_HELP = (
 
 def say(text: str) -> None:
     """One line on stderr, made inert (elinkcli.inert): every word elinkcli says to a
-    person goes through here."""
+    person goes through here, the API key masked even when the run has not read its
+    settings yet (an error in the input on stdin)."""
+    _know_secrets()
     print(line(text), file=sys.stderr)
+
+
+@functools.cache
+def _know_secrets() -> None:
+    from elinkcli.config import default_config_file, read_config_file
+    from elinkcli.inert import keep_secret
+
+    keep_secret(os.environ.get(C.ENV_API_KEY))
+    args = sys.argv[1:]
+    for n, arg in enumerate(args):
+        name, equals, value = arg.partition("=")
+        if name in ("--api-key", "-api_key"):
+            keep_secret(value if equals else (args[n + 1] if n + 1 < len(args) else None))
+    try:
+        settings, _ = read_config_file(default_config_file(os.environ))
+    except Exception:  # a config file that cannot be read holds no key to mask
+        return
+    key = settings.get("api_key")
+    keep_secret(key if isinstance(key, str) else None)
 
 
 def report(exc: ElinkError) -> int:

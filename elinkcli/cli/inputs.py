@@ -106,12 +106,10 @@ class RunInput:
 
 
 def then_unknown(items: Iterable[R], table: IdTable) -> Iterator[R]:
-    """`items`, then the ids that named no record as an error (exit 3)."""
-    from elinkcli.errors import UnknownIdsError
-
+    """`items`, then what kept ids from being linked as an error: a resolving request given
+    up on (exit 4), ids that named no record (exit 3)."""
     yield from items
-    if table.problems:
-        raise UnknownIdsError(table.problems)
+    table.unfinished()
 
 
 def read_source_input(

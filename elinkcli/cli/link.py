@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     )
     from elinkcli.cli.inputs import RunInput
     from elinkcli.client import EutilsClient
+    from elinkcli.packed_ids import IdWindows
     from elinkcli.params import LinkFilters
 
 
@@ -225,8 +226,14 @@ def link_command(
         if not has_accessions(target):
             warn(f"{target} records have no accession NCBI names: target_acc stays empty")
     if history:
+        if common.resume:
+            raise UsageError(
+                "--resume goes with --output FILE"
+                if common.output is None
+                else "--resume works with tsv, json, jsonl and uid, not edirect (--history)"
+            )
         with make_client(common) as client:
-            _write_history_message(client, run, target, name, filters, batch)
+            _write_history_message(client, run, target, name, filters, batch, common)
         return
     stats = LinkStats()
     # The source ids in input order; a query or History set adds its own once expanded
@@ -248,9 +255,14 @@ def link_command(
             stats=stats,
             hooks=hooks,
         )
-        if run.packed is not None:
+        long_input: IdWindows | None = run.packed
+        if run.history is not None and windowed:
+            from elinkcli.history import HistoryIds
+
+            long_input = HistoryIds(client, run.history)
+        if long_input is not None:
             stats.ids_with_links, stats.ids_without_links = CountedIds(), CountedIds()
-            return link_windows(run.packed, warn=warn, **options)
+            return link_windows(long_input, warn=warn, **options)
         stored = run.history if union else None  # a union of a stored set: one request
         table = None
         if stored is None:
@@ -266,7 +278,7 @@ def link_command(
         return rows if table is None else then_unknown(rows, table)
 
     def summary() -> None:
-        for text in notices.capped(stats):
+        for text in (*notices.unexpected(stats), *notices.capped(stats)):
             warn(text)
         if show_summary(common):
             print_link_summary(stats, verbose=common.verbose, union=union)
@@ -326,10 +338,7 @@ def _uids(run: RunInput, client: EutilsClient) -> list[str]:
     if run.history is not None:
         return []
     table = run.id_table(client)
-    if table.problems:
-        from elinkcli.errors import UnknownIdsError
-
-        raise UnknownIdsError(table.problems)
+    table.unfinished()
     return [table.uid(t) for t in table.tokens]
 
 
@@ -340,28 +349,48 @@ def _write_history_message(
     name: str | None,
     filters: LinkFilters,
     batch: int,
+    common: O.Common,
 ) -> None:
-    """--history: the linked set stays on the History server; the message points at it."""
+    """--history: the linked set stays on the History server; the message points at it,
+    on stdout or in --output FILE (written atomically, as every -o is)."""
+    from elinkcli.cli.common import _fingerprint
     from elinkcli.edirect import render_message
     from elinkcli.history import HistorySet, link_to_history
+    from elinkcli.output import open_output, write_whole
 
-    result = HistorySet(target, "", "", 0)
-    if not run.empty:
-        assert run.db is not None
-        result = link_to_history(
-            client,
-            db=run.db,
-            target=target,
-            ids=_uids(run, client),
-            source=run.history,
-            name=name,
-            filters=filters,
-            batch=batch,
-        )
-    message = replace(
-        run.next_message(target),
-        webenv=result.webenv or None,
-        query_key=result.query_key or None,
-        count=result.count or 0,
+    path = common.output
+    # Opened before anything is asked: a FILE another run is writing is refused first.
+    target_file = (
+        open_output(path, _fingerprint(common, run.identity or run.ids), shape=common.run_shape)
+        if path is not None
+        else None
     )
-    sys.stdout.write(render_message(message))
+    try:
+        result = HistorySet(target, "", "", 0)
+        if not run.empty:
+            assert run.db is not None
+            result = link_to_history(
+                client,
+                db=run.db,
+                target=target,
+                ids=_uids(run, client),
+                source=run.history,
+                name=name,
+                filters=filters,
+                batch=batch,
+            )
+        message = replace(
+            run.next_message(target),
+            webenv=result.webenv or None,
+            query_key=result.query_key or None,
+            count=result.count or 0,
+        )
+        text = render_message(message)
+    except BaseException:
+        if target_file is not None:
+            target_file.abort()
+        raise
+    if target_file is None:
+        sys.stdout.write(text)
+    else:
+        write_whole(target_file, text)

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from elinkcli.cli import options as O
-from elinkcli.cli.errors import warn
+from elinkcli.cli.errors import say, warn
 from elinkcli.errors import ExitStatus, UsageError
+from elinkcli.inert import escape
 
 if TYPE_CHECKING:  # the checker's modules load only when a command runs
     from elinkcli.providerfiles.validate import SourceFile
@@ -146,21 +147,17 @@ def convert_command(
     source = read_source(file)
     conversion = convert_ft(source.data, source.display, source.file_name)
     for problem in conversion.problems:
-        print(problem.format(), file=sys.stderr)
+        say(problem.format())
     if conversion.xml is None:
         errors = sum(p.severity == "error" for p in conversion.problems)
-        print(
-            f"elinkcli: {source.display} not converted: {_plural(errors, 'error')}",
-            file=sys.stderr,
-        )
+        say(f"elinkcli: {source.display} not converted: {_plural(errors, 'error')}")
         return int(ExitStatus.ERROR)
-    if output is None:
+    if output is None or str(output) == "-":
         sys.stdout.write(conversion.xml)
         return int(ExitStatus.OK)
-    try:
-        output.write_text(conversion.xml, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    from elinkcli.output import open_output, write_whole
+
+    write_whole(open_output(output, "linkout convert"), conversion.xml)
     return int(ExitStatus.OK)
 
 
@@ -203,9 +200,9 @@ def preview_command(
     report = parse_file(source)
     if report.resource is None:
         for problem in report.problems:
-            print(problem.format(), file=sys.stderr)
+            say(problem.format())
         what = "an identity file" if report.identity is not None else "not readable"
-        print(f"elinkcli: {source.display}: no links to preview ({what})", file=sys.stderr)
+        say(f"elinkcli: {source.display}: no links to preview ({what})")
         return int(ExitStatus.ERROR)
     if report.errors:
         warn(
@@ -217,11 +214,9 @@ def preview_command(
     if not no_header:
         print("record\tlink_id\turl" if values is not None else "link_id\turl")
     for row in rows:
-        print(
-            f"{row.record}\t{row.link_id}\t{row.url}"
-            if values is not None
-            else f"{row.link_id}\t{row.url}"
-        )
+        # The file's text, escaped: a tab or line break in a LinkId or URL stays in its cell.
+        cells = (row.link_id, row.url) if values is None else (row.record, row.link_id, row.url)
+        print("\t".join(escape(str(cell)) for cell in cells))
     for name in sorted(missing):
         warn(f"no value for &{name};: left as is in the URL (give --value {name}=...)")
     return int(ExitStatus.OK)

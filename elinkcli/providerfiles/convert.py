@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from elinkcli.providerfiles.entities import DTD_CHARACTERS, PREDEFINED, REF_RE, is_keyword_name
 from elinkcli.providerfiles.ftfile import FtDocument, FtField, read_ft
 from elinkcli.providerfiles.model import FileKind, Problem, error
+from elinkcli.providerfiles.rules import MAX_XML_BYTES
 from elinkcli.providerfiles.validate import SourceFile, parse_file
 
 PUBLIC_ID = "-//NLM//DTD LinkOut 1.0//EN"
@@ -46,8 +47,21 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+class XmlTooLarge(ValueError):
+    """The XML for a .ft file would be larger than NCBI takes (MAX_XML_BYTES)."""
+
+
+def _too_large() -> XmlTooLarge:
+    return XmlTooLarge(
+        f"the XML resource file would be more than {MAX_XML_BYTES // (1024 * 1024)} MB, "
+        "the limit for XML files (each link repeats the global dbase:, stype: and attr: "
+        "values): split the .ft file"
+    )
+
+
 def ft_to_xml(document: FtDocument) -> str:
-    """The XML resource file describing the same links as `document`."""
+    """The XML resource file describing the same links as `document`; raises XmlTooLarge
+    as soon as it grows past MAX_XML_BYTES characters."""
     entities = document.entity_values()
 
     def esc(value: str) -> str:
@@ -58,6 +72,7 @@ def ft_to_xml(document: FtDocument) -> str:
 
     prid = esc(next(iter(values(document.global_fields, "prid")), ""))
     dbase = esc(next(iter(values(document.global_fields, "dbase")), ""))
+    shared = {key: _unique(values(document.global_fields, key)) for key in ("stype", "attr")}
     out = ['<?xml version="1.0"?>', f'<!DOCTYPE LinkSet PUBLIC "{PUBLIC_ID}"', f'"{DTD_URL}"']
     if entities:
         declarations = [
@@ -68,7 +83,12 @@ def ft_to_xml(document: FtDocument) -> str:
     else:
         out[-1] += ">"
     out.append("<LinkSet>")
+    size, counted = 0, 0
     for block in document.links:
+        size += sum(len(line) + 1 for line in out[counted:])
+        counted = len(out)
+        if size > MAX_XML_BYTES:
+            raise _too_large()
         out.append(" <Link>")
         out.append(f"   <LinkId>{esc(values(block, 'linkid')[0])}</LinkId>")
         out.append(f"   <ProviderId>{prid}</ProviderId>")
@@ -86,11 +106,13 @@ def ft_to_xml(document: FtDocument) -> str:
         for key, tag in (("base", "Base"), ("rule", "Rule"), ("name", "UrlName")):
             out.extend(f"     <{tag}>{esc(v)}</{tag}>" for v in values(block, key)[:1])
         for key, tag in (("stype", "SubjectType"), ("attr", "Attribute")):
-            merged = _unique(values(document.global_fields, key) + values(block, key))
+            merged = _unique(shared[key] + values(block, key))
             out.extend(f"     <{tag}>{esc(v)}</{tag}>" for v in merged)
         out.append("   </ObjectUrl>")
         out.append(" </Link>")
     out.append("</LinkSet>")
+    if size + sum(len(line) + 1 for line in out[counted:]) > MAX_XML_BYTES:
+        raise _too_large()
     return "\n".join(out) + "\n"
 
 
@@ -108,4 +130,8 @@ def convert_ft(data: bytes, display: str, file_name: str | None = None) -> Conve
         return Conversion(None, (error(display, 1, None, message),))
     if report.errors:
         return Conversion(None, report.problems)
-    return Conversion(ft_to_xml(read_ft(data, display).document), report.problems)
+    try:
+        xml = ft_to_xml(read_ft(data, display).document)
+    except XmlTooLarge as exc:
+        return Conversion(None, (*report.problems, error(display, 1, None, str(exc))))
+    return Conversion(xml, report.problems)

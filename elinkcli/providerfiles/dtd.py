@@ -34,13 +34,13 @@ MIXED = frozenset(("Rule", *MODIFIERS))
 class AttrSpec:
     required: bool = False
     choices: tuple[str, ...] | None = None
-    integer: bool = False
+    pad_width: bool = False  # a whole number, at most rules.MAX_PAD_WIDTH
 
 
 _LNG = AttrSpec(choices=LANGUAGES)
 _PAD = {
     "with": AttrSpec(required=True),
-    "width": AttrSpec(required=True, integer=True),
+    "width": AttrSpec(required=True, pad_width=True),
     "align": AttrSpec(choices=("left", "right")),
 }
 ATTRIBUTES: dict[str, dict[str, AttrSpec]] = {

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from elinkcli.providerfiles.text import shown
+
 NAME = r"[A-Za-z_][A-Za-z0-9_.:-]*"
 REF_RE = re.compile(rf"&(#[0-9]+|#x[0-9A-Fa-f]+|{NAME});")
 ESCAPED_KEYWORD_RE = re.compile(r"&amp;(lo\.[A-Za-z0-9_.-]+);")
@@ -57,11 +59,26 @@ def is_keyword_name(name: str) -> bool:
     return name.startswith("lo.")
 
 
+_DECIMAL = re.compile("#([0-9]+)")
+_HEXADECIMAL = re.compile("#x([0-9A-Fa-f]+)")
+
+
+def char_code(ref: str) -> int | None:
+    """The code point `#38` or `#x26` names (ASCII digits only), or None when it is not
+    one: more than 7 digits after the leading zeros is past any code point."""
+    m = _HEXADECIMAL.fullmatch(ref) or _DECIMAL.fullmatch(ref)
+    if m is None:
+        return None
+    significant = m.group(1).lstrip("0")
+    if len(significant) > 7:
+        return None
+    return int(significant or "0", 16 if ref.startswith("#x") else 10)
+
+
 def char_ref(ref: str) -> str | None:
     """The character of `#38` or `#x26`, or None when XML 1.0 has no such character."""
-    try:
-        code = int(ref[2:], 16) if ref.startswith("#x") else int(ref[1:])
-    except ValueError:
+    code = char_code(ref)
+    if code is None:
         return None
     valid = (
         code in (0x9, 0xA, 0xD)
@@ -96,14 +113,15 @@ class EntityTable:
         if name in self._sizes:
             return self._sizes[name]
         if name in stack:
-            raise EntityError(f"entity &{name}; refers to itself ({' -> '.join((*stack, name))})")
+            cycle = " -> ".join(shown(n) for n in (*stack, name))
+            raise EntityError(f"entity &{shown(name)}; refers to itself ({cycle})")
         if len(stack) >= MAX_DEPTH:
-            raise EntityError(f"entities nested more than {MAX_DEPTH} deep (&{name};)")
+            raise EntityError(f"entities nested more than {MAX_DEPTH} deep (&{shown(name)};)")
         if name in self.refused:
             return _Size(0, 0)
         if name not in self.declared:
-            outer = f" (in entity &{stack[-1]};)" if stack else ""
-            raise EntityError(f"undeclared entity &{name};{outer}")
+            outer = f" (in entity &{shown(stack[-1])};)" if stack else ""
+            raise EntityError(f"undeclared entity &{shown(name)};{outer}")
         value = self.declared[name]
         chars = 0
         nodes = value.count("<")
@@ -128,7 +146,7 @@ class EntityTable:
         chars += len(value) - last
         if chars > MAX_ENTITY_CHARS:
             raise EntityError(
-                f"entity &{name}; expands to more than {MAX_ENTITY_CHARS} characters "
+                f"entity &{shown(name)}; expands to more than {MAX_ENTITY_CHARS} characters "
                 "(an entity expansion bomb?)"
             )
         size = _Size(chars, nodes)
@@ -147,9 +165,9 @@ class EntityTable:
         try:  # declared, no cycle, not too deep, not too large: checked before building
             size = self._size(name, ())
         except EntityError as exc:
-            if str(exc).startswith(f"undeclared entity &{name};"):
+            if str(exc).startswith(f"undeclared entity &{shown(name)};"):
                 raise
-            raise EntityError(f"&{name}; cannot be expanded: {exc}") from None
+            raise EntityError(f"&{shown(name)}; cannot be expanded: {exc}") from None
         self.references += 1
         self.chars += size.chars
         self.nodes += size.nodes

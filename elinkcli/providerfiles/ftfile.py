@@ -31,7 +31,9 @@ from elinkcli.providerfiles.model import (
     error,
 )
 from elinkcli.providerfiles.refs import Decoded, decode
+from elinkcli.providerfiles.rules import MAX_GLOBAL_VALUES
 from elinkcli.providerfiles.text import decode as decode_bytes
+from elinkcli.providerfiles.text import quoted, shown
 
 GLOBAL_FIELDS = ("prid", "dbase", "stype", "attr")
 LINK_FIELDS = ("linkid", "query", "uids", "base", "rule", "name", "icon", "stype", "attr")
@@ -40,7 +42,6 @@ SINGLE = frozenset(("prid", "dbase", "linkid", "base", "rule", "name"))
 
 _FIELD = re.compile(r"(?P<key>!?[A-Za-z_][\w.-]*)[ \t]*:(?P<value>.*)\Z", re.DOTALL)
 _GLUED_KEY = re.compile(r"(" + "|".join(sorted(FIELDS)) + r"):(?=\s|\Z)")
-_GLUED_SEPARATOR = re.compile(r"\s*-{3,}\s*\Z")
 _ENTITY_NAME = re.compile(NAME)
 _NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -83,16 +84,33 @@ class FtResult:
     problems: tuple[Problem, ...]
 
 
-def _glued_keyword(value: str) -> re.Match[str] | None:
-    """A field name run into a value: `...[orgn]base:`, `...intro.htmlname:   Honey`."""
+def _glued_keywords(value: str) -> list[re.Match[str]]:
+    """Field names run into a value: `...[orgn]base:`, `...intro.htmlname:   Honey`.
+
+    One pass: white space follows each match, so the word before a match starts after
+    the one before it, and each stretch of the value is looked at once.
+    """
+    found: list[re.Match[str]] = []
+    after = 0  # where the previous match ended
     for m in _GLUED_KEY.finditer(value):
-        before = value[: m.start()]
-        if not before[-1:].isalpha():
-            return m
-        words = before.split()
-        if words and ("/" in words[-1] or "." in words[-1]):  # a URL running into it
-            return m
-    return None
+        if not value[m.start() - 1 : m.start()].isalpha():
+            found.append(m)
+        else:
+            last_word = value[after : m.start()].rsplit(None, 1)[-1]
+            if "/" in last_word or "." in last_word:  # a URL running into it
+                found.append(m)
+        after = m.end()
+    return found
+
+
+def _glued_separator(value: str) -> int | None:
+    """Where a `---` separator glued to the end of `value` starts (white space before it
+    included), or None."""
+    stripped = value.rstrip()
+    before = stripped.rstrip("-")
+    if len(stripped) - len(before) < 3:
+        return None
+    return len(before.rstrip())
 
 
 def _is_field(line: str) -> bool:
@@ -142,22 +160,22 @@ class _Lines:
                 )
             for ref in REF_RE.finditer(text):
                 if ref.group(1).startswith("#") and char_ref(ref.group(1)) is None:
-                    self.err(number, f"{ref.group(0)} is not a character XML allows")
+                    self.err(number, f"{shown(ref.group(0))} is not a character XML allows")
             for ref in ESCAPED_KEYWORD_RE.finditer(text):
                 self.err(
                     number,
-                    f"escaped keyword &amp;{ref.group(1)}; is never substituted "
-                    f"(write &{ref.group(1)};)",
+                    f"escaped keyword &amp;{shown(ref.group(1))}; is never substituted "
+                    f"(write &{shown(ref.group(1))};)",
                 )
             m = _FIELD.match(text)
             if m is None or not (
                 m.group("key").lower() in FIELDS or m.group("key").startswith("!")
             ):
                 if m is not None:
-                    self.err(number, f"unknown field {m.group('key')}:")
+                    self.err(number, f"unknown field {shown(m.group('key'))}:")
                 else:
                     after = (
-                        f" (a piece of the {previous.key}: value on line {previous.line}?)"
+                        f" (a piece of the {shown(previous.key)}: value on line {previous.line}?)"
                         if previous and previous.line == number - 1
                         else ""
                     )
@@ -178,29 +196,29 @@ class _Lines:
     def _split(self, number: int, m: re.Match[str], i: int) -> tuple[list[FtField], bool, int]:
         key = m.group("key")
         key = key if key.startswith("!") else key.lower()
-        value = m.group("value")
+        whole = m.group("value")
         fields: list[FtField] = []
         glued_separator = False
         glued_message = None
-        while True:
-            glued = _glued_keyword(value)
-            if glued is None:
-                break
-            fields.append(FtField(key, value[: glued.start()].strip(), number))
+        start = 0
+        for glued in _glued_keywords(whole):
+            fields.append(FtField(key, whole[start : glued.start()].strip(), number))
             glued_message = (
-                f"fields run together: '{glued.group(1)}:' is glued to the {key}: value; "
-                "put each field on a line of its own"
+                f"fields run together: '{glued.group(1)}:' is glued to the {shown(key)}: "
+                "value; put each field on a line of its own"
             )
             self.err(number, glued_message)
-            key, value = glued.group(1), value[glued.end() :]
-        separator = _GLUED_SEPARATOR.search(value)
-        if separator and value[: separator.start()].strip():
+            key, start = glued.group(1), glued.end()
+        value = whole[start:]
+        del whole
+        separator = _glued_separator(value)
+        if separator is not None and value[:separator].strip():
             self.err(
                 number,
-                f"fields run together: a '---' separator is glued to the end of the {key}: "
-                "value; put it on a line of its own",
+                "fields run together: a '---' separator is glued to the end of the "
+                f"{shown(key)}: value; put it on a line of its own",
             )
-            value = value[: separator.start()]
+            value = value[:separator]
             glued_separator = True
         value = value.strip()
         if not value and not glued_separator and i < len(self.lines):
@@ -209,7 +227,7 @@ class _Lines:
                 value = following
                 i += 1
                 if glued_message is None:
-                    self.err(number, f"the {key}: value is on the next line (line {i})")
+                    self.err(number, f"the {shown(key)}: value is on the next line (line {i})")
                 else:  # the glued field's value went to the next line with the PDF's wrap
                     self.problems[-1] = error(
                         self.file, number, None, f"{glued_message} (its value is on line {i})"
@@ -227,23 +245,27 @@ def _blocks(
     unfinished link continues that link."""
     global_fields: list[FtField] = []
     pending: list[FtField] | None = None  # the last link, still open
+    # The keys and the linkid of `pending`, kept as it grows: a link continued by many
+    # blocks is not read again for each.
+    keys: set[str] = set()
+    linkid = "?"
     ready: list[tuple[FtField, ...]] = []
     started = False
     for index, (block, opened_at) in enumerate(blocks):
         current: list[FtField] | None = None
-        if index > 0 and block[0].key != "linkid" and pending and not _complete(pending):
+        if index > 0 and block[0].key != "linkid" and pending and not _complete(keys):
             # A comment line inside a link's block: '-' lines end blocks.
             lines.err(
                 opened_at or block[0].line,
                 "a line starting with '-' ends a block: it splits the block of linkid "
-                f"{_linkid(pending)} (comments go between blocks)",
+                f"{shown(linkid)} (comments go between blocks)",
             )
             current = pending
         for f in block:
             in_global = index == 0 and current is None
             if f.key == "linkid" or (current is None and not in_global):
                 if f.key == "linkid" and (
-                    (in_global and global_fields) or (current and _has(current, "linkid"))
+                    (in_global and global_fields) or (current is not None and "linkid" in keys)
                 ):
                     lines.err(
                         f.line, "a block holds one link: a separator line is missing before linkid:"
@@ -251,11 +273,15 @@ def _blocks(
                 if pending is not None:
                     ready.append(tuple(pending))
                 current = pending = []
+                keys, linkid = set(), "?"
             if in_global and f.key != "linkid":
                 global_fields.append(f)
             else:
                 assert current is not None
                 current.append(f)
+                if f.key == "linkid" and "linkid" not in keys:
+                    linkid = f.value
+                keys.add(f.key)
         if not started:
             started = True
             yield tuple(global_fields)
@@ -267,13 +293,8 @@ def _blocks(
         yield tuple(pending)
 
 
-def _complete(fields: list[FtField]) -> bool:
-    keys = {f.key for f in fields}
+def _complete(keys: set[str]) -> bool:
     return "linkid" in keys and bool(keys & {"query", "uids"}) and bool(keys & {"base", "rule"})
-
-
-def _linkid(fields: list[FtField]) -> str:
-    return next((f.value for f in fields if f.key == "linkid"), "?")
 
 
 def _has(fields: list[FtField] | tuple[FtField, ...], key: str) -> bool:
@@ -313,9 +334,9 @@ def read_ft(
         if f.key.startswith("!"):
             name = f.key[1:]
             if not _ENTITY_NAME.fullmatch(name):
-                err(f.line, f"bad entity name {name!r}")
+                err(f.line, f"bad entity name {quoted(name)}")
             elif name in seen:
-                err(f.line, f"entity {name} defined twice")
+                err(f.line, f"entity {shown(name)} defined twice")
             seen.add(name)
         elif f.key not in GLOBAL_FIELDS:
             err(f.line, f"{f.key}: belongs in a link block, not in the global (first) block")
@@ -349,8 +370,28 @@ def read_ft(
     dbase = document.first("dbase")
     provider_id = text_value(prid) if prid else Value("", first_line)
     database = text_value(dbase) if dbase else Value("", first_line)
-    global_stypes = [text_value(f) for f in document.global_fields if f.key == "stype"]
-    global_attrs = [text_value(f) for f in document.global_fields if f.key == "attr"]
+
+    def shared(key: str) -> tuple[Value, ...]:
+        """The global block's distinct `key` values, which every link carries."""
+        found: dict[Value, None] = {}
+        for f in document.global_fields:
+            if f.key != key:
+                continue
+            value = text_value(f)
+            if value in found:
+                continue
+            if len(found) == MAX_GLOBAL_VALUES:
+                err(
+                    f.line,
+                    f"more than {MAX_GLOBAL_VALUES} different {key}: values in the global "
+                    "block (every link carries them all); this one and later ones are left out",
+                )
+                return tuple(found)
+            found[value] = None
+        return tuple(found)
+
+    global_stypes = shared("stype")
+    global_attrs = shared("attr")
 
     links: list[Link] = []
     n_links = 0
@@ -380,7 +421,7 @@ def read_ft(
             err(start, "link block has no base: or rule: line")
         for f in block:
             if f.key != "uids" and not f.value:
-                err(f.line, f"empty {f.key}: value")
+                err(f.line, f"empty {shown(f.key)}: value")
         linkid = next((f for f in block if f.key == "linkid"), None)
         name_field = next((f for f in block if f.key == "name"), None)
         url_start = base or rule or block[0]
@@ -414,9 +455,6 @@ def read_ft(
     return FtResult(document, resource, tuple(keywords), tuple(problems))
 
 
-def _merged(first: list[Value], second: list[Value]) -> tuple[Value, ...]:
-    out: list[Value] = []
-    for v in (*first, *second):
-        if v not in out:
-            out.append(v)
-    return tuple(out)
+def _merged(first: tuple[Value, ...], second: list[Value]) -> tuple[Value, ...]:
+    """`first` then the values of `second` it lacks; `first` itself when that is all."""
+    return tuple(dict.fromkeys((*first, *second))) if second else first

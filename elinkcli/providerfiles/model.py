@@ -76,15 +76,18 @@ Part = str | Keyword | Modifier
 def join_parts(parts: list[Part] | tuple[Part, ...]) -> tuple[Part, ...]:
     """Adjacent strings merged and empty ones dropped, so equal content compares equal."""
     out: list[Part] = []
+    run: list[str] = []  # joined once when it ends: adding to a string copies it
     for part in parts:
         if isinstance(part, str):
-            if not part:
-                continue
-            if out and isinstance(out[-1], str):
-                out[-1] = out[-1] + part
-                continue
+            run.append(part)
+            continue
+        if run:
+            out.append("".join(run))
+            run = []
         out.append(part)
-    return tuple(out)
+    if run:
+        out.append("".join(run))
+    return tuple(p for p in out if p != "")
 
 
 def keywords_in(parts: tuple[Part, ...] | None) -> list[Keyword]:

@@ -16,6 +16,7 @@ from elinkcli.providerfiles.entities import (
     is_keyword_name,
 )
 from elinkcli.providerfiles.model import Keyword, KeywordUse, Modifier, Part, join_parts
+from elinkcli.providerfiles.text import shown
 
 
 @dataclass
@@ -65,7 +66,8 @@ def decode(raw: str, table: EntityTable, line: int) -> Decoded:
             parts.append(DTD_CHARACTERS[ref])
         elif ref not in table:
             out.problems.append(
-                f"undefined entity &{ref}; (define it in the global block: !{ref}: value)"
+                f"undefined entity &{shown(ref)}; (define it in the global block: "
+                f"!{shown(ref)}: value)"
             )
         else:
             try:

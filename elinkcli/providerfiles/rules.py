@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
+
+from elinkcli.providerfiles.text import quoted, shown
 
 MAX_XML_BYTES = 20 * 1024 * 1024
 MAX_FT_BYTES = 10 * 1024 * 1024
 MAX_BRIEF = 256
+# The width of a pad or apad: ids, volumes and pages are padded to a few characters
+# (the DTD's example pads to 6); no identifier is 64 characters long.
+MAX_PAD_WIDTH = 64
+# Base + Rule: web servers refuse request lines over 8 KB (Apache, nginx).
+MAX_URL_CHARS = 8192
+# Distinct stype: or attr: values of a .ft file's global block, which every link carries:
+# the DTD lists 58 SubjectTypes (live values included) and 14 Attributes.
+MAX_GLOBAL_VALUES = 64
 IDENTITY_FILE_NAME = "providerinfo.xml"
 
 # Values listed in the DTD 1.16 comments, compared case-insensitively.
@@ -101,6 +112,39 @@ def meant_for(keyword: str) -> str:
     return "any database"
 
 
+_NUMBER = re.compile("[0-9]+")
+
+
+def is_number(text: str) -> bool:
+    """`text` is ASCII digits only (str.isdigit would also take '²' or '٣')."""
+    return _NUMBER.fullmatch(text) is not None
+
+
+_WHOLE_NUMBER = re.compile(r"[ \t\r\n]*([0-9]+)[ \t\r\n]*")
+
+
+def pad_width(text: str) -> int | None:
+    """The width a pad or apad attribute gives: ASCII digits, at most MAX_PAD_WIDTH; else
+    None (pad_width_problem says why)."""
+    m = _WHOLE_NUMBER.fullmatch(text)
+    digits = m.group(1).lstrip("0") if m else ""
+    if m is None or len(digits) > len(str(MAX_PAD_WIDTH)):
+        return None
+    width = int(digits or "0")
+    return width if width <= MAX_PAD_WIDTH else None
+
+
+def pad_width_problem(text: str) -> str | None:
+    """Why `text` is not a pad width, else None."""
+    if pad_width(text) is not None:
+        return None
+    if _WHOLE_NUMBER.fullmatch(text) is None:
+        return "is not a whole number"
+    return f"is more than {MAX_PAD_WIDTH} (the widest pad accepted)"
+
+
+# A file names the same wrong keyword in every Link: the close match is looked up once.
+@functools.lru_cache(maxsize=256)
 def unknown_keyword(name: str) -> str | None:
     """Why &name; is not a rule keyword, or None when it is one."""
     if name in KEYWORDS:
@@ -108,15 +152,27 @@ def unknown_keyword(name: str) -> str | None:
     if name in NOT_KEYWORDS:
         why, instead = NOT_KEYWORDS[name]
         return f"rule keyword &{name}; {why} (use &{instead};)"
-    close = difflib.get_close_matches(name, sorted(KEYWORDS), n=1)
-    hint = f" (did you mean &{close[0]};?)" if close else ""
-    return f"no rule keyword &{name}; in the LinkOut DTD{hint}"
+    close = _close_match(name, sorted(KEYWORDS), 0.6)
+    hint = f" (did you mean &{close};?)" if close else ""
+    return f"no rule keyword &{shown(name)}; in the LinkOut DTD{hint}"
+
+
+def _close_match(word: str, candidates: list[str], cutoff: float) -> str | None:
+    """difflib's closest candidate, or None. A word three times as long as every candidate
+    is close to none (difflib's first bound, 2 x shorter / both lengths, is under 0.6), and
+    is not given to difflib, which would index each of its characters first."""
+    if len(word) > 3 * max(map(len, candidates)):
+        return None
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
+    return close[0] if close else None
 
 
 def _normal(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
+# A .ft file's global values are checked again in every link: each text once.
+@functools.lru_cache(maxsize=256)
 def vocabulary_problem(kind: str, text: str) -> str | None:
     """A warning for a SubjectType or Attribute outside the DTD list, else None."""
     value = _normal(text)
@@ -128,10 +184,10 @@ def vocabulary_problem(kind: str, text: str) -> str | None:
     if value in listed:
         return None
     if value in live:
-        return f"{kind} {text.strip()!r} is not in the DTD list (NCBI uses it in live data)"
-    close = difflib.get_close_matches(value, sorted(listed), n=1, cutoff=0.75)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"{kind} {text.strip()!r} is not in the LinkOut DTD list{hint}"
+        return f"{kind} {quoted(text.strip())} is not in the DTD list (NCBI uses it in live data)"
+    close = _close_match(value, sorted(listed), 0.75)
+    hint = f" (did you mean {close!r}?)" if close else ""
+    return f"{kind} {quoted(text.strip())} is not in the LinkOut DTD list{hint}"
 
 
 RESOURCE_NAME_RE = re.compile(r"[A-Za-z0-9_]+")
@@ -142,10 +198,10 @@ def resource_name_problem(file_name: str, extension: str) -> str | None:
     if not dot:
         return f"a resource file name ends in {extension} (case-sensitive)"
     if ext != extension.lstrip("."):
-        return f"a resource file name ends in {extension} (case-sensitive), not .{ext}"
+        return f"a resource file name ends in {extension} (case-sensitive), not .{shown(ext)}"
     if not RESOURCE_NAME_RE.fullmatch(stem):
         return (
-            f"resource file name {file_name!r} may hold only letters, digits and underscores "
+            f"resource file name {quoted(file_name)} may hold only letters, digits and underscores "
             f"before {extension}"
         )
     return None
@@ -163,8 +219,8 @@ JOURNAL_NUMBER_TAGS = {"vi": "volume", "ip": "issue", "pg": "page"}
 DATE_TAGS = frozenset(
     {"dp", "pdat", "pd", "edat", "mdat", "mhda", "crdt", "dcom", "lr", "epdat", "ppdat"}
 )
-_DATE = re.compile(r"\d{4}(/\d{2}(/\d{2})?)?")
-_RANGE = re.compile(r"[^:\s]+:[^:\s]+|\d+-\d+")
+_DATE = re.compile(r"[0-9]{4}(/[0-9]{2}(/[0-9]{2})?)?")
+_RANGE = re.compile(r"[^:\s]+:[^:\s]+|[0-9]+-[0-9]+")
 
 
 def _tag(token: str) -> str:
@@ -186,35 +242,40 @@ def query_problems(query: str) -> list[str]:
         if token.startswith("["):
             tag = _tag(token)
             if tag in ("sb", "filter"):
-                found.append(f"do not use the search field tag {token}")
+                found.append(f"do not use the search field tag {shown(token)}")
             continue
         if token.startswith(('"', "“", "”")) or token in ("(", ")"):
             continue
         word = token.strip("{}<>")
         if word.lower() in ("and", "or", "not") and word != word.upper():
-            found.append(f"Boolean operator {word!r} must be upper-case ({word.upper()})")
+            found.append(
+                f"Boolean operator {quoted(word)} must be upper-case ({shown(word.upper())})"
+            )
         elif i > 0 and word.lower() in FIELD_TAGS:
-            found.append(f"field tag {word!r} must be enclosed in square brackets: [{word}]")
+            found.append(
+                f"field tag {quoted(word)} must be enclosed in square brackets: [{shown(word)}]"
+            )
         if not following.startswith("["):
             continue
         tag = _tag(following)
+        where = shown(token + following)
         if _RANGE.fullmatch(token) and tag in UID_TAGS:
-            found.append(f"ranges are not allowed in UID searches ({token}{following})")
+            found.append(f"ranges are not allowed in UID searches ({where})")
         elif _RANGE.fullmatch(token) and tag in JOURNAL_NUMBER_TAGS:
-            found.append(
-                f"ranges are not allowed in {JOURNAL_NUMBER_TAGS[tag]} searches "
-                f"({token}{following})"
-            )
+            found.append(f"ranges are not allowed in {JOURNAL_NUMBER_TAGS[tag]} searches ({where})")
         elif tag in DATE_TAGS:
             problem = _date_problem(token)
             if problem:
-                found.append(f"{problem} ({token}{following})")
+                found.append(f"{problem} ({where})")
     return found
+
+
+_DIGITS = frozenset("0123456789")
 
 
 def _date_problem(token: str) -> str | None:
     if ":" not in token:
-        if _DATE.fullmatch(token) or not token[:1].isdigit():
+        if _DATE.fullmatch(token) or token[:1] not in _DIGITS:
             return None
         return "malformed date: write YYYY, YYYY/MM or YYYY/MM/DD, a range as start:end"
     start, _, end = token.partition(":")

@@ -28,12 +28,13 @@ from elinkcli.providerfiles.model import (
     keywords_in,
     warning,
 )
-from elinkcli.providerfiles.preview import url_for
+from elinkcli.providerfiles.preview import UrlTooLong, url_for
 from elinkcli.providerfiles.rules import (
     IDENTITY_FILE_NAME,
     MAX_BRIEF,
     MAX_FT_BYTES,
     MAX_XML_BYTES,
+    is_number,
     keywords_for,
     meant_for,
     query_problems,
@@ -41,6 +42,7 @@ from elinkcli.providerfiles.rules import (
     unknown_keyword,
     vocabulary_problem,
 )
+from elinkcli.providerfiles.text import quoted, shown
 from elinkcli.providerfiles.xmlresource import read_resource
 
 _ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
@@ -212,7 +214,7 @@ def _name_problems(source: SourceFile, kind: FileKind) -> list[Problem]:
                     1,
                     None,
                     f"an identity file (root <Provider>) must be named exactly "
-                    f"{IDENTITY_FILE_NAME} (case-sensitive), not {file_name!r}",
+                    f"{IDENTITY_FILE_NAME} (case-sensitive), not {quoted(file_name)}",
                 )
             ]
         return []
@@ -242,21 +244,28 @@ def _vocabulary(name: str, kind: str, values: Sequence[Value]) -> list[Problem]:
     return found
 
 
+def _not_reported(problems: list[Problem], reported: set[Problem]) -> list[Problem]:
+    """The problems not reported yet (a .ft file's global values are in every link)."""
+    fresh = [p for p in problems if p not in reported]
+    reported.update(fresh)
+    return fresh
+
+
 SAMPLE = "1"
 
 
 def _url_problem(spec: UrlSpec) -> str | None:
     sample = {k.name: [SAMPLE] for k in keywords_in(spec.base) + keywords_in(spec.rule)}
-    url = url_for(spec, sample)
+    url = url_for(spec, sample)  # UrlTooLong goes to the caller: an error, not a warning
     if any(c.isspace() for c in url):
-        return f"Base + Rule {url!r} holds white space: LinkOut joins them as they are"
+        return f"Base + Rule {quoted(url)} holds white space: LinkOut joins them as they are"
     try:
         parts = urlsplit(url)
         host = parts.hostname
     except ValueError as exc:  # a bad [IPv6] host, a bad port
-        return f"Base + Rule {url!r} is not a valid URL ({exc})"
+        return f"Base + Rule {quoted(url)} is not a valid URL ({shown(str(exc))})"
     if parts.scheme.lower() not in ("http", "https") or not host:
-        return f"Base + Rule {url!r} is not an absolute http(s) URL"
+        return f"Base + Rule {quoted(url)} is not an absolute http(s) URL"
     return None
 
 
@@ -277,6 +286,7 @@ class LinkChecker:
         self.problems: list[Problem] = []
         self.seen: dict[str, Value] = {}
         self.provider_ids: list[Value] = []
+        self.reported: set[Problem] = set()  # vocabulary warnings so far
 
     def check(self, link: Link) -> None:
         name, problems, seen = self.name, self.problems, self.seen
@@ -289,26 +299,28 @@ class LinkChecker:
                     name,
                     link_id,
                     "error",
-                    f"duplicate LinkId {link_id.text} (first on line {first.line})",
+                    f"duplicate LinkId {shown(link_id.text)} (first on line {first.line})",
                 )
             )
         elif link_id.text:
             seen[link_id.text] = link_id
-        if link.provider_id.text and not link.provider_id.text.isdigit():
+        if link.provider_id.text and not is_number(link.provider_id.text):
             problems.append(
                 _at(
                     name,
                     link.provider_id,
                     "error",
-                    f"ProviderId {link.provider_id.text!r} is not a number",
+                    f"ProviderId {quoted(link.provider_id.text)} is not a number",
                 )
             )
         for query in link.queries:
             for problem in query_problems(query.text):
                 problems.append(_at(name, query, "warning", problem))
         for uid in link.uids:
-            if not uid.text.isdigit():
-                problems.append(_at(name, uid, "warning", f"UID {uid.text!r} is not a number"))
+            if not is_number(uid.text):
+                problems.append(
+                    _at(name, uid, "warning", f"UID {quoted(uid.text)} is not a number")
+                )
         allowed = keywords_for(link.database.text)
         for spec in link.urls:
             for keyword in keywords_in(spec.base) + keywords_in(spec.rule):
@@ -320,13 +332,20 @@ class LinkChecker:
                             keyword.col,
                             "warning",
                             f"&{keyword.name}; is meant for {meant_for(keyword.name)}, not "
-                            f"{link.database.text or 'this database'}",
+                            f"{shown(link.database.text) or 'this database'}",
                         )
                     )
-            problems.extend(_vocabulary(name, "SubjectType", spec.subject_types))
-            problems.extend(_vocabulary(name, "Attribute", spec.attributes))
+            for kind, values in (
+                ("SubjectType", spec.subject_types),
+                ("Attribute", spec.attributes),
+            ):
+                problems.extend(_not_reported(_vocabulary(name, kind, values), self.reported))
             if spec.base is not None or spec.rule is not None:
-                why = _url_problem(spec)
+                try:
+                    why = _url_problem(spec)
+                except UrlTooLong as exc:
+                    problems.append(Problem(name, spec.line, spec.col, "error", str(exc)))
+                    continue
                 if why:
                     problems.append(Problem(name, spec.line, spec.col, "warning", why))
 
@@ -334,15 +353,15 @@ class LinkChecker:
 def check_identity(identity: Identity, name: str) -> list[Problem]:
     problems: list[Problem] = []
     pid, abbr, brief = identity.provider_id, identity.name_abbr, identity.brief
-    if pid.text and not pid.text.isdigit():
-        problems.append(_at(name, pid, "error", f"ProviderId {pid.text!r} is not a number"))
+    if pid.text and not is_number(pid.text):
+        problems.append(_at(name, pid, "error", f"ProviderId {quoted(pid.text)} is not a number"))
     if abbr.text and not (abbr.text.isascii() and abbr.text.isalnum()):
         problems.append(
             _at(
                 name,
                 abbr,
                 "error",
-                f"NameAbbr {abbr.text!r} may hold only letters and digits (one word, "
+                f"NameAbbr {quoted(abbr.text)} may hold only letters and digits (one word, "
                 "no spaces or hyphens)",
             )
         )
@@ -377,10 +396,10 @@ def _provider_id_problems(
             display,
             pid,
             "error",
-            f"ProviderId {pid.text} differs from {expected} in the identity file",
+            f"ProviderId {shown(pid.text)} differs from {shown(expected)} in the identity file",
         )
         for pid in provider_ids
-        if pid.text != expected and pid.text.isdigit()
+        if pid.text != expected and is_number(pid.text)
     ]
 
 

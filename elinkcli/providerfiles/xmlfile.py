@@ -11,7 +11,6 @@ the substituted text back to the original keeps reported lines exact.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import re
 import xml.parsers.expat as expat
 from array import array
@@ -30,31 +29,32 @@ from elinkcli.providerfiles.entities import (
     EntityTable,
     ExpansionLimit,
     KeywordRef,
+    char_code,
     is_keyword_name,
 )
 from elinkcli.providerfiles.model import KeywordUse, Problem, error, warning
-from elinkcli.providerfiles.text import LineIndex, decode
+from elinkcli.providerfiles.text import EncodingProblem, LineIndex, decode, shown
 
-_CHAR_REF = re.compile(r"&#(?:x([0-9A-Fa-f]+)|([0-9]+));")
+_CHAR_REF = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+);")
 # Deeper than any LinkOut file (Rule modifiers inside modifiers are a few levels); the
 # checks that walk the tree recurse once or twice per level.
 MAX_NESTING = 256
 _PRIVATE_USE = (range(0xE000, 0xF900), range(0xF0000, 0xFFFFE), range(0x100000, 0x10FFFE))
 
 
-def _markers(text: str) -> tuple[str, str]:
-    """Two private-use characters the file does not hold, not even as &#...; references."""
-    referenced: set[int] = set()
-    for m in _CHAR_REF.finditer(text):
-        with contextlib.suppress(ValueError):
-            referenced.add(int(m.group(1), 16) if m.group(1) else int(m.group(2)))
-    free = (
-        chr(c)
-        for block in _PRIVATE_USE
-        for c in block
-        if c not in referenced and chr(c) not in text
-    )
-    return next(free), next(free)
+def _markers(text: str) -> tuple[str, str] | None:
+    """Two private-use characters the file does not hold, not even as &#...; references;
+    None when fewer than two are left."""
+    used = {ord(c) for c in set(text)}
+    used.update(code for m in _CHAR_REF.finditer(text) if (code := char_code(m.group(1))))
+    free: list[str] = []
+    for block in _PRIVATE_USE:
+        for code in block:
+            if code not in used:
+                free.append(chr(code))
+                if len(free) == 2:
+                    return free[0], free[1]
+    return None
 
 
 @dataclass
@@ -271,24 +271,24 @@ class _Prolog:
             self.refused.add(name)
             self._problem(
                 start,
-                f"external entity &{name}; refused: provider files may declare only "
+                f"external entity &{shown(name)}; refused: provider files may declare only "
                 "internal entities (it was not read)",
             )
             return
         q = _QUOTED.match(text, self.pos)
         if not q:
-            raise _Fatal(self.pos, f"not well-formed: entity {name} without a quoted value")
+            raise _Fatal(self.pos, f"not well-formed: entity {shown(name)} without a quoted value")
         value = q.group(0)[1:-1]
         value_start = self.pos + 1
         self.pos = q.end()
         self._skip_ws()
         if not text.startswith(">", self.pos):
-            raise _Fatal(self.pos, f"not well-formed: <!ENTITY {name} not closed by '>'")
+            raise _Fatal(self.pos, f"not well-formed: <!ENTITY {shown(name)} not closed by '>'")
         self.pos += 1
         if "%" in value:
             self._problem(
                 value_start + value.index("%"),
-                f"'%' in the value of entity {name}: write it as &#37; (a parameter entity "
+                f"'%' in the value of entity {shown(name)}: write it as &#37; (a parameter entity "
                 "reference is not allowed here)",
             )
             value = value.replace("%", "&#37;")
@@ -296,11 +296,13 @@ class _Prolog:
         if bare:
             raise _Fatal(
                 value_start + bare.start(),
-                f"not well-formed: '&' in the value of entity {name} starts no reference "
+                f"not well-formed: '&' in the value of entity {shown(name)} starts no reference "
                 "(write &amp;)",
             )
         if name in self.declared or name in self.refused:
-            self._problem(start, f"entity {name} declared twice; the first one counts", "warning")
+            self._problem(
+                start, f"entity {shown(name)} declared twice; the first one counts", "warning"
+            )
             return
         self.declared[name] = value
         for m in REF_RE.finditer(value):
@@ -371,7 +373,11 @@ class _ByteToChar:
             return start + len(head.decode("utf-8", "ignore"))
 
 
-_BODY_TOKEN = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|" + REF_RE.pattern + "|&", re.DOTALL)
+# An unclosed comment or CDATA section runs to the end (expat reports it): searching for
+# its end again from each later `<!--` would take time quadratic in the file's size.
+_BODY_TOKEN = re.compile(
+    r"<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|" + REF_RE.pattern + "|&", re.DOTALL
+)
 
 
 OnRoot = Callable[["XmlDocument", "XmlNode"], "Callable[[XmlNode], None] | None"]
@@ -385,7 +391,11 @@ def read_xml(data: bytes, file: str, on_root: OnRoot | None = None) -> XmlDocume
     the root is passed to it when its end tag is parsed, and is not kept in the tree
     (nor is white space between such elements).
     """
-    text = decode(data, xml=True)
+    try:
+        text = decode(data, xml=True)
+    except EncodingProblem as exc:
+        line = data.count(b"\n", 0, exc.offset) + 1
+        return XmlDocument(None, None, {}, [], [error(file, line, None, str(exc))])
     lines = LineIndex(text)
     prolog = _Prolog(text, file, lines)
     problems = prolog.problems
@@ -404,7 +414,8 @@ def read_xml(data: bytes, file: str, on_root: OnRoot | None = None) -> XmlDocume
                 file,
                 line,
                 col,
-                f"escaped keyword &amp;{m.group(1)}; is never substituted (write &{m.group(1)};)",
+                f"escaped keyword &amp;{shown(m.group(1))}; is never substituted "
+                f"(write &{shown(m.group(1))};)",
             )
         )
     try:
@@ -415,6 +426,17 @@ def read_xml(data: bytes, file: str, on_root: OnRoot | None = None) -> XmlDocume
         return XmlDocument(None, prolog.doctype, prolog.declared, keywords, problems)
     declared_keywords = prolog.keywords
     markers = _markers(text)
+    if markers is None:
+        problems.append(
+            error(
+                file,
+                1,
+                1,
+                "the file uses all the private-use characters (U+E000-U+F8FF, planes 15 "
+                "and 16), or all but one: elinkcli needs two the file does not use to read it",
+            )
+        )
+        return XmlDocument(None, prolog.doctype, prolog.declared, keywords, problems)
     table = EntityTable(prolog.declared, frozenset(prolog.refused))
     body = _Substituted()
     last = body_start
@@ -507,7 +529,7 @@ def _parse_body(
         if len(stack) >= MAX_NESTING:
             raise _Fatal(
                 parser.CurrentByteIndex,
-                f"elements nested more than {MAX_NESTING} deep (<{tag}>): LinkOut files "
+                f"elements nested more than {MAX_NESTING} deep (<{shown(tag)}>): LinkOut files "
                 "are a few levels deep",
             )
         nonlocal on_child
@@ -570,7 +592,7 @@ def _parse_body(
         problems.append(error(file, line, col, fatal.message))
         return None
     except (ValueError, UnicodeError) as exc:
-        problems.append(error(file, 1, 1, f"not well-formed: {exc}"))
+        problems.append(error(file, 1, 1, f"not well-formed: {shown(str(exc))}"))
         return None
     finally:
         # The handlers refer to the parser: a cycle the paused collector would not free.

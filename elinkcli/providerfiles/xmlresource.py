@@ -28,14 +28,16 @@ from elinkcli.providerfiles.model import (
     join_parts,
     warning,
 )
+from elinkcli.providerfiles.rules import pad_width_problem
+from elinkcli.providerfiles.text import quoted, shown
 from elinkcli.providerfiles.xmlfile import XmlDocument, XmlNode, XmlText, read_xml
 
 NOT_EMPTY = frozenset(("ProviderId", "Name", "NameAbbr", "LinkId", "Database", "Query", "ObjId"))
 
 
 def _names(names: frozenset[str]) -> str:
-    shown = sorted(f"<{n}>" for n in names)
-    return " or ".join(shown) if shown else "nothing more"
+    listed = sorted(f"<{n}>" for n in names)
+    return " or ".join(listed) if listed else "nothing more"
 
 
 @dataclass
@@ -57,13 +59,13 @@ class _Checker:
         """`streamed`: the children of `node` (the root) were checked as they were parsed."""
         if node.tag not in ELEMENTS:
             where = f" in <{parent.tag}>" if parent else ""
-            self.err(node, f"no element <{node.tag}> in the LinkOut DTD{where}")
+            self.err(node, f"no element <{shown(node.tag)}> in the LinkOut DTD{where}")
             return
         self._attributes(node)
         children = node.elements()
         if node.tag in TEXT_ONLY:
             for child in children:
-                self.err(child, f"<{node.tag}> holds text only, not <{child.tag}>")
+                self.err(child, f"<{node.tag}> holds text only, not <{shown(child.tag)}>")
             if node.tag in NOT_EMPTY and not node.text().strip() and not children:
                 self.err(node, f"<{node.tag}> is empty")
             return
@@ -74,7 +76,7 @@ class _Checker:
                 else:
                     self.err(
                         child,
-                        f"<{child.tag}> is not allowed in <{node.tag}> (text and the "
+                        f"<{shown(child.tag)}> is not allowed in <{node.tag}> (text and the "
                         f"modifiers {', '.join(MODIFIERS)} are)",
                     )
             return
@@ -96,7 +98,7 @@ class _Checker:
                         self.file,
                         line,
                         col,
-                        f"<{tag}> is not allowed here in <{node.tag}>: expected "
+                        f"<{shown(tag)}> is not allowed here in <{node.tag}>: expected "
                         f"{_names(expected)} (content model {CONTENT_MODELS[node.tag].source})",
                     )
                 )
@@ -117,14 +119,15 @@ class _Checker:
         for name, value in node.attrs.items():
             spec = specs.get(name)
             if spec is None:
-                self.err(node, f"<{node.tag}> has no attribute {name}")
+                self.err(node, f"<{node.tag}> has no attribute {shown(name)}")
             elif spec.choices is not None and value not in spec.choices:
                 self.err(
                     node,
-                    f"{name}={value!r} of <{node.tag}> is not one of {'|'.join(spec.choices)}",
+                    f"{name}={quoted(value)} of <{node.tag}> is not one of "
+                    f"{'|'.join(spec.choices)}",
                 )
-            elif spec.integer and not value.strip().isdigit():
-                self.err(node, f"{name}={value!r} of <{node.tag}> is not a whole number")
+            elif spec.pad_width and (why := pad_width_problem(value)):
+                self.err(node, f"{name}={quoted(value)} of <{node.tag}> {why}")
         for name, spec in specs.items():
             if spec.required and name not in node.attrs:
                 self.err(node, f"<{node.tag}> needs the attribute {name}")
@@ -261,7 +264,7 @@ def check_xml(
                 file,
                 root.line,
                 root.col,
-                f"DOCTYPE names {doc.doctype} but the root is <{root.tag}>",
+                f"DOCTYPE names {shown(doc.doctype)} but the root is <{shown(root.tag)}>",
             )
         )
     if root.tag not in ("LinkSet", "Provider"):
@@ -270,7 +273,7 @@ def check_xml(
                 file,
                 root.line,
                 root.col,
-                f"root element <{root.tag}> is neither <LinkSet> (resource file) nor "
+                f"root element <{shown(root.tag)}> is neither <LinkSet> (resource file) nor "
                 "<Provider> (identity file)",
             )
         )
