@@ -415,6 +415,29 @@ def test_20000_id_history_set_is_paged_completely(fake, run):
     assert proc.stdout.splitlines() == expected
 
 
+def test_a_history_set_past_a_window_is_linked_as_it_is_read(fake, run):
+    """45,000 ids: the set is read a page of 10,000 at a time and linked 20,000 at a time,
+    so links are asked before the last page is read (memory follows a window, never the
+    set); the rows are those of the whole set, in its order."""
+    ids = [str(n) for n in range(600_001, 645_001)]
+    webenv, key = fake.store("gene", ids)
+    stdin = entrez_direct("gene", webenv=webenv, query_key=key, count=len(ids))
+    proc = run(
+        "link", "-target", "protein", "--batch", "1000", "--format", "uid",
+        stdin=stdin, env={"NCBI_API_KEY": "history-window-key"}, timeout=120,
+    )  # fmt: skip
+
+    assert proc.returncode == 0, proc
+    order = endpoints(fake)
+    fetches = requests(fake, "efetch.fcgi")
+    assert [r.get("retstart") for r in fetches] == ["0", "10000", "20000", "30000", "40000"]
+    last_page = max(i for i, e in enumerate(order) if e == "efetch")
+    assert order.index("elink") < last_page
+    sent = sorted((r.values("id") for r in requests(fake, "elink.fcgi")), key=lambda v: int(v[0]))
+    assert sent == [ids[i : i + 1000] for i in range(0, len(ids), 1000)]
+    assert proc.stdout.splitlines() == oracle_targets(fake, "gene", ids, "protein")
+
+
 # --- 7. --history: the result stays on the History server ---------------------------------------
 
 

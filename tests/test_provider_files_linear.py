@@ -19,6 +19,9 @@ from elinkcli.providerfiles.ftfile import _GLUED_KEY, _glued_keywords, _glued_se
 from elinkcli.providerfiles.validate import validate_bytes
 from elinkcli.providerfiles.xmlfile import _PRIVATE_USE
 
+# Timing pathological inputs up to 8x their size: CPU-heavy, the same on every Python.
+pytestmark = pytest.mark.slow
+
 GROWTH = 8
 MAX_RATIO = 30  # linear is about 8; quadratic would be 64
 

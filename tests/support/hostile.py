@@ -48,8 +48,11 @@ import functools
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 import unicodedata
@@ -58,9 +61,12 @@ import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from pathlib import Path
 from typing import IO, Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
+
+from fault_servers import HOST, FaultServer, LoggedRequest, _Reader
 
 __all__ = [
     "ELINK_HEAD",
@@ -115,13 +121,9 @@ KEY = "k3y0f7e5t9a1b2c4d6e8f0a1b2c3d4e5f6a7"
 # The peak RSS (MiB) an elinkcli process may reach on a memory bomb (default settings).
 MEMORY_BOUND_MB = 400
 
-HOST = "127.0.0.1"
 EUTILS_PATH = "/entrez/eutils/"
 ICITE_PATH = "/icite/api/"
 EUROPEPMC_PATH = "/europepmc/webservices/rest/"
-POLL = 0.05
-JOIN_TIMEOUT = 2.0
-MAX_HEAD = 1 << 20
 
 
 class Raw(str):
@@ -223,178 +225,54 @@ def encode(body: bytes, encoding: str | None) -> bytes:
     return body
 
 
-class _Closed(Exception):
-    """The peer went away or the server is stopping."""
-
-
-class HostileServer:
-    """Answers every request with `handler(request)` (default: `echo`).
+class HostileServer(FaultServer):
+    """Answers every request with `handler(request)` (default: `echo`); the sockets, threads
+    and stopping are tests/fault_servers.py's.
 
     Attributes: `port`, `base_url` (E-utilities), `icite_url`, `europepmc_url`,
     `requests` (every request read, in order), `bytes_sent`, `handler_errors` (exceptions
     a handler raised: the connection was closed without an answer).
     """
 
+    name = "hostile"
+
     def __init__(self, handler: Handler | None = None) -> None:
+        super().__init__()
         self.handler: Handler = handler or echo
-        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._listener.bind((HOST, 0))
-        self._listener.listen(128)
-        self._listener.settimeout(POLL)
-        self.port: int = self._listener.getsockname()[1]
         self.origin = f"http://{HOST}:{self.port}"
         self.base_url = self.origin + EUTILS_PATH
         self.icite_url = self.origin + ICITE_PATH
         self.europepmc_url = self.origin + EUROPEPMC_PATH
-        self.requests: list[Request] = []
+        self.requests: list[Request] = []  # type: ignore[assignment]
         self.handler_errors: list[BaseException] = []
-        self.bytes_sent = 0
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._conns: list[socket.socket] = []
-        self._threads: list[threading.Thread] = []
-        self._acceptor: threading.Thread | None = None
-
-    # -- lifecycle
-
-    def start(self) -> HostileServer:
-        if self._acceptor is None:
-            self._acceptor = threading.Thread(
-                target=self._accept_loop, name=f"hostile-accept-{self.port}", daemon=True
-            )
-            self._acceptor.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._acceptor is not None:
-            self._acceptor.join(JOIN_TIMEOUT)
-        self._listener.close()
-        with self._lock:
-            conns, threads = list(self._conns), list(self._threads)
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        for thread in threads:
-            thread.join(JOIN_TIMEOUT)
-        for conn in conns:
-            conn.close()
-
-    def __enter__(self) -> HostileServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def requests_to(self, endpoint: str) -> list[Request]:
         with self._lock:
             return [r for r in self.requests if r.endpoint == endpoint]
 
-    # -- plumbing
+    def _count_request(self) -> None:
+        """(FaultServer counts requests; this server keeps them, in `requests`.)"""
 
-    def _accept_loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            conn.settimeout(POLL)
-            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
-            with self._lock:
-                if self._stopping.is_set():
-                    conn.close()
-                    return
-                self._conns.append(conn)
-                self._threads.append(thread)
-            thread.start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        buffer = bytearray()
-        try:
-            while True:
-                request = self._read_request(conn, buffer)
-                with self._lock:
-                    self.requests.append(request)
-                try:
-                    reply = self.handler(request)
-                except Exception as exc:  # a test's handler is broken: say so in the test
-                    with self._lock:
-                        self.handler_errors.append(exc)
-                    return
-                self._send_reply(conn, reply)
-                if reply.raw is not None or reply.closes:
-                    return
-                if request.headers.get("connection", "").lower() == "close":
-                    return
-        except (_Closed, OSError):
-            pass
-        finally:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-            conn.close()
-
-    def _recv(self, conn: socket.socket, buffer: bytearray) -> None:
+    def handle(self, conn: socket.socket, reader: _Reader) -> None:
         while True:
-            if self._stopping.is_set():
-                raise _Closed
-            try:
-                data = conn.recv(65536)
-            except TimeoutError:
-                continue
-            if not data:
-                raise _Closed
-            buffer += data
-            return
-
-    def _read_request(self, conn: socket.socket, buffer: bytearray) -> Request:
-        while b"\r\n\r\n" not in buffer:
-            if len(buffer) > MAX_HEAD:
-                raise _Closed
-            self._recv(conn, buffer)
-        end = buffer.index(b"\r\n\r\n")
-        head = bytes(buffer[:end]).decode("latin-1")
-        del buffer[: end + 4]
-        line, *lines = head.split("\r\n")
-        parts = line.split(" ")
-        method, target = (parts[0], parts[1]) if len(parts) >= 2 else (line, "/")
-        headers: dict[str, str] = {}
-        for text in lines:
-            name, _, value = text.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        size = headers.get("content-length", "0")
-        length = int(size) if size.isdigit() else 0
-        while len(buffer) < length:
-            self._recv(conn, buffer)
-        body = bytes(buffer[:length])
-        del buffer[:length]
-        split = urlsplit(target)
-        params = parse_qsl(split.query, keep_blank_values=True)
-        if body and "x-www-form-urlencoded" in headers.get("content-type", ""):
-            params += parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-        return Request(method, split.path, params, headers)
-
-    def _send(self, conn: socket.socket, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            if self._stopping.is_set():
-                raise _Closed
-            try:
-                sent = conn.send(view)
-            except TimeoutError:
-                continue
+            request = _request(reader.request())
             with self._lock:
-                self.bytes_sent += sent
-            view = view[sent:]
-
-    def _sleep(self, seconds: float) -> None:
-        if self._stopping.wait(seconds):
-            raise _Closed
+                self.requests.append(request)
+            try:
+                reply = self.handler(request)
+            except Exception as exc:  # a test's handler is broken: say so in the test
+                with self._lock:
+                    self.handler_errors.append(exc)
+                return
+            self._send_reply(conn, reply)
+            if reply.raw is not None or reply.closes:
+                return
+            if request.headers.get("connection", "").lower() == "close":
+                return
 
     def _send_reply(self, conn: socket.socket, reply: Reply) -> None:
         if reply.raw is not None:
-            self._send(conn, reply.raw)
+            self.send(conn, reply.raw)
             return
         body = b"" if reply.stream is not None else encode(reply.body, reply.encoding)
         reason = reply.reason
@@ -424,12 +302,12 @@ class HostileServer:
             fields.append(("Connection", "close"))
         head = f"{reply.version} {reply.status} {reason}\r\n"
         head += "".join(f"{k}: {v}\r\n" for k, v in fields) + "\r\n"
-        self._send(conn, head.encode("latin-1"))
+        self.send(conn, head.encode("latin-1"))
         for piece in self._pieces(reply, body):
             if piece:
-                self._send(conn, b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+                self.send(conn, b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
         if chunked:
-            self._send(conn, b"0\r\n\r\n")
+            self.send(conn, b"0\r\n\r\n")
 
     def _pieces(self, reply: Reply, body: bytes) -> Iterator[bytes]:
         while True:
@@ -440,10 +318,21 @@ class HostileServer:
                     continue
                 n, every = reply.drip
                 for start in range(0, len(data), max(n, 1)):
-                    self._sleep(every)
+                    self.sleep(every)
                     yield data[start : start + max(n, 1)]
             if not reply.endless:
                 return
+
+
+def _request(logged: LoggedRequest) -> Request:
+    """A request as FaultServer read it, with its parameters (query string and form body)
+    and header names in lower case."""
+    headers = {name.lower(): value for name, value in logged.headers.items()}
+    split = urlsplit(logged.path)
+    params = parse_qsl(split.query, keep_blank_values=True)
+    if logged.body and "x-www-form-urlencoded" in headers.get("content-type", ""):
+        params += parse_qsl(logged.body.decode("utf-8", "replace"), keep_blank_values=True)
+    return Request(logged.method, split.path, params, headers)
 
 
 # --- the answers -----------------------------------------------------------------------------
@@ -918,6 +807,17 @@ Feeder = Callable[[IO[bytes]], None]
 MAX_OUTPUT = 16 << 20
 
 
+# Runs the command given after the report file's name, with this process's stdin, stdout and
+# stderr, and writes to that file the child's peak RSS (KiB) and its exit status.
+LAUNCHER = """\
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as report:
+    report.write(f"{usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
 def run_elinkcli(
     *args: str,
     server: HostileServer | None = None,
@@ -940,13 +840,18 @@ def run_elinkcli(
         extra["ELINKCLI_BASE_URL"] = server.base_url
     extra.update(env or {})
     argv = [*elinkcli_command(), *args]
+    report = tempfile.NamedTemporaryFile(prefix="elinkcli-rusage-", delete=False)  # noqa: SIM115
+    report.close()
     began = time.monotonic()
+    # Through a small launcher: a child's peak RSS (ru_maxrss) starts at the RSS of the
+    # process it was forked from, and this test process may hold hundreds of MB of bombs.
     proc = subprocess.Popen(
-        argv,
+        [sys.executable, "-c", LAUNCHER, report.name, *argv],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=clean_env(extra),
+        start_new_session=True,
     )
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     out: list[bytes] = []
@@ -979,18 +884,20 @@ def run_elinkcli(
     for thread in threads:
         thread.start()
     killed = False
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.monotonic() - began > timeout:
-            proc.kill()
-            killed = True
-            pid, status, usage = os.wait4(proc.pid, 0)
-            break
-        time.sleep(0.02)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # the launcher and elinkcli
+        killed = True
+        proc.wait()
     elapsed = time.monotonic() - began
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    try:
+        maxrss, code = Path(report.name).read_text().split()
+    except ValueError:  # killed before the launcher wrote it
+        maxrss, code = "0", str(proc.returncode)
+    finally:
+        os.unlink(report.name)
+    proc.returncode = int(code)
     for thread in threads[1:]:
         thread.join(30)
     threads[0].join(5)
@@ -1000,7 +907,7 @@ def run_elinkcli(
         b"".join(out),
         b"".join(err),
         elapsed,
-        usage.ru_maxrss / 1024,
+        int(maxrss) / 1024,
         dropped[0],
     )
     for pipe in (proc.stdout, proc.stderr):
