@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     import requests
 
     from elinkcli.requestlog import RequestLog
+    from elinkcli.transport import Held
 
 _WHO = {"eutils": "NCBI", "icite": "iCite", "europepmc": "Europe PMC"}
 
@@ -348,51 +349,11 @@ class EutilsClient:
         sent = self.clock.monotonic()
         if trace is not None and self.log is not None:
             trace.time, trace.sent = self.log.stamp(), sent
-        import requests
-        from urllib3.exceptions import HTTPError, ReadTimeoutError
-
         from elinkcli import transport
-        from elinkcli.transport import BadEncoding, BodyTooLarge, BudgetFull, TryTimer
 
-        timer = TryTimer(budget)
         held = transport.BUDGET.hold()
         try:
-            try:
-                with timer:
-                    url = self.base_url(service) + endpoint
-                    response = self._post(url, data, endpoint, budget, service.method)
-                    body = transport.read_body(response, held)
-            except BodyTooLarge as exc:
-                raise TransientError(
-                    f"{endpoint}: {exc}: stopped reading (a smaller --batch asks for less)",
-                    max_tries=1,
-                ) from None
-            except BudgetFull as exc:
-                raise TransientError(f"{endpoint}: {exc}") from None
-            except BadEncoding as exc:
-                raise TransientError(f"{endpoint}: {exc}", max_tries=1) from None
-            except (requests.RequestException, HTTPError, zlib.error, OSError) as exc:
-                # (urllib3's own errors come from reading the body: a connection cut short)
-                if timer.expired or isinstance(exc, (requests.Timeout, ReadTimeoutError)):
-                    self._answered(n_ids, sent, ok=False)
-                    raise TransientError(
-                        f"{_WHO[service.name]} did not answer in time "
-                        f"(no complete answer in {budget:g} s)"
-                    ) from None
-                if isinstance(exc, zlib.error):
-                    broken = f"{endpoint}: the answer's compression is broken"
-                    raise TransientError(broken) from None
-                if not isinstance(exc, requests.RequestException):
-                    raise TransientError(
-                        f"{endpoint}: the connection broke off ({type(exc).__name__})"
-                    ) from None
-                raise self._unreachable(exc, url) from None
-            if timer.expired:  # the body ended because its connection was shut
-                self._answered(n_ids, sent, ok=False)
-                raise TransientError(
-                    f"{_WHO[service.name]} did not answer in time "
-                    f"(no complete answer in {budget:g} s)"
-                )
+            response, body = self._fetch(endpoint, data, budget, service, held, n_ids, sent)
             body = self._redacted(body)
             status = response.status_code
             if trace is not None:
@@ -428,6 +389,57 @@ class EutilsClient:
         self._answered(n_ids, sent, ok=True)
         return result
 
+    def _fetch(
+        self,
+        endpoint: str,
+        data: Params,
+        budget: float,
+        service: Service,
+        held: Held,
+        n_ids: int,
+        sent: float,
+    ) -> tuple[requests.Response, bytes]:
+        """The answer and its whole body, read within `budget` seconds into `held`; every
+        way that fails is a TransientError (asked again, or not when `max_tries` says)."""
+        import requests
+        from urllib3.exceptions import HTTPError, ReadTimeoutError
+
+        from elinkcli.transport import BadEncoding, BodyTooLarge, BudgetFull, TryTimer, read_body
+
+        timer = TryTimer(budget)
+        late = TransientError(
+            f"{_WHO[service.name]} did not answer in time (no complete answer in {budget:g} s)"
+        )
+        url = self.base_url(service) + endpoint
+        try:
+            with timer:
+                response = self._post(url, data, endpoint, budget, service.method)
+                body = read_body(response, held)
+        except BodyTooLarge as exc:
+            raise TransientError(
+                f"{endpoint}: {exc}: stopped reading (a smaller --batch asks for less)",
+                max_tries=1,
+            ) from None
+        except BudgetFull as exc:
+            raise TransientError(f"{endpoint}: {exc}") from None
+        except BadEncoding as exc:
+            raise TransientError(f"{endpoint}: {exc}", max_tries=1) from None
+        except (requests.RequestException, HTTPError, zlib.error, OSError) as exc:
+            # (urllib3's own errors come from reading the body: a connection cut short)
+            if timer.expired or isinstance(exc, (requests.Timeout, ReadTimeoutError)):
+                self._answered(n_ids, sent, ok=False)
+                raise late from None
+            if isinstance(exc, zlib.error):
+                raise TransientError(f"{endpoint}: the answer's compression is broken") from None
+            if not isinstance(exc, requests.RequestException):
+                broke = f"{endpoint}: the connection broke off ({type(exc).__name__})"
+                raise TransientError(broke) from None
+            raise self._unreachable(exc, url) from None
+        if timer.expired:  # the body ended because its connection was shut
+            self._answered(n_ids, sent, ok=False)
+            raise late
+        return response, body
+
     def _redacted(self, body: bytes) -> bytes:
         """The body with the API key (any case) masked: a server that sends it back never
         gets it into a row, a message or the cache."""
@@ -449,8 +461,10 @@ class EutilsClient:
                 return parse(body)
             except ResponseParseError:
                 raise
-            except (RecursionError, MemoryError):
+            except RecursionError:
                 raise ResponseValueError(f"{endpoint}: the answer is too deeply nested") from None
+            except MemoryError:
+                raise ResponseValueError(f"{endpoint}: the answer needs more memory") from None
             except Exception as exc:
                 raise ResponseValueError(
                     f"{endpoint}: the answer could not be read ({type(exc).__name__})"
