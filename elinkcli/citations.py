@@ -33,6 +33,7 @@ from elinkcli.link import LINK_COLUMNS, _request_errors
 from elinkcli.models import ELinkResult, LinkSet, LinkSetDb, LinkStats
 from elinkcli.params import elink_params
 from elinkcli.parsers import load_json, parse_elink
+from elinkcli.retry import error_text_kind
 from elinkcli.services import EUROPEPMC, ICITE
 
 SERVICES = ("elink", "icite", "europepmc")
@@ -87,7 +88,10 @@ def parse_icite(data: bytes) -> dict[str, tuple[list[str], list[str]]]:
     elif isinstance(doc, list):
         records = doc
     elif isinstance(doc, dict) and "error" in doc:
-        raise ResponseParseError(f"iCite error: {V.text(str(doc['error']), 300)}")
+        text = V.text(str(doc["error"]), 300)
+        # Asked again only when it says so (as NCBI's <ERROR> texts are read).
+        transient = error_text_kind(text) == "transient"
+        raise (ResponseParseError if transient else ResponseValueError)(f"iCite error: {text}")
     else:
         raise ResponseParseError("iCite answer holds no records")
     if not isinstance(records, list):

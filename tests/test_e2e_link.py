@@ -360,6 +360,13 @@ def test_a_key_on_the_command_line_is_warned_about_once(fake, run, command):
     assert fake.log and all(r.values("api_key") == ["opt-key"] for r in fake.log)
 
 
+def test_config_with_a_key_on_the_command_line_warns_too(run):
+    proc = run("config", "--api-key", "opt-key-for-config")
+    assert proc.returncode == 0, proc
+    assert proc.stderr.count(KEY_IN_PS) == 1, proc.stderr
+    assert "opt-key-for-config" not in proc.stdout + proc.stderr
+
+
 def test_a_key_from_the_config_file_is_not_warned_about(fake, run, tmp_path):
     config = tmp_path / "config.toml"
     config.write_text('api_key = "file-key"\n')

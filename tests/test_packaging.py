@@ -25,7 +25,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ROOT,
         src,
         ignore=shutil.ignore_patterns(
-            ".venv*", ".git", "build", "dist", "*.egg-info", "__pycache__", ".*_cache"
+            ".venv*", ".ci-venvs", ".git", "build", "dist", "*.egg-info", "__pycache__", ".*_cache"
         ),
     )
     return src

@@ -140,6 +140,10 @@ def config_command(
 
     resolved = resolve(base_url=base_url, email=email, api_key=api_key)
     s = resolved.settings
+    if resolved.sources.get("api_key") == "option":
+        from elinkcli.cli.common import KEY_ON_COMMAND_LINE
+
+        warn(KEY_ON_COMMAND_LINE)
     cache_size = 0
     cache_damaged: str | None = None
     if s.cache_dir is not None and os.path.exists(s.cache_dir / FILE_NAME):
