@@ -180,9 +180,10 @@ _PLAIN_LINK = re.compile(
 )
 _LINK_ID = re.compile(r"<Id>([0-9]{1,20})</Id>", re.ASCII)
 _LINK_SCORE = re.compile(r"<Score>([0-9]{1,15})</Score>", re.ASCII)
-# Markup inside which `<Link>` would not be an element, and the placeholder's own name: the
-# presence of either turns the shortcut off (a LinkRun is then never read from an answer).
-_OPAQUE = re.compile(rb"<!--|<!\[CDATA\[|<\?(?!xml[\s?])|LinkRun")
+# Markup inside which `<Link>` would not be an element: its presence turns the shortcut off;
+# so does the placeholder's own name (a LinkRun is then never read from an answer).
+_OPAQUE = re.compile(rb"<!--|<!\[CDATA\[|<\?(?!xml[\s?])")
+_PLACEHOLDER = b"LinkRun"
 
 LinkRun = tuple[list[str], list[int]]
 
@@ -204,7 +205,7 @@ def _set_aside_links(data: bytes) -> tuple[bytes, list[LinkRun]]:
     elements one by one is what makes ELink parsing slow. A list is set aside only when it is
     nothing but plain links (checked exactly); the rest, and anything unusual, still goes
     through defusedxml."""
-    if _OPAQUE.search(data):
+    if _PLACEHOLDER in data or _OPAQUE.search(data):
         return data, []
     runs: list[LinkRun] = []
     pieces: list[bytes] = []
