@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 # Lists kept; older ones are removed when a new one is written.
 KEPT = 20
-_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def id_list_dir() -> Path:
@@ -23,19 +23,23 @@ def id_list_dir() -> Path:
 def keep_ids(ids: Sequence[str], directory: Path | None = None) -> str:
     """Write every id to a new file; the words saying where (or why not) for the message."""
     directory = directory or id_list_dir()
-    name = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}.txt"
-    path = directory / name
+    made: Path | None = None
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, _NEW, 0o600)
+        # A new name (O_EXCL, mode 0600), never a file that was there.
+        fd, name = tempfile.mkstemp(
+            prefix=time.strftime("%Y%m%d-%H%M%S-"), suffix=".txt", dir=directory
+        )
+        made = Path(name)
         with open(fd, "w", encoding="utf-8") as out:
             out.writelines(f"{i}\n" for i in ids)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            path.unlink()
+        if made is not None:
+            with contextlib.suppress(OSError):
+                made.unlink()
         return f"the whole list could not be kept ({exc.strerror or exc})"
     _prune(directory)
-    return f"all {len(ids):,} in {path}"
+    return f"all {len(ids):,} in {made}"
 
 
 def _prune(directory: Path) -> None:

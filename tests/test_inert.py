@@ -123,3 +123,27 @@ def test_the_table_shows_markup_as_typed_and_never_links() -> None:
     cells = "".join(c for c in text if c.isascii() and not c.isspace() and c not in "│┃━─┏┓┗┛")
     assert "[link=https://evil.example]TrustedPublisher[/link]" in cells
     assert "[/]" in cells and "\\x1b]8;;" in cells
+
+
+def test_the_whole_list_of_ids_goes_to_a_private_file_and_old_lists_go(tmp_path) -> None:
+    from elinkcli import idfiles
+
+    ids = [str(n) for n in range(1000, 1300)]
+    said = idfiles.keep_ids(ids, tmp_path)
+    path = tmp_path / said.rsplit(" in ", 1)[1].rsplit("/", 1)[1]
+    assert said == f"all 300 in {path}"
+    assert path.read_text().split() == ids
+    assert path.stat().st_mode & 0o777 == 0o600
+    for n in range(idfiles.KEPT + 5):
+        (tmp_path / f"old-{n:02d}.txt").write_text("1\n")
+    idfiles.keep_ids(ids, tmp_path)
+    assert len(list(tmp_path.glob("*.txt"))) == idfiles.KEPT
+
+
+def test_a_list_that_cannot_be_kept_is_said_so(tmp_path) -> None:
+    from elinkcli import idfiles
+
+    blocked = tmp_path / "file"
+    blocked.write_text("")  # a file where the directory would be
+    said = idfiles.keep_ids(["1", "2"], blocked / "failed-ids")
+    assert said.startswith("the whole list could not be kept (")
