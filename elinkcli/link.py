@@ -23,13 +23,7 @@ from elinkcli.client import EutilsClient
 from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH, ELINK, LINK_CMDS
 from elinkcli.errors import (
-    CacheMissError,
-    GaveUpError,
-    MaxTimeError,
-    PartialFailure,
     PermanentError,
-    RunCutShort,
-    UnknownIdsError,
     UsageError,
 )
 from elinkcli.history import HistorySet, expand
@@ -150,69 +144,32 @@ def link_windows(
     **options: Any,
 ) -> Iterator[list[LinkTuple]]:
     """link_batches (same options) over a long input (a packed plain input, a History set
-    expanded a page at a time), one window of ids at a time:
-    each window's ids are checked, resolved (accessions named in `warn`) and linked before
-    the next is read, so memory follows one window. Batches are numbered across windows
-    (for --resume); what fails in a window is raised once, after the last window."""
-    from elinkcli.batching import announce_run
-    from elinkcli.packed_ids import check_window_size
+    expanded a page at a time), one window of ids at a time (elinkcli.windows): memory
+    follows one window; what fails in a window is raised once, after the last window."""
+    from elinkcli.windows import in_windows
 
-    hooks = hooks or BatchHooks()
-    size = check_window_size(batch)
-    announce_run(client, packed.count, batch)
-    failures: list[GaveUpError] = []
-    misses: list[str] = []
-    rejected: list[str] = []
-    problems: list[tuple[str, str]] = []
-    first = 0  # the number of the window's first batch
-    read_so_far = 0
-    for window, read_so_far in packed.windows(size):
-        table = build_table(client, db, window)
-        if table.problems:
-            warn(str(UnknownIdsError(table.problems)))
-            problems += table.problems
-        failures += table.failed
-        n_batches = -(-len(table.tokens) // batch)
-        shifted = BatchHooks(
-            skip={i - first for i in hooks.skip if first <= i < first + n_batches},
-            done=_done_from(hooks, first),
+    def run(table: IdTable, hooks: BatchHooks) -> Iterator[list[LinkTuple]]:
+        return link_batches(
+            table.tokens,
+            db=db,
+            batch=batch,
+            client=client,
+            stats=stats,
+            hooks=hooks,
+            table=table,
+            **options,
         )
-        try:
-            yield from link_batches(
-                table.tokens,
-                db=db,
-                batch=batch,
-                client=client,
-                stats=stats,
-                hooks=shifted,
-                table=table,
-                **options,
-            )
-        except CacheMissError as exc:
-            misses += exc.ids
-        except PartialFailure as exc:
-            failures += exc.failures
-            if any(isinstance(f, MaxTimeError) for f in exc.failures):
-                raise RunCutShort(failures, packed.count - read_so_far) from None
-        except UnknownIdsError:
-            raise
-        except PermanentError as exc:
-            rejected.append(str(exc).removeprefix(_REJECTED))
-        first += n_batches
-    if misses:
-        raise CacheMissError(misses)
-    if failures:
-        raise PartialFailure(failures)
-    if rejected:
-        raise PermanentError(_REJECTED + "; ".join(rejected))
-    if problems:
-        raise UnknownIdsError(problems)
 
-
-def _done_from(hooks: BatchHooks, first: int) -> Callable[[int, int], None]:
-    """hooks.done for a window whose batches are numbered from 0: batch `index` of the
-    window is batch `first + index` of the run."""
-    return lambda index, n: hooks.done(first + index, n)
+    return in_windows(
+        packed,
+        db=db,
+        batch=batch,
+        client=client,
+        run=run,
+        hooks=hooks,
+        warn=warn,
+        rejected_prefix=_REJECTED,
+    )
 
 
 def _link_batches(

@@ -292,6 +292,25 @@ def test_check_history_message_on_stdin(fake, run):
     assert table_rows(proc.stdout, CHECK_HEADER) == check_rows(fake, "gene", ids, "lcheck")
 
 
+def test_a_history_set_past_a_window_is_checked_as_it_is_read(fake, run):
+    """45,000 ids: read a page of 10,000 at a time and checked 20,000 at a time (checks are
+    asked before the last page is read; memory follows a window); every row, in order."""
+    ids = [str(n) for n in range(700_001, 745_001)]
+    webenv, key = fake.store("gene", ids)
+    stdin = edirect_message("gene", (), WebEnv=webenv, QueryKey=key, Count=len(ids))
+    proc = run(
+        "check", "-cmd", "lcheck", "--batch", "1000", "--format", "tsv",
+        stdin=stdin, env={"NCBI_API_KEY": "history-window-key"}, timeout=120,
+    )  # fmt: skip
+
+    assert proc.returncode == 0, proc
+    order = [r.path.rsplit("/", 1)[-1] for r in fake.log]
+    pages = [r.get("retstart") for r in fake.log if r.path.endswith("/efetch.fcgi")]
+    assert pages == ["0", "10000", "20000", "30000", "40000"]
+    assert order.index("elink.fcgi") < max(i for i, e in enumerate(order) if e == "efetch.fcgi")
+    assert table_rows(proc.stdout, CHECK_HEADER) == check_rows(fake, "gene", ids, "lcheck")
+
+
 @pytest.mark.parametrize(
     "option",
     [(), ("-cmd", "ncheck", "-name", "gene_pubmed"), ("-cmd", "acheck")],

@@ -14,7 +14,9 @@ from elinkcli.cli.errors import warn
 from elinkcli.errors import UsageError
 
 if TYPE_CHECKING:
+    from elinkcli.accessions import IdTable
     from elinkcli.batching import BatchHooks
+    from elinkcli.check import CheckRow
     from elinkcli.cli.common import Row
     from elinkcli.client import EutilsClient
 
@@ -74,7 +76,7 @@ def check_command(
         show_summary,
         warn_not_echoed,
     )
-    from elinkcli.cli.inputs import gather_input, then_unknown
+    from elinkcli.cli.inputs import gather_input
     from elinkcli.models import LinkStats
     from elinkcli.names import vet_names
 
@@ -89,19 +91,22 @@ def check_command(
         assert client is not None
         if run.empty:
             return iter(())
-        table = run.id_table(client)
-        rows = check(
-            table.tokens,
-            db=run.db or "",
-            cmd=cmd.value if cmd else None,
-            name=name,
-            batch=batch,
-            client=client,
-            stats=stats,
-            hooks=hooks,
-            table=table,
-        )
-        return (r.values() for r in then_unknown(rows, table) if keep is None or r.value == keep)
+
+        def rows(table: IdTable, hooks: BatchHooks) -> Iterator[CheckRow]:
+            return check(
+                table.tokens,
+                db=run.db or "",
+                cmd=cmd.value if cmd else None,
+                name=name,
+                batch=batch,
+                client=client,
+                stats=stats,
+                hooks=hooks,
+                table=table,
+            )
+
+        found = run.by_table(client, hooks, batch, rows)
+        return (r.values() for r in found if keep is None or r.value == keep)
 
     def summary() -> None:
         warn_not_echoed(stats)

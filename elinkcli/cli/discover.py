@@ -11,9 +11,11 @@ from elinkcli.cli.errors import say, warn
 from elinkcli.errors import UsageError
 
 if TYPE_CHECKING:
+    from elinkcli.accessions import IdTable
     from elinkcli.batching import BatchHooks
     from elinkcli.cli.common import Row
     from elinkcli.client import EutilsClient
+    from elinkcli.discover import RecordLinkRow
 
 
 HELP = """Which links exist? Without ids: every link name from a database, from NCBI's EInfo
@@ -53,7 +55,7 @@ def discover_command(
         show_summary,
         warn_not_echoed,
     )
-    from elinkcli.cli.inputs import gather_optional_input, then_unknown
+    from elinkcli.cli.inputs import gather_optional_input
     from elinkcli.discover import NAME_COLUMNS, RECORD_COLUMNS, discover, discover_records
     from elinkcli.ids import normalize_db
     from elinkcli.models import LinkStats
@@ -90,18 +92,20 @@ def discover_command(
 
     def records(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Row]:
         assert run is not None and client is not None
-        table = run.id_table(client)
-        rows = discover_records(
-            table.tokens,
-            db=source_db,
-            target=target,
-            batch=batch,
-            client=client,
-            stats=stats,
-            hooks=hooks,
-            table=table,
-        )
-        return (r.values() for r in then_unknown(rows, table))
+
+        def rows(table: IdTable, hooks: BatchHooks) -> Iterator[RecordLinkRow]:
+            return discover_records(
+                table.tokens,
+                db=source_db,
+                target=target,
+                batch=batch,
+                client=client,
+                stats=stats,
+                hooks=hooks,
+                table=table,
+            )
+
+        return (r.values() for r in run.by_table(client, hooks, batch, rows))
 
     def summary() -> None:
         warn_not_echoed(stats)

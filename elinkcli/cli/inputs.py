@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
@@ -14,6 +14,7 @@ from elinkcli.ids import check_ids, normalize_db, split_ids
 
 if TYPE_CHECKING:
     from elinkcli.accessions import IdTable
+    from elinkcli.batching import BatchHooks
     from elinkcli.client import EutilsClient
     from elinkcli.edirect import EDirectMessage
     from elinkcli.history import HistorySet
@@ -88,6 +89,33 @@ class RunInput:
         if table.problems:
             warn(str(UnknownIdsError(table.problems)))
         return table
+
+    def by_table(
+        self,
+        client: EutilsClient,
+        hooks: BatchHooks,
+        batch: int,
+        run: Callable[[IdTable, BatchHooks], Iterator[R]],
+    ) -> Iterator[R]:
+        """What `run` gives for the run's ids as a table (tokens and UIDs), then what kept ids
+        from being linked raised (then_unknown). A History set is read a page at a time and
+        run a window at a time (elinkcli.windows), never expanded whole."""
+        if self.history is None:
+            table = self.id_table(client)
+            return then_unknown(run(table, hooks), table)
+        from elinkcli.cli.errors import warn
+        from elinkcli.history import HistoryIds
+        from elinkcli.windows import in_windows
+
+        return in_windows(
+            HistoryIds(client, self.history),
+            db=self.db or "",
+            batch=batch,
+            client=client,
+            run=run,
+            hooks=hooks,
+            warn=warn,
+        )
 
     def next_message(self, db: str) -> EDirectMessage:
         """The message to hand on: Step + 1, Tool, Email and Labels carried on."""

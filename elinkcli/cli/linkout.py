@@ -15,6 +15,7 @@ from elinkcli.cli.errors import warn
 from elinkcli.errors import UsageError
 
 if TYPE_CHECKING:
+    from elinkcli.accessions import IdTable
     from elinkcli.batching import BatchHooks
     from elinkcli.cli.common import Row
     from elinkcli.client import EutilsClient
@@ -131,7 +132,7 @@ def linkout_command(
     common: O.Common = O.Common(),
 ) -> None:
     from elinkcli.cli.common import OutputSpec, print_link_summary, run_rows, show_summary
-    from elinkcli.cli.inputs import gather_input, then_unknown
+    from elinkcli.cli.inputs import gather_input
     from elinkcli.linkout import LINKOUT_COLUMNS, ResourceFilter, linkout
     from elinkcli.models import LinkStats
     from elinkcli.names import vet_names
@@ -161,20 +162,22 @@ def linkout_command(
         assert client is not None
         if run.empty:
             return iter(())
-        table = run.id_table(client)
-        rows = linkout(
-            table.tokens,
-            db=run.db or "",
-            mode=mode,
-            holding=holding,
-            where=where,
-            batch=batch,
-            client=client,
-            stats=stats,
-            hooks=hooks,
-            table=table,
-        )
-        resources = then_unknown(rows, table)
+
+        def rows(table: IdTable, hooks: BatchHooks) -> Iterator[Resource]:
+            return linkout(
+                table.tokens,
+                db=run.db or "",
+                mode=mode,
+                holding=holding,
+                where=where,
+                batch=batch,
+                client=client,
+                stats=stats,
+                hooks=hooks,
+                table=table,
+            )
+
+        resources = run.by_table(client, hooks, batch, rows)
         if chosen == "urls":
             return _fetchable(resources, refused)
         return (r.values() for r in resources)
