@@ -46,8 +46,7 @@ def expand(
         for page_ids in expand_pages(client, hs, count, page, tries):
             ids.extend(page_ids)
     except IncompleteSetError as exc:
-        text = str(exc).rsplit("; ", 1)[0]
-        raise IncompleteSetError(f"{text}; nothing was linked") from None
+        raise IncompleteSetError(f"{exc}; nothing was linked") from None
     return ids
 
 
@@ -80,8 +79,7 @@ def expand_pages(
             got = done + len(chunk.ids)
             raise IncompleteSetError(
                 f"the History server returned {got} of the {count} ids of query "
-                f"#{hs.query_key}, asked {tries} times (has the WebEnv expired?); "
-                + ("nothing was linked" if done == 0 else "the ids read before are linked")
+                f"#{hs.query_key}, asked {tries} times (has the WebEnv expired?)"
             )
         short = 0
         done += want
@@ -106,14 +104,18 @@ class HistoryIds:
         read = 0
         with seen_store() as seen:
             pages = expand_pages(self.client, self.hs, self.count, self.page)
-            for ids in pages:
-                pending.extend(ids)
-                read += len(ids)
-                while len(pending) >= size or (read >= self.count and pending):
-                    window, pending = pending[:size], pending[size:]
-                    fresh = seen.keep_new(list(dict.fromkeys(window)))
-                    if fresh:
-                        yield fresh, read - len(pending)
+            try:
+                for ids in pages:
+                    pending.extend(ids)
+                    read += len(ids)
+                    while len(pending) >= size or (read >= self.count and pending):
+                        window, pending = pending[:size], pending[size:]
+                        fresh = seen.keep_new(list(dict.fromkeys(window)))
+                        if fresh:
+                            yield fresh, read - len(pending)
+            except IncompleteSetError as exc:
+                done = "nothing was linked" if read == 0 else "the ids before them are linked"
+                raise IncompleteSetError(f"{exc}; {done}") from None
 
 
 def history_count(client: EutilsClient, hs: HistorySet) -> int:

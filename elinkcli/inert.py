@@ -44,10 +44,6 @@ def keep_secret(secret: str | None) -> None:
         _secrets[secret] = re.compile(re.escape(secret), re.IGNORECASE)
 
 
-def secrets() -> tuple[str, ...]:
-    return tuple(_secrets)
-
-
 def _escape(match: re.Match[str]) -> str:
     char = match.group()
     named = _NAMED.get(char)
@@ -113,11 +109,3 @@ def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
 def line(text: str) -> str:
     """A whole line for stderr (or an error element): inert and at most LINE_LIMIT long."""
     return inert(text, LINE_LIMIT)
-
-
-_MARKUP = re.compile(r"\[")
-
-
-def markup_free(text: str) -> str:
-    """Text for a place that reads Rich markup: `[` escaped, so nothing in it is a tag."""
-    return _MARKUP.sub(r"\\[", text) if "[" in text else text

@@ -49,7 +49,6 @@ LINK_COLUMNS = (
     "target_acc",
 )
 _REJECTED = "NCBI rejected id(s): "
-_NO_ID = NO_ID
 
 
 P = ParamSpec("P")
@@ -63,7 +62,7 @@ def _request_errors(result: ELinkResult) -> list[str]:
         e
         for ls in result.linksets
         for e in ls.errors
-        if error_text_is_transient(e) or len([i for i in ls.ids if i not in _NO_ID]) != 1
+        if error_text_is_transient(e) or len([i for i in ls.ids if i not in NO_ID]) != 1
     ]
 
 
@@ -274,7 +273,7 @@ def _per_id_rows(
     by_id: dict[str, list[LinkSet]] = {}
     unattributed: list[LinkSet] = []
     for ls in result.linksets:
-        echoed = [i for i in ls.ids if i not in _NO_ID]
+        echoed = [i for i in ls.ids if i not in NO_ID]
         if len(echoed) == 1:
             by_id.setdefault(echoed[0], []).append(ls)
         elif len(echoed) > 1:

@@ -59,20 +59,19 @@ def name(value: str, field: str = "a name", *, empty: bool = True) -> str:
     raise _bad(field, value)
 
 
-def webenv(value: str | None) -> str | None:
-    if value is None or value == "":
-        return value
-    if _WEBENV.fullmatch(value) is None:
-        raise _bad("WebEnv", value)
+def _optional(value: str | None, form: re.Pattern[str], field: str) -> str | None:
+    """A field an answer may leave out or empty, else of its form."""
+    if value and form.fullmatch(value) is None:
+        raise _bad(field, value)
     return value
+
+
+def webenv(value: str | None) -> str | None:
+    return _optional(value, _WEBENV, "WebEnv")
 
 
 def query_key(value: str | None) -> str | None:
-    if value is None or value == "":
-        return value
-    if _COUNT.fullmatch(value) is None:
-        raise _bad("QueryKey", value)
-    return value
+    return _optional(value, _COUNT, "QueryKey")
 
 
 def count(value: str, field: str = "Count") -> int:

@@ -375,9 +375,31 @@ def test_a_short_page_is_asked_again_and_the_set_completes(requests_mock) -> Non
 
 def test_a_set_still_short_is_an_error(requests_mock) -> None:
     requests_mock.post(BASE + EFETCH, text=_uilist(["1"], ["1"], ["1", "2"]))
-    with client() as c, pytest.raises(IncompleteSetError, match="returned 2 of the 4 ids"):
+    with client() as c, pytest.raises(IncompleteSetError, match="returned 2 of the 4 ids") as e:
         expand(c, HistorySet("gene", "W", "1", count=4))
     assert requests_mock.call_count == 3
+    assert str(e.value).endswith("(has the WebEnv expired?); nothing was linked")
+
+
+def test_a_set_read_in_windows_says_what_was_linked_before_it_fell_short(requests_mock) -> None:
+    """Read a page at a time, a window handed out before a later page falls short is
+    linked: the error says so (and says nothing was when the first page fell short)."""
+    from elinkcli.history import HistoryIds
+
+    pages = [["1", "2"], ["3"], ["3"], ["3"]]
+    requests_mock.post(BASE + EFETCH, text=_uilist(*pages))
+    windows: list[list[str]] = []
+    with client() as c, pytest.raises(IncompleteSetError) as e:
+        for window, _ in HistoryIds(c, HistorySet("gene", "W", "1", count=4), page=2).windows(2):
+            windows.append(window)
+    assert windows == [["1", "2"]]
+    assert str(e.value).endswith(
+        "returned 3 of the 4 ids of query #1, asked 3 times (has "
+        "the WebEnv expired?); the ids before them are linked"
+    )
+    requests_mock.post(BASE + EFETCH, text=_uilist(["1"], ["1"], ["1"]))
+    with client() as c, pytest.raises(IncompleteSetError, match="nothing was linked"):
+        list(HistoryIds(c, HistorySet("gene", "W", "1", count=4), page=2).windows(2))
 
 
 def test_a_set_without_count_is_counted_first(requests_mock) -> None:

@@ -7,6 +7,8 @@ import codecs
 import re
 from array import array
 
+from elinkcli.inert import escape
+
 _ENCODING_DECL = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 # Codecs Python counts as text encodings that no document is written in.
 _NOT_DOCUMENT_ENCODINGS = frozenset(
@@ -72,10 +74,10 @@ def _declared(data: bytes, name: str, offset: int) -> str:
 
 
 def shown(text: str, limit: int = MAX_SHOWN) -> str:
-    """File text for a one-line message: characters that are not printable (controls,
-    bidi controls, line separators) escaped as repr() does (\\n, \\x1b, \\u202e), and at
-    most `limit` characters of it, then `…`."""
-    head = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
+    """File text for a one-line message: control, bidi and line-separator characters
+    escaped as elinkcli.inert escapes all outside text (\\n, \\x1b, \\u202e), and at most
+    `limit` characters of it, then `…`."""
+    head = escape(text[:limit])
     return head + "…" if len(text) > limit else head
 
 
