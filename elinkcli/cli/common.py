@@ -162,7 +162,7 @@ def choose_format(fmt: str | None, came_as_message: bool, to_file: bool) -> str:
     return "edirect" if came_as_message else "tsv"
 
 
-def _fingerprint(common: Common, ids: Sequence[str]) -> str:
+def run_fingerprint(common: Common, ids: Sequence[str]) -> str:
     """What identifies a run for --resume: its command and the options that shape the
     output (Common.run_shape), and its ids."""
     return hashlib.sha256(json.dumps([common.run_shape, list(ids)]).encode()).hexdigest()[:32]
@@ -201,7 +201,7 @@ def run_rows(
     target = (
         open_output(
             common.output,
-            _fingerprint(common, spec.identity or spec.ids),
+            run_fingerprint(common, spec.identity or spec.ids),
             common.resume,
             shape=common.run_shape,
         )

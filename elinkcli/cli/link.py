@@ -353,7 +353,7 @@ def _write_history_message(
 ) -> None:
     """--history: the linked set stays on the History server; the message points at it,
     on stdout or in --output FILE (written atomically, as every -o is)."""
-    from elinkcli.cli.common import _fingerprint
+    from elinkcli.cli.common import run_fingerprint
     from elinkcli.edirect import render_message
     from elinkcli.history import HistorySet, link_to_history
     from elinkcli.output import open_output, write_whole
@@ -361,7 +361,7 @@ def _write_history_message(
     path = common.output
     # Opened before anything is asked: a FILE another run is writing is refused first.
     target_file = (
-        open_output(path, _fingerprint(common, run.identity or run.ids), shape=common.run_shape)
+        open_output(path, run_fingerprint(common, run.identity or run.ids), shape=common.run_shape)
         if path is not None
         else None
     )
