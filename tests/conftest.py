@@ -19,6 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fake_eutils import FakeEutils
 from fakes import FakeClock
+from support import record
+
+record.install()
 
 # A shell starts a background job (`pytest &`, a CI runner's `cmd &`) with SIGINT ignored,
 # and an ignored signal stays ignored across exec: every elinkcli the tests start would
