@@ -19,7 +19,7 @@ import tempfile
 
 from common import elinkcli
 from conftest import clean_env
-from fake_eutils import FakeEutils, elink_requests
+from support.fake_eutils import FakeEutils, elink_requests
 
 
 def one_run(fake: FakeEutils, stdin_path: str) -> tuple[float, float, int]:

@@ -29,9 +29,9 @@ import time
 from pathlib import Path
 
 from common import elinkcli, timed
-from fake_eutils import FakeEutils
+from support.fake_eutils import FakeEutils
 
-from elinkcli.cache import LinkSetCache, _key, encode_linkset
+from elinkcli.cache.store import LinkSetCache, _key, encode_linkset
 from elinkcli.models import LinkSet, LinkSetDb
 
 

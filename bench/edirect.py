@@ -1,7 +1,7 @@
 """elinkcli and EDirect's `elink` side by side, against the same local server.
 
 Needs EDirect on PATH (Debian/Ubuntu: `apt install ncbi-entrez-direct`; or NCBI's
-installer): its `-base URL` option points it at tests/fake_eutils.py, as
+installer): its `-base URL` option points it at tests/support/fake_eutils.py, as
 ELINKCLI_BASE_URL does for elinkcli. Two runs:
 
 1. N ids, gene -> protein (-cmd neighbor: one link set per id in both tools), the server
@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 from common import elinkcli
-from fake_eutils import FakeEutils, Faults, Table, default_tables
+from support.fake_eutils import FakeEutils, Faults, Table, default_tables
 
 # Runs a command and reports its wall time and the largest descendant's peak RSS.
 MEASURE = """

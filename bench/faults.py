@@ -1,5 +1,5 @@
 """What a run costs against servers that misbehave: whole `elinkcli link` processes against
-real loopback sockets (tests/fault_servers.py, tests/support/hostile.py), wall time, peak
+real loopback sockets (tests/support/fault_servers.py, tests/support/hostile.py), wall time, peak
 memory and exit status.
 
     python bench/faults.py
@@ -24,7 +24,7 @@ from common import elinkcli
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from conftest import clean_env
-from fault_servers import DrippingBody, EndlessBody, SilentServer, refused_port
+from support.fault_servers import DrippingBody, EndlessBody, SilentServer, refused_port
 from support.hostile import (
     HostileServer,
     Reply,

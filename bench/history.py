@@ -22,7 +22,7 @@ import tempfile
 
 from common import elinkcli
 from conftest import clean_env
-from fake_eutils import FakeEutils, elink_requests
+from support.fake_eutils import FakeEutils, elink_requests
 
 MEASURE = (
     "import resource, subprocess, sys, time; t = time.monotonic(); "

@@ -1,6 +1,6 @@
 """Wall time of `elinkcli link` against a local server that answers late.
 
-Starts tests/fake_eutils.py on 127.0.0.1 with a fixed answer delay, runs the installed
+Starts tests/support/fake_eutils.py on 127.0.0.1 with a fixed answer delay, runs the installed
 elinkcli as a subprocess, and reports wall time against the ideal
 (requests - 1) x start interval + one answer delay, and against a serial client.
 
@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from fake_eutils import FakeEutils, Faults
+from support.fake_eutils import FakeEutils, Faults
 
 from elinkcli.constants import START_INTERVAL_NO_KEY
 

@@ -1,5 +1,5 @@
 """Requests and time for what is resolved before linking, whole processes against the
-local server (tests/fake_eutils.py): a PubMed query message run again (ESearch in UID
+local server (tests/support/fake_eutils.py): a PubMed query message run again (ESearch in UID
 ranges), and accessions resolved to UIDs (ESummary; ESearch read back through ESummary),
 each first run and rerun from the cache.
 
@@ -17,7 +17,7 @@ import time
 from collections import Counter
 
 from common import elinkcli
-from fake_eutils import FakeEutils, Table, _spread
+from support.fake_eutils import FakeEutils, Table, _spread
 
 
 def run(fake: FakeEutils, args: list[str], stdin: bytes, cache: str) -> str:

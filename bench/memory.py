@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 
 from common import elinkcli
-from fake_eutils import FakeEutils, Table
+from support.fake_eutils import FakeEutils, Table
 
 
 def peak_mb(n_batches: int) -> float:

@@ -27,9 +27,9 @@ from common import elinkcli
 from elinkcli import constants as C
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from burners import cpu_burners
 from conftest import clean_env
-from fake_eutils import FakeEutils
+from support.burners import cpu_burners
+from support.fake_eutils import FakeEutils
 
 LINK = ("link", "-db", "gene", "-target", "protein", "--batch", "1", "-q")
 

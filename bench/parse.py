@@ -17,10 +17,10 @@ from common import big_neighbor_score
 
 ELINKCLI = """
 import json, resource, sys, time
-from elinkcli.link import LINK_COLUMNS, _per_id_rows
+from elinkcli.commands.link import LINK_COLUMNS, _per_id_rows
 from elinkcli.models import LinkStats
-from elinkcli.parsers import parse_elink
-from elinkcli.writers import TsvWriter
+from elinkcli.eutils.parsers import parse_elink
+from elinkcli.output.writers import TsvWriter
 data = open(sys.argv[1], "rb").read()
 best = None
 for _ in range(5):

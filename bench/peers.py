@@ -28,7 +28,7 @@ from common import elinkcli
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from conftest import clean_env
-from fake_eutils import FakeEutils, Table
+from support.fake_eutils import FakeEutils, Table
 
 # Runs a command, prints its wall time and peak RSS (KiB), so each is measured on its own.
 MEASURE = (

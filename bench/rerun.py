@@ -9,7 +9,7 @@ import os
 import tempfile
 
 from common import elinkcli, median_time, timed
-from fake_eutils import FakeEutils
+from support.fake_eutils import FakeEutils
 
 
 def main() -> None:

@@ -37,15 +37,15 @@ from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Literal, NamedTuple, TypedDict, TypeVar, overload
 
 from elinkcli import constants as C
-from elinkcli import notices
-from elinkcli.chain import Hop, HopStats
-from elinkcli.check import CheckRow
+from elinkcli.commands import notices
+from elinkcli.commands.chain import Hop, HopStats
+from elinkcli.commands.check import CheckRow
+from elinkcli.commands.discover import LinkNameRow, RecordLinkRow
+from elinkcli.commands.linkout import Resource, ResourceFilter
 from elinkcli.config import Settings
-from elinkcli.discover import LinkNameRow, RecordLinkRow
 from elinkcli.errors import UnknownIdsError, UsageError
-from elinkcli.ids import check_ids, normalize_db, split_ids
+from elinkcli.ids.tokens import check_ids, normalize_db, split_ids
 from elinkcli.inert import line
-from elinkcli.linkout import Resource, ResourceFilter
 from elinkcli.models import LinkRow, LinkStats
 
 if sys.version_info >= (3, 11):
@@ -54,9 +54,9 @@ else:
     from typing_extensions import Unpack
 
 if TYPE_CHECKING:
-    from elinkcli.accessions import IdTable
-    from elinkcli.citations import CitationStats
-    from elinkcli.client import EutilsClient
+    from elinkcli.commands.citations import CitationStats
+    from elinkcli.eutils.client import EutilsClient
+    from elinkcli.ids.resolve import IdTable
 
 __all__ = [
     "CacheMode",
@@ -123,7 +123,7 @@ _CONNECTION_DOC = """
             or False for none.
         settings: ready elinkcli.config.Settings, used as they are (then leave the
             arguments above unset).
-        client: a ready elinkcli.client.EutilsClient, used and left open (then leave
+        client: a ready elinkcli.eutils.client.EutilsClient, used and left open (then leave
             settings and the arguments above unset).
 """
 
@@ -267,8 +267,8 @@ class _Reach:
             _then_unknown(table)
 
     def _new_client(self) -> EutilsClient:
-        from elinkcli.client import EutilsClient
-        from elinkcli.requestlog import RequestLog
+        from elinkcli.eutils.client import EutilsClient
+        from elinkcli.eutils.requestlog import RequestLog
 
         log = RequestLog.open(os.fspath(self.log)) if self.log is not None else None
         warn = self.warn
@@ -350,7 +350,7 @@ def _tokens(ids: str | Iterable[str], db: str) -> list[str]:
 def _id_table(client: EutilsClient, db: str, tokens: Sequence[str], warn: Warn) -> IdTable:
     """The tokens with their UIDs (accessions resolved); the ones that name no record are
     warned about at once and raised (UnknownIdsError) after every row (`_then_unknown`)."""
-    from elinkcli.accessions import build_table
+    from elinkcli.ids.resolve import build_table
 
     table = build_table(client, db, tokens)
     if table.problems:
@@ -435,10 +435,10 @@ def link(
     (ids that name no record), PermanentError (ids or a request NCBI rejected),
     PartialFailure (batches given up after retries), CacheMissError (offline).
     """
-    from elinkcli.accessions import has_accessions
-    from elinkcli.link import link_batches
+    from elinkcli.commands.link import link_batches
+    from elinkcli.eutils.params import LinkFilters
+    from elinkcli.ids.resolve import has_accessions
     from elinkcli.names import target_of, vet_names
-    from elinkcli.params import LinkFilters
 
     say = _warner(warn)
     db = normalize_db(db)
@@ -526,8 +526,8 @@ def citations(
     after the rows, CitationSourceFailure (a PartialFailure: services that failed, the
     others' rows stand), CacheMissError (offline).
     """
-    from elinkcli.batching import check_batch
-    from elinkcli.citations import CitationStats, citation_batches, parse_sources
+    from elinkcli.commands.batching import check_batch
+    from elinkcli.commands.citations import CitationStats, citation_batches, parse_sources
 
     say = _warner(warn)
     if direction not in ("cited", "cites"):
@@ -598,7 +598,7 @@ def check(
     name...); after the rows, UnknownIdsError, PermanentError, PartialFailure,
     CacheMissError.
     """
-    from elinkcli.check import check as check_rows
+    from elinkcli.commands.check import check as check_rows
     from elinkcli.names import vet_names
 
     say = _warner(warn)
@@ -698,9 +698,9 @@ def discover(
     Raises (elinkcli.errors): UsageError at the call; PermanentError (NCBI rejected the
     database); with ids, after the rows, UnknownIdsError, PartialFailure, CacheMissError.
     """
-    from elinkcli.batching import check_batch
-    from elinkcli.discover import discover as link_names
-    from elinkcli.discover import discover_records
+    from elinkcli.commands.batching import check_batch
+    from elinkcli.commands.discover import discover as link_names
+    from elinkcli.commands.discover import discover_records
     from elinkcli.names import vet_names
 
     say = _warner(warn)
@@ -790,10 +790,10 @@ def chain(
     previous one...); after the paths, UnknownIdsError, PermanentError (named by hop),
     PartialFailure.
     """
-    from elinkcli.batching import check_batch
-    from elinkcli.chain import chain as chain_paths
-    from elinkcli.chain import plan
-    from elinkcli.citations import parse_sources
+    from elinkcli.commands.batching import check_batch
+    from elinkcli.commands.chain import chain as chain_paths
+    from elinkcli.commands.chain import plan
+    from elinkcli.commands.citations import parse_sources
 
     say = _warner(warn)
     db = normalize_db(db)
@@ -877,7 +877,7 @@ def linkout(
     Raises (elinkcli.errors): UsageError at the call; after the rows, UnknownIdsError,
     PermanentError, PartialFailure, CacheMissError.
     """
-    from elinkcli.linkout import linkout as resources
+    from elinkcli.commands.linkout import linkout as resources
     from elinkcli.names import vet_names
 
     say = _warner(warn)

@@ -1,4 +1,4 @@
-"""The bundled link-name catalog (built by elinkcli.catalog_build), and name suggestions."""
+"""The bundled link-name catalog (built by build_catalog), and name suggestions."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ class Settings:
     base_url: str = C.DEFAULT_BASE_URL
     icite_url: str = C.DEFAULT_ICITE_URL
     europepmc_url: str = C.DEFAULT_EUROPEPMC_URL
-    # Which services answer --cited/--cites (elinkcli.citations), comma-separated or "all".
+    # Which services answer --cited/--cites (elinkcli.commands.citations), comma-separated or "all".
     citations_from: str = "icite"
     email: str | None = None
     api_key: str | None = field(default=None, repr=False)
@@ -37,7 +37,7 @@ class Settings:
     backoff_base: float = C.BACKOFF_BASE
     # None: no on-disk state at all (no cache, no shared rate limit).
     cache_dir: Path | None = None
-    # Request starts shared by every process of the user (elinkcli.pacing); None: this
+    # Request starts shared by every process of the user (elinkcli.eutils.pacing); None: this
     # process paces alone.
     state_dir: Path | None = None
     cache_ttl: float = C.CACHE_TTL
@@ -45,7 +45,7 @@ class Settings:
     cache_journal: str = "auto"
     # "use" (read and write), "refresh" (ask again, write), "off", "offline" (read only).
     cache_mode: str = "use"
-    # Request sizes follow how NCBI answers, starting from --batch (elinkcli.adaptive).
+    # Request sizes follow how NCBI answers, starting from --batch (elinkcli.eutils.adaptive).
     adaptive_batch: bool = False
     # The whole run, in seconds (--max-time); None: no limit.
     max_time: float | None = None

@@ -8,7 +8,7 @@ NCBI_WEB = "https://www.ncbi.nlm.nih.gov/"
 TOOL = "elinkcli"
 
 ENV_BASE_URL = "ELINKCLI_BASE_URL"
-# Citations (elinkcli.citations): NIH iCite and Europe PMC's REST service.
+# Citations (elinkcli.commands.citations): NIH iCite and Europe PMC's REST service.
 DEFAULT_ICITE_URL = "https://icite.od.nih.gov/api/"
 DEFAULT_EUROPEPMC_URL = "https://www.ebi.ac.uk/europepmc/webservices/rest/"
 ENV_ICITE_URL = "ELINKCLI_ICITE_URL"

@@ -9,7 +9,7 @@ import threading
 
 # Every character of Unicode categories Cc (C0, DEL, C1 with NEL), Cf (bidi embeddings,
 # overrides and isolates, zero-width characters, BOM, tags...), Zl and Zp (U+2028/U+2029)
-# and Cs (lone surrogates, from undecodable bytes). tests/test_inert.py checks the class
+# and Cs (lone surrogates, from undecodable bytes). tests/unit/core/test_inert.py checks the class
 # against unicodedata.
 _UNSAFE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"

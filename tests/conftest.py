@@ -16,10 +16,12 @@ import pytest
 
 # fake_eutils.py sits beside this file; make it importable however pytest imports tests.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The build tooling (tools/build_catalog.py) is tested as a module too.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
-from fake_eutils import FakeEutils
-from fakes import FakeClock
 from support import record
+from support.fake_eutils import FakeEutils
+from support.fakes import FakeClock
 
 record.install()
 
@@ -72,7 +74,7 @@ TSV_HEADER = (
     "target_acc",
 )
 # `elinkcli linkout`'s columns as the feature's issue names them: an oracle of the spec
-# written out here, deliberately not elinkcli.linkout.LINKOUT_COLUMNS.
+# written out here, deliberately not elinkcli.commands.linkout.LINKOUT_COLUMNS.
 LINKOUT_HEADER = (
     "source_db",
     "source_id",

@@ -14,7 +14,7 @@ from elinkcli.cli import options as O
 from elinkcli.cli.errors import guarded, say, warn
 
 if TYPE_CHECKING:
-    from elinkcli.cache import LinkSetCache
+    from elinkcli.cache.store import LinkSetCache
 
 
 cache_app = typer.Typer(
@@ -29,7 +29,7 @@ Json = Annotated[bool, typer.Option("--json", help="One JSON object instead of t
 
 
 def _open_cache() -> LinkSetCache:
-    from elinkcli.cache import LinkSetCache
+    from elinkcli.cache.store import LinkSetCache
     from elinkcli.config import resolve
 
     resolved = resolve()
@@ -135,7 +135,7 @@ def config_command(
     email: O.Email = None,
     api_key: O.ApiKey = None,
 ) -> None:
-    from elinkcli.cache import FILE_NAME, LinkSetCache
+    from elinkcli.cache.store import FILE_NAME, LinkSetCache
     from elinkcli.config import resolve
 
     resolved = resolve(base_url=base_url, email=email, api_key=api_key)

@@ -12,10 +12,10 @@ from elinkcli.cli import options as O
 from elinkcli.cli.errors import say, warn
 
 if TYPE_CHECKING:
-    from elinkcli.batching import BatchHooks
-    from elinkcli.chain import HopStats
-    from elinkcli.client import EutilsClient
-    from elinkcli.writers import Row
+    from elinkcli.commands.batching import BatchHooks
+    from elinkcli.commands.chain import HopStats
+    from elinkcli.eutils.client import EutilsClient
+    from elinkcli.output.writers import Row
 
 
 HELP = """Walk several hops in one run; every result is a full path from a source id to a
@@ -79,10 +79,10 @@ def chain_command(
     no_header: O.NoHeader = False,
     common: O.Common = O.Common(),
 ) -> None:
-    from elinkcli.chain import Hop, chain, column_names, plan
-    from elinkcli.citations import parse_sources
     from elinkcli.cli.common import OutputSpec, run_rows, show_summary
     from elinkcli.cli.inputs import gather_input, then_unknown
+    from elinkcli.commands.chain import Hop, chain, column_names, plan
+    from elinkcli.commands.citations import parse_sources
     from elinkcli.config import resolve
 
     parsed = [Hop.parse(h) for h in hops]

@@ -14,11 +14,11 @@ from elinkcli.cli.errors import warn
 from elinkcli.errors import UsageError
 
 if TYPE_CHECKING:
-    from elinkcli.accessions import IdTable
-    from elinkcli.batching import BatchHooks
-    from elinkcli.check import CheckRow
     from elinkcli.cli.common import Row
-    from elinkcli.client import EutilsClient
+    from elinkcli.commands.batching import BatchHooks
+    from elinkcli.commands.check import CheckRow
+    from elinkcli.eutils.client import EutilsClient
+    from elinkcli.ids.resolve import IdTable
 
 
 HELP = """Does each record have links? One row per input id: Y or N.
@@ -68,7 +68,6 @@ def check_command(
     no_header: O.NoHeader = False,
     common: O.Common = O.Common(),
 ) -> None:
-    from elinkcli.check import CHECK_COLUMNS, check
     from elinkcli.cli.common import (
         OutputSpec,
         print_link_summary,
@@ -77,6 +76,7 @@ def check_command(
         warn_not_echoed,
     )
     from elinkcli.cli.inputs import gather_input
+    from elinkcli.commands.check import CHECK_COLUMNS, check
     from elinkcli.models import LinkStats
     from elinkcli.names import vet_names
 

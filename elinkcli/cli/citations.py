@@ -1,5 +1,5 @@
 """`link --cited / --cites`: citation links from iCite, Europe PMC and ELink (the CLI side
-of elinkcli.citations)."""
+of elinkcli.commands.citations)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from elinkcli import notices
 from elinkcli.cli.errors import say, warn
+from elinkcli.commands import notices
 from elinkcli.errors import UsageError
 
 if TYPE_CHECKING:
-    from elinkcli.batching import BatchHooks
     from elinkcli.cli.common import Row
     from elinkcli.cli.inputs import RunInput
     from elinkcli.cli.options import Common
-    from elinkcli.client import EutilsClient
+    from elinkcli.commands.batching import BatchHooks
+    from elinkcli.eutils.client import EutilsClient
 
 
 def run_citations(
@@ -31,14 +31,14 @@ def run_citations(
     no_header: bool,
     common: Common,
 ) -> None:
-    from elinkcli.citations import (
+    from elinkcli.cli.common import OutputSpec, run_rows, show_summary
+    from elinkcli.commands.citations import (
         CITATION_COLUMNS,
         CitationStats,
         citation_batches,
         count_columns,
         parse_sources,
     )
-    from elinkcli.cli.common import OutputSpec, run_rows, show_summary
     from elinkcli.config import resolve
 
     if run.db not in (None, "pubmed"):

@@ -11,20 +11,20 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from elinkcli import notices
 from elinkcli.cli.errors import say, warn
 from elinkcli.cli.options import Common
+from elinkcli.commands import notices
 from elinkcli.errors import ElinkError, UsageError
 from elinkcli.inert import line
 
 if TYPE_CHECKING:
-    from elinkcli.batching import BatchHooks
-    from elinkcli.client import EutilsClient
-    from elinkcli.edirect import EDirectMessage
+    from elinkcli.commands.batching import BatchHooks
+    from elinkcli.eutils.client import EutilsClient
+    from elinkcli.eutils.requestlog import RequestLog
+    from elinkcli.ids.edirect import EDirectMessage
     from elinkcli.models import LinkStats
-    from elinkcli.output import AtomicOutput, DirectOutput
-    from elinkcli.requestlog import RequestLog
-    from elinkcli.writers import ToObject
+    from elinkcli.output.files import AtomicOutput, DirectOutput
+    from elinkcli.output.writers import ToObject
 
 
 Row = Sequence[object]
@@ -51,8 +51,8 @@ def cache_mode(common: Common) -> str:
 
 def make_client(common: Common, **more: str | None) -> EutilsClient:
     """The client of the common options; `more`: other settings of resolve() (citations)."""
-    from elinkcli.client import EutilsClient
     from elinkcli.config import resolve
+    from elinkcli.eutils.client import EutilsClient
 
     resolved = resolve(
         **more,  # type: ignore[arg-type]
@@ -116,7 +116,7 @@ def _watchdog(max_time: float) -> None:
 def request_log(common: Common) -> RequestLog | None:
     """--log FILE (`-`: stderr), else -log/-debug (stderr), else none. An unwritable FILE
     is a usage error, raised before any request or output is opened."""
-    from elinkcli.requestlog import STDERR, RequestLog
+    from elinkcli.eutils.requestlog import STDERR, RequestLog
 
     if common.log is not None:
         return RequestLog.open(common.log)
@@ -182,10 +182,10 @@ def run_rows(
     """Rows from `produce(client, hooks)` (lists of rows with `batched`) to stdout or to
     --output FILE (atomically, with a journal for --resume), with a progress bar on a
     terminal and the summary at the end."""
-    from elinkcli.batching import BatchHooks
     from elinkcli.cli.progress import Progress
-    from elinkcli.output import open_output
-    from elinkcli.writers import XML_IS_FOR_LINK, XmlSpec, make_writer
+    from elinkcli.commands.batching import BatchHooks
+    from elinkcli.output.files import open_output
+    from elinkcli.output.writers import XML_IS_FOR_LINK, XmlSpec, make_writer
 
     if common.resume and common.output is None:
         raise UsageError("--resume goes with --output FILE")
@@ -287,7 +287,7 @@ def _writing(where: str) -> Iterator[None]:
 
 
 def _written_ids(target: AtomicOutput | DirectOutput | None) -> set[object]:
-    from elinkcli.output import AtomicOutput
+    from elinkcli.output.files import AtomicOutput
 
     if not isinstance(target, AtomicOutput):
         return set()

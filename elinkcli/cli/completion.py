@@ -15,7 +15,7 @@ def complete_linkname(ctx: typer.Context, incomplete: str) -> list[tuple[str, st
     """Link names starting with what was typed; only those from --db (and to --target) when
     they are given."""
     from elinkcli.catalog import load_catalog
-    from elinkcli.ids import normalize_db
+    from elinkcli.ids.tokens import normalize_db
 
     catalog = load_catalog()
     db = ctx.params.get("db")

@@ -11,11 +11,11 @@ from elinkcli.cli.errors import say, warn
 from elinkcli.errors import UsageError
 
 if TYPE_CHECKING:
-    from elinkcli.accessions import IdTable
-    from elinkcli.batching import BatchHooks
     from elinkcli.cli.common import Row
-    from elinkcli.client import EutilsClient
-    from elinkcli.discover import RecordLinkRow
+    from elinkcli.commands.batching import BatchHooks
+    from elinkcli.commands.discover import RecordLinkRow
+    from elinkcli.eutils.client import EutilsClient
+    from elinkcli.ids.resolve import IdTable
 
 
 HELP = """Which links exist? Without ids: every link name from a database, from NCBI's EInfo
@@ -56,8 +56,8 @@ def discover_command(
         warn_not_echoed,
     )
     from elinkcli.cli.inputs import gather_optional_input
-    from elinkcli.discover import NAME_COLUMNS, RECORD_COLUMNS, discover, discover_records
-    from elinkcli.ids import normalize_db
+    from elinkcli.commands.discover import NAME_COLUMNS, RECORD_COLUMNS, discover, discover_records
+    from elinkcli.ids.tokens import normalize_db
     from elinkcli.models import LinkStats
     from elinkcli.names import vet_names
 

@@ -64,7 +64,7 @@ def _all_ids(exc: ElinkError) -> str:
     ids = getattr(exc, "ids", ())
     if not isinstance(ids, (tuple, list)) or len(ids) <= SHOWN_IDS:
         return ""
-    from elinkcli.idfiles import keep_ids
+    from elinkcli.output.idfiles import keep_ids
 
     return f"; {keep_ids(ids)}"
 

@@ -10,17 +10,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from elinkcli.errors import UsageError
-from elinkcli.ids import check_ids, normalize_db, split_ids
+from elinkcli.ids.tokens import check_ids, normalize_db, split_ids
 
 if TYPE_CHECKING:
-    from elinkcli.accessions import IdTable
-    from elinkcli.batching import BatchHooks
-    from elinkcli.client import EutilsClient
-    from elinkcli.edirect import EDirectMessage
-    from elinkcli.history import HistorySet
-    from elinkcli.packed_ids import PackedIds
-    from elinkcli.query import SearchQuery
-    from elinkcli.sources import IdSource
+    from elinkcli.commands.batching import BatchHooks
+    from elinkcli.eutils.client import EutilsClient
+    from elinkcli.ids.edirect import EDirectMessage
+    from elinkcli.ids.history import HistorySet
+    from elinkcli.ids.packed import PackedIds
+    from elinkcli.ids.query import SearchQuery
+    from elinkcli.ids.resolve import IdTable
+    from elinkcli.ids.source import IdSource
 
 R = TypeVar("R")
 
@@ -65,11 +65,11 @@ class RunInput:
     def expanded_ids(self, client: EutilsClient) -> tuple[str, ...]:
         """The ids: a History set expanded first (efetch uilist, paged), a query run again
         (ESearch, in UID ranges where it finds more than PubMed hands out at once)."""
-        from elinkcli.history import expand
+        from elinkcli.ids.history import expand
 
         if self.query is not None:
             from elinkcli.cli.errors import warn
-            from elinkcli.query import search_ids
+            from elinkcli.ids.query import search_ids
 
             found = search_ids(client, self.query, warn=warn)
             return tuple(check_ids(found, self.query.db)) if found else ()
@@ -81,9 +81,9 @@ class RunInput:
         """The ids (expanded) as tokens with their UIDs, accessions resolved; the ones
         that name no record are named on stderr at once (and end the run with exit 3,
         see then_unknown)."""
-        from elinkcli.accessions import build_table
         from elinkcli.cli.errors import warn
         from elinkcli.errors import UnknownIdsError
+        from elinkcli.ids.resolve import build_table
 
         table = build_table(client, self.db or "", self.expanded_ids(client))
         if table.problems:
@@ -99,13 +99,13 @@ class RunInput:
     ) -> Iterator[R]:
         """What `run` gives for the run's ids as a table (tokens and UIDs), then what kept ids
         from being linked raised (then_unknown). A History set is read a page at a time and
-        run a window at a time (elinkcli.windows), never expanded whole."""
+        run a window at a time (elinkcli.commands.windows), never expanded whole."""
         if self.history is None:
             table = self.id_table(client)
             return then_unknown(run(table, hooks), table)
         from elinkcli.cli.errors import warn
-        from elinkcli.history import HistoryIds
-        from elinkcli.windows import in_windows
+        from elinkcli.commands.windows import in_windows
+        from elinkcli.ids.history import HistoryIds
 
         return in_windows(
             HistoryIds(client, self.history),
@@ -119,7 +119,7 @@ class RunInput:
 
     def next_message(self, db: str) -> EDirectMessage:
         """The message to hand on: Step + 1, Tool, Email and Labels carried on."""
-        from elinkcli.edirect import EDirectMessage
+        from elinkcli.ids.edirect import EDirectMessage
 
         msg = self.message
         if msg is None:
@@ -150,7 +150,7 @@ def read_source_input(
     """--id if given (stdin is then not read); else --input FILE; else stdin unless it is a
     terminal. With `optional`, no ids at all (a terminal, or nothing on stdin) gives None.
     With `packed_above`, a longer plain input is kept packed (see read_source)."""
-    from elinkcli.sources import IdSource, read_source
+    from elinkcli.ids.source import IdSource, read_source
 
     if ids and input_file is not None:
         raise UsageError("give --id or --input FILE, not both")
@@ -239,8 +239,8 @@ def gather_optional_input(
 
 
 def _run_input(db: str | None, source: IdSource) -> RunInput:
-    from elinkcli.history import HistorySet
-    from elinkcli.query import SearchQuery
+    from elinkcli.ids.history import HistorySet
+    from elinkcli.ids.query import SearchQuery
 
     msg = source.message
     if msg is not None and msg.error:

@@ -10,21 +10,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from elinkcli import constants as C
-from elinkcli import notices
 from elinkcli.cli import options as O
 from elinkcli.cli.edirect_args import complete_link_cmd, link_cmd
 from elinkcli.cli.errors import warn
+from elinkcli.commands import notices
 from elinkcli.errors import UsageError
 
 if TYPE_CHECKING:
-    from elinkcli.batching import BatchHooks
     from elinkcli.cli.common import (
         Row,
     )
     from elinkcli.cli.inputs import RunInput
-    from elinkcli.client import EutilsClient
-    from elinkcli.packed_ids import IdWindows
-    from elinkcli.params import LinkFilters
+    from elinkcli.commands.batching import BatchHooks
+    from elinkcli.eutils.client import EutilsClient
+    from elinkcli.eutils.params import LinkFilters
+    from elinkcli.ids.packed import IdWindows
 
 
 HELP = """Link records of one database to another (ELink neighbor / neighbor_score).
@@ -157,12 +157,12 @@ def link_command(
         show_summary,
     )
     from elinkcli.cli.inputs import gather_input, then_unknown
-    from elinkcli.ids import normalize_db
-    from elinkcli.link import LINK_COLUMNS, link_batches, link_windows
+    from elinkcli.commands.link import LINK_COLUMNS, link_batches, link_windows
+    from elinkcli.eutils.params import LinkFilters
+    from elinkcli.ids.packed import WINDOW
+    from elinkcli.ids.tokens import normalize_db
     from elinkcli.models import CountedIds, LinkStats
     from elinkcli.names import target_of, vet_names
-    from elinkcli.packed_ids import WINDOW
-    from elinkcli.params import LinkFilters
 
     elink_cmd, cmd_history, cmd_format = link_cmd(cmd)
     history = history or cmd_history
@@ -221,7 +221,7 @@ def link_command(
     target = normalize_db(target)
     vet_names(warn, strict=strict, db=run.db, target=target, linkname=name)
     if idtype == "acc":
-        from elinkcli.accessions import has_accessions
+        from elinkcli.ids.resolve import has_accessions
 
         if not has_accessions(target):
             warn(f"{target} records have no accession NCBI names: target_acc stays empty")
@@ -257,7 +257,7 @@ def link_command(
         )
         long_input: IdWindows | None = run.packed
         if run.history is not None and windowed:
-            from elinkcli.history import HistoryIds
+            from elinkcli.ids.history import HistoryIds
 
             long_input = HistoryIds(client, run.history)
         if long_input is not None:
@@ -354,9 +354,9 @@ def _write_history_message(
     """--history: the linked set stays on the History server; the message points at it,
     on stdout or in --output FILE (written atomically, as every -o is)."""
     from elinkcli.cli.common import run_fingerprint
-    from elinkcli.edirect import render_message
-    from elinkcli.history import HistorySet, link_to_history
-    from elinkcli.output import open_output, write_whole
+    from elinkcli.ids.edirect import render_message
+    from elinkcli.ids.history import HistorySet, link_to_history
+    from elinkcli.output.files import open_output, write_whole
 
     path = common.output
     # Opened before anything is asked: a FILE another run is writing is refused first.

@@ -15,11 +15,11 @@ from elinkcli.cli.errors import warn
 from elinkcli.errors import UsageError
 
 if TYPE_CHECKING:
-    from elinkcli.accessions import IdTable
-    from elinkcli.batching import BatchHooks
     from elinkcli.cli.common import Row
-    from elinkcli.client import EutilsClient
-    from elinkcli.linkout import Resource
+    from elinkcli.commands.batching import BatchHooks
+    from elinkcli.commands.linkout import Resource
+    from elinkcli.eutils.client import EutilsClient
+    from elinkcli.ids.resolve import IdTable
 
 
 ANY = "Repeatable; case-insensitive."
@@ -133,7 +133,7 @@ def linkout_command(
 ) -> None:
     from elinkcli.cli.common import OutputSpec, print_link_summary, run_rows, show_summary
     from elinkcli.cli.inputs import gather_input
-    from elinkcli.linkout import LINKOUT_COLUMNS, ResourceFilter, linkout
+    from elinkcli.commands.linkout import LINKOUT_COLUMNS, ResourceFilter, linkout
     from elinkcli.models import LinkStats
     from elinkcli.names import vet_names
 
@@ -183,7 +183,7 @@ def linkout_command(
         return (r.values() for r in resources)
 
     def summary() -> None:
-        from elinkcli import notices
+        from elinkcli.commands import notices
         from elinkcli.inert import quote
 
         for text in notices.unexpected(stats):
@@ -214,7 +214,7 @@ def linkout_command(
 def _fetchable(resources: Iterable[Resource], refused: list[str]) -> Iterator[Row]:
     """--format urls: each resource whose URL can be fetched as it is printed (see
     fetchable_url), that URL in place; the others' URLs kept in `refused`."""
-    from elinkcli.linkout import fetchable_url
+    from elinkcli.commands.linkout import fetchable_url
 
     for r in resources:
         url = fetchable_url(r.url)

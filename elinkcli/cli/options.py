@@ -409,7 +409,7 @@ def common_options(command: Callable[..., R]) -> Callable[..., R]:
         import json
 
         if kwargs.get("output") is not None:
-            from elinkcli.output import check_output_path
+            from elinkcli.output.files import check_output_path
 
             if str(kwargs["output"]) == "-":
                 kwargs["output"] = None  # -o - is stdout

@@ -155,7 +155,7 @@ def convert_command(
     if output is None or str(output) == "-":
         sys.stdout.write(conversion.xml)
         return int(ExitStatus.OK)
-    from elinkcli.output import open_output, write_whole
+    from elinkcli.output.files import open_output, write_whole
 
     write_whole(open_output(output, "linkout convert"), conversion.xml)
     return int(ExitStatus.OK)

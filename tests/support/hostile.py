@@ -2,7 +2,7 @@
 builds, a runner for the installed `elinkcli` that measures each process, and `check_run`:
 the contract every run must meet, whatever the server sent.
 
-The server (`HostileServer`) is built on raw sockets in the style of tests/fault_servers.py:
+The server (`HostileServer`) is built on raw sockets in the style of tests/support/fault_servers.py:
 it binds 127.0.0.1 on an ephemeral port when made, serves each connection on a daemon
 thread, is a context manager, and says nothing about clients that go away. A test hands it
 a handler, ``handler(request) -> Reply``: `request` is a `Request` (method, path, params as
@@ -30,8 +30,8 @@ values served are invented):
   LinkList/Link: Name, Menu, Description, DbTo).
 * `error_answer`: klortho.einfo.error.xml and the `<ERROR>` bodies of elink8/epost2.xml.
 * `esearch_answer`, `esummary_answer`, `uilist_answer`: no recording holds them; their
-  shape is tests/fake_eutils.py's (itself from NCBI's esearch / esummary-v1 DTDs).
-* `icite_answer`: tests/fake_citations.py's iCite shape (`{"data": [{"pmid", "cited_by",
+  shape is tests/support/fake_eutils.py's (itself from NCBI's esearch / esummary-v1 DTDs).
+* `icite_answer`: tests/support/fake_citations.py's iCite shape (`{"data": [{"pmid", "cited_by",
   "references"}]}`); `europepmc_answer`: its Europe PMC shape (`hitCount`,
   `citationList.citation[]` with `id` and `source`).
 
@@ -66,7 +66,7 @@ from typing import IO, Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
 
-from fault_servers import HOST, FaultServer, LoggedRequest, _Reader
+from support.fault_servers import HOST, FaultServer, LoggedRequest, _Reader
 
 __all__ = [
     "ELINK_HEAD",
@@ -227,7 +227,7 @@ def encode(body: bytes, encoding: str | None) -> bytes:
 
 class HostileServer(FaultServer):
     """Answers every request with `handler(request)` (default: `echo`); the sockets, threads
-    and stopping are tests/fault_servers.py's.
+    and stopping are tests/support/fault_servers.py's.
 
     Attributes: `port`, `base_url` (E-utilities), `icite_url`, `europepmc_url`,
     `requests` (every request read, in order), `bytes_sent`, `handler_errors` (exceptions

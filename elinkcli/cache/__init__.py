@@ -1,0 +1,1 @@
+"""The answer store on disk, its administration and the one lock module."""

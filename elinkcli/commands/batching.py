@@ -1,0 +1,305 @@
+"""Batches of source ids through the client: in input order, through the cache, with
+failures kept for the end and hooks for journals and progress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from itertools import islice
+from typing import TYPE_CHECKING
+
+from elinkcli.eutils.adaptive import AdaptiveBatch
+
+if TYPE_CHECKING:
+    from elinkcli.ids.resolve import IdTable
+from elinkcli.cache.store import linkset_ids, rename_linkset, request_signature
+from elinkcli.config import Settings, resolve_settings
+from elinkcli.constants import ELINK, MAX_BATCH
+from elinkcli.errors import CacheMissError, GaveUpError, PartialFailure, UsageError
+from elinkcli.eutils.client import EutilsClient
+from elinkcli.eutils.params import Params
+from elinkcli.eutils.parsers import parse_elink
+from elinkcli.models import ELinkResult, LinkSet, LinkStats
+
+
+def check_batch(batch: int) -> None:
+    if not 1 <= batch <= MAX_BATCH:
+        raise UsageError(f"--batch must be between 1 and {MAX_BATCH}, not {batch}")
+
+
+def batches(ids: Iterable[str], size: int) -> Iterator[list[str]]:
+    it = iter(ids)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+@dataclass
+class BatchHooks:
+    """`skip`: indexes of batches already done (a resumed run); `done(index, n_ids)` is
+    called once a batch's rows have all been taken by the consumer."""
+
+    skip: set[int] = field(default_factory=set)
+    done: Callable[[int, int], None] = lambda index, n: None
+
+
+@contextmanager
+def client_for(
+    client: EutilsClient | None, settings: Settings | None, stats: LinkStats
+) -> Iterator[EutilsClient]:
+    """The caller's client, or one of our own closed at the end; request counts into stats."""
+    own = client is None
+    client = client or EutilsClient(settings or resolve_settings())
+    try:
+        yield client
+    finally:
+        stats.requests = client.counters.requests
+        stats.retries = client.counters.retries
+        if own:
+            client.close()
+
+
+def signature_of(client: EutilsClient, endpoint: str, params: Sequence[tuple[str, str]]) -> str:
+    return request_signature(client.settings.base_url, endpoint, params)
+
+
+def run_batches(
+    client: EutilsClient,
+    ids: Sequence[str],
+    size: int,
+    fetch: Callable[[list[str]], ELinkResult],
+    stats: LinkStats,
+    signature: str | None = None,
+    hooks: BatchHooks | None = None,
+    table: IdTable | None = None,
+) -> Iterator[tuple[list[str], ELinkResult]]:
+    """(batch of ids, answer) for per-id ELink requests, batches in input order.
+
+    Ids with a fresh cached answer (given a signature and a client cache) are not asked
+    again; only the others are sent, batched, so a rerun with one id added sends one small
+    request. A batch given up after retries is left out of what is yielded and, after every
+    other batch, reported as PartialFailure naming its ids. In offline mode nothing is sent:
+    the ids not cached end the run with CacheMissError, after every cached answer.
+
+    With a `table`, `ids` are the user's tokens: requests send their UIDs, answers are
+    cached per UID, and every echoed id is mapped back to the token it stands for.
+    """
+    hooks = hooks or BatchHooks()
+    cache = client.cache if signature is not None else None
+    mode = client.settings.cache_mode
+    mapped = table is not None and not table.trivial
+    uid_of = table.uid if table is not None and mapped else _same
+    chunks = [(n, c) for n, c in enumerate(batches(ids, size)) if n not in hooks.skip]
+    todo = [i for _, c in chunks for i in c]
+    hits: dict[str, list[LinkSet]] = {}
+    if cache and mode in ("use", "offline"):
+        assert signature is not None
+        hits = cache.get_many(signature, dict.fromkeys(map(uid_of, todo)))
+        if mapped:  # cached under UIDs: each answer renamed to the token asked
+            hits = {
+                i: [rename_linkset(ls, _constant(i)) for ls in hits[uid_of(i)]]
+                for i in todo
+                if uid_of(i) in hits
+            }
+    stats.cache_hits += len(hits)
+    misses = [i for i in todo if i not in hits]
+    if mode == "offline":
+        stats.ids_failed.extend(misses)
+        outcomes: Iterator[tuple[list[str], ELinkResult | Exception]] = iter(())
+        misses_left = set(misses)
+    else:
+        announce_run(client, len(misses), size)
+        requests: Iterable[list[str]] = batches(misses, size)
+        window = None
+        if client.settings.adaptive_batch:
+            # Never below --batch: when NCBI is failing anyway, smaller requests only mean more.
+            sizer = AdaptiveBatch(size, floor=size)
+            stats.request_sizes = sizer.sizes
+            requests = sizer.chunks(misses)
+            client.on_answer = sizer.observe
+            # Cut each request when a worker is free for it, not queued ahead at an old size.
+            window = client.settings.max_in_flight
+        # Two tokens of one record (`7`, `007`) ask for it once; the answer goes to both.
+        ask = (lambda chunk: fetch(list(dict.fromkeys(map(uid_of, chunk))))) if mapped else fetch
+        outcomes = client.map_ordered(ask, requests, window)
+        misses_left = set()
+    try:
+        resolved: dict[str, list[LinkSet] | None] = dict.fromkeys(misses_left)
+        extra: list[LinkSet] = []
+        failures: list[GaveUpError] = []
+        complete = True
+        for index, chunk in chunks:
+            while any(i not in hits and i not in resolved for i in chunk):
+                asked, outcome = next(outcomes)
+                if isinstance(outcome, GaveUpError):
+                    failures.append(type(outcome)(str(outcome), asked, outcome.tries))
+                    stats.ids_failed.extend(asked)
+                    resolved.update(dict.fromkeys(asked))
+                    continue
+                if isinstance(outcome, Exception):
+                    raise outcome
+                if mapped:
+                    assert table is not None
+                    outcome = _to_tokens(outcome, asked, table)
+                answers, unmatched, unasked = _split(outcome, asked)
+                extra.extend(unmatched)
+                stats.ids_unexpected.extend(unasked)
+                if cache is not None and signature is not None:
+                    cache.put_many(
+                        signature,
+                        {
+                            uid_of(i): [rename_linkset(ls, _constant(uid_of(i))) for ls in a]
+                            if mapped
+                            else a
+                            for i, a in answers.items()
+                            if a
+                        },
+                    )
+                for uid in asked:
+                    resolved[uid] = answers.get(uid, [])
+            done = [i for i in chunk if i in hits or resolved.get(i) is not None]
+            linksets = [ls for i in done for ls in (hits[i] if i in hits else resolved[i] or [])]
+            for i in chunk:
+                resolved.pop(i, None)
+            yield done, ELinkResult(tuple(linksets + extra))
+            extra = []
+            # The journal may only ever hold a prefix of the batches: a resumed run appends, so a
+            # batch finished after a failed one must be written again after that one.
+            complete = complete and len(done) == len(chunk)
+            if complete:
+                hooks.done(index, len(chunk))
+    finally:
+        client.on_answer = None
+    if misses_left:
+        raise CacheMissError(misses)
+    if failures:
+        raise PartialFailure(failures)
+
+
+# A run longer than this at the allowed rate is announced before it starts.
+ANNOUNCE_ABOVE = 60.0
+
+
+def announce_run(client: EutilsClient, n_ids: int, size: int) -> None:
+    """Say how many requests and about how long, once in a client's life, when it is more
+    than ANNOUNCE_ABOVE seconds at the allowed rate."""
+    if client.announced:
+        return
+    n_requests = -(-n_ids // size)
+    seconds = n_requests * client.settings.start_interval
+    if seconds > ANNOUNCE_ABOVE:
+        client.announced = True
+        client.notice(
+            f"{n_ids} id(s) to ask in {n_requests} requests: about {_duration(seconds)} at "
+            f"NCBI's rate ({1 / client.settings.start_interval:.1f} requests/s)",
+            "estimate",
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _same(token: str) -> str:
+    return token
+
+
+def _constant(name: str) -> Callable[[str], str]:
+    """A renaming that gives every id the one name."""
+    return lambda _: name
+
+
+def _to_tokens(result: ELinkResult, asked: Sequence[str], table: IdTable) -> ELinkResult:
+    """The answer with each echoed UID (or accession) renamed to the asked token it stands
+    for; a UID two tokens stand for (`7` and `007`) gives each its own copy. Ids that
+    stand for no asked token are left as NCBI wrote them."""
+    out: list[LinkSet] = []
+    for ls in result.linksets:
+        named = linkset_ids(ls)
+        tokens = table.tokens_for(named[0], asked) if len(named) == 1 else []
+        if tokens:
+            out += [rename_linkset(ls, _constant(t)) for t in tokens]
+        elif named:
+            out.append(rename_linkset(ls, lambda i: next(iter(table.tokens_for(i, asked)), i)))
+        else:
+            out.append(ls)
+    return ELinkResult(tuple(out), result.errors)
+
+
+def per_id_elink(
+    ids: Sequence[str],
+    batch: int,
+    params: Callable[[list[str]], Params],
+    *,
+    client: EutilsClient | None,
+    settings: Settings | None,
+    stats: LinkStats,
+    hooks: BatchHooks | None,
+    table: IdTable | None = None,
+) -> Iterator[tuple[list[str], ELinkResult]]:
+    """run_batches for an ELink command asked one `id=` per id: `params(chunk)` is one
+    request (with no ids, it names the request in the cache); any <ERROR> fails it."""
+
+    def fetch(chunk: list[str]) -> ELinkResult:
+        request = params(chunk)
+        return session.call(ELINK, request, parse_elink, lambda r: r.all_errors(), ids=chunk)
+
+    with client_for(client, settings, stats) as session:
+        signature = signature_of(session, ELINK, params([]))
+        yield from run_batches(session, ids, batch, fetch, stats, signature, hooks, table)
+
+
+# NCBI's answer for an id it does not know, in place of the id.
+NO_ID = frozenset({"0", "-1", ""})
+
+
+def _split(
+    result: ELinkResult, asked: Sequence[str]
+) -> tuple[dict[str, list[LinkSet]], list[LinkSet], list[str]]:
+    """{asked id: its LinkSets} for cacheable answers; LinkSets that name several asked ids,
+    or none, or carry an error, come back apart, to be passed on but never cached; and the
+    ids an answer named that were never asked. An answer speaks only for what was asked:
+    a LinkSet whose IdList names a stranger is dropped (its links cannot be told apart), and
+    a stranger's check, acheck or LinkOut entry is taken out of its LinkSet."""
+    wanted = set(asked)
+    answers: dict[str, list[LinkSet]] = {}
+    other: list[LinkSet] = []
+    unasked: list[str] = []
+    for ls in result.linksets:
+        strangers = [i for i in ls.ids if i not in wanted and i not in NO_ID]
+        if strangers:
+            unasked.extend(strangers)
+            continue
+        ls = _asked_entries(ls, wanted, unasked)
+        named = linkset_ids(ls)
+        if len(named) == 1 and named[0] in wanted and not ls.errors:
+            answers.setdefault(named[0], []).append(ls)
+        else:
+            other.append(ls)
+    return answers, other, unasked
+
+
+def _asked_entries(ls: LinkSet, wanted: set[str], unasked: list[str]) -> LinkSet:
+    """The LinkSet without the per-id entries (ncheck/lcheck, acheck, LinkOut) of ids never
+    asked; those ids go to `unasked`."""
+
+    def asked(entry_id: str) -> bool:
+        if entry_id in wanted or entry_id in NO_ID:
+            return True
+        unasked.append(entry_id)
+        return False
+
+    if not (ls.id_checks or ls.id_link_sets or ls.id_url_sets):
+        return ls
+    checks = tuple(c for c in ls.id_checks if asked(c.id))
+    link_sets = tuple(s for s in ls.id_link_sets if asked(s.id))
+    url_sets = tuple(s for s in ls.id_url_sets if asked(s.id))
+    if (len(checks), len(link_sets), len(url_sets)) == (
+        len(ls.id_checks),
+        len(ls.id_link_sets),
+        len(ls.id_url_sets),
+    ):
+        return ls
+    return replace(ls, id_checks=checks, id_link_sets=link_sets, id_url_sets=url_sets)

@@ -1,0 +1,121 @@
+"""`check`: does each record have neighbors (ncheck), LinkOut links (lcheck), or a given
+link name (acheck)? One row per input id, never dropped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from elinkcli.commands.batching import BatchHooks, check_batch, per_id_elink
+from elinkcli.config import Settings
+from elinkcli.constants import DEFAULT_BATCH
+from elinkcli.errors import UsageError
+from elinkcli.eutils.client import EutilsClient
+from elinkcli.eutils.params import Params, elink_params
+from elinkcli.ids.tokens import normalize_db
+from elinkcli.models import ELinkResult, FieldRow, LinkStats
+
+if TYPE_CHECKING:
+    from elinkcli.ids.resolve import IdTable
+
+CHECK_CMDS = {"ncheck": "HasNeighbor", "lcheck": "HasLinkOut"}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRow(FieldRow):
+    source_db: str
+    source_id: str
+    check: str
+    # "Y" or "N"; "" when NCBI did not answer for this id.
+    value: str
+    # NCBI's UID for source_id (the token as given).
+    source_uid: str
+
+
+CHECK_COLUMNS = CheckRow.columns()
+
+
+def check(
+    ids: Sequence[str],
+    *,
+    db: str,
+    cmd: str | None = None,
+    name: str | None = None,
+    batch: int = DEFAULT_BATCH,
+    client: EutilsClient | None = None,
+    settings: Settings | None = None,
+    stats: LinkStats | None = None,
+    hooks: BatchHooks | None = None,
+    table: IdTable | None = None,
+) -> Iterator[CheckRow]:
+    """A CheckRow per input id, in input order. Exactly one of `cmd` (ncheck, lcheck) or
+    `name` (a link name, asked with acheck)."""
+    if (cmd is None) == (name is None):
+        raise UsageError("check needs exactly one of --cmd ncheck, --cmd lcheck or --name")
+    if cmd is not None and cmd not in CHECK_CMDS:
+        raise UsageError(f"unknown --cmd {cmd!r} for check (choose ncheck or lcheck)")
+    check_batch(batch)
+    return _check_rows(
+        list(ids),
+        normalize_db(db),
+        cmd,
+        name,
+        batch,
+        client,
+        settings,
+        stats if stats is not None else LinkStats(),
+        hooks,
+        table,
+    )
+
+
+def _check_rows(
+    ids: list[str],
+    dbfrom: str,
+    cmd: str | None,
+    name: str | None,
+    batch: int,
+    client: EutilsClient | None,
+    settings: Settings | None,
+    stats: LinkStats,
+    hooks: BatchHooks | None,
+    table: IdTable | None,
+) -> Iterator[CheckRow]:
+    label = cmd or name or ""
+    uid = table.uid if table is not None else str
+    stats.ids_in += len(ids)
+
+    def params(chunk: list[str]) -> Params:
+        return elink_params(dbfrom=dbfrom, cmd=cmd or "acheck", ids=chunk)
+
+    run = per_id_elink(
+        ids, batch, params, client=client, settings=settings, stats=stats, hooks=hooks, table=table
+    )
+    for chunk, result in run:
+        answers = _answers(result, cmd, name)
+        for source_id in chunk:
+            value = answers.get(source_id)
+            if value is None:
+                stats.ids_not_echoed.append(source_id)
+                value = ""
+            elif value == "Y":
+                stats.ids_with_links.append(source_id)
+            else:
+                stats.ids_without_links.append(source_id)
+            yield CheckRow(dbfrom, source_id, label, value, uid(source_id))
+
+
+def _answers(result: ELinkResult, cmd: str | None, name: str | None) -> dict[str, str]:
+    """{echoed id: "Y" | "N"} from one answer."""
+    answers: dict[str, str] = {}
+    for ls in result.linksets:
+        if cmd is not None:
+            attr = CHECK_CMDS[cmd]
+            for item in ls.id_checks:
+                answers[item.id] = "Y" if item.get(attr) == "Y" else "N"
+        else:
+            for entry in ls.id_link_sets:
+                has = any(li.linkname == name for li in entry.linkinfos)
+                answers[entry.id] = "Y" if has else "N"
+    return answers

@@ -1,0 +1,144 @@
+"""`discover`: which link names exist from a database (EInfo + the catalog), and which of
+them a given record actually has (ELink acheck)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from elinkcli.catalog import load_catalog
+from elinkcli.commands.batching import BatchHooks, check_batch, client_for, per_id_elink
+from elinkcli.config import Settings
+from elinkcli.constants import DEFAULT_BATCH, EINFO
+from elinkcli.eutils.client import EutilsClient
+from elinkcli.eutils.params import Params, einfo_params, elink_params
+from elinkcli.eutils.parsers import parse_einfo
+from elinkcli.ids.tokens import normalize_db
+from elinkcli.models import EInfoResult, FieldRow, LinkStats
+
+if TYPE_CHECKING:
+    from elinkcli.ids.resolve import IdTable
+
+# acheck lists LinkOut providers with this priority (facts 12).
+LINKOUT_PRIORITY = "255"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkNameRow(FieldRow):
+    source_db: str
+    linkname: str
+    target_db: str
+    menu: str
+    description: str
+    max_links: int | None
+    # "einfo", "catalog" or "einfo+catalog": who says this link name exists.
+    attested_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordLinkRow(FieldRow):
+    source_db: str
+    source_id: str
+    linkname: str
+    target_db: str
+    menu: str
+    priority: str
+    linkout: str
+    max_links: int | None
+    # NCBI's UID for source_id (the token as given).
+    source_uid: str
+
+
+NAME_COLUMNS = LinkNameRow.columns()
+RECORD_COLUMNS = RecordLinkRow.columns()
+
+
+def discover(
+    db: str,
+    *,
+    target: str | None = None,
+    offline: bool = False,
+    client: EutilsClient | None = None,
+    settings: Settings | None = None,
+) -> list[LinkNameRow]:
+    """Every link name from `db`: EInfo's LinkList merged with the bundled catalog.
+
+    `offline` uses the catalog alone and touches no network.
+    """
+    db = normalize_db(db)
+    catalog = load_catalog()
+    merged: dict[str, LinkNameRow] = {
+        li.name: LinkNameRow(db, li.name, li.dbto, li.menu, li.description, li.max_links, "catalog")
+        for li in catalog.from_db(db)
+    }
+    if not offline:
+        with client_for(client, settings, LinkStats()) as session:
+            info: EInfoResult = session.call(
+                EINFO, einfo_params(db), parse_einfo, lambda r: r.errors
+            )
+        for dbinfo in info.dbinfo:
+            for link in dbinfo.links:
+                known = catalog.get(link.name)
+                merged[link.name] = LinkNameRow(
+                    db,
+                    link.name,
+                    link.dbto,
+                    link.menu,
+                    link.description,
+                    catalog.max_links(link.name),
+                    "einfo+catalog" if known else "einfo",
+                )
+    rows = sorted(merged.values(), key=lambda r: r.linkname)
+    return [r for r in rows if target is None or r.target_db == normalize_db(target)]
+
+
+def discover_records(
+    ids: Sequence[str],
+    *,
+    db: str,
+    target: str | None = None,
+    batch: int = DEFAULT_BATCH,
+    client: EutilsClient | None = None,
+    settings: Settings | None = None,
+    stats: LinkStats | None = None,
+    hooks: BatchHooks | None = None,
+    table: IdTable | None = None,
+) -> Iterator[RecordLinkRow]:
+    """Per record, the link names that have links (acheck), in input order."""
+    uid = table.uid if table is not None else str
+    check_batch(batch)
+    dbfrom = normalize_db(db)
+    dbto = normalize_db(target) if target else None
+    catalog = load_catalog()
+    stats = stats if stats is not None else LinkStats()
+    stats.ids_in += len(ids)
+
+    def params(chunk: list[str]) -> Params:
+        return elink_params(dbfrom=dbfrom, cmd="acheck", ids=chunk)
+
+    run = per_id_elink(
+        ids, batch, params, client=client, settings=settings, stats=stats, hooks=hooks, table=table
+    )
+    for chunk, result in run:
+        by_id = {s.id: s for ls in result.linksets for s in ls.id_link_sets}
+        for source_id in chunk:
+            found = by_id.get(source_id)
+            if found is None:
+                stats.ids_not_echoed.append(source_id)
+                continue
+            infos = [li for li in found.linkinfos if dbto is None or li.dbto == dbto]
+            (stats.ids_with_links if infos else stats.ids_without_links).append(source_id)
+            stats.links += len(infos)
+            for li in infos:
+                yield RecordLinkRow(
+                    dbfrom,
+                    source_id,
+                    li.linkname,
+                    li.dbto,
+                    li.menutag or li.htmltag,
+                    li.priority,
+                    "Y" if li.priority == LINKOUT_PRIORITY or li.dbto == "LinkOut" else "N",
+                    catalog.max_links(li.linkname),
+                    uid(source_id),
+                )

@@ -1,0 +1,365 @@
+"""`link`: ELink neighbor / neighbor_score, batched, with one provenance per source id."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from functools import wraps
+from itertools import chain, repeat
+from typing import TYPE_CHECKING, Any, ParamSpec
+
+from elinkcli.catalog import load_catalog
+from elinkcli.commands.batching import (
+    NO_ID,
+    BatchHooks,
+    check_batch,
+    client_for,
+    run_batches,
+    signature_of,
+)
+from elinkcli.config import Settings
+from elinkcli.constants import DEFAULT_BATCH, ELINK, LINK_CMDS
+from elinkcli.errors import (
+    PermanentError,
+    UsageError,
+)
+from elinkcli.eutils.client import EutilsClient
+from elinkcli.eutils.params import LinkFilters, Params, elink_params
+from elinkcli.eutils.parsers import parse_elink
+from elinkcli.eutils.retry import error_text_is_transient
+from elinkcli.ids.history import HistorySet, expand
+from elinkcli.ids.resolve import accessions_of, build_table
+from elinkcli.ids.tokens import normalize_db
+from elinkcli.models import ELinkResult, LinkRow, LinkSet, LinkStats, LinkTuple
+
+if TYPE_CHECKING:
+    from elinkcli.ids.packed import IdWindows
+    from elinkcli.ids.resolve import IdTable
+
+# source_uid and target_acc came last (after 0.x's six columns), so `cut -f5` still works.
+LINK_COLUMNS = (
+    "source_db",
+    "source_id",
+    "linkname",
+    "target_db",
+    "target_id",
+    "score",
+    "source_uid",
+    "target_acc",
+)
+_REJECTED = "NCBI rejected id(s): "
+
+
+P = ParamSpec("P")
+
+
+def _request_errors(result: ELinkResult) -> list[str]:
+    """Errors that fail the whole request: top-level ones, transient ones anywhere, and those
+    of a LinkSet that echoes no single source id (no id to pin them on: NCBI answers "Wrong
+    DB name" in a LinkSet with no IdList). The others reject their own id."""
+    return list(result.errors) + [
+        e
+        for ls in result.linksets
+        for e in ls.errors
+        if error_text_is_transient(e) or len([i for i in ls.ids if i not in NO_ID]) != 1
+    ]
+
+
+def _union_errors(result: ELinkResult) -> tuple[str, ...]:
+    """--union: one LinkSet for every id, so any error anywhere fails the request."""
+    return result.all_errors()
+
+
+def link_batches(
+    ids: Sequence[str] = (),
+    *,
+    db: str,
+    target: str,
+    name: str | None = None,
+    cmd: str = "neighbor",
+    filters: LinkFilters = LinkFilters(),
+    batch: int = DEFAULT_BATCH,
+    union: bool = False,
+    history: HistorySet | None = None,
+    client: EutilsClient | None = None,
+    settings: Settings | None = None,
+    stats: LinkStats | None = None,
+    hooks: BatchHooks | None = None,
+    table: IdTable | None = None,
+) -> Iterator[list[LinkTuple]]:
+    """Yield the rows of each batch, as a list, batch by batch, in input order. Rows are
+    plain tuples in LinkRow's field order (LINK_COLUMNS): a popular record may have 100,000+
+    links, and plain tuples are made in C; `link()` gives LinkRow named tuples.
+
+    Each batch sends one `id=` per id, so each link is attributed to its own source id
+    (with `union`, one comma-joined `id=` per batch, merged and de-duplicated, no source id).
+    A `history` set (WebEnv + query key) is first expanded to its ids; with `union` it goes
+    to ELink as it is, in one request.
+    Batches given up after retries are skipped and reported at the end as PartialFailure;
+    ids NCBI rejects raise PermanentError at the end, after every other row.
+
+    With a `table` (elinkcli.ids.resolve.build_table), `ids` are the user's tokens: each
+    row's source_id is the token, source_uid NCBI's UID. `filters.idtype == "acc"` fills
+    target_acc (ESummary, or the UID's prefix form) instead of asking ELink for accessions,
+    so target_id stays the UID.
+    """
+    if cmd not in LINK_CMDS:
+        raise UsageError(f"unknown --cmd {cmd!r} for link (choose {', '.join(LINK_CMDS)})")
+    check_batch(batch)
+    dbfrom, dbto = normalize_db(db), normalize_db(target)
+    want_acc = filters.idtype == "acc"
+    filters = replace(filters, idtype=None)
+    # Build one request now, so option mistakes surface before any output or network use.
+    elink_params(dbfrom=dbfrom, db=dbto, cmd=cmd, linkname=name, filters=filters, union=union)
+    return _link_batches(
+        list(ids),
+        dbfrom,
+        dbto,
+        name,
+        cmd,
+        filters,
+        batch,
+        union,
+        history,
+        client,
+        settings,
+        stats if stats is not None else LinkStats(),
+        hooks,
+        table,
+        want_acc,
+    )
+
+
+def link_windows(
+    packed: IdWindows,
+    *,
+    db: str,
+    batch: int = DEFAULT_BATCH,
+    client: EutilsClient,
+    stats: LinkStats,
+    hooks: BatchHooks | None = None,
+    warn: Callable[[str], None] = lambda text: None,
+    **options: Any,
+) -> Iterator[list[LinkTuple]]:
+    """link_batches (same options) over a long input (a packed plain input, a History set
+    expanded a page at a time), one window of ids at a time (elinkcli.commands.windows): memory
+    follows one window; what fails in a window is raised once, after the last window."""
+    from elinkcli.commands.windows import in_windows
+
+    def run(table: IdTable, hooks: BatchHooks) -> Iterator[list[LinkTuple]]:
+        return link_batches(
+            table.tokens,
+            db=db,
+            batch=batch,
+            client=client,
+            stats=stats,
+            hooks=hooks,
+            table=table,
+            **options,
+        )
+
+    return in_windows(
+        packed,
+        db=db,
+        batch=batch,
+        client=client,
+        run=run,
+        hooks=hooks,
+        warn=warn,
+        rejected_prefix=_REJECTED,
+    )
+
+
+def _link_batches(
+    ids: list[str],
+    dbfrom: str,
+    dbto: str,
+    name: str | None,
+    cmd: str,
+    filters: LinkFilters,
+    batch: int,
+    union: bool,
+    history: HistorySet | None,
+    client: EutilsClient | None,
+    settings: Settings | None,
+    stats: LinkStats,
+    hooks: BatchHooks | None,
+    table: IdTable | None,
+    want_acc: bool,
+) -> Iterator[list[LinkTuple]]:
+    def request_params(chunk: list[str], stored: HistorySet | None = None) -> Params:
+        return elink_params(
+            dbfrom=dbfrom,
+            db=dbto,
+            cmd=cmd,
+            ids=chunk,
+            linkname=name,
+            filters=filters,
+            union=union,
+            webenv=stored.webenv if stored else None,
+            query_key=stored.query_key if stored else None,
+        )
+
+    def request(chunk: list[str], stored: HistorySet | None = None) -> ELinkResult:
+        params = request_params(chunk, stored)
+        errors = _union_errors if union else _request_errors
+        return session.call(ELINK, params, parse_elink, errors, ids=chunk)
+
+    rejected: list[str] = []
+    seen_union: set[tuple[str, str]] = set()
+    uid_of = table.uid if table is not None else _same
+    own_table = table is None  # then ids NCBI knows no record for are raised at the end
+    with client_for(client, settings, stats) as session:
+
+        def finish(rows: list[LinkTuple]) -> list[LinkTuple]:
+            if not want_acc or not rows:
+                return rows
+            accs = accessions_of(session, dbto, [r[4] for r in rows])
+            return [(*r[:7], accs.get(r[4])) for r in rows]
+
+        if history is not None and union:
+            result = request([], history)
+            stats.ids_in += history.count or len({i for ls in result.linksets for i in ls.ids})
+            yield finish(_union_rows(result, [], cmd, stats, seen_union))
+            return
+        if history is not None:
+            ids = expand(session, history)
+        if table is None and ids:
+            # A library call with ids as typed: `007` is 7, accessions are resolved.
+            table = build_table(session, dbfrom, ids)
+            ids = table.tokens
+            uid_of = table.uid
+        stats.ids_in += len(ids)
+        signature = None if union else signature_of(session, ELINK, request_params([]))
+        outcomes = run_batches(session, ids, batch, request, stats, signature, hooks, table)
+        for chunk, outcome in outcomes:
+            if union:
+                yield finish(_union_rows(outcome, chunk, cmd, stats, seen_union))
+            else:
+                yield finish(_per_id_rows(outcome, chunk, cmd, stats, rejected, uid_of))
+    if rejected:
+        raise PermanentError(_REJECTED + "; ".join(rejected))
+    if table is not None and own_table:
+        table.unfinished()
+
+
+def _same(token: str) -> str:
+    return token
+
+
+def _add_rows(
+    rows: list[LinkTuple],
+    ls: LinkSet,
+    source_id: str | None,
+    cmd: str,
+    source_uid: str | None = None,
+) -> None:
+    for lsdb in ls.linksetdbs:
+        scores = lsdb.scores if cmd == "neighbor_score" and lsdb.scores else repeat(None)
+        fixed = (repeat(ls.dbfrom), repeat(source_id), repeat(lsdb.linkname), repeat(lsdb.dbto))
+        # zip stops at the ids: the repeat()s are endless.
+        rows.extend(zip(*fixed, lsdb.ids, scores, repeat(source_uid), repeat(None), strict=False))
+
+
+def _per_id_rows(
+    result: ELinkResult,
+    chunk: list[str],
+    cmd: str,
+    stats: LinkStats,
+    rejected: list[str],
+    uid_of: Callable[[str], str] = _same,
+) -> list[LinkTuple]:
+    by_id: dict[str, list[LinkSet]] = {}
+    unattributed: list[LinkSet] = []
+    for ls in result.linksets:
+        echoed = [i for i in ls.ids if i not in NO_ID]
+        if len(echoed) == 1:
+            by_id.setdefault(echoed[0], []).append(ls)
+        elif len(echoed) > 1:
+            unattributed.append(ls)
+    rows: list[LinkTuple] = []
+    # Rows follow the request's order, whatever order NCBI answered in.
+    for source_id in chunk:
+        sets = by_id.pop(source_id, None)
+        if sets is None:
+            stats.ids_not_echoed.append(source_id)
+            continue
+        _add_source_rows(rows, sets, source_id, cmd, stats, rejected, uid_of(source_id))
+    # An id the request did not carry (batching drops those answers; here too): no row.
+    stats.ids_unexpected.extend(by_id)
+    for ls in unattributed:
+        stats.ids_unexpected.extend(ls.ids)
+        _add_rows(rows, ls, None, cmd)
+    return rows
+
+
+def _add_source_rows(
+    rows: list[LinkTuple],
+    sets: list[LinkSet],
+    source_id: str,
+    cmd: str,
+    stats: LinkStats,
+    rejected: list[str],
+    source_uid: str,
+) -> None:
+    errors = [e for ls in sets for e in ls.errors]
+    if errors:
+        rejected.append(f"{source_id} ({'; '.join(errors)})")
+        stats.ids_failed.append(source_id)
+        return
+    before = len(rows)
+    for ls in sets:
+        for lsdb in ls.linksetdbs:
+            cap = load_catalog().max_links(lsdb.linkname)
+            if cap is not None and len(lsdb.ids) >= cap:
+                stats.capped.append((source_id, lsdb.linkname, len(lsdb.ids)))
+        _add_rows(rows, ls, source_id, cmd, source_uid)
+    n = len(rows) - before
+    stats.links += n
+    (stats.ids_with_links if n else stats.ids_without_links).append(source_id)
+
+
+def _union_rows(
+    result: ELinkResult,
+    chunk: list[str],
+    cmd: str,
+    stats: LinkStats,
+    seen: set[tuple[str, str]],
+) -> list[LinkTuple]:
+    echoed = {i for ls in result.linksets for i in ls.ids}
+    stats.ids_not_echoed.extend(i for i in chunk if i not in echoed)
+    found: list[LinkTuple] = []
+    for ls in result.linksets:
+        _add_rows(found, ls, None, cmd)
+    rows: list[LinkTuple] = []
+    for row in found:
+        key = (row[2], row[4])  # linkname, target_id
+        if key not in seen:
+            seen.add(key)
+            rows.append(row)
+    stats.links += len(rows)
+    return rows
+
+
+def _one_row_at_a_time(
+    batches: Callable[P, Iterator[list[LinkTuple]]],
+) -> Callable[P, Iterator[LinkRow]]:
+    @wraps(batches)
+    def rows(*args: P.args, **kwargs: P.kwargs) -> Iterator[LinkRow]:
+        return chain.from_iterable(map(LinkRow._make, batch) for batch in batches(*args, **kwargs))
+
+    rows.__doc__ = (
+        "Like link_batches (same arguments, typed the same), one LinkRow at a time. Options "
+        "are checked at the call, before any request; requests start with the iteration "
+        "(elinkcli.api.link is the same with the command line's options and defaults)."
+    )
+    rows.__name__ = rows.__qualname__ = "link"
+    # inspect (help(), IDEs) sees link_batches' arguments with this return type.
+    rows.__signature__ = inspect.signature(batches).replace(  # type: ignore[attr-defined]
+        return_annotation="Iterator[LinkRow]"
+    )
+    return rows
+
+
+link = _one_row_at_a_time(link_batches)

@@ -1,0 +1,1 @@
+"""Talking to NCBI and the other services: HTTP, pacing, retries, answers parsed."""

@@ -1,0 +1,619 @@
+"""The one request layer: keep-alive session, identity, POST, pacing, retries, errors."""
+
+from __future__ import annotations
+
+import random
+import threading
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from elinkcli import __version__
+from elinkcli import constants as C
+from elinkcli.cache.store import LinkSetCache
+from elinkcli.config import Settings
+from elinkcli.errors import (
+    CacheMissError,
+    ClientClosedError,
+    GaveUpError,
+    MaxTimeError,
+    NCBIError,
+    PermanentError,
+    ResponseParseError,
+    ResponseValueError,
+    TransientError,
+)
+from elinkcli.eutils.clock import Clock, SystemClock
+from elinkcli.eutils.pacing import SharedStartPacer, StartPacer, rate_file
+from elinkcli.eutils.params import Params, identity_params
+from elinkcli.eutils.retry import (
+    RetryPolicy,
+    error_text_kind,
+    parse_retry_after,
+    status_is_transient,
+)
+from elinkcli.eutils.services import EUTILS, Service
+from elinkcli.inert import SECRET_MIN, keep_secret, line, quote
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    import requests
+
+    from elinkcli.eutils.requestlog import RequestLog
+    from elinkcli.eutils.transport import Held
+
+_WHO = {"eutils": "NCBI", "icite": "iCite", "europepmc": "Europe PMC"}
+
+# Redirects followed within the base URL's scheme and host.
+MAX_REDIRECTS = 5
+# One answer parsed at a time in the whole process.
+_PARSING = threading.Lock()
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+RetryHook = Callable[[str, int, float], None]
+# (ids in the request, seconds from sending to parsed answer, answered or failed in a way a
+# smaller request may avoid: timeout, 5xx, bad body). For --adaptive-batch.
+AnswerHook = Callable[[int, float, bool], None]
+# (kind, line) for a person watching: "retry" (a request asked again, and why), "wait"
+# (for another process, or pacing alone).
+NoticeHook = Callable[[str, str], None]
+
+
+def _tries(n: int) -> str:
+    return "1 try" if n == 1 else f"{n} tries"
+
+
+class Counters:
+    """Requests and retries made, for the run summary (shared by threads)."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.retries = 0
+        self._lock = threading.Lock()
+
+    def add(self, *, requests: int = 0, retries: int = 0) -> None:
+        with self._lock:
+            self.requests += requests
+            self.retries += retries
+
+
+@dataclass
+class _Trace:
+    """One HTTP attempt, for the request log: when it was sent, what status came back."""
+
+    time: str = ""
+    sent: float | None = None  # clock.monotonic() at sending; None: nothing was sent
+    ended: float = 0.0
+    status: int | None = None  # None: no HTTP answer (timeout, refused connection)
+
+
+def _count_ids(params: Params) -> int:
+    return sum(len([i for i in v.split(",") if i]) for k, v in params if k == "id")
+
+
+class EutilsClient:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        session: requests.Session | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        pacer: StartPacer | SharedStartPacer | None = None,
+        cache: LinkSetCache | None = None,
+        on_retry: RetryHook | None = None,
+        log: RequestLog | None = None,
+        on_notice: NoticeHook | None = None,
+    ) -> None:
+        self.settings = settings
+        keep_secret(settings.api_key)
+        self.clock = clock or SystemClock()
+        self.rng = rng or random.Random()
+        self.on_notice = on_notice
+        self._own_pacer = pacer
+        self._pacers: dict[str, StartPacer | SharedStartPacer] = {}
+        self._pacers_lock = threading.Lock()
+        self.cache = cache if cache is not None else self._cache(settings, self._cache_problem)
+        self.policy = RetryPolicy(
+            max_tries=settings.max_tries, deadline=settings.deadline, base=settings.backoff_base
+        )
+        self.counters = Counters()
+        self.on_retry = on_retry
+        self._run_end = self.clock.monotonic() + settings.max_time if settings.max_time else None
+        self.on_answer: AnswerHook | None = None
+        # The run's size and length were said (batching.announce_run): said once.
+        self.announced = False
+        # One JSON line per HTTP attempt (--log); closed with the client.
+        self.log = log
+        # Made at the first request: a run answered from the cache never imports requests.
+        self._session = session
+        self._session_lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._closed = threading.Event()
+
+    @staticmethod
+    def _pacer(
+        settings: Settings,
+        clock: Clock,
+        notice: Callable[[str], None],
+        service: Service = EUTILS,
+    ) -> StartPacer | SharedStartPacer:
+        """Shared with the user's other elinkcli processes when there is a state directory."""
+        interval = settings.start_interval if service.name == EUTILS.name else service.interval
+        if settings.state_dir is not None:
+            if service.name == EUTILS.name:
+                path = rate_file(settings.state_dir, settings.api_key)
+            else:
+                path = settings.state_dir / f"rate-{service.name}.slot"
+            try:
+                return SharedStartPacer(interval, clock, path, notice)
+            except OSError as exc:
+                notice(f"cannot use {path} ({exc.strerror or exc}): pacing this process alone")
+        return StartPacer(interval, clock)
+
+    def _ready(self) -> None:
+        """The HTTP stack and the pacer, made before any start is taken (and in the thread
+        that hands out the work): importing requests must not come between a request's start
+        and its sending."""
+        from elinkcli.eutils import transport
+
+        transport.BUDGET.total = self.settings.max_body
+        if self._session is None:
+            self.session  # noqa: B018
+        self.pacer  # noqa: B018
+
+    def notice(self, text: str, kind: str = "wait") -> None:
+        """A line for a person watching (on_notice); the CLI shows the kinds "retry" and
+        "estimate" only on a terminal."""
+        if self.on_notice is not None:
+            self.on_notice(kind, self._clean(text))
+
+    def _cache_problem(self, text: str) -> None:
+        self.notice(text, "cache")
+
+    @staticmethod
+    def _cache(settings: Settings, on_problem: Callable[[str], None]) -> LinkSetCache | None:
+        if settings.cache_dir is None or settings.cache_mode == "off":
+            return None
+        return LinkSetCache(
+            settings.cache_dir,
+            settings.cache_ttl,
+            on_problem=on_problem,
+            required=settings.cache_mode == "offline",
+            journal=settings.cache_journal,
+        )
+
+    @property
+    def pacer(self) -> StartPacer | SharedStartPacer:
+        """The E-utilities pacer, made at the first request (file locks are for requests)."""
+        if self._own_pacer is None:
+            with self._session_lock:
+                if self._own_pacer is None:
+                    self._own_pacer = self._pacer(self.settings, self.clock, self.notice)
+        return self._own_pacer
+
+    @property
+    def session(self) -> requests.Session:
+        if self._session is None:
+            with self._session_lock:
+                if self._session is None:
+                    self._session = self._new_session(self.settings.max_in_flight)
+        return self._session
+
+    @staticmethod
+    def _new_session(pool: int) -> requests.Session:
+        import requests
+
+        from elinkcli.eutils.transport import WatchedAdapter
+
+        session = requests.Session()
+        adapter = WatchedAdapter(pool_connections=1, pool_maxsize=pool)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.headers["User-Agent"] = (
+            f"elinkcli/{__version__} {requests.utils.default_user_agent()}"
+        )
+        # Only what transport.read_body undoes (urllib3 would add br and zstd when installed).
+        session.headers["Accept-Encoding"] = "gzip, deflate"
+        return session
+
+    def close(self) -> None:
+        """Stop: requests not yet started are not sent, workers still waiting give up."""
+        self._closed.set()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._session is not None:
+            self._session.close()
+        if self.cache is not None:
+            self.cache.close()
+        if self.log is not None:
+            self.log.close()
+
+    def __enter__(self) -> EutilsClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- one request, with retries ---------------------------------------------------
+
+    def call(
+        self,
+        endpoint: str,
+        params: Params,
+        parse: Callable[[bytes], T],
+        errors: Callable[[T], Sequence[str]] = lambda _: (),
+        ids: Sequence[str] = (),
+        service: Service = EUTILS,
+    ) -> T:
+        """POST `params` to `endpoint` (of `service`: GET for the JSON services), parse the
+        body, raise on <ERROR>s; retry what is transient.
+
+        Raises PermanentError at once, GaveUpError (naming `ids`) when tries or deadline run
+        out, MaxTimeError when the run's --max-time has.
+        """
+        self._ready()
+        start = self.clock.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            self._check_run_time(ids, attempt - 1)
+            trace = _Trace() if self.log is not None else None
+            try:
+                try:
+                    result = self._attempt(
+                        endpoint, params, parse, errors, len(ids), trace, service
+                    )
+                finally:
+                    if trace is not None:
+                        trace.ended = self.clock.monotonic()
+            except TransientError as exc:
+                cause = exc
+            except PermanentError as exc:
+                self._log(trace, endpoint, params, attempt, "rejected", exc)
+                raise
+            except MaxTimeError as exc:
+                self._log(trace, endpoint, params, attempt, "gave up", exc)
+                raise MaxTimeError(str(exc), ids, attempt) from None
+            else:
+                self._log(trace, endpoint, params, attempt, "ok")
+                return result
+            max_tries = min(self.policy.max_tries, cause.max_tries or self.policy.max_tries)
+            if attempt >= max_tries:
+                self._log(trace, endpoint, params, attempt, "gave up", cause)
+                raise GaveUpError(f"{cause} ({_tries(attempt)})", ids, attempt) from None
+            delay = self.policy.delay(attempt, cause.retry_after, self.rng)
+            if self.clock.monotonic() - start + delay > self.policy.deadline:
+                self._log(trace, endpoint, params, attempt, "gave up", cause)
+                raise GaveUpError(
+                    f"{cause} (deadline reached after {_tries(attempt)})", ids, attempt
+                )
+            if self._run_left() < delay:
+                self._log(trace, endpoint, params, attempt, "gave up", cause)
+                raise MaxTimeError(self._max_time_text(), ids, attempt)
+            self._log(trace, endpoint, params, attempt, "retried", cause)
+            self.counters.add(retries=1)
+            if self.on_retry is not None:
+                self.on_retry(str(cause), attempt, delay)
+            if self.on_notice is not None:
+                what = f"{len(ids)} id(s)" if ids else "one request"
+                self.notice(
+                    f"{endpoint.split('.')[0]} for {what}: {self._clean(str(cause))}; "
+                    f"asking again in {delay:.1f} s (try {attempt + 1} of {max_tries})",
+                    "retry",
+                )
+            self.clock.sleep(delay)
+
+    def _run_left(self) -> float:
+        """Seconds left of the run's --max-time (infinite without one)."""
+        if self._run_end is None:
+            return float("inf")
+        return self._run_end - self.clock.monotonic()
+
+    def _max_time_text(self) -> str:
+        return f"the run's --max-time ({self.settings.max_time:g} s) ran out"
+
+    def _check_run_time(self, ids: Sequence[str], tries: int) -> None:
+        if self._run_left() <= 0:
+            raise MaxTimeError(self._max_time_text(), ids, tries)
+
+    def _attempt(
+        self,
+        endpoint: str,
+        params: Params,
+        parse: Callable[[bytes], T],
+        errors: Callable[[T], Sequence[str]],
+        n_ids: int = 0,
+        trace: _Trace | None = None,
+        service: Service = EUTILS,
+    ) -> T:
+        s = self.settings
+        if s.cache_mode == "offline":
+            raise CacheMissError([], f"--offline: {endpoint} would need NCBI (not cached)")
+        data = params + identity_params(s.tool, s.email, s.api_key) if service.identity else params
+        try:
+            self.pacer_for(service).acquire(until=self._run_end)
+        except TimeoutError:
+            raise MaxTimeError(self._max_time_text()) from None
+        if self._closed.is_set():
+            raise ClientClosedError("the client was closed before this request started")
+        budget = min(s.read_timeout, self._run_left())
+        if budget <= 0:
+            raise MaxTimeError(self._max_time_text())
+        self.counters.add(requests=1)
+        sent = self.clock.monotonic()
+        if trace is not None and self.log is not None:
+            trace.time, trace.sent = self.log.stamp(), sent
+        from elinkcli.eutils import transport
+
+        held = transport.BUDGET.hold()
+        try:
+            response, body = self._fetch(endpoint, data, budget, service, held, n_ids, sent)
+            body = self._redacted(body)
+            status = response.status_code
+            if trace is not None:
+                trace.status = status
+            if status != 200:
+                snippet = " ".join(body[:2000].decode("utf-8", "replace").split())
+                message = f"HTTP {status} from {endpoint}" + (
+                    f": {quote(snippet, 200)}" if snippet else ""
+                )
+                if status_is_transient(status):
+                    if status >= 500:
+                        self._answered(n_ids, sent, ok=False)
+                    raise TransientError(
+                        message, parse_retry_after(response.headers.get("Retry-After"))
+                    )
+                raise PermanentError(message)
+            result = self._parse(parse, body, endpoint)
+            del body
+        except ResponseParseError as exc:
+            self._answered(n_ids, sent, ok=False)
+            tries = 1 if isinstance(exc, ResponseValueError) else None
+            raise TransientError(str(exc), max_tries=tries) from None
+        finally:
+            held.release()
+        for text in errors(result):
+            message = f"NCBI error: {quote(text)}"
+            kind = error_text_kind(text)
+            if kind == "transient":
+                raise TransientError(message)
+            if kind == "unknown":
+                raise TransientError(message, max_tries=C.MAX_TRIES_UNKNOWN_ERROR)
+            raise PermanentError(message)
+        self._answered(n_ids, sent, ok=True)
+        return result
+
+    def _fetch(
+        self,
+        endpoint: str,
+        data: Params,
+        budget: float,
+        service: Service,
+        held: Held,
+        n_ids: int,
+        sent: float,
+    ) -> tuple[requests.Response, bytes]:
+        """The answer and its whole body, read within `budget` seconds into `held`; every
+        way that fails is a TransientError (asked again, or not when `max_tries` says)."""
+        import requests
+        from urllib3.exceptions import HTTPError, ReadTimeoutError
+
+        from elinkcli.eutils.transport import (
+            BadEncoding,
+            BodyTooLarge,
+            BudgetFull,
+            TryTimer,
+            read_body,
+        )
+
+        timer = TryTimer(budget)
+        late = TransientError(
+            f"{_WHO[service.name]} did not answer in time (no complete answer in {budget:g} s)"
+        )
+        url = self.base_url(service) + endpoint
+        try:
+            with timer:
+                response = self._post(url, data, endpoint, budget, service.method)
+                body = read_body(response, held)
+        except BodyTooLarge as exc:
+            raise TransientError(
+                f"{endpoint}: {exc}: stopped reading (a smaller --batch asks for less)",
+                max_tries=1,
+            ) from None
+        except BudgetFull as exc:
+            raise TransientError(f"{endpoint}: {exc}") from None
+        except BadEncoding as exc:
+            raise TransientError(f"{endpoint}: {exc}", max_tries=1) from None
+        except (requests.RequestException, HTTPError, zlib.error, OSError) as exc:
+            # (urllib3's own errors come from reading the body: a connection cut short)
+            if timer.expired or isinstance(exc, (requests.Timeout, ReadTimeoutError)):
+                self._answered(n_ids, sent, ok=False)
+                raise late from None
+            if isinstance(exc, zlib.error):
+                raise TransientError(f"{endpoint}: the answer's compression is broken") from None
+            if not isinstance(exc, requests.RequestException):
+                broke = f"{endpoint}: the connection broke off ({type(exc).__name__})"
+                raise TransientError(broke) from None
+            raise self._unreachable(exc, url) from None
+        if timer.expired:  # the body ended because its connection was shut
+            self._answered(n_ids, sent, ok=False)
+            raise late
+        return response, body
+
+    def _redacted(self, body: bytes) -> bytes:
+        """The body with the API key (any case) masked: a server that sends it back never
+        gets it into a row, a message or the cache."""
+        key = self.settings.api_key
+        if not key or len(key) < SECRET_MIN or len(body) < len(key):
+            return body
+        wanted = key.lower().encode("utf-8", "replace")
+        if wanted not in body.lower():  # (lower() and find: 5x faster than a re.I search)
+            return body
+        import re
+
+        return re.sub(re.escape(wanted), b"***", body, flags=re.IGNORECASE)
+
+    @staticmethod
+    def _parse(parse: Callable[[bytes], T], body: bytes, endpoint: str) -> T:
+        """One answer parsed at a time in the process (parsing holds the interpreter anyway,
+        and one parse's memory is the bound); whatever a parser meets in a hostile answer is
+        a bad answer, never a crash."""
+        with _PARSING:
+            try:
+                return parse(body)
+            except ResponseParseError:
+                raise
+            except RecursionError:
+                raise ResponseValueError(f"{endpoint}: the answer is too deeply nested") from None
+            except MemoryError:
+                raise ResponseValueError(f"{endpoint}: the answer needs more memory") from None
+            except Exception as exc:
+                raise ResponseValueError(
+                    f"{endpoint}: the answer could not be read ({type(exc).__name__})"
+                ) from None
+
+    def _unreachable(self, exc: requests.RequestException, url: str) -> TransientError:
+        """A failure before any answer, said in words: no DNS, nothing listening, or other."""
+        from urllib.parse import urlparse
+
+        from elinkcli.eutils.transport import connection_failure
+
+        parts = urlparse(url)
+        host = parts.hostname or parts.netloc
+        kind = connection_failure(exc)
+        if kind == "dns":
+            return TransientError(
+                f"could not resolve {host}: no network, or no DNS answer for the name",
+                max_tries=C.MAX_TRIES_NO_CONNECTION,
+            )
+        if kind == "refused":
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            return TransientError(
+                f"{host} refused the connection on port {port} (nothing listening there)",
+                max_tries=C.MAX_TRIES_NO_CONNECTION,
+            )
+        return TransientError(f"could not reach {host} ({type(exc).__name__})")
+
+    def base_url(self, service: Service = EUTILS) -> str:
+        s = self.settings
+        return {"icite": s.icite_url, "europepmc": s.europepmc_url}.get(service.name, s.base_url)
+
+    def pacer_for(self, service: Service) -> StartPacer | SharedStartPacer:
+        """The E-utilities pacer, or the one of another service (made once, shared like it)."""
+        if service.name == EUTILS.name:
+            return self.pacer
+        with self._pacers_lock:
+            pacer = self._pacers.get(service.name)
+            if pacer is None:
+                pacer = self._pacers[service.name] = self._pacer(
+                    self.settings, self.clock, self.notice, service
+                )
+            return pacer
+
+    def _post(
+        self, url: str, data: Params, endpoint: str, budget: float, method: str = "POST"
+    ) -> requests.Response:
+        """POST, following a redirect only to the same scheme and host, as the same POST
+        (requests would re-send the body, API key included, wherever a 307/308 points, and
+        turn a 301-303 into an empty GET). The body is left to read_body."""
+        from urllib.parse import urljoin, urlparse
+
+        s = self.settings
+        for _ in range(MAX_REDIRECTS + 1):
+            post = method == "POST"
+            response = self.session.request(
+                method,
+                url,
+                data=data if post else None,
+                params=None if post else data,
+                timeout=(min(s.connect_timeout, budget), budget),
+                allow_redirects=False,
+                stream=True,
+            )
+            if response.status_code not in (301, 302, 303, 307, 308):
+                return response
+            target = urljoin(url, response.headers.get("Location", ""))
+            here, there = urlparse(url), urlparse(target)
+            response.close()
+            if (here.scheme, here.netloc) != (there.scheme, there.netloc):
+                raise PermanentError(
+                    f"{endpoint}: the server redirected to {there.scheme}://{there.netloc}"
+                    f"{there.path} (HTTP {response.status_code}); not followed, so the request "
+                    "and its API key stay with the host it was meant for: set --base-url to "
+                    "the server you mean"
+                )
+            url = target
+        raise PermanentError(f"{endpoint}: more than {MAX_REDIRECTS} redirects")
+
+    def _answered(self, n_ids: int, sent: float, *, ok: bool) -> None:
+        if self.on_answer is not None and n_ids:
+            self.on_answer(n_ids, self.clock.monotonic() - sent, ok)
+
+    def _log(
+        self,
+        trace: _Trace | None,
+        endpoint: str,
+        params: Params,
+        attempt: int,
+        outcome: str,
+        error: Exception | None = None,
+    ) -> None:
+        """The attempt's line in the request log; none when nothing was sent (cache, offline)."""
+        if trace is None or trace.sent is None or self.log is None:
+            return
+        self.log.attempt(
+            time=trace.time,
+            endpoint=endpoint,
+            ids=_count_ids(params),
+            status=trace.status,
+            ms=round((trace.ended - trace.sent) * 1000),
+            try_=attempt,
+            outcome=outcome,
+            error=None if error is None else self._clean(str(error)),
+        )
+
+    @staticmethod
+    def _clean(text: str) -> str:
+        return line(text)
+
+    # --- many requests at once -------------------------------------------------------
+
+    def map_ordered(
+        self, fn: Callable[[T], R], items: Iterable[T], window: int | None = None
+    ) -> Iterator[tuple[T, R | NCBIError]]:
+        """Run fn over items with several in flight; yield (item, result or error) in input order.
+
+        At most `window` items are started ahead of the one being yielded, so memory follows
+        the window, not the number of items. Errors other than NCBIError propagate.
+        """
+        workers = self.settings.max_in_flight
+        window = window or workers * 2
+        pending: deque[tuple[T, Future[R]]] = deque()
+        iterator = iter(items)
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < window:
+                try:
+                    item = next(iterator)
+                except StopIteration:
+                    exhausted = True
+                    break
+                if self._executor is None:  # not for a run answered from the cache
+                    from concurrent.futures import ThreadPoolExecutor
+
+                    self._ready()
+                    self._executor = ThreadPoolExecutor(workers, thread_name_prefix="elinkcli")
+                pending.append((item, self._executor.submit(fn, item)))
+            if not pending:
+                return
+            item, future = pending.popleft()
+            try:
+                yield item, future.result()
+            except NCBIError as exc:
+                yield item, exc

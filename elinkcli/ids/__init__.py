@@ -1,0 +1,1 @@
+"""Every form of the user's ids: tokens, accessions, stdin documents, stored sets."""

@@ -1,0 +1,333 @@
+"""The user's ids as NCBI's UIDs, and back: accessions resolved per database, every echo
+form of a record mapped to the token the user typed, and target accessions for
+`--idtype acc`. Every request goes through the client (paced, retried, cached).
+
+How a token becomes a UID:
+- a number is a UID, leading zeros dropped; `PMC123` (pmc) and `rs334` (snp) are the UID
+  with a prefix;
+- sequence databases: ESummary takes the accessions themselves (a bare one names its
+  current version), and its DocSums say which UID each is;
+- databases whose DocSum names the record's accession (bioproject, biosample, gds,
+  assembly, sra, snp): one ESearch of OR'ed `ACC[FIELD]` terms, then ESummary of the
+  UIDs found, read back to tell which accession gave which UID (never by position);
+- other databases: one ESearch per accession.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from elinkcli import validate as V
+from elinkcli.cache.store import LinkSetCache, request_signature
+from elinkcli.commands.batching import batches
+from elinkcli.constants import ESEARCH, ESUMMARY
+from elinkcli.errors import GaveUpError, PartialFailure, UnknownIdsError, UsageError
+from elinkcli.eutils.client import EutilsClient
+from elinkcli.eutils.parsers import parse_esearch, parse_esummary
+from elinkcli.ids.patterns import (
+    SEQUENCE_DBS,
+    SUMMARY_ITEMS,
+    UID_PREFIXES,
+    base,
+    is_uid,
+    names_record,
+    pattern_of,
+    summary_accessions,
+    uid_form,
+)
+from elinkcli.ids.tokens import check_ids
+from elinkcli.models import ESummaryResult
+
+# Terms OR'ed in one ESearch, and ids in one ESummary (POSTed).
+SEARCH_BATCH = 100
+SUMMARY_BATCH = 200
+
+
+@dataclass
+class IdTable:
+    """The run's source tokens, each with its UID, and every form NCBI may echo (UID,
+    accession.version, bare accession; lower case) mapped back to the tokens."""
+
+    db: str
+    tokens: list[str] = field(default_factory=list)
+    uids: dict[str, str] = field(default_factory=dict)
+    echoes: dict[str, list[str]] = field(default_factory=dict)
+    # (token, why it was not linked), in input order.
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    # Requests given up on while resolving: their tokens were not linked.
+    failed: list[GaveUpError] = field(default_factory=list)
+
+    def add(self, token: str, uid: str, accessions: Iterable[str] = ()) -> None:
+        self.tokens.append(token)
+        if uid == token and not accessions:
+            return  # its own UID: nothing to map (a run of millions of UIDs stays small)
+        self.uids[token] = uid
+        for form in {uid, token, *accessions}:
+            self.echoes.setdefault(form.lower(), []).append(token)
+
+    def uid(self, token: str) -> str:
+        return self.uids.get(token, token)
+
+    def tokens_for(self, echoed: str, asked: Iterable[str]) -> list[str]:
+        """The asked tokens an echoed id stands for (none: it names no asked token)."""
+        wanted = set(asked)
+        found = [t for t in self.echoes.get(echoed.lower(), ()) if t in wanted]
+        if echoed in wanted and echoed not in found and echoed not in self.uids:
+            found.append(echoed)  # a token that is its own UID
+        return found
+
+    def unfinished(self) -> None:
+        """Raise what kept tokens from being linked, once their rows are all out: requests
+        given up on (PartialFailure, exit 4), else tokens that name no record (exit 3)."""
+        if self.failed:
+            raise PartialFailure(self.failed)
+        if self.problems:
+            raise UnknownIdsError(self.problems)
+
+    @property
+    def trivial(self) -> bool:
+        """Every token is its own UID: nothing to map."""
+        return not self.uids
+
+
+def build_table(
+    client: EutilsClient | None,
+    db: str,
+    tokens: Sequence[str],
+) -> IdTable:
+    """Resolve `tokens` of `db` (checked and de-duplicated by check_ids), in input order.
+    Accessions that name no record, or several, go to `problems`, not into the table."""
+    checked = check_ids(tokens, db)
+    prefix = UID_PREFIXES.get(db, "")
+    direct: dict[str, tuple[str, list[str]]] = {}
+    pending: list[str] = []
+    for token in checked:
+        if is_uid(token):
+            direct[token] = (uid_form(token), [])
+        elif (
+            prefix
+            and token.lower().startswith(prefix.lower())
+            and is_uid(rest := token[len(prefix) :])
+        ):
+            number = uid_form(rest)
+            direct[token] = (number, [prefix + number])
+        else:
+            pending.append(token)
+    if pending and client is None:
+        raise UsageError(f"accessions of {db} need NCBI to be resolved")
+    found = _resolve(client, db, pending) if pending and client is not None else {}
+    table = IdTable(db)
+    for token in checked:
+        outcome = direct.get(token) or found.get(token)
+        if isinstance(outcome, tuple):
+            table.add(token, outcome[0], outcome[1])
+        elif isinstance(outcome, GaveUpError):
+            if not table.failed or table.failed[-1] is not outcome:
+                table.failed.append(outcome)
+        else:
+            table.problems.append((token, str(outcome or f"names no {db} record")))
+    return table
+
+
+def _caches(client: EutilsClient) -> tuple[LinkSetCache | None, LinkSetCache | None]:
+    """The cache to read (use, offline) and the cache to write (use, refresh)."""
+    mode = client.settings.cache_mode
+    return (
+        client.cache if mode in ("use", "offline") else None,
+        client.cache if mode in ("use", "refresh") else None,
+    )
+
+
+def _signature(client: EutilsClient, db: str) -> str:
+    return request_signature(client.settings.base_url, "accession", [("db", db)])
+
+
+def _resolve(client: EutilsClient, db: str, tokens: list[str]) -> dict[str, object]:
+    """{token: (uid, its accessions) or the reason it names no single record}."""
+    cache, writable = _caches(client)
+    signature = _signature(client, db)
+    lowered = [t.lower() for t in tokens]
+    known = cache.get_values(signature, lowered, _cached_record) if cache else {}
+    found: dict[str, object] = {}
+    todo: list[str] = []
+    for token in tokens:
+        hit = known.get(token.lower())
+        if hit:
+            found[token] = (hit[0], list(hit[1]))
+        else:
+            todo.append(token)
+    if not todo:
+        return found
+    if db in SEQUENCE_DBS:
+        fresh = _by_summary(client, db, todo)
+    elif db in SUMMARY_ITEMS:
+        fresh = _by_search_and_summary(client, db, todo)
+    else:
+        fresh = _by_single_searches(client, db, todo)
+    found.update(fresh)
+    if writable is not None:
+        writable.put_values(
+            signature,
+            {t.lower(): list(v) for t, v in fresh.items() if isinstance(v, tuple)},
+        )
+    return found
+
+
+def _cached_record(value: Any) -> tuple[str, list[str]]:
+    """A cached resolution, [uid, [accessions]], checked as an answer is."""
+    uid, accessions = value
+    if not isinstance(uid, str) or not isinstance(accessions, list):
+        raise TypeError("not a resolution")
+    return V.uid(uid, "a cached UID"), [V.token(a, "a cached accession") for a in accessions]
+
+
+def _cached_accession(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not an accession")
+    return V.token(value, "a cached accession")
+
+
+def _summaries(client: EutilsClient, db: str, ids: Sequence[str]) -> ESummaryResult:
+    params = [("db", db), ("id", ",".join(ids))]
+    return client.call(ESUMMARY, params, partial(parse_esummary, db=db), _unattributed, ids=ids)
+
+
+# NCBI's <ERROR> for one id it has no record of, beside the other DocSums ("Invalid uid X
+# at position=N", "UID=X: cannot get document summary"): that id is unknown, the request is
+# fine. Any other <ERROR> fails the request.
+_ONE_ID = re.compile(r"invalid uid|\buid\s*=|cannot get document summary", re.IGNORECASE)
+
+
+def _unattributed(result: ESummaryResult) -> list[str]:
+    return [e for e in result.errors if not _ONE_ID.search(e)]
+
+
+def _match(db: str, tokens: Sequence[str], records: dict[str, list[str]]) -> dict[str, object]:
+    """Each token's record among {uid: accessions}; none or several is a reason."""
+    out: dict[str, object] = {}
+    for token in tokens:
+        uids = [uid for uid, accs in records.items() if names_record(token, accs)]
+        if len(uids) > 1 and base(token) == token:
+            uids = _current(token, uids, records)
+        if len(uids) == 1:
+            out[token] = (uids[0], records[uids[0]])
+        elif uids:
+            out[token] = f"names {len(uids)} {db} records ({', '.join(uids)})"
+        elif "." in token and is_uid(token.rpartition(".")[2]):
+            out[token] = f"names no {db} record (no such accession, or no such version)"
+        else:
+            out[token] = f"names no {db} record"
+    return out
+
+
+def _current(token: str, uids: list[str], records: dict[str, list[str]]) -> list[str]:
+    """A bare accession names its current version: of records that are versions of it,
+    the one with the highest version (several of them stay several)."""
+    t = token.lower()
+    versions: dict[str, int] = {}
+    for uid in uids:
+        numbers = [
+            int(a.rpartition(".")[2]) for a in records[uid] if base(a.lower()) == t and a != base(a)
+        ]
+        if not numbers:
+            return uids
+        versions[uid] = max(numbers)
+    top = max(versions.values())
+    return [uid for uid, v in versions.items() if v == top]
+
+
+def _by_summary(client: EutilsClient, db: str, tokens: list[str]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for chunk in batches(tokens, SUMMARY_BATCH):
+        with _failing(out, chunk):
+            result = _summaries(client, db, chunk)
+            records = {d.uid: summary_accessions(db, list(d.items)) for d in result.docsums}
+            out.update(_match(db, chunk, records))
+    return out
+
+
+@contextmanager
+def _failing(out: dict[str, object], chunk: list[str]) -> Iterator[None]:
+    """A request given up on fails the tokens it was for (the others are resolved)."""
+    try:
+        yield
+    except GaveUpError as exc:
+        failure = type(exc)(str(exc), chunk, exc.tries)
+        out.update(dict.fromkeys(chunk, failure))
+
+
+def _search_uids(
+    client: EutilsClient, db: str, terms: Sequence[str], tokens: Sequence[str]
+) -> list[str]:
+    params = [("db", db), ("term", " OR ".join(terms)), ("retmax", str(10 * len(terms) + 100))]
+    return list(client.call(ESEARCH, params, parse_esearch, lambda r: r.errors, ids=tokens).ids)
+
+
+def _term(db: str, token: str) -> str:
+    pattern = pattern_of(db, token)
+    return f"{token}[{pattern.field}]" if pattern and pattern.field else token
+
+
+def _by_search_and_summary(client: EutilsClient, db: str, tokens: list[str]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for chunk in batches(tokens, SEARCH_BATCH):
+        with _failing(out, chunk):
+            uids = _search_uids(client, db, [_term(db, t) for t in chunk], chunk)
+            records: dict[str, list[str]] = {}
+            for part in batches(uids, SUMMARY_BATCH):
+                for d in _summaries(client, db, part).docsums:
+                    records[d.uid] = summary_accessions(db, list(d.items))
+            out.update(_match(db, chunk, records))
+    return out
+
+
+def _by_single_searches(client: EutilsClient, db: str, tokens: list[str]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for token in tokens:
+        with _failing(out, [token]):
+            uids = _search_uids(client, db, [_term(db, token)], [token])
+            if len(uids) == 1:
+                out[token] = (uids[0], [token])
+            elif uids:
+                out[token] = f"names {len(uids)} {db} records ({', '.join(uids[:10])})"
+            else:
+                out[token] = f"names no {db} record"
+    return out
+
+
+# --- accessions out ------------------------------------------------------------------
+
+
+def has_accessions(db: str) -> bool:
+    return db in SUMMARY_ITEMS or db in UID_PREFIXES
+
+
+def accessions_of(client: EutilsClient, db: str, uids: Iterable[str]) -> dict[str, str]:
+    """{uid: the record's accession} for `--idtype acc` (cached per uid); a database with
+    no accession gives {}."""
+    wanted = list(dict.fromkeys(uids))
+    if db in UID_PREFIXES:
+        return {uid: f"{UID_PREFIXES[db]}{uid}" for uid in wanted}
+    if db not in SUMMARY_ITEMS or not wanted:
+        return {}
+    signature = request_signature(client.settings.base_url, "accession-of", [("db", db)])
+    cache, writable = _caches(client)
+    found: dict[str, str] = (
+        dict(cache.get_values(signature, wanted, _cached_accession)) if cache else {}
+    )
+    todo = [u for u in wanted if u not in found]
+    fresh: dict[str, str] = {}
+    for part in batches(todo, SUMMARY_BATCH):
+        for d in _summaries(client, db, part).docsums:
+            accs = summary_accessions(db, list(d.items))
+            if accs:
+                fresh[d.uid] = accs[0]
+    found.update(fresh)
+    if writable is not None and fresh:
+        writable.put_values(signature, fresh)
+    return found

@@ -1,0 +1,1 @@
+"""Writers of rows (tsv, json, jsonl, uid, edirect, table, eLinkResult) and -o files."""

@@ -1,0 +1,1 @@
+"""Where links come from, behind one interface: ELink, the citation services."""

@@ -1,0 +1,586 @@
+"""`--format xml`: one eLinkResult document in NCBI's shape (elink.dtd 20101123).
+
+Every document is read back twice, with defusedxml and with Biopython's Bio.Entrez.read
+(which validates against its bundled copy of NCBI's DTD), and both must give exactly the
+expected LinkSets: source ids, link names, targets and scores. The end-to-end tests run the
+installed `elinkcli` against the fake server and take the expected links from its oracle,
+`fake.links(...)`, never from elinkcli's own output.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from Bio import Entrez
+from Bio.Entrez.Parser import ErrorElement
+from conftest import assert_clean_error
+from defusedxml.ElementTree import fromstring
+from support.fake_eutils import FakeEutils, Faults, elink_requests
+from support.fakes import chunks
+
+from elinkcli.commands.link import LINK_COLUMNS, _per_id_rows
+from elinkcli.errors import UsageError
+from elinkcli.models import ELinkResult, LinkSet, LinkSetDb, LinkStats
+from elinkcli.output.writers import XmlSpec, XmlWriter, make_writer
+
+HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" ?>\n'
+    '<!DOCTYPE eLinkResult PUBLIC "-//NLM//DTD elink 20101123//EN" '
+    '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20101123/elink.dtd">\n'
+)
+# The fake scores neighbor_score links by rank inside each link table (see its _linkset).
+TOP_SCORE, SCORE_STEP = 100_000_000, 1000
+
+# One LinkSet as both readers give it back:
+# (DbFrom, (source ids...), ((DbTo, LinkName, ((target, score or None), ...)), ...)).
+Links = tuple[tuple[str, str, tuple[tuple[str, str | None], ...]], ...]
+Set = tuple[str, tuple[str, ...], Links]
+
+
+# --- reading a document back ----------------------------------------------------------------
+
+
+def read_defused(text: str) -> tuple[list[Set], list[str]]:
+    """The LinkSets and the top-level ERROR texts, read with defusedxml."""
+    root = fromstring(text.encode("utf-8"))
+    assert root.tag == "eLinkResult"
+    assert {child.tag for child in root} <= {"LinkSet", "ERROR"}
+    sets: list[Set] = []
+    for ls in root.findall("LinkSet"):
+        assert [c.tag for c in ls][:2] == ["DbFrom", "IdList"]
+        dbs = tuple(
+            (
+                db.findtext("DbTo") or "",
+                db.findtext("LinkName") or "",
+                tuple(
+                    (link.findtext("Id") or "", link.findtext("Score"))
+                    for link in db.findall("Link")
+                ),
+            )
+            for db in ls.findall("LinkSetDb")
+        )
+        # Links only, after DbTo and LinkName.
+        for db in ls.findall("LinkSetDb"):
+            assert [c.tag for c in db][:2] == ["DbTo", "LinkName"]
+            assert {c.tag for c in list(db)[2:]} <= {"Link"}
+        sets.append(
+            (ls.findtext("DbFrom") or "", tuple(i.text or "" for i in ls.findall("IdList/Id")), dbs)
+        )
+    return sets, [e.text or "" for e in root.findall("ERROR")]
+
+
+def read_entrez(text: str, ignore_errors: bool = False) -> tuple[list[Set], list[str]]:
+    """The same, read with Bio.Entrez.read (validating against NCBI's DTD)."""
+    record = Entrez.read(io.BytesIO(text.encode("utf-8")), ignore_errors=ignore_errors)
+    sets: list[Set] = []
+    errors: list[str] = []
+    for item in record:
+        if isinstance(item, ErrorElement):
+            errors.append(str(item))
+            continue
+        assert not item["ERROR"] and not item["LinkSetDbHistory"]
+        dbs = tuple(
+            (
+                str(db["DbTo"]),
+                str(db["LinkName"]),
+                tuple(
+                    (str(link["Id"]), str(link["Score"]) if "Score" in link else None)
+                    for link in db["Link"]
+                ),
+            )
+            for db in item["LinkSetDb"]
+        )
+        sets.append((str(item["DbFrom"]), tuple(str(i) for i in item["IdList"]), dbs))
+    return sets, errors
+
+
+def read_both(text: str) -> list[Set]:
+    """The LinkSets of a document without ERROR: both readers must agree on them."""
+    defused, errors = read_defused(text)
+    assert errors == []
+    entrez, entrez_errors = read_entrez(text)
+    assert entrez_errors == []
+    assert entrez == defused
+    return defused
+
+
+# --- the writer over rows -------------------------------------------------------------------
+
+
+def row(src: str | None, name: str, target: str, score: int | None = None, db: str = "gene"):
+    dbto = name.split("_")[1] if "_" in name else "protein"
+    return (db, src, name, dbto, target, score)
+
+
+def writer(ids: Sequence[str] = (), *, union: bool = False, db: str = "gene"):
+    stats = LinkStats()
+    out = io.StringIO()
+    return XmlWriter(out, LINK_COLUMNS, XmlSpec(db, tuple(ids), stats, union)), stats, out
+
+
+def empty_set(uid: str, db: str = "gene") -> Set:
+    return (db, (uid,), ())
+
+
+def test_batches_keep_input_order_with_ids_without_links_in_place_and_failed_ones_absent():
+    ids = [str(n) for n in range(1, 10)]
+    w, stats, out = writer(ids)
+    # Each batch: its ids without links and failures are known before its rows arrive,
+    # as link_batches fills LinkStats. 3 fails, 5 is not echoed.
+    stats.ids_without_links.append("2")
+    stats.ids_failed.append("3")
+    w.write_many(
+        [
+            row("1", "gene_protein", "101"),
+            row("1", "gene_protein", "102"),
+            row("1", "gene_protein_refseq", "101"),
+        ]
+    )
+    # Written as soon as complete: 1, then 2 (known without links), not held to the end.
+    assert out.getvalue().count("</LinkSet>") == 2
+    assert "</eLinkResult>" not in out.getvalue()
+    stats.ids_without_links.append("4")
+    stats.ids_not_echoed.append("5")
+    w.write_many([row("6", "gene_pubmed", "601"), row("6", "gene_pubmed", "602")])
+    assert out.getvalue().count("</LinkSet>") == 4
+    stats.ids_without_links.extend(["8", "9"])
+    w.write_many([row("7", "gene_protein", "701")])
+    w.close()
+
+    text = out.getvalue()
+    assert text.startswith(HEAD + "<eLinkResult>\n")
+    assert text.endswith("</LinkSet>\n</eLinkResult>\n")
+    assert read_both(text) == [
+        (
+            "gene",
+            ("1",),
+            (
+                ("protein", "gene_protein", (("101", None), ("102", None))),
+                ("protein", "gene_protein_refseq", (("101", None),)),
+            ),
+        ),
+        empty_set("2"),
+        empty_set("4"),
+        ("gene", ("6",), (("pubmed", "gene_pubmed", (("601", None), ("602", None))),)),
+        ("gene", ("7",), (("protein", "gene_protein", (("701", None),)),)),
+        empty_set("8"),
+        empty_set("9"),
+    ]
+
+
+def test_a_batch_with_no_rows_still_places_its_ids_without_links():
+    w, stats, out = writer(["1", "2", "3", "4"])
+    stats.ids_without_links.extend(["1", "2"])
+    w.write_many([])
+    assert out.getvalue().count("</LinkSet>") == 2
+    stats.ids_without_links.append("4")
+    w.write_many([row("3", "gene_protein", "30")])
+    w.close()
+    assert [s[1] for s in read_both(out.getvalue())] == [("1",), ("2",), ("3",), ("4",)]
+
+
+def _answer(*sets: LinkSet) -> ELinkResult:
+    return ELinkResult(linksets=sets)
+
+
+def test_rows_from_link_batches_own_row_maker_round_trip():
+    """The batches as link.py makes them (its _per_id_rows filling LinkStats first)."""
+    stats = LinkStats()
+    out = io.StringIO()
+    ids = ["11", "12", "13", "14", "15", "16"]
+    w = XmlWriter(out, LINK_COLUMNS, XmlSpec("pubmed", tuple(ids), stats))
+    rejected: list[str] = []
+    first = _answer(
+        # NCBI answers in its own order; 13 is rejected, 12 has no link table.
+        LinkSet("pubmed", ("13",), errors=("Invalid uid 13",)),
+        LinkSet("pubmed", ("12",)),
+        LinkSet(
+            "pubmed",
+            ("11",),
+            (LinkSetDb("pubmed", "pubmed_pubmed", ("11", "7", "8"), (900, 500, 7)),),
+        ),
+    )
+    w.write_many(_per_id_rows(first, ids[:3], "neighbor_score", stats, rejected))
+    second = _answer(
+        LinkSet("pubmed", ("16",)),
+        LinkSet("pubmed", ("14",), (LinkSetDb("gene", "pubmed_gene", ("3",)),)),
+        # 15 is not echoed; 99 was not asked: named in the stats, never written.
+        LinkSet("pubmed", ("99",), (LinkSetDb("gene", "pubmed_gene", ("4",)),)),
+    )
+    w.write_many(_per_id_rows(second, ids[3:], "neighbor_score", stats, rejected))
+    w.close()
+
+    assert stats.ids_failed == ["13"] and stats.ids_not_echoed == ["15"]
+    assert stats.ids_unexpected == ["99"]
+    assert read_both(out.getvalue()) == [
+        (
+            "pubmed",
+            ("11",),
+            (("pubmed", "pubmed_pubmed", (("11", "900"), ("7", "500"), ("8", "7"))),),
+        ),
+        empty_set("12", "pubmed"),
+        ("pubmed", ("14",), (("gene", "pubmed_gene", (("3", None),)),)),
+        empty_set("16", "pubmed"),
+    ]
+
+
+def test_scores_are_written_with_their_links():
+    w, _stats, out = writer(["5"], db="pubmed")
+    w.write_many(
+        [
+            row("5", "pubmed_pubmed", "5", 100_000_000, db="pubmed"),
+            row("5", "pubmed_pubmed", "77", 99_999_000, db="pubmed"),
+            row("5", "pubmed_pubmed", "78", 1, db="pubmed"),
+        ]
+    )
+    w.close()
+    assert "<Link><Id>77</Id><Score>99999000</Score></Link>" in out.getvalue()
+    assert read_both(out.getvalue()) == [
+        (
+            "pubmed",
+            ("5",),
+            (
+                (
+                    "pubmed",
+                    "pubmed_pubmed",
+                    (("5", "100000000"), ("77", "99999000"), ("78", "1")),
+                ),
+            ),
+        )
+    ]
+
+
+def test_union_is_one_linkset_of_the_answered_ids_merged_per_link_name():
+    w, stats, out = writer(["1", "2", "3", "4", "5"], union=True)
+    w.write_many(
+        [
+            row(None, "gene_protein", "10"),
+            row(None, "gene_protein", "11"),
+            row(None, "gene_pubmed", "20"),
+        ]
+    )
+    assert out.getvalue().count("<LinkSet>") == 0  # the one LinkSet is written at the end
+    stats.ids_failed.append("4")
+    stats.ids_not_echoed.append("5")
+    w.write_many([row(None, "gene_protein", "12"), row(None, "gene_structure", "30")])
+    w.close()
+    assert read_both(out.getvalue()) == [
+        (
+            "gene",
+            ("1", "2", "3"),
+            (
+                ("protein", "gene_protein", (("10", None), ("11", None), ("12", None))),
+                ("pubmed", "gene_pubmed", (("20", None),)),
+                ("structure", "gene_structure", (("30", None),)),
+            ),
+        )
+    ]
+
+
+def test_union_without_any_link_still_lists_its_ids():
+    w, _stats, out = writer(["1", "2"], union=True)
+    w.write_many([])
+    w.close()
+    assert read_both(out.getvalue()) == [("gene", ("1", "2"), ())]
+
+
+def test_rows_without_a_source_id_in_per_id_mode_get_an_empty_idlist():
+    w, stats, out = writer(["1", "2", "3"])
+    stats.ids_without_links.append("2")
+    # NCBI answered 3 together with an unasked id in one LinkSet: no source id to give.
+    stats.ids_unexpected.extend(["3", "8"])
+    w.write_many(
+        [
+            row("1", "gene_protein", "10"),
+            row(None, "gene_protein", "30"),
+            row(None, "gene_protein", "31"),
+            row(None, "gene_pubmed", "32"),
+        ]
+    )
+    w.close()
+    assert read_both(out.getvalue()) == [
+        ("gene", ("1",), (("protein", "gene_protein", (("10", None),)),)),
+        empty_set("2"),
+        (
+            "gene",
+            (),
+            (
+                ("protein", "gene_protein", (("30", None), ("31", None))),
+                ("pubmed", "gene_pubmed", (("32", None),)),
+            ),
+        ),
+    ]
+
+
+def test_ids_not_known_upfront_give_linksets_only_to_sources_with_rows():
+    """A History set or a query as input: the ids come from NCBI, so their order and the
+    ids without links are not placed."""
+    w, stats, out = writer(())
+    stats.ids_without_links.append("6")
+    w.write_many([row("5", "gene_protein", "50"), row("7", "gene_protein", "70")])
+    w.close()
+    assert read_both(out.getvalue()) == [
+        ("gene", ("5",), (("protein", "gene_protein", (("50", None),)),)),
+        ("gene", ("7",), (("protein", "gene_protein", (("70", None),)),)),
+    ]
+
+
+def test_odd_characters_are_escaped_and_what_xml_cannot_hold_is_replaced():
+    odd_name = "a&b<c>\"d'e ]]> é ✓ 𝄞"
+    w, _stats, out = writer(["x&<1>"], db="ge&ne")
+    w.write_many(
+        [
+            ("ge&ne", "x&<1>", odd_name, "pro<tein>", "t\x01u", None),
+            ("ge&ne", "x&<1>", odd_name, "pro<tein>", "lone\udc80surrogate", 7),
+            ("ge&ne", "x&<1>", odd_name, "pro<tein>", "tab\there\u0085\ufffe", None),
+        ]
+    )
+    w.close()
+    text = out.getvalue()
+    text.encode("utf-8")  # strictly encodable
+    assert read_both(text) == [
+        (
+            "ge&ne",
+            ("x&<1>",),
+            (
+                (
+                    "pro<tein>",
+                    odd_name,
+                    (
+                        ("t\ufffdu", None),
+                        ("lone\ufffdsurrogate", "7"),
+                        ("tab\there\u0085\ufffd", None),
+                    ),
+                ),
+            ),
+        )
+    ]
+
+
+def test_an_empty_run_is_a_well_formed_empty_result():
+    w, _stats, out = writer(())
+    w.close()
+    assert out.getvalue() == HEAD + "<eLinkResult>\n</eLinkResult>\n"
+    assert read_both(out.getvalue()) == []
+    w.close()  # closing again writes nothing more
+    assert out.getvalue() == HEAD + "<eLinkResult>\n</eLinkResult>\n"
+
+
+def test_a_failed_run_ends_the_document_with_a_top_level_error():
+    w, stats, out = writer(["1", "2", "3"])
+    stats.ids_without_links.append("2")
+    w.write_many([row("1", "gene_protein", "10"), row("1", "gene_protein", "11")])
+    # The run raises (3's batch gave up): run_rows sets .error, then close() ends it.
+    w.error = "gave up on 1 batch(es) after retries & <timeouts>; failed ids: 3"
+    w.close()
+    text = out.getvalue()
+    assert text.endswith(
+        "<ERROR>gave up on 1 batch(es) after retries &amp; &lt;timeouts&gt;; failed ids: 3"
+        "</ERROR>\n</eLinkResult>\n"
+    )
+    expected = [
+        ("gene", ("1",), (("protein", "gene_protein", (("10", None), ("11", None))),)),
+        empty_set("2"),
+    ]
+    defused, errors = read_defused(text)
+    assert (defused, errors) == (expected, [w.error])
+    # Biopython raises NCBI's ERROR text, as it does for NCBI's own answers...
+    with pytest.raises(RuntimeError, match="failed ids: 3"):
+        Entrez.read(io.BytesIO(text.encode()))
+    # ...and reads the rest when told to.
+    assert read_entrez(text, ignore_errors=True) == (expected, [w.error])
+
+
+def test_an_error_before_any_row_is_still_a_document():
+    w, _stats, out = writer(["1"])
+    w.error = "bad option"
+    w.close()
+    assert out.getvalue() == HEAD + "<eLinkResult>\n<ERROR>bad option</ERROR>\n</eLinkResult>\n"
+    assert read_defused(out.getvalue()) == ([], ["bad option"])
+
+
+def test_make_writer_gives_xml_only_to_link():
+    with pytest.raises(UsageError, match="--format xml is for link"):
+        make_writer("xml", io.StringIO(), LINK_COLUMNS, uid_key="target_id")
+    made = make_writer(
+        "xml", io.StringIO(), LINK_COLUMNS, uid_key="target_id", xml=XmlSpec("gene", ("1",))
+    )
+    assert isinstance(made, XmlWriter)
+
+
+# --- end to end: the installed elinkcli against the fake server -----------------------------
+
+GENE_IDS = [str(n) for n in random.Random(20240612).sample(range(1, 2_000_000), 250)]
+
+
+def oracle_sets(
+    fake: FakeEutils, dbfrom: str, ids: Sequence[str], db: str, scored: bool = False
+) -> list[Set]:
+    """One LinkSet per source id, in input order, as NCBI answers them (ids without links:
+    DbFrom and IdList only)."""
+    sets: list[Set] = []
+    for uid in ids:
+        dbs = tuple(
+            (
+                dbto,
+                name,
+                tuple(
+                    (t, str(max(1, TOP_SCORE - rank * SCORE_STEP)) if scored else None)
+                    for rank, t in enumerate(targets)
+                ),
+            )
+            for name, dbto, targets in fake.links(dbfrom, uid, db)
+        )
+        sets.append((dbfrom, (uid,), dbs))
+    return sets
+
+
+@pytest.mark.e2e
+def test_e2e_250_ids_three_requests_one_document(fake, run):
+    proc = run(
+        "link", "-db", "gene", "-target", "protein", "--batch", "100", "--format", "xml",
+        "--id", ",".join(GENE_IDS),
+    )  # fmt: skip
+
+    assert proc.returncode == 0, proc
+    assert proc.stderr == ""
+    assert sorted(r.values("id") for r in elink_requests(fake)) == sorted(chunks(GENE_IDS, 100))
+    assert proc.stdout.startswith(HEAD + "<eLinkResult>\n")
+    assert proc.stdout.count("<eLinkResult>") == 1
+    expected = oracle_sets(fake, "gene", GENE_IDS, "protein")
+    without = [s for s in expected if not s[2]]
+    assert 20 < len(without) < len(expected)  # ids without links are in the document too
+    assert read_both(proc.stdout) == expected
+
+
+@pytest.mark.e2e
+def test_e2e_neighbor_score_scores(fake, run):
+    ids = [str(n) for n in range(4001, 4031)]
+    proc = run(
+        "link", "-db", "pubmed", "-target", "pubmed", "-cmd", "neighbor_score",
+        "--batch", "10", "--format", "xml", "--id", ",".join(ids),
+    )  # fmt: skip
+
+    assert proc.returncode == 0, proc
+    assert len(elink_requests(fake)) == 3
+    got = read_both(proc.stdout)
+    assert got == oracle_sets(fake, "pubmed", ids, "pubmed", scored=True)
+    scores = [score for _db, _ids, dbs in got for _t, _n, links in dbs for _i, score in links]
+    assert scores and all(s is not None and int(s) > 0 for s in scores)
+
+
+@pytest.mark.e2e
+def test_e2e_output_file(fake, run, tmp_path: Path):
+    out = tmp_path / "links.xml"
+    ids = GENE_IDS[:40]
+    proc = run(
+        "link", "-db", "gene", "-target", "protein", "--batch", "20", "--format", "xml",
+        "-o", str(out), "--id", ",".join(ids),
+    )  # fmt: skip
+
+    assert proc.returncode == 0, proc
+    assert proc.stdout == ""
+    assert read_both(out.read_text("utf-8")) == oracle_sets(fake, "gene", ids, "protein")
+
+
+@pytest.mark.e2e
+def test_e2e_not_echoed_absent_unknown_without_links(fake, run):
+    fake.silent_ids = {"302"}
+    fake.unknown_ids = {"303"}
+    ids = ["301", "302", "303", "304", "305"]
+    assert fake.links("gene", "302", "protein")  # it has links, but NCBI leaves it out
+    proc = run("link", "-db", "gene", "-target", "protein", "--format", "xml", "-id", *ids)
+
+    assert proc.returncode == 0, proc
+    got = read_both(proc.stdout)
+    assert [s[1] for s in got] == [("301",), ("303",), ("304",), ("305",)]
+    assert got == oracle_sets(fake, "gene", ["301", "303", "304", "305"], "protein")
+    assert got[1] == empty_set("303") and got[3] == empty_set("305")
+
+
+@pytest.mark.e2e
+def test_e2e_union(fake, run):
+    ids = GENE_IDS[:30]
+    proc = run(
+        "link", "-db", "gene", "-target", "protein", "--union", "--batch", "10",
+        "--format", "xml", "--id", ",".join(ids),
+    )  # fmt: skip
+
+    assert proc.returncode == 0, proc
+    assert len(elink_requests(fake)) == 3
+    merged: dict[tuple[str, str], dict[str, None]] = {}
+    for uid in ids:
+        for name, dbto, targets in fake.links("gene", uid, "protein"):
+            merged.setdefault((dbto, name), {}).update(dict.fromkeys(targets))
+    got = read_both(proc.stdout)
+    assert len(got) == 1
+    db, listed, dbs = got[0]
+    assert (db, listed) == ("gene", tuple(ids))
+    assert {(to, name): [t for t, _s in links] for to, name, links in dbs} == {
+        key: list(targets) for key, targets in merged.items()
+    }
+
+
+@pytest.mark.e2e
+def test_e2e_failed_batch_leaves_a_well_formed_document_with_error(fake, run):
+    ids = [str(n) for n in range(7001, 7011)]
+    doomed = ids[2:4]
+    fake.faults = Faults(by_id={doomed[0]: ["503"] * 12})
+    proc = run(
+        "link", "-db", "gene", "-target", "protein", "--batch", "2", "--format", "xml",
+        "--id", ",".join(ids), env={"NCBI_API_KEY": "xml-key"},
+    )  # fmt: skip
+
+    line = assert_clean_error(proc, 4)
+    assert line.rsplit("failed ids: ", 1)[1].split(",") == doomed
+    expected = oracle_sets(fake, "gene", [i for i in ids if i not in doomed], "protein")
+    message = line.removeprefix("elinkcli: error: ")
+    assert read_defused(proc.stdout) == (expected, [message])
+    with pytest.raises(RuntimeError):
+        Entrez.read(io.BytesIO(proc.stdout.encode()))
+    assert read_entrez(proc.stdout, ignore_errors=True) == (expected, [message])
+
+
+CHECK = ("check", "-db", "gene", "-cmd", "ncheck", "-id", "1,2")
+CHAIN = ("chain", "-db", "gene", "-id", "1,2", "protein")
+DISCOVER = ("discover", "-db", "gene")
+DISCOVER_IDS = ("discover", "-db", "gene", "-id", "1,2")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("args", [CHECK, CHAIN, DISCOVER, DISCOVER_IDS], ids=lambda a: a[0])
+def test_e2e_xml_on_other_commands_is_a_usage_error(fake, run, args, tmp_path: Path):
+    out = tmp_path / "out.xml"
+    for extra in ((), ("-o", str(out))):
+        proc = run(*args, "--format", "xml", *extra)
+        line = assert_clean_error(proc, 2)
+        assert line.startswith("elinkcli: error: --format xml is for link"), line
+        assert proc.stdout == ""
+    assert fake.log == []  # no request at all
+    assert not out.exists()
+
+
+@pytest.mark.e2e
+def test_e2e_linkout_has_no_xml_format(fake, run):
+    line = assert_clean_error(run("linkout", "-db", "pubmed", "-id", "1", "--format", "xml"), 2)
+    assert "'xml' is not one of" in line
+    assert fake.log == []
+
+
+@pytest.mark.e2e
+def test_e2e_resume_with_xml_is_refused(fake, run, tmp_path: Path):
+    out = tmp_path / "links.xml"
+    proc = run(
+        "link", "-db", "gene", "-target", "protein", "--format", "xml",
+        "-o", str(out), "--resume", "--id", "1,2,3",
+    )  # fmt: skip
+
+    line = assert_clean_error(proc, 2)
+    assert line == "elinkcli: error: --resume works with tsv, json, jsonl and uid, not xml"
+    assert proc.stdout == ""
+    assert fake.log == []
+    assert not out.exists()
