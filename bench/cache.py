@@ -31,8 +31,10 @@ from pathlib import Path
 from common import elinkcli, timed
 from support.fake_eutils import FakeEutils
 
-from elinkcli.cache.store import LinkSetCache, _key, encode_linkset
-from elinkcli.models import LinkSet, LinkSetDb
+from elinkcli.cache import admin
+from elinkcli.cache.codec import encode_linkset, entry_key
+from elinkcli.cache.store import LinkSetCache
+from elinkcli.eutils.records import LinkSet, LinkSetDb
 
 
 def answers(first: int, n: int, links: int = 30) -> dict[str, list[LinkSet]]:
@@ -94,7 +96,7 @@ def in_process() -> None:
         import json
 
         rows = [
-            (_key("sig2", uid), json.dumps([encode_linkset(x) for x in v]), 0.0, 0)
+            (entry_key("sig2", uid), json.dumps([encode_linkset(x) for x in v]), 0.0, 0)
             for uid, v in batch.items()
         ]
         start = time.perf_counter()
@@ -116,7 +118,7 @@ def trim(bound_mb: int) -> None:
         while cache.used_bytes() < bound:
             cache.put_many("sig", answers(first, 2000))
             first += 2000
-        entries = cache.info().entries
+        entries = admin.info(cache).entries
         cache.max_bytes = bound
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         start = time.perf_counter()
@@ -125,7 +127,7 @@ def trim(bound_mb: int) -> None:
         after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         cache.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         size = os.path.getsize(cache.path)
-        info = cache.info()
+        info = admin.info(cache)
         left = info.entries
         cache.close()
     print(

@@ -18,8 +18,8 @@ from common import big_neighbor_score
 ELINKCLI = """
 import json, resource, sys, time
 from elinkcli.commands.link import LINK_COLUMNS, _per_id_rows
-from elinkcli.models import LinkStats
-from elinkcli.eutils.parsers import parse_elink
+from elinkcli.commands.ledger import Ledger
+from elinkcli.eutils.elink_parser import parse_elink
 from elinkcli.output.writers import TsvWriter
 data = open(sys.argv[1], "rb").read()
 best = None
@@ -29,7 +29,7 @@ for _ in range(5):
     result = parse_elink(data)
     writer = TsvWriter(out, LINK_COLUMNS)
     # as `elinkcli link` does for each batch: rows in input order, written at once
-    rows = _per_id_rows(result, ["15718680"], "neighbor_score", LinkStats(), [])
+    rows = _per_id_rows(result, ["15718680"], "neighbor_score", Ledger())
     writer.write_many(rows)
     out.close()
     del result, rows  # as the next batch would find it

@@ -1,1 +1,1 @@
-"""The answer store on disk, its administration and the one lock module."""
+"""The answer store on disk: its files, how answers are kept in it, and the cache commands."""

@@ -56,8 +56,10 @@ def _when(stamp: float | None) -> str | None:
 )
 @guarded
 def cache_info(as_json: Json = False) -> None:
+    from elinkcli.cache import admin
+
     with _open_cache() as cache:
-        info = cache.info()
+        info = admin.info(cache)
     data = {
         "path": str(info.path),
         "entries": info.entries,
@@ -93,8 +95,10 @@ def cache_info(as_json: Json = False) -> None:
 )
 @guarded
 def cache_clear() -> None:
+    from elinkcli.cache import admin
+
     with _open_cache() as cache:
-        removed = cache.clear()
+        removed = admin.clear(cache)
     if removed is not None:
         say(f"elinkcli: removed {removed} cached answer(s)")
     else:
@@ -111,8 +115,10 @@ def cache_clear() -> None:
 )
 @guarded
 def cache_prune() -> None:
+    from elinkcli.cache import admin
+
     with _open_cache() as cache:
-        removed = cache.prune()
+        removed = admin.prune(cache)
     say(f"elinkcli: removed {removed} cached answer(s)")
 
 
@@ -135,7 +141,9 @@ def config_command(
     email: O.Email = None,
     api_key: O.ApiKey = None,
 ) -> None:
-    from elinkcli.cache.store import FILE_NAME, LinkSetCache
+    from elinkcli.cache import admin
+    from elinkcli.cache.fs import FILE_NAME
+    from elinkcli.cache.store import LinkSetCache
     from elinkcli.config import resolve
 
     resolved = resolve(base_url=base_url, email=email, api_key=api_key)
@@ -148,7 +156,7 @@ def config_command(
     cache_damaged: str | None = None
     if s.cache_dir is not None and os.path.exists(s.cache_dir / FILE_NAME):
         with LinkSetCache(s.cache_dir, s.cache_ttl, journal=s.cache_journal) as cache:
-            info = cache.info()
+            info = admin.info(cache)
             cache_size = info.size_bytes
             cache_damaged = info.damaged
     rows = {

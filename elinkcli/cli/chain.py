@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from elinkcli.commands.batching import BatchHooks
     from elinkcli.commands.chain import HopStats
     from elinkcli.eutils.client import EutilsClient
-    from elinkcli.output.writers import Row
+    from elinkcli.output.rows import Row
 
 
 HELP = """Walk several hops in one run; every result is a full path from a source id to a
@@ -80,16 +80,25 @@ def chain_command(
     common: O.Common = O.Common(),
 ) -> None:
     from elinkcli.cli.common import OutputSpec, run_rows, show_summary
-    from elinkcli.cli.inputs import gather_input, then_unknown
-    from elinkcli.commands.chain import Hop, chain, column_names, plan
-    from elinkcli.commands.citations import parse_sources
+    from elinkcli.cli.inputs import gather_input
+    from elinkcli.commands.chain import Hop, column_names
+    from elinkcli.commands.plans import ChainPlan
+    from elinkcli.commands.runs import chain_paths
     from elinkcli.config import resolve
 
     parsed = [Hop.parse(h) for h in hops]
     run = gather_input(db, ids, input_format.value, input_file)
     source_db = run.db or ""
-    for warning in plan(source_db, parsed, strict=strict):
-        warn(warning)
+    plan = ChainPlan.make(
+        db=source_db,
+        hops=parsed,
+        max_per_hop=max_per_hop,
+        warn_above=warn_above,
+        batch=batch,
+        strict=strict,
+        citations_from=citations_from,
+    ).settled(resolve(environ=None).settings.citations_from)
+    plan.vet(warn)
     # An eLinkResult with one LinkSet per source: each path starts at that earlier source.
     origin_db = run.origin_db if run.origins else None
     first = [origin_db] if origin_db else []
@@ -109,28 +118,7 @@ def chain_command(
 
     def produce(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Row]:
         assert client is not None
-        if run.empty:
-            return iter(())
-        table = run.id_table(client)
-        paths = chain(
-            table.tokens,
-            db=source_db,
-            hops=parsed,
-            max_per_hop=max_per_hop,
-            warn_above=warn_above,
-            batch=batch,
-            warn=warn,
-            client=client,
-            stats=stats,
-            table=table,
-            citations_from=parse_sources(
-                citations_from or resolve(environ=None).settings.citations_from
-            ),
-        )
-        paths = then_unknown(paths, table)
-        if not origin_db:
-            return paths
-        return ((origin, *path) for path in paths for origin in run.origins.get(path[0], ()))
+        return chain_paths(plan, run, client, stats, warn)
 
     def summary() -> None:
         if show_summary(common):

@@ -16,9 +16,7 @@ from elinkcli.errors import UsageError
 if TYPE_CHECKING:
     from elinkcli.cli.common import Row
     from elinkcli.commands.batching import BatchHooks
-    from elinkcli.commands.check import CheckRow
     from elinkcli.eutils.client import EutilsClient
-    from elinkcli.ids.resolve import IdTable
 
 
 HELP = """Does each record have links? One row per input id: Y or N.
@@ -76,37 +74,29 @@ def check_command(
         warn_not_echoed,
     )
     from elinkcli.cli.inputs import gather_input
-    from elinkcli.commands.check import CHECK_COLUMNS, check
-    from elinkcli.models import LinkStats
-    from elinkcli.names import vet_names
+    from elinkcli.commands.check import CHECK_COLUMNS
+    from elinkcli.commands.ledger import Ledger
+    from elinkcli.commands.plans import CheckPlan
+    from elinkcli.commands.runs import check_rows
 
     if (cmd is None) == (name is None):
         raise UsageError("check needs exactly one of --cmd ncheck, --cmd lcheck or --name")
+    plan = CheckPlan.make(
+        db=None,
+        cmd=cmd.value if cmd else None,
+        name=name,
+        only=only.value if only else None,
+        batch=batch,
+        strict=strict,
+    )
     run = gather_input(db, ids, input_format.value, input_file)
-    vet_names(warn, strict=strict, db=run.db, linkname=name)
-    keep = {"yes": "Y", "no": "N"}.get(only.value) if only else None
-    stats = LinkStats()
+    plan = plan.for_db(run.db)
+    plan.vet(warn)
+    stats = Ledger()
 
     def produce(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Row]:
         assert client is not None
-        if run.empty:
-            return iter(())
-
-        def rows(table: IdTable, hooks: BatchHooks) -> Iterator[CheckRow]:
-            return check(
-                table.tokens,
-                db=run.db or "",
-                cmd=cmd.value if cmd else None,
-                name=name,
-                batch=batch,
-                client=client,
-                stats=stats,
-                hooks=hooks,
-                table=table,
-            )
-
-        found = run.by_table(client, hooks, batch, rows)
-        return (r.values() for r in found if keep is None or r.value == keep)
+        return (r.values() for r in check_rows(plan, run, client, stats, hooks, warn))
 
     def summary() -> None:
         warn_not_echoed(stats)
@@ -118,7 +108,7 @@ def check_command(
         columns=CHECK_COLUMNS,
         uid_key="source_id",
         header=not no_header,
-        title=f"{run.db}: {cmd.value if cmd else name}",
+        title=f"{run.db}: {plan.label}",
         message=run.next_message(run.db or ""),
         came_as_message=run.message is not None,
         ids=run.ids,

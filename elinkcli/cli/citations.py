@@ -13,10 +13,10 @@ from elinkcli.errors import UsageError
 
 if TYPE_CHECKING:
     from elinkcli.cli.common import Row
-    from elinkcli.cli.inputs import RunInput
     from elinkcli.cli.options import Common
     from elinkcli.commands.batching import BatchHooks
     from elinkcli.eutils.client import EutilsClient
+    from elinkcli.ids.input import RunInput
 
 
 def run_citations(
@@ -32,26 +32,17 @@ def run_citations(
     common: Common,
 ) -> None:
     from elinkcli.cli.common import OutputSpec, run_rows, show_summary
-    from elinkcli.commands.citations import (
-        CITATION_COLUMNS,
-        CitationStats,
-        citation_batches,
-        count_columns,
-        parse_sources,
-    )
+    from elinkcli.commands.citations import CITATION_COLUMNS, CitationStats, count_columns
+    from elinkcli.commands.plans import CitationPlan
+    from elinkcli.commands.runs import citation_rows
     from elinkcli.config import resolve
 
-    if run.db not in (None, "pubmed"):
-        raise UsageError(f"--cited/--cites link PubMed records: the ids are from {run.db}")
-    if run.history is not None or run.query is not None:
-        raise UsageError(
-            "--cited/--cites take PMIDs: expand the set first (efetch -format uid), or give ids"
-        )
-    if sources_text is None:
-        sources_text = resolve(environ=None).settings.citations_from
-    sources = parse_sources(sources_text)
+    CitationPlan.check_input(run)
     to_terminal = common.output is None and sys.stdout.isatty()
     counts = fmt == "counts" or (fmt in (None, "table") and to_terminal)
+    plan = CitationPlan.make(direction=direction, sources=sources_text, batch=batch, counts=counts)
+    plan = plan.settled(resolve(environ=None).settings.citations_from)
+    sources = plan.sources
     if fmt == "edirect" or fmt == "xml":
         raise UsageError(f"--cited/--cites write tsv, json, jsonl, uid, table or counts, not {fmt}")
     out_fmt = "table" if counts and (fmt is None or fmt == "table") and to_terminal else fmt
@@ -62,16 +53,7 @@ def run_citations(
 
     def produce(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Sequence[Row]]:
         assert client is not None
-        return citation_batches(
-            ids,
-            direction=direction,
-            sources=sources,
-            batch=batch,
-            counts=counts,
-            client=client,
-            stats=stats,
-            hooks=hooks,
-        )
+        return citation_rows(plan, run, client, stats, hooks)
 
     def summary() -> None:
         for text in notices.unknown_pmids(stats.unknown):

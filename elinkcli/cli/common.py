@@ -19,10 +19,10 @@ from elinkcli.inert import line
 
 if TYPE_CHECKING:
     from elinkcli.commands.batching import BatchHooks
+    from elinkcli.commands.ledger import Ledger
     from elinkcli.eutils.client import EutilsClient
     from elinkcli.eutils.requestlog import RequestLog
     from elinkcli.ids.edirect import EDirectMessage
-    from elinkcli.models import LinkStats
     from elinkcli.output.files import AtomicOutput, DirectOutput
     from elinkcli.output.writers import ToObject
 
@@ -52,7 +52,7 @@ def cache_mode(common: Common) -> str:
 def make_client(common: Common, **more: str | None) -> EutilsClient:
     """The client of the common options; `more`: other settings of resolve() (citations)."""
     from elinkcli.config import resolve
-    from elinkcli.eutils.client import EutilsClient
+    from elinkcli.sources.connect import connect
 
     resolved = resolve(
         **more,  # type: ignore[arg-type]
@@ -84,7 +84,7 @@ def make_client(common: Common, **more: str | None) -> EutilsClient:
     if resolved.settings.max_time:
         _watchdog(resolved.settings.max_time)
     try:
-        return EutilsClient(resolved.settings, log=log, on_notice=notice)
+        return connect(resolved.settings, log=log, on_notice=notice)
     except BaseException:
         if log is not None:
             log.close()
@@ -146,9 +146,9 @@ class OutputSpec:
     # What names the input when it is not a list of ids (a History set, a query): --resume.
     identity: Sequence[str] = ()
     # --format xml, an eLinkResult document, is for `link` only (link_stats given; else
-    # a usage error): the run's LinkStats, read live for the ids without links, which get
+    # a usage error): the run's Ledger, read live for the ids without links, which get
     # an empty LinkSet at their place in `ids`; the source database; --union.
-    link_stats: LinkStats | None = None
+    link_stats: Ledger | None = None
     source_db: str = ""
     union: bool = False
 
@@ -184,8 +184,9 @@ def run_rows(
     terminal and the summary at the end."""
     from elinkcli.cli.progress import Progress
     from elinkcli.commands.batching import BatchHooks
+    from elinkcli.output.elink_xml import XML_IS_FOR_LINK, XmlSpec
     from elinkcli.output.files import open_output
-    from elinkcli.output.writers import XML_IS_FOR_LINK, XmlSpec, make_writer
+    from elinkcli.output.writers import make_writer
 
     if common.resume and common.output is None:
         raise UsageError("--resume goes with --output FILE")
@@ -221,7 +222,7 @@ def run_rows(
         table_columns=spec.table_columns,
         resumed_rows=target.rows if target is not None and resumed else 0,
         seen=_written_ids(target) if resumed and fmt == "uid" else None,
-        xml=XmlSpec(spec.source_db, spec.ids, spec.link_stats, spec.union)
+        xml=XmlSpec(spec.source_db, spec.link_stats, spec.union)
         if spec.link_stats is not None
         else None,
     )
@@ -294,7 +295,7 @@ def _written_ids(target: AtomicOutput | DirectOutput | None) -> set[object]:
     return {line.strip() for line in target.part.read_text("utf-8").splitlines() if line.strip()}
 
 
-def warn_not_echoed(stats: LinkStats) -> None:
+def warn_not_echoed(stats: Ledger) -> None:
     """Ids NCBI gave no answer for, and ids it answered for unasked, are named on stderr,
     whatever the verbosity."""
     for text in (*notices.not_echoed(stats), *notices.unexpected(stats)):
@@ -307,7 +308,7 @@ def _listing(label: str, ids: Sequence[str]) -> str:
 
 
 def print_link_summary(
-    stats: LinkStats,
+    stats: Ledger,
     *,
     verbose: bool,
     union: bool = False,

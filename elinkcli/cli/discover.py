@@ -8,14 +8,11 @@ from typing import TYPE_CHECKING
 from elinkcli import constants as C
 from elinkcli.cli import options as O
 from elinkcli.cli.errors import say, warn
-from elinkcli.errors import UsageError
 
 if TYPE_CHECKING:
     from elinkcli.cli.common import Row
     from elinkcli.commands.batching import BatchHooks
-    from elinkcli.commands.discover import RecordLinkRow
     from elinkcli.eutils.client import EutilsClient
-    from elinkcli.ids.resolve import IdTable
 
 
 HELP = """Which links exist? Without ids: every link name from a database, from NCBI's EInfo
@@ -56,27 +53,26 @@ def discover_command(
         warn_not_echoed,
     )
     from elinkcli.cli.inputs import gather_optional_input
-    from elinkcli.commands.discover import NAME_COLUMNS, RECORD_COLUMNS, discover, discover_records
-    from elinkcli.ids.tokens import normalize_db
-    from elinkcli.models import LinkStats
-    from elinkcli.names import vet_names
+    from elinkcli.commands.discover import NAME_COLUMNS, RECORD_COLUMNS, discover
+    from elinkcli.commands.ledger import Ledger
+    from elinkcli.commands.plans import DiscoverPlan
+    from elinkcli.commands.runs import discover_rows
 
+    plan = DiscoverPlan.make(
+        db=None, target=target, batch=batch, strict=strict, fmt=fmt.value if fmt else None
+    )
     run = gather_optional_input(db, ids, input_format.value, input_file)
-    source_db = run.db if run is not None else (normalize_db(db) if db else None)
-    if not source_db:
-        raise UsageError("discover needs a database: --db DB")
-    target = normalize_db(target) if target else None
-    vet_names(warn, strict=strict, db=source_db, target=target)
+    plan = plan.for_db(run.db if run is not None else db)
+    plan.vet(warn)
+    source_db = plan.db or ""
     fmt_value = fmt.value if fmt else None
-    if fmt_value == "edirect":
-        raise UsageError("discover lists link names, not records: choose another --format")
     if run is None:
         if common.verbose:
             catalog = load_catalog()
             say(f"elinkcli: catalog built {catalog.built} ({len(catalog.linknames)} link names)")
 
         def names(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Row]:
-            rows = discover(source_db, target=target, offline=common.offline, client=client)
+            rows = discover(source_db, target=plan.target, offline=common.offline, client=client)
             return (r.values() for r in rows)
 
         spec = OutputSpec(
@@ -88,24 +84,11 @@ def discover_command(
         )
         run_rows(common, spec, names, needs_client=not common.offline)
         return
-    stats = LinkStats()
+    stats = Ledger()
 
     def records(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Row]:
         assert run is not None and client is not None
-
-        def rows(table: IdTable, hooks: BatchHooks) -> Iterator[RecordLinkRow]:
-            return discover_records(
-                table.tokens,
-                db=source_db,
-                target=target,
-                batch=batch,
-                client=client,
-                stats=stats,
-                hooks=hooks,
-                table=table,
-            )
-
-        return (r.values() for r in run.by_table(client, hooks, batch, rows))
+        return (r.values() for r in discover_rows(plan, run, client, stats, hooks, warn))
 
     def summary() -> None:
         warn_not_echoed(stats)

@@ -24,8 +24,8 @@ class EDirectOption:
     elinkcli: str
 
 
-# Every option of EDirect's elink (19.0-25.5), for the README's table (a test keeps them
-# equal) and for the refusals below.
+# Every option of EDirect's elink (19.0-25.5), for the table in docs/pipes-and-edirect.md
+# (a test keeps them equal) and for the refusals below.
 ELINK_OPTIONS: tuple[EDirectOption, ...] = (
     EDirectOption("-db", "source database", "`--db/-db`; optional when stdin says it"),
     EDirectOption(

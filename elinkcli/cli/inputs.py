@@ -4,140 +4,18 @@ from __future__ import annotations
 
 import codecs
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from elinkcli.errors import UsageError
-from elinkcli.ids.tokens import check_ids, normalize_db, split_ids
+from elinkcli.ids.input import RunInput, run_input
+from elinkcli.ids.tokens import split_ids
 
 if TYPE_CHECKING:
-    from elinkcli.commands.batching import BatchHooks
-    from elinkcli.eutils.client import EutilsClient
-    from elinkcli.ids.edirect import EDirectMessage
-    from elinkcli.ids.history import HistorySet
-    from elinkcli.ids.packed import PackedIds
-    from elinkcli.ids.query import SearchQuery
-    from elinkcli.ids.resolve import IdTable
-    from elinkcli.ids.source import IdSource
+    from elinkcli.ids.given import IdSource
 
 R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class RunInput:
-    """The source side of a run: database, ids or a stored set (History set, or a query to
-    run again), the message it came in, and where the ids came from when the input says."""
-
-    db: str | None
-    ids: tuple[str, ...] = ()
-    history: HistorySet | None = None
-    message: EDirectMessage | None = None
-    query: SearchQuery | None = None
-    # eLinkResult input: {id: the source ids of the previous step} in `origin_db`.
-    origins: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    origin_db: str | None = None
-    # A long plain input, read in windows (then `ids` is empty).
-    packed: PackedIds | None = None
-
-    @property
-    def empty(self) -> bool:
-        return not self.ids and self.history is None and self.query is None and not self.packed
-
-    @property
-    def count(self) -> int:
-        """The ids given (a packed input's repeats included)."""
-        return self.packed.count if self.packed is not None else len(self.ids)
-
-    @property
-    def identity(self) -> tuple[str, ...]:
-        """What names the input, for --resume: its ids, else its stored set or query."""
-        if self.query is not None:
-            q = self.query
-            return ("query", q.db, q.term, *(v or "" for v in (q.mindate, q.maxdate, q.reldate)))
-        if self.history is not None:
-            return ("history", self.history.db, self.history.webenv, self.history.query_key)
-        if self.packed is not None:
-            return ("packed", self.packed.digest)
-        return self.ids
-
-    def expanded_ids(self, client: EutilsClient) -> tuple[str, ...]:
-        """The ids: a History set expanded first (efetch uilist, paged), a query run again
-        (ESearch, in UID ranges where it finds more than PubMed hands out at once)."""
-        from elinkcli.ids.history import expand
-
-        if self.query is not None:
-            from elinkcli.cli.errors import warn
-            from elinkcli.ids.query import search_ids
-
-            found = search_ids(client, self.query, warn=warn)
-            return tuple(check_ids(found, self.query.db)) if found else ()
-        if self.history is None:
-            return self.ids
-        return tuple(check_ids(expand(client, self.history), self.history.db))
-
-    def id_table(self, client: EutilsClient) -> IdTable:
-        """The ids (expanded) as tokens with their UIDs, accessions resolved; the ones
-        that name no record are named on stderr at once (and end the run with exit 3,
-        see then_unknown)."""
-        from elinkcli.cli.errors import warn
-        from elinkcli.errors import UnknownIdsError
-        from elinkcli.ids.resolve import build_table
-
-        table = build_table(client, self.db or "", self.expanded_ids(client))
-        if table.problems:
-            warn(str(UnknownIdsError(table.problems)))
-        return table
-
-    def by_table(
-        self,
-        client: EutilsClient,
-        hooks: BatchHooks,
-        batch: int,
-        run: Callable[[IdTable, BatchHooks], Iterator[R]],
-    ) -> Iterator[R]:
-        """What `run` gives for the run's ids as a table (tokens and UIDs), then what kept ids
-        from being linked raised (then_unknown). A History set is read a page at a time and
-        run a window at a time (elinkcli.commands.windows), never expanded whole."""
-        if self.history is None:
-            table = self.id_table(client)
-            return then_unknown(run(table, hooks), table)
-        from elinkcli.cli.errors import warn
-        from elinkcli.commands.windows import in_windows
-        from elinkcli.ids.history import HistoryIds
-
-        return in_windows(
-            HistoryIds(client, self.history),
-            db=self.db or "",
-            batch=batch,
-            client=client,
-            run=run,
-            hooks=hooks,
-            warn=warn,
-        )
-
-    def next_message(self, db: str) -> EDirectMessage:
-        """The message to hand on: Step + 1, Tool, Email and Labels carried on."""
-        from elinkcli.ids.edirect import EDirectMessage
-
-        msg = self.message
-        if msg is None:
-            return EDirectMessage(db=db, step=1)
-        return EDirectMessage(
-            db=db,
-            step=(msg.step or 0) + 1,
-            tool=msg.tool,
-            email=msg.email,
-            labels=msg.labels,
-        )
-
-
-def then_unknown(items: Iterable[R], table: IdTable) -> Iterator[R]:
-    """`items`, then what kept ids from being linked as an error: a resolving request given
-    up on (exit 4), ids that named no record (exit 3)."""
-    yield from items
-    table.unfinished()
 
 
 def read_source_input(
@@ -150,7 +28,8 @@ def read_source_input(
     """--id if given (stdin is then not read); else --input FILE; else stdin unless it is a
     terminal. With `optional`, no ids at all (a terminal, or nothing on stdin) gives None.
     With `packed_above`, a longer plain input is kept packed (see read_source)."""
-    from elinkcli.ids.source import IdSource, read_source
+    from elinkcli.ids.given import IdSource
+    from elinkcli.ids.source import read_source
 
     if ids and input_file is not None:
         raise UsageError("give --id or --input FILE, not both")
@@ -224,7 +103,7 @@ def gather_input(
     `packed_above`, a longer plain input stays packed (RunInput.packed)."""
     source = read_source_input(ids, input_format, input_file=input_file, packed_above=packed_above)
     assert source is not None
-    return _run_input(db, source)
+    return run_input(db, source)
 
 
 def gather_optional_input(
@@ -235,50 +114,4 @@ def gather_optional_input(
 ) -> RunInput | None:
     """As gather_input, but None when no ids were given at all."""
     source = read_source_input(ids, input_format, optional=True, input_file=input_file)
-    return None if source is None else _run_input(db, source)
-
-
-def _run_input(db: str | None, source: IdSource) -> RunInput:
-    from elinkcli.ids.history import HistorySet
-    from elinkcli.ids.query import SearchQuery
-
-    msg = source.message
-    if msg is not None and msg.error:
-        raise UsageError(f"the ENTREZ_DIRECT message on stdin carries an error: {msg.error}")
-    stated = normalize_db(source.db) if source.db else None
-    if db and stated and normalize_db(db) != stated:
-        raise UsageError(f"--db {db} disagrees with the database of the input on stdin ({stated})")
-    db = normalize_db(db) if db else stated
-    stored = source.stored
-    what = "the ENTREZ_DIRECT message" if msg is not None else f"the {source.form} input"
-    if stored.count == 0:
-        return RunInput(db, message=msg)
-    if not source.ids and ((stored.webenv and stored.query_key) or stored.query):
-        if db is None:
-            raise UsageError(f"{what} does not say which database it is from; give --db")
-        if stored.webenv and stored.query_key:
-            history = HistorySet(db, stored.webenv, stored.query_key, stored.count)
-            return RunInput(db, history=history, message=msg)
-        assert stored.query is not None
-        query = SearchQuery(db, stored.query, **dict(stored.dates), count=stored.count)
-        return RunInput(db, message=msg, query=query)
-    if not source.ids and stored.count:
-        raise UsageError(
-            f"{what} says Count {stored.count} but holds neither <Id>s, WebEnv and QueryKey, "
-            "nor a Query"
-        )
-    if not source.ids and source.form != "plain":
-        return RunInput(db, message=msg)  # an earlier step found nothing: nothing to do
-    if db is None:
-        raise UsageError("--db is required: the input does not say which database its ids are from")
-    if source.packed is not None:
-        source.packed.check(db)
-        return RunInput(db, packed=source.packed)
-    origin_db = normalize_db(source.origin_db) if source.origin_db else None
-    return RunInput(
-        db,
-        tuple(check_ids(source.ids, db)),
-        message=msg,
-        origins=source.origins,
-        origin_db=origin_db,
-    )
+    return None if source is None else run_input(db, source)

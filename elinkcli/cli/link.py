@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,14 +17,11 @@ from elinkcli.commands import notices
 from elinkcli.errors import UsageError
 
 if TYPE_CHECKING:
-    from elinkcli.cli.common import (
-        Row,
-    )
-    from elinkcli.cli.inputs import RunInput
+    from elinkcli.cli.common import Row
     from elinkcli.commands.batching import BatchHooks
+    from elinkcli.commands.plans import LinkPlan
     from elinkcli.eutils.client import EutilsClient
-    from elinkcli.eutils.params import LinkFilters
-    from elinkcli.ids.packed import IdWindows
+    from elinkcli.ids.input import RunInput
 
 
 HELP = """Link records of one database to another (ELink neighbor / neighbor_score).
@@ -156,20 +153,28 @@ def link_command(
         run_rows,
         show_summary,
     )
-    from elinkcli.cli.inputs import gather_input, then_unknown
-    from elinkcli.commands.link import LINK_COLUMNS, link_batches, link_windows
-    from elinkcli.eutils.params import LinkFilters
+    from elinkcli.cli.inputs import gather_input
+    from elinkcli.commands.ledger import Ledger
+    from elinkcli.commands.link import LINK_COLUMNS
+    from elinkcli.commands.plans import CitationPlan, LinkPlan
+    from elinkcli.commands.runs import link_rows
     from elinkcli.ids.packed import WINDOW
-    from elinkcli.ids.tokens import normalize_db
-    from elinkcli.models import CountedIds, LinkStats
-    from elinkcli.names import target_of, vet_names
 
     elink_cmd, cmd_history, cmd_format = link_cmd(cmd)
     history = history or cmd_history
     fmt_name = fmt.value if fmt else cmd_format
     if cited or cites:
-        _check_citation_options(
-            cited, cites, target, name, union, history, related, elink_cmd, idtype, term
+        CitationPlan.check_link_options(
+            cited=cited,
+            cites=cites,
+            target=target,
+            name=name,
+            union=union,
+            history=history,
+            related=related,
+            cmd=elink_cmd,
+            idtype=idtype,
+            term=term,
         )
         from elinkcli.cli.citations import run_citations
 
@@ -189,42 +194,29 @@ def link_command(
         raise UsageError("--citations-from goes with --cited or --cites")
     if fmt_name == "counts":
         raise UsageError("--format counts goes with --cited or --cites")
-    if related and target and db and normalize_db(target) != normalize_db(db):
-        raise UsageError("--related links within --db: leave out --target, or drop --related")
-    if not target and name and not related:
-        target = target_of(name)
-    if not target and not related:
-        raise UsageError("link needs a target database: --target DB (e.g. -target protein)")
-    if history and fmt_name not in (None, "edirect"):
-        raise UsageError("--history writes an ENTREZ_DIRECT message: use --format edirect")
-    if history and elink_cmd != "neighbor":
-        raise UsageError("--history goes with -cmd neighbor")
-    filters = LinkFilters(
+    plan = LinkPlan.make(
+        db=None,
+        target=target,
+        name=name,
+        cmd=elink_cmd,
+        related=related,
+        union=union,
+        history=history,
         term=term,
         datetype=datetype,
         reldate=reldate,
         mindate=mindate,
         maxdate=maxdate,
         idtype=idtype,
+        batch=batch,
+        strict=strict,
+        fmt=fmt_name,
     )
-    # A long plain input is linked window by window (not --union, --history, --format xml:
-    # those need every id at once).
-    windowed = not (union or history or fmt_name == "xml")
-    packed_above = WINDOW if windowed else None
+    packed_above = WINDOW if plan.windowed else None
     run = gather_input(db, ids, input_format.value, input_file, packed_above=packed_above)
-    if related:
-        target = target or run.db
-        if not target:
-            raise UsageError("--related links within the source database: give --db")
-        name = name or f"{normalize_db(target)}_{normalize_db(target)}"
-    assert target is not None
-    target = normalize_db(target)
-    vet_names(warn, strict=strict, db=run.db, target=target, linkname=name)
-    if idtype == "acc":
-        from elinkcli.ids.resolve import has_accessions
-
-        if not has_accessions(target):
-            warn(f"{target} records have no accession NCBI names: target_acc stays empty")
+    plan = plan.for_db(run.db)
+    plan.vet(warn)
+    assert plan.target is not None
     if history:
         if common.resume:
             raise UsageError(
@@ -233,49 +225,14 @@ def link_command(
                 else "--resume works with tsv, json, jsonl and uid, not edirect (--history)"
             )
         with make_client(common) as client:
-            _write_history_message(client, run, target, name, filters, batch, common)
+            _write_history_message(client, run, plan, common)
         return
-    stats = LinkStats()
-    # The source ids in input order; a query or History set adds its own once expanded
-    # (--format xml places the ids without links by them).
-    source_ids = list(run.ids)
+    # --format xml places the ids without links: the ledger keeps every id's name.
+    stats = Ledger.keeping_all(run.ids) if fmt_name == "xml" else Ledger()
 
     def produce(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Sequence[Row]]:
         assert client is not None
-        if run.empty:
-            return iter(())
-        options: dict[str, Any] = dict(
-            db=run.db or "",
-            target=target,
-            name=name,
-            cmd=elink_cmd,
-            filters=filters,
-            batch=batch,
-            client=client,
-            stats=stats,
-            hooks=hooks,
-        )
-        long_input: IdWindows | None = run.packed
-        if run.history is not None and windowed:
-            from elinkcli.ids.history import HistoryIds
-
-            long_input = HistoryIds(client, run.history)
-        if long_input is not None:
-            stats.ids_with_links, stats.ids_without_links = CountedIds(), CountedIds()
-            return link_windows(long_input, warn=warn, **options)
-        stored = run.history if union else None  # a union of a stored set: one request
-        table = None
-        if stored is None:
-            table = run.id_table(client)
-            source_ids[:] = table.tokens
-        rows = link_batches(
-            source_ids,
-            union=union,
-            history=stored,
-            table=table,
-            **options,
-        )
-        return rows if table is None else then_unknown(rows, table)
+        return link_rows(plan, run, client, stats, hooks, warn)
 
     def summary() -> None:
         for text in (*notices.unexpected(stats), *notices.capped(stats)):
@@ -288,10 +245,10 @@ def link_command(
         columns=LINK_COLUMNS,
         uid_key="target_acc" if idtype == "acc" else "target_id",
         header=not no_header,
-        title=f"{run.db} → {target}",
-        message=run.next_message(target),
+        title=f"{run.db} → {plan.target}",
+        message=run.next_message(plan.target),
         came_as_message=run.message is not None,
-        ids=source_ids,
+        ids=run.ids,
         identity=run.identity,
         link_stats=stats,
         source_db=run.db or "",
@@ -300,64 +257,17 @@ def link_command(
     run_rows(common, spec, produce, total_ids=run.count, summary=summary, batched=True)
 
 
-def _check_citation_options(
-    cited: bool,
-    cites: bool,
-    target: str | None,
-    name: str | None,
-    union: bool,
-    history: bool,
-    related: bool,
-    cmd: str,
-    idtype: str | None,
-    term: str | None,
-) -> None:
-    if cited and cites:
-        raise UsageError("--cited and --cites exclude each other: run one, then the other")
-    if target not in (None, "pubmed"):
-        raise UsageError("--cited/--cites link PubMed to PubMed: leave out --target")
-    clashes = [
-        flag
-        for flag, on in (
-            ("--name", name is not None),
-            ("--union", union),
-            ("--history", history),
-            ("--related", related),
-            ("-cmd neighbor_score", cmd != "neighbor"),
-            ("--idtype", idtype is not None),
-            ("--term", term is not None),
-        )
-        if on
-    ]
-    if clashes:
-        raise UsageError(f"--cited/--cites do not go with {', '.join(clashes)}")
-
-
-def _uids(run: RunInput, client: EutilsClient) -> list[str]:
-    """The run's ids as UIDs (accessions resolved; a History set is passed on as it is)."""
-    if run.history is not None:
-        return []
-    table = run.id_table(client)
-    table.unfinished()
-    return [table.uid(t) for t in table.tokens]
-
-
 def _write_history_message(
-    client: EutilsClient,
-    run: RunInput,
-    target: str,
-    name: str | None,
-    filters: LinkFilters,
-    batch: int,
-    common: O.Common,
+    client: EutilsClient, run: RunInput, plan: LinkPlan, common: O.Common
 ) -> None:
     """--history: the linked set stays on the History server; the message points at it,
     on stdout or in --output FILE (written atomically, as every -o is)."""
     from elinkcli.cli.common import run_fingerprint
+    from elinkcli.commands.runs import link_to_history
     from elinkcli.ids.edirect import render_message
-    from elinkcli.ids.history import HistorySet, link_to_history
     from elinkcli.output.files import open_output, write_whole
 
+    assert plan.target is not None
     path = common.output
     # Opened before anything is asked: a FILE another run is writing is refused first.
     target_file = (
@@ -366,21 +276,9 @@ def _write_history_message(
         else None
     )
     try:
-        result = HistorySet(target, "", "", 0)
-        if not run.empty:
-            assert run.db is not None
-            result = link_to_history(
-                client,
-                db=run.db,
-                target=target,
-                ids=_uids(run, client),
-                source=run.history,
-                name=name,
-                filters=filters,
-                batch=batch,
-            )
+        result = link_to_history(plan, run, client, warn)
         message = replace(
-            run.next_message(target),
+            run.next_message(plan.target),
             webenv=result.webenv or None,
             query_key=result.query_key or None,
             count=result.count or 0,

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from elinkcli.commands.batching import BatchHooks
     from elinkcli.commands.linkout import Resource
     from elinkcli.eutils.client import EutilsClient
-    from elinkcli.ids.resolve import IdTable
 
 
 ANY = "Repeatable; case-insensitive."
@@ -133,51 +132,40 @@ def linkout_command(
 ) -> None:
     from elinkcli.cli.common import OutputSpec, print_link_summary, run_rows, show_summary
     from elinkcli.cli.inputs import gather_input
-    from elinkcli.commands.linkout import LINKOUT_COLUMNS, ResourceFilter, linkout
-    from elinkcli.models import LinkStats
-    from elinkcli.names import vet_names
+    from elinkcli.commands.ledger import Ledger
+    from elinkcli.commands.linkout import LINKOUT_COLUMNS, ResourceFilter
+    from elinkcli.commands.plans import LinkoutPlan
+    from elinkcli.commands.runs import linkout_rows
 
     if ctx.invoked_subcommand is not None:
         return  # validate, convert or preview: files, not records
 
     if primary and libraries:
         raise UsageError("--primary and --libraries exclude each other")
-    if holding and primary:
-        raise UsageError("--holding goes with llinks or --libraries, not --primary")
-    mode = "primary" if primary else "libraries" if libraries else "all"
-    where = ResourceFilter(
-        categories=tuple(category or ()),
-        subject_types=tuple(subject_type or ()),
-        attributes=tuple(attribute or ()),
-        providers=tuple(provider or ()),
-        free=free,
+    plan = LinkoutPlan.make(
+        db=None,
+        mode="primary" if primary else "libraries" if libraries else "all",
+        holding=holding,
+        where=ResourceFilter(
+            categories=tuple(category or ()),
+            subject_types=tuple(subject_type or ()),
+            attributes=tuple(attribute or ()),
+            providers=tuple(provider or ()),
+            free=free,
+        ),
+        batch=batch,
+        strict=strict,
     )
     run = gather_input(db, ids, input_format.value, input_file)
-    vet_names(warn, strict=strict, db=run.db)
-    stats = LinkStats()
+    plan = plan.for_db(run.db)
+    plan.vet(warn)
+    stats = Ledger()
     chosen = fmt.value if fmt else None
     refused: list[str] = []
 
     def produce(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Row]:
         assert client is not None
-        if run.empty:
-            return iter(())
-
-        def rows(table: IdTable, hooks: BatchHooks) -> Iterator[Resource]:
-            return linkout(
-                table.tokens,
-                db=run.db or "",
-                mode=mode,
-                holding=holding,
-                where=where,
-                batch=batch,
-                client=client,
-                stats=stats,
-                hooks=hooks,
-                table=table,
-            )
-
-        resources = run.by_table(client, hooks, batch, rows)
+        resources = linkout_rows(plan, run, client, stats, hooks, warn)
         if chosen == "urls":
             return _fetchable(resources, refused)
         return (r.values() for r in resources)

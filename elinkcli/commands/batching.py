@@ -6,32 +6,29 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from typing import TYPE_CHECKING
 
+from elinkcli.cache.codec import linkset_ids, rename_linkset
+from elinkcli.commands.ledger import Ledger
+from elinkcli.config import Settings, resolve_settings
+from elinkcli.constants import MAX_BATCH
+from elinkcli.errors import GaveUpError, UsageError
 from elinkcli.eutils.adaptive import AdaptiveBatch
+from elinkcli.eutils.client import EutilsClient
+from elinkcli.eutils.params import Params
+from elinkcli.eutils.records import ELinkResult, LinkSet
+from elinkcli.ids.tokens import batches
+from elinkcli.sources.connect import connect
+from elinkcli.sources.elink import NO_ID, ElinkSource
 
 if TYPE_CHECKING:
     from elinkcli.ids.resolve import IdTable
-from elinkcli.cache.store import linkset_ids, rename_linkset, request_signature
-from elinkcli.config import Settings, resolve_settings
-from elinkcli.constants import ELINK, MAX_BATCH
-from elinkcli.errors import CacheMissError, GaveUpError, PartialFailure, UsageError
-from elinkcli.eutils.client import EutilsClient
-from elinkcli.eutils.params import Params
-from elinkcli.eutils.parsers import parse_elink
-from elinkcli.models import ELinkResult, LinkSet, LinkStats
+    from elinkcli.sources.base import LinkSource
 
 
 def check_batch(batch: int) -> None:
     if not 1 <= batch <= MAX_BATCH:
         raise UsageError(f"--batch must be between 1 and {MAX_BATCH}, not {batch}")
-
-
-def batches(ids: Iterable[str], size: int) -> Iterator[list[str]]:
-    it = iter(ids)
-    while chunk := list(islice(it, size)):
-        yield chunk
 
 
 @dataclass
@@ -45,11 +42,11 @@ class BatchHooks:
 
 @contextmanager
 def client_for(
-    client: EutilsClient | None, settings: Settings | None, stats: LinkStats
+    client: EutilsClient | None, settings: Settings | None, stats: Ledger
 ) -> Iterator[EutilsClient]:
     """The caller's client, or one of our own closed at the end; request counts into stats."""
     own = client is None
-    client = client or EutilsClient(settings or resolve_settings())
+    client = client or connect(settings or resolve_settings())
     try:
         yield client
     finally:
@@ -59,23 +56,19 @@ def client_for(
             client.close()
 
 
-def signature_of(client: EutilsClient, endpoint: str, params: Sequence[tuple[str, str]]) -> str:
-    return request_signature(client.settings.base_url, endpoint, params)
-
-
 def run_batches(
     client: EutilsClient,
     ids: Sequence[str],
     size: int,
-    fetch: Callable[[list[str]], ELinkResult],
-    stats: LinkStats,
-    signature: str | None = None,
+    source: LinkSource,
+    stats: Ledger,
     hooks: BatchHooks | None = None,
     table: IdTable | None = None,
 ) -> Iterator[tuple[list[str], ELinkResult]]:
-    """(batch of ids, answer) for per-id ELink requests, batches in input order.
+    """(batch of ids, answer) from a source of links (elinkcli.sources), batches in input
+    order: the one way every command asks any source.
 
-    Ids with a fresh cached answer (given a signature and a client cache) are not asked
+    Ids with a fresh cached answer (given a source signature and a client cache) are not asked
     again; only the others are sent, batched, so a rerun with one id added sends one small
     request. A batch given up after retries is left out of what is yielded and, after every
     other batch, reported as PartialFailure naming its ids. In offline mode nothing is sent:
@@ -85,6 +78,9 @@ def run_batches(
     cached per UID, and every echoed id is mapped back to the token it stands for.
     """
     hooks = hooks or BatchHooks()
+    mark = stats.mark()
+    signature = source.signature
+    fetch = source.answer
     cache = client.cache if signature is not None else None
     mode = client.settings.cache_mode
     mapped = table is not None and not table.trivial
@@ -105,10 +101,11 @@ def run_batches(
     misses = [i for i in todo if i not in hits]
     if mode == "offline":
         stats.ids_failed.extend(misses)
+        stats.misses.extend(misses)
         outcomes: Iterator[tuple[list[str], ELinkResult | Exception]] = iter(())
         misses_left = set(misses)
     else:
-        announce_run(client, len(misses), size)
+        announce_run(client, stats, len(misses), size)
         requests: Iterable[list[str]] = batches(misses, size)
         window = None
         if client.settings.adaptive_batch:
@@ -126,13 +123,12 @@ def run_batches(
     try:
         resolved: dict[str, list[LinkSet] | None] = dict.fromkeys(misses_left)
         extra: list[LinkSet] = []
-        failures: list[GaveUpError] = []
         complete = True
         for index, chunk in chunks:
             while any(i not in hits and i not in resolved for i in chunk):
                 asked, outcome = next(outcomes)
                 if isinstance(outcome, GaveUpError):
-                    failures.append(type(outcome)(str(outcome), asked, outcome.tries))
+                    stats.gave_up.append(type(outcome)(str(outcome), asked, outcome.tries))
                     stats.ids_failed.extend(asked)
                     resolved.update(dict.fromkeys(asked))
                     continue
@@ -170,25 +166,22 @@ def run_batches(
                 hooks.done(index, len(chunk))
     finally:
         client.on_answer = None
-    if misses_left:
-        raise CacheMissError(misses)
-    if failures:
-        raise PartialFailure(failures)
+    stats.settle(mark, requests_only=True)
 
 
 # A run longer than this at the allowed rate is announced before it starts.
 ANNOUNCE_ABOVE = 60.0
 
 
-def announce_run(client: EutilsClient, n_ids: int, size: int) -> None:
-    """Say how many requests and about how long, once in a client's life, when it is more
-    than ANNOUNCE_ABOVE seconds at the allowed rate."""
-    if client.announced:
+def announce_run(client: EutilsClient, ledger: Ledger, n_ids: int, size: int) -> None:
+    """Say how many requests and about how long, once a run, when it is more than
+    ANNOUNCE_ABOVE seconds at the allowed rate."""
+    if ledger.announced:
         return
     n_requests = -(-n_ids // size)
     seconds = n_requests * client.settings.start_interval
     if seconds > ANNOUNCE_ABOVE:
-        client.announced = True
+        ledger.announced = True
         client.notice(
             f"{n_ids} id(s) to ask in {n_requests} requests: about {_duration(seconds)} at "
             f"NCBI's rate ({1 / client.settings.start_interval:.1f} requests/s)",
@@ -235,24 +228,15 @@ def per_id_elink(
     *,
     client: EutilsClient | None,
     settings: Settings | None,
-    stats: LinkStats,
+    stats: Ledger,
     hooks: BatchHooks | None,
     table: IdTable | None = None,
 ) -> Iterator[tuple[list[str], ELinkResult]]:
     """run_batches for an ELink command asked one `id=` per id: `params(chunk)` is one
     request (with no ids, it names the request in the cache); any <ERROR> fails it."""
-
-    def fetch(chunk: list[str]) -> ELinkResult:
-        request = params(chunk)
-        return session.call(ELINK, request, parse_elink, lambda r: r.all_errors(), ids=chunk)
-
     with client_for(client, settings, stats) as session:
-        signature = signature_of(session, ELINK, params([]))
-        yield from run_batches(session, ids, batch, fetch, stats, signature, hooks, table)
-
-
-# NCBI's answer for an id it does not know, in place of the id.
-NO_ID = frozenset({"0", "-1", ""})
+        source = ElinkSource(session, params)
+        yield from run_batches(session, ids, batch, source, stats, hooks, table)
 
 
 def _split(

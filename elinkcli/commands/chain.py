@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 from elinkcli.catalog import load_catalog
 from elinkcli.commands.batching import client_for
 from elinkcli.commands.citations import DEFAULT_SOURCE, LINKNAMES, citation_batches, parse_sources
+from elinkcli.commands.ledger import Ledger
 from elinkcli.commands.link import link_batches
 from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH, WARN_ABOVE
 from elinkcli.errors import PartialFailure, PermanentError, UsageError
 from elinkcli.eutils.client import EutilsClient
 from elinkcli.ids.tokens import normalize_db
-from elinkcli.models import LinkStats
 from elinkcli.names import name_problems
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ def chain(
     failures: list[tuple[int, PartialFailure]] = []
     rejections: list[tuple[int, PermanentError]] = []
     adjacency: list[dict[str, list[str]]] = []
-    with client_for(client, settings, LinkStats()) as session:
+    with client_for(client, settings, Ledger()) as session:
         requests_before = session.counters.requests
         frontier = list(dict.fromkeys(ids))
         for n, hop in enumerate(hops, start=1):
@@ -135,7 +135,7 @@ def chain(
             if len(frontier) > warn_above:
                 warn(f"hop {n} ({dbs[n - 1]} -> {hop.target}): {len(frontier)} ids to link")
             edges: dict[str, dict[str, None]] = {}
-            link_stats = LinkStats()
+            link_stats = Ledger()
             try:
                 batches_of_rows = (
                     citation_batches(

@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from elinkcli.commands.batching import BatchHooks, check_batch, per_id_elink
+from elinkcli.commands.ledger import Ledger
 from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH
 from elinkcli.errors import UsageError
 from elinkcli.eutils.client import EutilsClient
 from elinkcli.eutils.params import Params, elink_params
+from elinkcli.eutils.records import ELinkResult
 from elinkcli.ids.tokens import normalize_db
-from elinkcli.models import ELinkResult, FieldRow, LinkStats
+from elinkcli.models import FieldRow
 
 if TYPE_CHECKING:
     from elinkcli.ids.resolve import IdTable
@@ -45,7 +47,7 @@ def check(
     batch: int = DEFAULT_BATCH,
     client: EutilsClient | None = None,
     settings: Settings | None = None,
-    stats: LinkStats | None = None,
+    stats: Ledger | None = None,
     hooks: BatchHooks | None = None,
     table: IdTable | None = None,
 ) -> Iterator[CheckRow]:
@@ -64,7 +66,7 @@ def check(
         batch,
         client,
         settings,
-        stats if stats is not None else LinkStats(),
+        stats if stats is not None else Ledger(),
         hooks,
         table,
     )
@@ -78,7 +80,7 @@ def _check_rows(
     batch: int,
     client: EutilsClient | None,
     settings: Settings | None,
-    stats: LinkStats,
+    stats: Ledger,
     hooks: BatchHooks | None,
     table: IdTable | None,
 ) -> Iterator[CheckRow]:

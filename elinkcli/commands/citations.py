@@ -9,44 +9,47 @@ a link row with one more cell, `source`: the services that gave that link.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from elinkcli import validate as V
-from elinkcli.cache.store import request_signature
-from elinkcli.commands.batching import BatchHooks, batches, client_for, run_batches
-from elinkcli.commands.link import LINK_COLUMNS, _request_errors
+from elinkcli.accessions import is_uid
+from elinkcli.commands.batching import BatchHooks, client_for, run_batches
+from elinkcli.commands.ledger import Ledger
+from elinkcli.commands.link import LINK_COLUMNS
 from elinkcli.config import Settings
-from elinkcli.constants import DEFAULT_BATCH, ELINK
+from elinkcli.constants import DEFAULT_BATCH
 from elinkcli.errors import (
     GaveUpError,
     NCBIError,
     PartialFailure,
-    ResponseParseError,
-    ResponseValueError,
     UsageError,
 )
 from elinkcli.eutils.client import EutilsClient
-from elinkcli.eutils.params import elink_params
-from elinkcli.eutils.parsers import load_json, parse_elink
-from elinkcli.eutils.retry import error_text_kind
-from elinkcli.eutils.services import EUROPEPMC, ICITE
-from elinkcli.ids.patterns import is_uid
+from elinkcli.ids.tokens import batches
 from elinkcli.inert import quote
-from elinkcli.models import ELinkResult, LinkSet, LinkSetDb, LinkStats
+from elinkcli.sources.citations import LINKNAMES, SERVICES, citation_source
 
-SERVICES = ("elink", "icite", "europepmc")
-# The most complete single source: iCite's NIH Open Citation Collection (README, Citations).
+# The most complete single source: iCite's NIH Open Citation Collection (docs/citations.md).
 DEFAULT_SOURCE = "icite"
-LINKNAMES = {"cited": "pubmed_pubmed_citedin", "cites": "pubmed_pubmed_refs"}
 CITATION_COLUMNS = (*LINK_COLUMNS, "source")
-# iCite answers up to 1,000 PMIDs a request (its support page says 200): ask 200.
-ICITE_BATCH = 200
-# Europe PMC's largest page.
-EUROPEPMC_PAGE = 1000
 
 Row = tuple[Any, ...]
+
+
+class CitationRow(NamedTuple):
+    """One citation link (`citations()`, the command line's `link --cited / --cites`):
+    LinkRow's fields, and `source`, the services that gave it ("icite,europepmc")."""
+
+    source_db: str
+    source_id: str
+    linkname: str
+    target_db: str
+    target_id: str
+    score: int | None
+    source_uid: str
+    target_acc: str | None
+    source: str
 
 
 def parse_sources(text: str | None) -> tuple[str, ...]:
@@ -71,169 +74,7 @@ class CitationStats:
 
     links: int = 0
     unknown: dict[str, list[str]] = field(default_factory=dict)
-    per_service: dict[str, LinkStats] = field(default_factory=dict)
-
-
-# --- the services' answers, in ELink's shape ---------------------------------------------
-
-
-def parse_icite(data: bytes) -> dict[str, tuple[list[str], list[str]]]:
-    """{pmid: (cited_by, references)} of an iCite /pubs answer ({"data": [...]}, a list,
-    or one record). Unknown PMIDs are absent from it."""
-    doc = load_json(data, "iCite answer")
-    if isinstance(doc, dict) and "data" in doc:
-        records = doc["data"]
-    elif isinstance(doc, dict) and "pmid" in doc:
-        records = [doc]
-    elif isinstance(doc, list):
-        records = doc
-    elif isinstance(doc, dict) and "error" in doc:
-        text = V.text(str(doc["error"]), 300)
-        # Asked again only when it says so (as NCBI's <ERROR> texts are read).
-        transient = error_text_kind(text) == "transient"
-        raise (ResponseParseError if transient else ResponseValueError)(f"iCite error: {text}")
-    else:
-        raise ResponseParseError("iCite answer holds no records")
-    if not isinstance(records, list):
-        raise ResponseParseError("iCite answer: data is not a list")
-    out: dict[str, tuple[list[str], list[str]]] = {}
-    for record in records:
-        if not isinstance(record, dict) or "pmid" not in record:
-            raise ResponseParseError("iCite answer: a record without pmid")
-        out[_pmid(record["pmid"])] = (
-            _pmids(record.get("cited_by")),
-            _pmids(record.get("references")),
-        )
-    return out
-
-
-def _pmid(value: Any) -> str:
-    """A PMID as iCite writes it (a number, or a string of digits), as text."""
-    return str(V.number(value, "an iCite PMID"))
-
-
-def _pmids(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):  # the csv form: space-separated
-        return list(V.uids(value.split(), "an iCite PMID"))
-    if not isinstance(value, list):
-        raise ResponseValueError(f"iCite answer: a PMID list is {type(value).__name__}")
-    return [_pmid(v) for v in value]
-
-
-@dataclass(frozen=True, slots=True)
-class EuropePmcPage:
-    hit_count: int
-    entries: int  # every entry of the page, of any source
-    pmids: tuple[str, ...]  # those that are PubMed records (source MED)
-    error: str | None = None
-
-
-def parse_europepmc(data: bytes, direction: str) -> EuropePmcPage:
-    doc = load_json(data, "Europe PMC answer")
-    if not isinstance(doc, dict):
-        raise ResponseParseError("Europe PMC answer is not an object")
-    if "errMsg" in doc:
-        return EuropePmcPage(0, 0, (), V.text(str(doc["errMsg"]), 300))
-    outer, inner = (
-        ("citationList", "citation")
-        if direction == "cited"
-        else (
-            "referenceList",
-            "reference",
-        )
-    )
-    try:
-        hit_count = V.number(doc["hitCount"], "Europe PMC's hitCount")
-        items = (doc.get(outer) or {}).get(inner) or []
-    except (KeyError, TypeError, AttributeError):
-        raise ResponseParseError(f"Europe PMC answer without hitCount or {outer}") from None
-    if not isinstance(items, list):
-        raise ResponseValueError(f"Europe PMC answer: {inner} is not a list")
-    pmids = tuple(_pmid(i["id"]) for i in items if isinstance(i, dict) and i.get("source") == "MED")
-    return EuropePmcPage(hit_count, len(items), pmids)
-
-
-def _linkset(pmid: str, linkname: str, targets: Sequence[str]) -> LinkSet:
-    return LinkSet(
-        dbfrom="pubmed",
-        ids=(pmid,),
-        linksetdbs=(LinkSetDb(dbto="pubmed", linkname=linkname, ids=tuple(targets)),),
-    )
-
-
-# --- one fetch per service: a batch of PMIDs in, an ELinkResult out -----------------------
-
-
-def _fetchers(
-    client: EutilsClient, direction: str, stats: CitationStats
-) -> dict[str, tuple[Callable[[list[str]], ELinkResult], str]]:
-    """{service: (fetch(batch), cache signature)}."""
-    linkname = LINKNAMES[direction]
-
-    def elink_request(chunk: list[str]) -> list[tuple[str, str]]:
-        return elink_params(
-            dbfrom="pubmed", db="pubmed", cmd="neighbor", ids=chunk, linkname=linkname
-        )
-
-    def elink(chunk: list[str]) -> ELinkResult:
-        return client.call(ELINK, elink_request(chunk), parse_elink, _request_errors, ids=chunk)
-
-    def icite(chunk: list[str]) -> ELinkResult:
-        sets: list[LinkSet] = []
-        for part in batches(chunk, ICITE_BATCH):
-            params = [("pmids", ",".join(part)), ("fl", "pmid,cited_by,references")]
-            found = client.call("pubs", params, parse_icite, ids=part, service=ICITE)
-            for pmid in part:
-                if pmid not in found:
-                    stats.unknown.setdefault("icite", []).append(pmid)
-            # Every record iCite sent, asked or not: batching drops (and names) the others.
-            for pmid, (cited_by, references) in found.items():
-                sets.append(
-                    _linkset(pmid, linkname, cited_by if direction == "cited" else references)
-                )
-        return ELinkResult(tuple(sets))
-
-    kind = "citations" if direction == "cited" else "references"
-
-    def europepmc(chunk: list[str]) -> ELinkResult:
-        return ELinkResult(
-            tuple(_linkset(p, linkname, _europepmc_all(client, p, kind, direction)) for p in chunk)
-        )
-
-    return {
-        "elink": (elink, request_signature(client.base_url(), ELINK, elink_request([]))),
-        "icite": (icite, request_signature(client.base_url(ICITE), "pubs", [("links", linkname)])),
-        "europepmc": (
-            europepmc,
-            request_signature(
-                client.base_url(EUROPEPMC), f"MED/{{pmid}}/{kind}", [("format", "json")]
-            ),
-        ),
-    }
-
-
-def _europepmc_all(client: EutilsClient, pmid: str, kind: str, direction: str) -> list[str]:
-    """Every PubMed PMID of one record's citations (or references), page by page."""
-    pmids: list[str] = []
-    seen = 0
-    page = 1
-    while True:
-        params = [("page", str(page)), ("pageSize", str(EUROPEPMC_PAGE)), ("format", "json")]
-        result = client.call(
-            f"MED/{pmid}/{kind}",
-            params,
-            lambda data: parse_europepmc(data, direction),
-            lambda r: [r.error] if r.error else [],
-            ids=[pmid],
-            service=EUROPEPMC,
-        )
-        pmids.extend(result.pmids)
-        seen += result.entries
-        if result.entries == 0 or seen >= result.hit_count:
-            return list(dict.fromkeys(pmids))
-        page += 1
+    per_service: dict[str, Ledger] = field(default_factory=dict)
 
 
 # --- the rows -------------------------------------------------------------------------------
@@ -257,6 +98,15 @@ class CitationSourceFailure(PartialFailure):
         )
         self.ids = tuple(ids)
         self.services = dict(failures)
+
+
+def check_pmids(ids: Iterable[str]) -> None:
+    """Citations link PubMed records by PMID: any other token is a UsageError."""
+    for token in ids:
+        if not is_uid(token):
+            raise UsageError(
+                f"{quote(repr(token), 60)} is not a PMID: citations link PubMed records by PMID"
+            )
 
 
 def citation_batches(
@@ -286,11 +136,7 @@ def citation_batches(
         raise UsageError(
             f"unknown citation source {', '.join(bad)}: choose from {', '.join(SERVICES)}"
         )
-    for token in ids:
-        if not is_uid(token):
-            raise UsageError(
-                f"{quote(repr(token), 60)} is not a PMID: citations link PubMed records by PMID"
-            )
+    check_pmids(ids)
     return _citation_batches(
         list(ids),
         direction,
@@ -317,17 +163,16 @@ def _citation_batches(
 ) -> Iterator[list[Row]]:
     hooks = hooks or BatchHooks()
     linkname = LINKNAMES[direction]
-    own = LinkStats()
+    own = Ledger()
     with client_for(client, settings, own) as session:
-        fetchers = _fetchers(session, direction, stats)
         gens = {}
         for n, name in enumerate(sources):
-            fetch, signature = fetchers[name]
-            per = stats.per_service.setdefault(name, LinkStats())
+            source = citation_source(session, name, direction, _unknown_to(stats, name))
+            per = stats.per_service.setdefault(name, Ledger())
             # Only the last service marks a batch done: the journal may hold a batch once
             # every service has given its rows.
             service_hooks = hooks if n == len(sources) - 1 else BatchHooks(skip=hooks.skip)
-            gens[name] = run_batches(session, ids, batch, fetch, per, signature, service_hooks)
+            gens[name] = run_batches(session, ids, batch, source, per, service_hooks)
         failures: dict[str, NCBIError] = {}
         live = dict(gens)
         for _index, chunk in [
@@ -363,6 +208,10 @@ def _citation_batches(
                 failures[name] = exc
     if failures:
         raise CitationSourceFailure(failures, len(sources) - len(failures))
+
+
+def _unknown_to(stats: CitationStats, service: str) -> Callable[[str], None]:
+    return lambda pmid: stats.unknown.setdefault(service, []).append(pmid)
 
 
 def _rows(

@@ -9,18 +9,20 @@ from typing import TYPE_CHECKING
 
 from elinkcli.catalog import load_catalog
 from elinkcli.commands.batching import BatchHooks, check_batch, client_for, per_id_elink
+from elinkcli.commands.ledger import Ledger
 from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH, EINFO
 from elinkcli.eutils.client import EutilsClient
 from elinkcli.eutils.params import Params, einfo_params, elink_params
 from elinkcli.eutils.parsers import parse_einfo
+from elinkcli.eutils.records import EInfoResult
 from elinkcli.ids.tokens import normalize_db
-from elinkcli.models import EInfoResult, FieldRow, LinkStats
+from elinkcli.models import FieldRow
 
 if TYPE_CHECKING:
     from elinkcli.ids.resolve import IdTable
 
-# acheck lists LinkOut providers with this priority (facts 12).
+# acheck lists LinkOut providers with this priority (docs/reference/eutils-facts.md, fact 12).
 LINKOUT_PRIORITY = "255"
 
 
@@ -73,7 +75,7 @@ def discover(
         for li in catalog.from_db(db)
     }
     if not offline:
-        with client_for(client, settings, LinkStats()) as session:
+        with client_for(client, settings, Ledger()) as session:
             info: EInfoResult = session.call(
                 EINFO, einfo_params(db), parse_einfo, lambda r: r.errors
             )
@@ -101,7 +103,7 @@ def discover_records(
     batch: int = DEFAULT_BATCH,
     client: EutilsClient | None = None,
     settings: Settings | None = None,
-    stats: LinkStats | None = None,
+    stats: Ledger | None = None,
     hooks: BatchHooks | None = None,
     table: IdTable | None = None,
 ) -> Iterator[RecordLinkRow]:
@@ -111,7 +113,7 @@ def discover_records(
     dbfrom = normalize_db(db)
     dbto = normalize_db(target) if target else None
     catalog = load_catalog()
-    stats = stats if stats is not None else LinkStats()
+    stats = stats if stats is not None else Ledger()
     stats.ids_in += len(ids)
 
     def params(chunk: list[str]) -> Params:

@@ -10,28 +10,21 @@ from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any, ParamSpec
 
 from elinkcli.catalog import load_catalog
-from elinkcli.commands.batching import (
-    NO_ID,
-    BatchHooks,
-    check_batch,
-    client_for,
-    run_batches,
-    signature_of,
-)
+from elinkcli.commands.batching import BatchHooks, check_batch, client_for, run_batches
+from elinkcli.commands.ledger import Ledger
 from elinkcli.config import Settings
-from elinkcli.constants import DEFAULT_BATCH, ELINK, LINK_CMDS
+from elinkcli.constants import DEFAULT_BATCH, LINK_CMDS
 from elinkcli.errors import (
-    PermanentError,
     UsageError,
 )
 from elinkcli.eutils.client import EutilsClient
 from elinkcli.eutils.params import LinkFilters, Params, elink_params
-from elinkcli.eutils.parsers import parse_elink
-from elinkcli.eutils.retry import error_text_is_transient
+from elinkcli.eutils.records import ELinkResult, LinkSet
 from elinkcli.ids.history import HistorySet, expand
 from elinkcli.ids.resolve import accessions_of, build_table
 from elinkcli.ids.tokens import normalize_db
-from elinkcli.models import ELinkResult, LinkRow, LinkSet, LinkStats, LinkTuple
+from elinkcli.models import LinkRow, LinkTuple
+from elinkcli.sources.elink import NO_ID, ElinkSource, all_errors, request_errors
 
 if TYPE_CHECKING:
     from elinkcli.ids.packed import IdWindows
@@ -48,27 +41,9 @@ LINK_COLUMNS = (
     "source_uid",
     "target_acc",
 )
-_REJECTED = "NCBI rejected id(s): "
 
 
 P = ParamSpec("P")
-
-
-def _request_errors(result: ELinkResult) -> list[str]:
-    """Errors that fail the whole request: top-level ones, transient ones anywhere, and those
-    of a LinkSet that echoes no single source id (no id to pin them on: NCBI answers "Wrong
-    DB name" in a LinkSet with no IdList). The others reject their own id."""
-    return list(result.errors) + [
-        e
-        for ls in result.linksets
-        for e in ls.errors
-        if error_text_is_transient(e) or len([i for i in ls.ids if i not in NO_ID]) != 1
-    ]
-
-
-def _union_errors(result: ELinkResult) -> tuple[str, ...]:
-    """--union: one LinkSet for every id, so any error anywhere fails the request."""
-    return result.all_errors()
 
 
 def link_batches(
@@ -84,7 +59,7 @@ def link_batches(
     history: HistorySet | None = None,
     client: EutilsClient | None = None,
     settings: Settings | None = None,
-    stats: LinkStats | None = None,
+    stats: Ledger | None = None,
     hooks: BatchHooks | None = None,
     table: IdTable | None = None,
 ) -> Iterator[list[LinkTuple]]:
@@ -124,7 +99,7 @@ def link_batches(
         history,
         client,
         settings,
-        stats if stats is not None else LinkStats(),
+        stats if stats is not None else Ledger(),
         hooks,
         table,
         want_acc,
@@ -137,7 +112,7 @@ def link_windows(
     db: str,
     batch: int = DEFAULT_BATCH,
     client: EutilsClient,
-    stats: LinkStats,
+    stats: Ledger,
     hooks: BatchHooks | None = None,
     warn: Callable[[str], None] = lambda text: None,
     **options: Any,
@@ -165,9 +140,9 @@ def link_windows(
         batch=batch,
         client=client,
         run=run,
+        ledger=stats,
         hooks=hooks,
         warn=warn,
-        rejected_prefix=_REJECTED,
     )
 
 
@@ -183,7 +158,7 @@ def _link_batches(
     history: HistorySet | None,
     client: EutilsClient | None,
     settings: Settings | None,
-    stats: LinkStats,
+    stats: Ledger,
     hooks: BatchHooks | None,
     table: IdTable | None,
     want_acc: bool,
@@ -201,15 +176,9 @@ def _link_batches(
             query_key=stored.query_key if stored else None,
         )
 
-    def request(chunk: list[str], stored: HistorySet | None = None) -> ELinkResult:
-        params = request_params(chunk, stored)
-        errors = _union_errors if union else _request_errors
-        return session.call(ELINK, params, parse_elink, errors, ids=chunk)
-
-    rejected: list[str] = []
+    mark = stats.mark()
     seen_union: set[tuple[str, str]] = set()
     uid_of = table.uid if table is not None else _same
-    own_table = table is None  # then ids NCBI knows no record for are raised at the end
     with client_for(client, settings, stats) as session:
 
         def finish(rows: list[LinkTuple]) -> list[LinkTuple]:
@@ -218,8 +187,11 @@ def _link_batches(
             accs = accessions_of(session, dbto, [r[4] for r in rows])
             return [(*r[:7], accs.get(r[4])) for r in rows]
 
+        errors = all_errors if union else request_errors
+        source = ElinkSource(session, request_params, errors, cached=not union)
         if history is not None and union:
-            result = request([], history)
+            stored = ElinkSource(session, lambda chunk: request_params(chunk, history), errors)
+            result = stored.answer([])
             stats.ids_in += history.count or len({i for ls in result.linksets for i in ls.ids})
             yield finish(_union_rows(result, [], cmd, stats, seen_union))
             return
@@ -228,20 +200,17 @@ def _link_batches(
         if table is None and ids:
             # A library call with ids as typed: `007` is 7, accessions are resolved.
             table = build_table(session, dbfrom, ids)
+            stats.record_table(table)  # raised at the end, after every row
             ids = table.tokens
             uid_of = table.uid
         stats.ids_in += len(ids)
-        signature = None if union else signature_of(session, ELINK, request_params([]))
-        outcomes = run_batches(session, ids, batch, request, stats, signature, hooks, table)
+        outcomes = run_batches(session, ids, batch, source, stats, hooks, table)
         for chunk, outcome in outcomes:
             if union:
                 yield finish(_union_rows(outcome, chunk, cmd, stats, seen_union))
             else:
-                yield finish(_per_id_rows(outcome, chunk, cmd, stats, rejected, uid_of))
-    if rejected:
-        raise PermanentError(_REJECTED + "; ".join(rejected))
-    if table is not None and own_table:
-        table.unfinished()
+                yield finish(_per_id_rows(outcome, chunk, cmd, stats, uid_of))
+    stats.settle(mark)
 
 
 def _same(token: str) -> str:
@@ -266,8 +235,7 @@ def _per_id_rows(
     result: ELinkResult,
     chunk: list[str],
     cmd: str,
-    stats: LinkStats,
-    rejected: list[str],
+    stats: Ledger,
     uid_of: Callable[[str], str] = _same,
 ) -> list[LinkTuple]:
     by_id: dict[str, list[LinkSet]] = {}
@@ -285,7 +253,7 @@ def _per_id_rows(
         if sets is None:
             stats.ids_not_echoed.append(source_id)
             continue
-        _add_source_rows(rows, sets, source_id, cmd, stats, rejected, uid_of(source_id))
+        _add_source_rows(rows, sets, source_id, cmd, stats, uid_of(source_id))
     # An id the request did not carry (batching drops those answers; here too): no row.
     stats.ids_unexpected.extend(by_id)
     for ls in unattributed:
@@ -299,13 +267,12 @@ def _add_source_rows(
     sets: list[LinkSet],
     source_id: str,
     cmd: str,
-    stats: LinkStats,
-    rejected: list[str],
+    stats: Ledger,
     source_uid: str,
 ) -> None:
     errors = [e for ls in sets for e in ls.errors]
     if errors:
-        rejected.append(f"{source_id} ({'; '.join(errors)})")
+        stats.rejected.append(f"{source_id} ({'; '.join(errors)})")
         stats.ids_failed.append(source_id)
         return
     before = len(rows)
@@ -324,7 +291,7 @@ def _union_rows(
     result: ELinkResult,
     chunk: list[str],
     cmd: str,
-    stats: LinkStats,
+    stats: Ledger,
     seen: set[tuple[str, str]],
 ) -> list[LinkTuple]:
     echoed = {i for ls in result.linksets for i in ls.ids}

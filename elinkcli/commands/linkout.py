@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from elinkcli.commands.batching import BatchHooks, check_batch, per_id_elink
+from elinkcli.commands.ledger import Ledger
 from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH, NCBI_WEB
 from elinkcli.errors import PermanentError, UsageError
 from elinkcli.eutils.client import EutilsClient
 from elinkcli.eutils.params import LinkFilters, Params, elink_params
+from elinkcli.eutils.records import ELinkResult, ObjUrl
 from elinkcli.ids.tokens import normalize_db
-from elinkcli.models import ELinkResult, LinkStats, ObjUrl
 
 if TYPE_CHECKING:
     from elinkcli.ids.resolve import IdTable
@@ -153,7 +154,7 @@ def linkout(
     batch: int = DEFAULT_BATCH,
     client: EutilsClient | None = None,
     settings: Settings | None = None,
-    stats: LinkStats | None = None,
+    stats: Ledger | None = None,
     hooks: BatchHooks | None = None,
     table: IdTable | None = None,
 ) -> Iterator[Resource]:
@@ -177,7 +178,7 @@ def linkout(
         batch,
         client,
         settings,
-        stats if stats is not None else LinkStats(),
+        stats if stats is not None else Ledger(),
         hooks,
         table,
     )
@@ -206,7 +207,7 @@ def _resources(
     batch: int,
     client: EutilsClient | None,
     settings: Settings | None,
-    stats: LinkStats,
+    stats: Ledger,
     hooks: BatchHooks | None,
     table: IdTable | None,
 ) -> Iterator[Resource]:

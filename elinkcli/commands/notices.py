@@ -8,7 +8,7 @@ import ipaddress
 from collections.abc import Iterator, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from elinkcli.models import LinkStats
+from elinkcli.commands.ledger import Ledger
 
 SHOWN = 50
 
@@ -42,14 +42,14 @@ def is_loopback(host: str) -> bool:
     return address.is_loopback
 
 
-def not_echoed(stats: LinkStats) -> Iterator[str]:
+def not_echoed(stats: Ledger) -> Iterator[str]:
     """Ids NCBI gave no answer for."""
     if stats.ids_not_echoed:
         n = len(stats.ids_not_echoed)
         yield f"NCBI did not answer for {n} id(s): {_shown(stats.ids_not_echoed)}"
 
 
-def unexpected(stats: LinkStats) -> Iterator[str]:
+def unexpected(stats: Ledger) -> Iterator[str]:
     """Ids an answer named that no request asked for: their answers were dropped."""
     if stats.ids_unexpected:
         n = len(stats.ids_unexpected)
@@ -59,7 +59,7 @@ def unexpected(stats: LinkStats) -> Iterator[str]:
         )
 
 
-def capped(stats: LinkStats) -> Iterator[str]:
+def capped(stats: Ledger) -> Iterator[str]:
     """Link lists as long as their link name's cap: probably cut off."""
     for source_id, linkname, count in stats.capped:
         yield f"{source_id}: {count} links in {linkname}, its cap: probably cut off by NCBI"

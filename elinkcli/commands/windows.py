@@ -8,12 +8,11 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
 from elinkcli.commands.batching import BatchHooks, announce_run
+from elinkcli.commands.ledger import Ledger, RejectedIdsError
 from elinkcli.errors import (
     CacheMissError,
-    GaveUpError,
     MaxTimeError,
     PartialFailure,
-    PermanentError,
     RunCutShort,
     UnknownIdsError,
 )
@@ -35,32 +34,27 @@ def in_windows(
     batch: int,
     client: EutilsClient,
     run: RunWindow[T],
+    ledger: Ledger,
     hooks: BatchHooks | None = None,
     warn: Callable[[str], None] = lambda text: None,
-    rejected_prefix: str | None = None,
 ) -> Iterator[T]:
     """What `run` gives for each window of `source`, in order. Accessions that name no record
     are named in `warn` at once. Batches are numbered across windows (for --resume); what
-    fails in a window (given up, not cached with --offline, names no record, and with a
-    `rejected_prefix` the ids NCBI rejects) is raised once, after the last window; when
-    --max-time runs out, at once, counting the ids never read."""
+    kept ids of a window from being linked is in the ledger, and raised once, after the last
+    window (Ledger.settle); when --max-time runs out, at once, counting the ids never read."""
     from elinkcli.ids.packed import check_window_size
     from elinkcli.ids.resolve import build_table
 
     hooks = hooks or BatchHooks()
     size = check_window_size(batch)
-    announce_run(client, source.count, batch)
-    failures: list[GaveUpError] = []
-    misses: list[str] = []
-    rejected: list[str] = []
-    problems: list[tuple[str, str]] = []
+    mark = ledger.mark()
+    announce_run(client, ledger, source.count, batch)
     first = 0  # the number of the window's first batch
     for window, read_so_far in source.windows(size):
         table = build_table(client, db, window)
         if table.problems:
             warn(str(UnknownIdsError(table.problems)))
-            problems += table.problems
-        failures += table.failed
+        ledger.record_table(table)
         n_batches = -(-len(table.tokens) // batch)
         shifted = BatchHooks(
             skip={i - first for i in hooks.skip if first <= i < first + n_batches},
@@ -68,27 +62,14 @@ def in_windows(
         )
         try:
             yield from run(table, shifted)
-        except CacheMissError as exc:
-            misses += exc.ids
+        except (CacheMissError, RejectedIdsError):
+            pass  # in the ledger: raised after the last window
         except PartialFailure as exc:
-            failures += exc.failures
             if any(isinstance(f, MaxTimeError) for f in exc.failures):
+                failures = ledger.gave_up[mark.gave_up :]
                 raise RunCutShort(failures, source.count - read_so_far) from None
-        except UnknownIdsError:
-            raise
-        except PermanentError as exc:
-            if rejected_prefix is None:
-                raise
-            rejected.append(str(exc).removeprefix(rejected_prefix))
         first += n_batches
-    if misses:
-        raise CacheMissError(misses)
-    if failures:
-        raise PartialFailure(failures)
-    if rejected:
-        raise PermanentError((rejected_prefix or "") + "; ".join(rejected))
-    if problems:
-        raise UnknownIdsError(problems)
+    ledger.settle(mark)
 
 
 def _done_from(hooks: BatchHooks, first: int) -> Callable[[int, int], None]:

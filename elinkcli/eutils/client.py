@@ -1,18 +1,17 @@
-"""The one request layer: keep-alive session, identity, POST, pacing, retries, errors."""
+"""The one request layer: identity, pacing, retries, errors, many requests at once; each
+HTTP exchange in elinkcli.eutils.exchange. It does HTTP only: the cache it keeps for the
+commands is opened outside it (elinkcli.sources.connect)."""
 
 from __future__ import annotations
 
 import random
 import threading
-import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from elinkcli import __version__
 from elinkcli import constants as C
-from elinkcli.cache.store import LinkSetCache
 from elinkcli.config import Settings
 from elinkcli.errors import (
     CacheMissError,
@@ -25,6 +24,7 @@ from elinkcli.errors import (
     ResponseValueError,
     TransientError,
 )
+from elinkcli.eutils import exchange
 from elinkcli.eutils.clock import Clock, SystemClock
 from elinkcli.eutils.pacing import SharedStartPacer, StartPacer, rate_file
 from elinkcli.eutils.params import Params, identity_params
@@ -35,7 +35,7 @@ from elinkcli.eutils.retry import (
     status_is_transient,
 )
 from elinkcli.eutils.services import EUTILS, Service
-from elinkcli.inert import SECRET_MIN, keep_secret, line, quote
+from elinkcli.inert import keep_secret, line, quote
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -43,14 +43,7 @@ if TYPE_CHECKING:
     import requests
 
     from elinkcli.eutils.requestlog import RequestLog
-    from elinkcli.eutils.transport import Held
-
-_WHO = {"eutils": "NCBI", "icite": "iCite", "europepmc": "Europe PMC"}
-
-# Redirects followed within the base URL's scheme and host.
-MAX_REDIRECTS = 5
-# One answer parsed at a time in the whole process.
-_PARSING = threading.Lock()
+    from elinkcli.eutils.store import AnswerStore
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -105,7 +98,7 @@ class EutilsClient:
         clock: Clock | None = None,
         rng: random.Random | None = None,
         pacer: StartPacer | SharedStartPacer | None = None,
-        cache: LinkSetCache | None = None,
+        cache: AnswerStore | None = None,
         on_retry: RetryHook | None = None,
         log: RequestLog | None = None,
         on_notice: NoticeHook | None = None,
@@ -118,7 +111,9 @@ class EutilsClient:
         self._own_pacer = pacer
         self._pacers: dict[str, StartPacer | SharedStartPacer] = {}
         self._pacers_lock = threading.Lock()
-        self.cache = cache if cache is not None else self._cache(settings, self._cache_problem)
+        # The answer store (elinkcli.sources.connect opens it as the settings say): the
+        # client only keeps it for the commands, and closes it with itself.
+        self.cache = cache
         self.policy = RetryPolicy(
             max_tries=settings.max_tries, deadline=settings.deadline, base=settings.backoff_base
         )
@@ -173,21 +168,6 @@ class EutilsClient:
         if self.on_notice is not None:
             self.on_notice(kind, self._clean(text))
 
-    def _cache_problem(self, text: str) -> None:
-        self.notice(text, "cache")
-
-    @staticmethod
-    def _cache(settings: Settings, on_problem: Callable[[str], None]) -> LinkSetCache | None:
-        if settings.cache_dir is None or settings.cache_mode == "off":
-            return None
-        return LinkSetCache(
-            settings.cache_dir,
-            settings.cache_ttl,
-            on_problem=on_problem,
-            required=settings.cache_mode == "offline",
-            journal=settings.cache_journal,
-        )
-
     @property
     def pacer(self) -> StartPacer | SharedStartPacer:
         """The E-utilities pacer, made at the first request (file locks are for requests)."""
@@ -202,25 +182,8 @@ class EutilsClient:
         if self._session is None:
             with self._session_lock:
                 if self._session is None:
-                    self._session = self._new_session(self.settings.max_in_flight)
+                    self._session = exchange.new_session(self.settings.max_in_flight)
         return self._session
-
-    @staticmethod
-    def _new_session(pool: int) -> requests.Session:
-        import requests
-
-        from elinkcli.eutils.transport import WatchedAdapter
-
-        session = requests.Session()
-        adapter = WatchedAdapter(pool_connections=1, pool_maxsize=pool)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
-        session.headers["User-Agent"] = (
-            f"elinkcli/{__version__} {requests.utils.default_user_agent()}"
-        )
-        # Only what transport.read_body undoes (urllib3 would add br and zstd when installed).
-        session.headers["Accept-Encoding"] = "gzip, deflate"
-        return session
 
     def close(self) -> None:
         """Stop: requests not yet started are not sent, workers still waiting give up."""
@@ -353,8 +316,18 @@ class EutilsClient:
 
         held = transport.BUDGET.hold()
         try:
-            response, body = self._fetch(endpoint, data, budget, service, held, n_ids, sent)
-            body = self._redacted(body)
+            response, body = exchange.fetch(
+                self.session,
+                self.base_url(service) + endpoint,
+                data,
+                endpoint,
+                budget=budget,
+                connect_timeout=s.connect_timeout,
+                service=service,
+                held=held,
+                late=lambda: self._answered(n_ids, sent, ok=False),
+            )
+            body = exchange.redacted(body, s.api_key)
             status = response.status_code
             if trace is not None:
                 trace.status = status
@@ -370,7 +343,7 @@ class EutilsClient:
                         message, parse_retry_after(response.headers.get("Retry-After"))
                     )
                 raise PermanentError(message)
-            result = self._parse(parse, body, endpoint)
+            result = exchange.parsed(parse, body, endpoint)
             del body
         except ResponseParseError as exc:
             self._answered(n_ids, sent, ok=False)
@@ -389,117 +362,6 @@ class EutilsClient:
         self._answered(n_ids, sent, ok=True)
         return result
 
-    def _fetch(
-        self,
-        endpoint: str,
-        data: Params,
-        budget: float,
-        service: Service,
-        held: Held,
-        n_ids: int,
-        sent: float,
-    ) -> tuple[requests.Response, bytes]:
-        """The answer and its whole body, read within `budget` seconds into `held`; every
-        way that fails is a TransientError (asked again, or not when `max_tries` says)."""
-        import requests
-        from urllib3.exceptions import HTTPError, ReadTimeoutError
-
-        from elinkcli.eutils.transport import (
-            BadEncoding,
-            BodyTooLarge,
-            BudgetFull,
-            TryTimer,
-            read_body,
-        )
-
-        timer = TryTimer(budget)
-        late = TransientError(
-            f"{_WHO[service.name]} did not answer in time (no complete answer in {budget:g} s)"
-        )
-        url = self.base_url(service) + endpoint
-        try:
-            with timer:
-                response = self._post(url, data, endpoint, budget, service.method)
-                body = read_body(response, held)
-        except BodyTooLarge as exc:
-            raise TransientError(
-                f"{endpoint}: {exc}: stopped reading (a smaller --batch asks for less)",
-                max_tries=1,
-            ) from None
-        except BudgetFull as exc:
-            raise TransientError(f"{endpoint}: {exc}") from None
-        except BadEncoding as exc:
-            raise TransientError(f"{endpoint}: {exc}", max_tries=1) from None
-        except (requests.RequestException, HTTPError, zlib.error, OSError) as exc:
-            # (urllib3's own errors come from reading the body: a connection cut short)
-            if timer.expired or isinstance(exc, (requests.Timeout, ReadTimeoutError)):
-                self._answered(n_ids, sent, ok=False)
-                raise late from None
-            if isinstance(exc, zlib.error):
-                raise TransientError(f"{endpoint}: the answer's compression is broken") from None
-            if not isinstance(exc, requests.RequestException):
-                broke = f"{endpoint}: the connection broke off ({type(exc).__name__})"
-                raise TransientError(broke) from None
-            raise self._unreachable(exc, url) from None
-        if timer.expired:  # the body ended because its connection was shut
-            self._answered(n_ids, sent, ok=False)
-            raise late
-        return response, body
-
-    def _redacted(self, body: bytes) -> bytes:
-        """The body with the API key (any case) masked: a server that sends it back never
-        gets it into a row, a message or the cache."""
-        key = self.settings.api_key
-        if not key or len(key) < SECRET_MIN or len(body) < len(key):
-            return body
-        wanted = key.lower().encode("utf-8", "replace")
-        if wanted not in body.lower():  # (lower() and find: 5x faster than a re.I search)
-            return body
-        import re
-
-        return re.sub(re.escape(wanted), b"***", body, flags=re.IGNORECASE)
-
-    @staticmethod
-    def _parse(parse: Callable[[bytes], T], body: bytes, endpoint: str) -> T:
-        """One answer parsed at a time in the process (parsing holds the interpreter anyway,
-        and one parse's memory is the bound); whatever a parser meets in a hostile answer is
-        a bad answer, never a crash."""
-        with _PARSING:
-            try:
-                return parse(body)
-            except ResponseParseError:
-                raise
-            except RecursionError:
-                raise ResponseValueError(f"{endpoint}: the answer is too deeply nested") from None
-            except MemoryError:
-                raise ResponseValueError(f"{endpoint}: the answer needs more memory") from None
-            except Exception as exc:
-                raise ResponseValueError(
-                    f"{endpoint}: the answer could not be read ({type(exc).__name__})"
-                ) from None
-
-    def _unreachable(self, exc: requests.RequestException, url: str) -> TransientError:
-        """A failure before any answer, said in words: no DNS, nothing listening, or other."""
-        from urllib.parse import urlparse
-
-        from elinkcli.eutils.transport import connection_failure
-
-        parts = urlparse(url)
-        host = parts.hostname or parts.netloc
-        kind = connection_failure(exc)
-        if kind == "dns":
-            return TransientError(
-                f"could not resolve {host}: no network, or no DNS answer for the name",
-                max_tries=C.MAX_TRIES_NO_CONNECTION,
-            )
-        if kind == "refused":
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-            return TransientError(
-                f"{host} refused the connection on port {port} (nothing listening there)",
-                max_tries=C.MAX_TRIES_NO_CONNECTION,
-            )
-        return TransientError(f"could not reach {host} ({type(exc).__name__})")
-
     def base_url(self, service: Service = EUTILS) -> str:
         s = self.settings
         return {"icite": s.icite_url, "europepmc": s.europepmc_url}.get(service.name, s.base_url)
@@ -515,41 +377,6 @@ class EutilsClient:
                     self.settings, self.clock, self.notice, service
                 )
             return pacer
-
-    def _post(
-        self, url: str, data: Params, endpoint: str, budget: float, method: str = "POST"
-    ) -> requests.Response:
-        """POST, following a redirect only to the same scheme and host, as the same POST
-        (requests would re-send the body, API key included, wherever a 307/308 points, and
-        turn a 301-303 into an empty GET). The body is left to read_body."""
-        from urllib.parse import urljoin, urlparse
-
-        s = self.settings
-        for _ in range(MAX_REDIRECTS + 1):
-            post = method == "POST"
-            response = self.session.request(
-                method,
-                url,
-                data=data if post else None,
-                params=None if post else data,
-                timeout=(min(s.connect_timeout, budget), budget),
-                allow_redirects=False,
-                stream=True,
-            )
-            if response.status_code not in (301, 302, 303, 307, 308):
-                return response
-            target = urljoin(url, response.headers.get("Location", ""))
-            here, there = urlparse(url), urlparse(target)
-            response.close()
-            if (here.scheme, here.netloc) != (there.scheme, there.netloc):
-                raise PermanentError(
-                    f"{endpoint}: the server redirected to {there.scheme}://{there.netloc}"
-                    f"{there.path} (HTTP {response.status_code}); not followed, so the request "
-                    "and its API key stay with the host it was meant for: set --base-url to "
-                    "the server you mean"
-                )
-            url = target
-        raise PermanentError(f"{endpoint}: more than {MAX_REDIRECTS} redirects")
 
     def _answered(self, n_ids: int, sent: float, *, ok: bool) -> None:
         if self.on_answer is not None and n_ids:

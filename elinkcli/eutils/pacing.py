@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from elinkcli.eutils.clock import Clock
+from elinkcli.locks import LockFile
 
 Notice = Callable[[str], None]
 
@@ -69,14 +70,13 @@ class SharedStartPacer:
     def __init__(
         self, interval: float, clock: Clock, path: Path, notice: Notice | None = None
     ) -> None:
-        from filelock import FileLock  # 30 ms of imports: only when requests are made
-
         path.parent.mkdir(parents=True, exist_ok=True)
         self.interval = interval
         self.clock = clock
         self.path = path
         self.notice = notice
-        self._file_lock = FileLock(str(path) + ".lock")
+        # Opened at each start taken, closed (so let go of) after it.
+        self.lock_path = Path(str(path) + ".lock")
         # This process's threads take their starts in the order they asked (a plain lock
         # is not fair: the first batch could start last, and every later answer would
         # wait for it to be handed over in input order).
@@ -131,16 +131,12 @@ class SharedStartPacer:
 
     @contextlib.contextmanager
     def _locked(self, until: float | None) -> Iterator[None]:
-        """The file lock, waited for as long as it takes (a stopped holder is said once)."""
-        from filelock import Timeout
-
+        """The file lock, waited for as long as it takes (a stopped holder is said once);
+        OSError where the lock file cannot be opened or locked."""
         waited_since = time.monotonic()
         said = False
-        while True:
-            try:
-                self._file_lock.acquire(timeout=0.5, poll_interval=self.LOCK_POLL)
-                break
-            except Timeout:
+        with LockFile(self.lock_path, mode=0o666, follow=False) as lock:
+            while not lock.take(0.5, poll=self.LOCK_POLL):
                 _check_until(self.clock.monotonic(), until)
                 waited = time.monotonic() - waited_since
                 if not said and waited >= self.NOTICE_AFTER and self.notice is not None:
@@ -150,10 +146,7 @@ class SharedStartPacer:
                         f"lock {self.path}.lock (stopped with Ctrl-Z? resume it with fg, or "
                         "end it)"
                     )
-        try:
             yield
-        finally:
-            self._file_lock.release()
 
     def _read(self, now: float) -> float:
         """The stored time; an unreadable file counts as a start just made (the careful

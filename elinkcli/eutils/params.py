@@ -80,7 +80,8 @@ def elink_params(
 def check_link_params(
     *, dbfrom: str, db: str | None, cmd: str, linkname: str | None, filters: LinkFilters
 ) -> None:
-    """Refuse combinations ELink ignores or misreads (facts 4 and 5)."""
+    """Refuse combinations ELink ignores or misreads (docs/reference/eutils-facts.md, facts 4
+    and 5)."""
     neighbor = cmd in NEIGHBOR_CMDS
     if neighbor and not db:
         raise UsageError(f"cmd {cmd} needs a target database (--target)")

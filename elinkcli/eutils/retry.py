@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from elinkcli import constants as C
 
-# Texts NCBI sends inside HTTP 200 that mean "ask again" (facts 6) ...
+# Texts NCBI sends inside HTTP 200 that mean "ask again" (docs/reference/eutils-facts.md,
+# fact 6) ...
 _TRANSIENT = re.compile(
     r"exLinkSrv|TXCLIENT|\bEOF\b|can ?not fetch result|temporar|timed? ?out|try again|"
     r"backend|unavailable|internal server|connection|too many requests|rate limit",

@@ -5,9 +5,10 @@ ids, with the source id each came from when the document has one LinkSet per id)
 from __future__ import annotations
 
 from elinkcli.errors import ResponseParseError, UsageError
-from elinkcli.eutils.parsers import parse_elink, parse_esearch
-from elinkcli.ids.source import IdSource, StoredSet
-from elinkcli.models import ELinkResult, LinkSet, LinkSetDbHistory
+from elinkcli.eutils.elink_parser import parse_elink
+from elinkcli.eutils.parsers import parse_esearch
+from elinkcli.eutils.records import ELinkResult, LinkSet, LinkSetDbHistory
+from elinkcli.ids.given import IdSource, StoredSet
 
 
 def read_esearch_result(data: bytes) -> IdSource:

@@ -16,9 +16,10 @@ from elinkcli.constants import (
 )
 from elinkcli.errors import IncompleteSetError, PermanentError
 from elinkcli.eutils.client import EutilsClient
+from elinkcli.eutils.elink_parser import parse_elink
 from elinkcli.eutils.params import LinkFilters, elink_params, epost_params
-from elinkcli.eutils.parsers import parse_elink, parse_epost, parse_esearch, parse_uilist
-from elinkcli.models import ESearchResult, UidList
+from elinkcli.eutils.parsers import parse_epost, parse_esearch, parse_uilist
+from elinkcli.eutils.records import ESearchResult, UidList
 
 # A page of a stored set shorter than the set's count implies is asked this many times.
 SHORT_PAGE_TRIES = 3

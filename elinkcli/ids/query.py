@@ -17,7 +17,7 @@ from elinkcli.errors import IncompleteSetError
 from elinkcli.eutils.client import EutilsClient
 from elinkcli.eutils.params import esearch_params
 from elinkcli.eutils.parsers import parse_esearch
-from elinkcli.models import ESearchResult
+from elinkcli.eutils.records import ESearchResult
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,13 +23,7 @@ from functools import partial
 from typing import Any
 
 from elinkcli import validate as V
-from elinkcli.cache.store import LinkSetCache, request_signature
-from elinkcli.commands.batching import batches
-from elinkcli.constants import ESEARCH, ESUMMARY
-from elinkcli.errors import GaveUpError, PartialFailure, UnknownIdsError, UsageError
-from elinkcli.eutils.client import EutilsClient
-from elinkcli.eutils.parsers import parse_esearch, parse_esummary
-from elinkcli.ids.patterns import (
+from elinkcli.accessions import (
     SEQUENCE_DBS,
     SUMMARY_ITEMS,
     UID_PREFIXES,
@@ -40,8 +34,14 @@ from elinkcli.ids.patterns import (
     summary_accessions,
     uid_form,
 )
-from elinkcli.ids.tokens import check_ids
-from elinkcli.models import ESummaryResult
+from elinkcli.cache.codec import request_signature
+from elinkcli.constants import ESEARCH, ESUMMARY
+from elinkcli.errors import GaveUpError, UsageError
+from elinkcli.eutils.client import EutilsClient
+from elinkcli.eutils.parsers import parse_esearch, parse_esummary
+from elinkcli.eutils.records import ESummaryResult
+from elinkcli.eutils.store import AnswerStore
+from elinkcli.ids.tokens import batches, check_ids
 
 # Terms OR'ed in one ESearch, and ids in one ESummary (POSTed).
 SEARCH_BATCH = 100
@@ -80,14 +80,6 @@ class IdTable:
         if echoed in wanted and echoed not in found and echoed not in self.uids:
             found.append(echoed)  # a token that is its own UID
         return found
-
-    def unfinished(self) -> None:
-        """Raise what kept tokens from being linked, once their rows are all out: requests
-        given up on (PartialFailure, exit 4), else tokens that name no record (exit 3)."""
-        if self.failed:
-            raise PartialFailure(self.failed)
-        if self.problems:
-            raise UnknownIdsError(self.problems)
 
     @property
     def trivial(self) -> bool:
@@ -134,7 +126,7 @@ def build_table(
     return table
 
 
-def _caches(client: EutilsClient) -> tuple[LinkSetCache | None, LinkSetCache | None]:
+def _caches(client: EutilsClient) -> tuple[AnswerStore | None, AnswerStore | None]:
     """The cache to read (use, offline) and the cache to write (use, refresh)."""
     mode = client.settings.cache_mode
     return (

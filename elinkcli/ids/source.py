@@ -10,49 +10,21 @@ import codecs
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from elinkcli.errors import UsageError
-from elinkcli.ids.edirect import EDirectMessage, looks_like_message, parse_message, root_tag
+from elinkcli.ids.edirect import looks_like_message, parse_message, root_tag
+from elinkcli.ids.given import IdSource, StoredSet
 from elinkcli.ids.tokens import decode_input, split_ids
 
 if TYPE_CHECKING:
-    from elinkcli.ids.packed import PackedIds
+    pass
 
 INPUT_FORMATS = ("auto", "edirect", "esearch", "elink", "tsv", "json", "jsonl", "plain")
 # XML documents read from stdin, by their root element.
 _DOCUMENTS = {"eSearchResult": "esearch", "eLinkResult": "elink"}
 _HEADER_TOKEN = re.compile(r"[a-z]+(?:_[a-z0-9]+)*")
 _HOP_SUFFIX = re.compile(r"_\d+$")
-
-
-@dataclass(frozen=True, slots=True)
-class StoredSet:
-    """What the input says is kept elsewhere: a History set, or a query to run again."""
-
-    count: int | None = None
-    webenv: str | None = None
-    query_key: str | None = None
-    # An EDirect query message's Query and date limits (EDirectMessage fields).
-    query: str | None = None
-    dates: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class IdSource:
-    ids: tuple[str, ...]
-    db: str | None = None
-    form: str = "plain"
-    # Only an ENTREZ_DIRECT message: what the next message carries on.
-    message: EDirectMessage | None = None
-    stored: StoredSet = StoredSet()
-    # eLinkResult with one LinkSet per source id: {linked id: the source ids it came from},
-    # and the database of those sources.
-    origins: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    origin_db: str | None = None
-    # A plain input of more ids than the caller's `packed_above`: kept packed, ids empty.
-    packed: PackedIds | None = None
 
 
 def detect_form(data: bytes) -> str:

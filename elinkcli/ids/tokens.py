@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 
 from elinkcli.constants import DB_ALIASES
 from elinkcli.errors import UsageError
@@ -43,7 +44,7 @@ def quoted(token: str, limit: int = 40) -> str:
 def check_ids(ids: Iterable[str], db: str) -> list[str]:
     """Validate ids for `db` (a UID, or an accession form the database has) and drop
     repeats (first occurrence kept)."""
-    from elinkcli.ids.patterns import accepted, is_uid, pattern_of
+    from elinkcli.accessions import accepted, is_uid, pattern_of
 
     name = normalize_db(db)
     seen: dict[str, None] = {}
@@ -63,3 +64,10 @@ def check_ids(ids: Iterable[str], db: str) -> list[str]:
     if not seen:
         raise UsageError("no ids given (use --id or pipe ids on stdin)")
     return list(seen)
+
+
+def batches(ids: Iterable[str], size: int) -> Iterator[list[str]]:
+    """`ids` cut into lists of `size` (the last may be shorter), in order."""
+    it = iter(ids)
+    while chunk := list(islice(it, size)):
+        yield chunk

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import os
 import re
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from elinkcli.errors import OutputError, UsageError
+from elinkcli.locks import try_lock
 
 JOURNAL_MAGIC = "elinkcli-journal 1"
 _SHAPE = "shape "
@@ -143,14 +143,12 @@ class AtomicOutput:
                         f"{self.journal} is a symbolic link: not followed; remove it"
                     ) from None
                 raise UsageError(f"cannot write {self.journal}: {exc.strerror}") from None
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            if not try_lock(fd):
                 os.close(fd)
                 raise UsageError(
                     f"another elinkcli run is writing {self.path} (its journal "
                     f"{self.journal} is locked): wait for it, or give another -o"
-                ) from None
+                )
             # The journal may have been removed (a run committing) between open and flock.
             try:
                 same = os.stat(self.journal, follow_symlinks=False).st_ino == os.fstat(fd).st_ino

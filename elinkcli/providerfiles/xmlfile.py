@@ -1,11 +1,12 @@
 """Reading a LinkOut XML file safely, with the line and column of every element.
 
-The file's DOCTYPE is read here, not by a parser: internal entities are collected, the
-DTD it names is never fetched, external entities (SYSTEM/PUBLIC) and parameter entities
-are refused and never read. The body then gets its entity references replaced by their
-(bounded) expansions, and each rule keyword `&lo.x;` by a private-use marker that keeps
-its index in a table, before expat parses it with no DTD processing at all. A map from
-the substituted text back to the original keeps reported lines exact.
+The file's DOCTYPE is read first, not by a parser (providerfiles.doctype): internal
+entities are collected, the DTD it names is never fetched, external entities
+(SYSTEM/PUBLIC) and parameter entities are refused and never read. The body then gets its
+entity references replaced by their (bounded) expansions, and each rule keyword `&lo.x;`
+by a private-use marker that keeps its index in a table, before expat parses it with no
+DTD processing at all. A map from the substituted text back to the original keeps
+reported lines exact.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import NoReturn
 
+from elinkcli.providerfiles.doctype import Fatal, Prolog
 from elinkcli.providerfiles.entities import (
     DTD_CHARACTERS,
     ESCAPED_KEYWORD_RE,
-    NAME,
     PREDEFINED,
     REF_RE,
     EntityError,
@@ -32,7 +33,7 @@ from elinkcli.providerfiles.entities import (
     char_code,
     is_keyword_name,
 )
-from elinkcli.providerfiles.model import KeywordUse, Problem, error, warning
+from elinkcli.providerfiles.model import KeywordUse, Problem, error
 from elinkcli.providerfiles.text import EncodingProblem, LineIndex, decode, shown
 
 _CHAR_REF = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+);")
@@ -105,210 +106,6 @@ class XmlDocument:
     def written_keywords(self) -> list[KeywordUse]:
         """Each keyword where the file writes it: in the body, or in an entity's value."""
         return [k for k in self.keywords if k.via is None] + self.declared_keywords
-
-
-class _Fatal(Exception):
-    def __init__(self, offset: int, message: str) -> None:
-        super().__init__(message)
-        self.offset = offset
-        self.message = message
-
-
-_WS = re.compile(r"\s*")
-_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
-
-
-class _Prolog:
-    """The XML declaration, comments, and the DOCTYPE with its internal subset."""
-
-    def __init__(self, text: str, file: str, lines: LineIndex) -> None:
-        self.text, self.file, self.lines = text, file, lines
-        self.pos = 0
-        self.doctype: str | None = None
-        self.declared: dict[str, str] = {}
-        self.refused: set[str] = set()
-        self.problems: list[Problem] = []
-        self.keywords: list[KeywordUse] = []  # written in entity values
-
-    def _problem(self, offset: int, message: str, severity: str = "error") -> None:
-        line, col = self.lines.position(offset)
-        make = error if severity == "error" else warning
-        self.problems.append(make(self.file, line, col, message))
-
-    def _skip_ws(self) -> None:
-        # \s* matches at any position (maybe empty): never None.
-        self.pos = _WS.match(self.text, self.pos).end()  # type: ignore[union-attr]
-
-    def _until(self, end: str, what: str) -> str:
-        stop = self.text.find(end, self.pos)
-        if stop < 0:
-            raise _Fatal(self.pos, f"not well-formed: unterminated {what}")
-        chunk = self.text[self.pos : stop]
-        self.pos = stop + len(end)
-        return chunk
-
-    def _markup_end(self) -> None:
-        """Skip to the `>` closing a declaration, quoted strings included."""
-        while self.pos < len(self.text):
-            ch = self.text[self.pos]
-            if ch in "\"'":
-                m = _QUOTED.match(self.text, self.pos)
-                if not m:
-                    raise _Fatal(self.pos, "not well-formed: unterminated quoted string")
-                self.pos = m.end()
-            elif ch == ">":
-                self.pos += 1
-                return
-            else:
-                self.pos += 1
-        raise _Fatal(self.pos, "not well-formed: unterminated declaration")
-
-    def read(self) -> int:
-        """Offset where the body (root element) starts."""
-        text = self.text
-        if text.startswith("<?xml"):
-            self._until("?>", "XML declaration")
-        while True:
-            self._skip_ws()
-            if text.startswith("<!--", self.pos):
-                self.pos += 4
-                self._until("-->", "comment")
-            elif text.startswith("<?", self.pos):
-                if (
-                    text.startswith("<?xml", self.pos)
-                    and not text[self.pos + 5 : self.pos + 6].isalnum()
-                ):
-                    raise _Fatal(self.pos, "not well-formed: XML declaration not at the start")
-                self._until("?>", "processing instruction")
-            elif text.startswith("<!DOCTYPE", self.pos):
-                if self.doctype is not None:
-                    raise _Fatal(self.pos, "not well-formed: a second DOCTYPE")
-                self._doctype()
-            else:
-                return self.pos
-
-    def _doctype(self) -> None:
-        text = self.text
-        self.pos += len("<!DOCTYPE")
-        self._skip_ws()
-        m = re.compile(NAME).match(text, self.pos)
-        if not m:
-            raise _Fatal(self.pos, "not well-formed: DOCTYPE without a root element name")
-        self.doctype = m.group(0)
-        self.pos = m.end()
-        self._skip_ws()
-        for keyword, literals in (("PUBLIC", 2), ("SYSTEM", 1)):
-            if text.startswith(keyword, self.pos):  # the DTD's address: named, never fetched
-                self.pos += len(keyword)
-                for _ in range(literals):
-                    self._skip_ws()
-                    q = _QUOTED.match(text, self.pos)
-                    if not q:
-                        raise _Fatal(self.pos, f"not well-formed: {keyword} without its literal")
-                    self.pos = q.end()
-                self._skip_ws()
-        if text.startswith("[", self.pos):
-            self.pos += 1
-            self._internal_subset()
-            self._skip_ws()
-        if not text.startswith(">", self.pos):
-            raise _Fatal(self.pos, "not well-formed: DOCTYPE not closed by '>'")
-        self.pos += 1
-
-    def _internal_subset(self) -> None:
-        text = self.text
-        while True:
-            self._skip_ws()
-            start = self.pos
-            if self.pos >= len(text):
-                raise _Fatal(start, "not well-formed: DOCTYPE internal subset not closed by ']'")
-            if text.startswith("]", start):
-                self.pos += 1
-                return
-            if text.startswith("<!--", start):
-                self.pos += 4
-                self._until("-->", "comment")
-            elif text.startswith("<?", start):
-                self._until("?>", "processing instruction")
-            elif text.startswith("<!ENTITY", start):
-                self.pos += len("<!ENTITY")
-                self._entity(start)
-            elif text.startswith(("<!ELEMENT", "<!ATTLIST", "<!NOTATION"), start):
-                self._markup_end()
-                self._problem(
-                    start,
-                    "declaration in the internal subset ignored: the LinkOut DTD defines "
-                    "the elements",
-                    "warning",
-                )
-            elif text.startswith("%", start):
-                self._parameter_reference()
-                self._problem(start, "parameter entity references are not accepted")
-            else:
-                raise _Fatal(start, "not well-formed: unexpected text in the DOCTYPE")
-
-    def _parameter_reference(self) -> None:
-        m = re.compile(rf"%{NAME};").match(self.text, self.pos)
-        if not m:
-            raise _Fatal(self.pos, "not well-formed: '%' in the DOCTYPE")
-        self.pos = m.end()
-
-    def _entity(self, start: int) -> None:
-        text = self.text
-        self._skip_ws()
-        if text.startswith("%", self.pos):
-            self._markup_end()
-            self._problem(start, "parameter entities are refused (declare general entities)")
-            return
-        m = re.compile(NAME).match(text, self.pos)
-        if not m:
-            raise _Fatal(self.pos, "not well-formed: <!ENTITY without a name")
-        name = m.group(0)
-        self.pos = m.end()
-        self._skip_ws()
-        if text.startswith(("SYSTEM", "PUBLIC"), self.pos):
-            self._markup_end()
-            self.refused.add(name)
-            self._problem(
-                start,
-                f"external entity &{shown(name)}; refused: provider files may declare only "
-                "internal entities (it was not read)",
-            )
-            return
-        q = _QUOTED.match(text, self.pos)
-        if not q:
-            raise _Fatal(self.pos, f"not well-formed: entity {shown(name)} without a quoted value")
-        value = q.group(0)[1:-1]
-        value_start = self.pos + 1
-        self.pos = q.end()
-        self._skip_ws()
-        if not text.startswith(">", self.pos):
-            raise _Fatal(self.pos, f"not well-formed: <!ENTITY {shown(name)} not closed by '>'")
-        self.pos += 1
-        if "%" in value:
-            self._problem(
-                value_start + value.index("%"),
-                f"'%' in the value of entity {shown(name)}: write it as &#37; (a parameter entity "
-                "reference is not allowed here)",
-            )
-            value = value.replace("%", "&#37;")
-        bare = re.search(r"&(?!#[0-9]+;|#x[0-9A-Fa-f]+;|" + NAME + ";)", value)
-        if bare:
-            raise _Fatal(
-                value_start + bare.start(),
-                f"not well-formed: '&' in the value of entity {shown(name)} starts no reference "
-                "(write &amp;)",
-            )
-        if name in self.declared or name in self.refused:
-            self._problem(
-                start, f"entity {shown(name)} declared twice; the first one counts", "warning"
-            )
-            return
-        self.declared[name] = value
-        for m in REF_RE.finditer(value):
-            if is_keyword_name(m.group(1)):
-                line, col = self.lines.position(value_start + m.start())
-                self.keywords.append(KeywordUse(m.group(1), line, col))
 
 
 class _Substituted:
@@ -397,7 +194,7 @@ def read_xml(data: bytes, file: str, on_root: OnRoot | None = None) -> XmlDocume
         line = data.count(b"\n", 0, exc.offset) + 1
         return XmlDocument(None, None, {}, [], [error(file, line, None, str(exc))])
     lines = LineIndex(text)
-    prolog = _Prolog(text, file, lines)
+    prolog = Prolog(text, file, lines)
     problems = prolog.problems
     keywords: list[KeywordUse] = []
 
@@ -420,7 +217,7 @@ def read_xml(data: bytes, file: str, on_root: OnRoot | None = None) -> XmlDocume
         )
     try:
         body_start = prolog.read()
-    except _Fatal as fatal:
+    except Fatal as fatal:
         line, col = at(fatal.offset)
         problems.append(error(file, line, col, fatal.message))
         return XmlDocument(None, prolog.doctype, prolog.declared, keywords, problems)
@@ -527,7 +324,7 @@ def _parse_body(
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         if len(stack) >= MAX_NESTING:
-            raise _Fatal(
+            raise Fatal(
                 parser.CurrentByteIndex,
                 f"elements nested more than {MAX_NESTING} deep (<{shown(tag)}>): LinkOut files "
                 "are a few levels deep",
@@ -569,7 +366,7 @@ def _parse_body(
         last.parts.append(data)
 
     def refuse(*args: object) -> NoReturn:
-        raise _Fatal(parser.CurrentByteIndex, "DOCTYPE or entity declaration inside the body")
+        raise Fatal(parser.CurrentByteIndex, "DOCTYPE or entity declaration inside the body")
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
@@ -587,7 +384,7 @@ def _parse_body(
         reason = expat.ErrorString(exc.code)
         problems.append(error(file, line, col, f"not well-formed: {reason}"))
         return None
-    except _Fatal as fatal:
+    except Fatal as fatal:
         line, col = locate(fatal.offset)
         problems.append(error(file, line, col, fatal.message))
         return None

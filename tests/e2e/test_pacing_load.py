@@ -100,10 +100,9 @@ def test_eight_busy_processes_draw_no_429(fake, tmp_path, limit, per_process, en
 def _holder(path: Path) -> subprocess.Popen:
     """A process that takes the pacing lock and holds it, as elinkcli does for a moment."""
     code = (
-        "import sys, time\n"
-        "from filelock import FileLock\n"
-        "lock = FileLock(sys.argv[1])\n"
-        "lock.acquire()\n"
+        "import fcntl, os, sys, time\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
         "print('held', flush=True)\n"
         "time.sleep(600)\n"
     )

@@ -1,5 +1,6 @@
 """Man pages, completions and --help stay true to the app (issue: a reference that cannot
-drift)."""
+drift); the README stays a front door, and every page of the manual (docs/) that the code,
+the tests or the manual name exists, with every link in it resolving."""
 
 from __future__ import annotations
 
@@ -174,3 +175,145 @@ def test_install_completion_keeps_working(tmp_path: Path) -> None:
     installed = list(tmp_path.rglob("elinkcli*"))
     assert installed, "no completion file written"
     assert any("_ELINKCLI_COMPLETE" in p.read_text() for p in installed if p.is_file())
+
+
+# --- the README and the manual in docs/ ------------------------------------------------------
+
+DOCS = ROOT / "docs"
+CITING = ("elinkcli", "tests", "bench", "tools")
+DOC_PATH = re.compile(r"(?<![\w./-])docs/[\w./-]+?\.md\b")
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+FACT = re.compile(r"\bfacts? (\d+(?:(?:, | and |-)\d+)*)")
+INSTALL = (
+    "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/elinkcli link -db gene "
+    "-target protein -name gene_protein_refseq -id 672"
+)
+TEST_COMMAND = (
+    "python3 -m venv .venv && .venv/bin/pip install -e '.[test,lint]' && "
+    ".venv/bin/python -m pytest -n 4"
+)
+
+
+def manual_pages() -> list[Path]:
+    return [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
+
+
+def text_files(*folders: str) -> list[Path]:
+    found = []
+    for folder in folders:
+        for path in sorted((ROOT / folder).rglob("*")):
+            if not path.is_file() or "__pycache__" in path.parts or ".hypothesis" in path.parts:
+                continue
+            if path.suffix in (".py", ".md", ".txt", ".toml", ".cfg", ".sh", ""):
+                found.append(path)
+    return found
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return ""
+
+
+def without_code(text: str) -> str:
+    """Markdown text without fenced blocks and inline code spans (no links live there)."""
+    text = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
+    return re.sub(r"`[^`\n]*`", "", text)
+
+
+def slug(heading: str) -> str:
+    """A heading's anchor as GitHub makes it: lower case, markup and punctuation dropped,
+    spaces as hyphens."""
+    text = re.sub(r"[`*]", "", heading.strip()).lower()
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")
+
+
+def anchors(page: Path) -> set[str]:
+    found: set[str] = set()
+    text = re.sub(r"^```.*?^```", "", read_text(page), flags=re.S | re.M)
+    for heading in re.findall(r"^#{1,6} (.+)$", text, re.M):
+        base = slug(heading)
+        name, n = base, 0
+        while name in found:
+            n += 1
+            name = f"{base}-{n}"
+        found.add(name)
+    return found
+
+
+def test_the_readme_is_a_front_door_with_both_set_up_commands() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 150
+    assert f"```sh\n{INSTALL}\n```" in text
+    assert "POSIX systems (Linux, macOS)" in text
+    assert "docs/usage.md" in text and "docs/design.md" in text
+
+
+@pytest.mark.skipif(shutil.which("awk") is None, reason="awk is not installed")
+def test_ci_finds_the_test_command_in_the_readme() -> None:
+    """`.ci/run` reads the README's test command with awk: run that very awk program."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    found = re.search(r"^test_command=\$\(awk '(.*)' README\.md\)$", ci, re.M)
+    assert found is not None
+    proc = subprocess.run(
+        ["awk", found.group(1), "README.md"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert proc.stdout == TEST_COMMAND + "\n"
+
+
+def test_every_docs_page_named_anywhere_exists() -> None:
+    """A `docs/….md` path in the code, the tests, the benchmarks, the tools or the manual
+    names a file of the repository."""
+    named: dict[str, list[str]] = {}
+    for path in text_files(*CITING) + manual_pages():
+        for match in DOC_PATH.findall(read_text(path)):
+            named.setdefault(match, []).append(str(path.relative_to(ROOT)))
+    assert "docs/reference/eutils-facts.md" in named
+    missing = {doc: where for doc, where in named.items() if not (ROOT / doc).is_file()}
+    assert missing == {}
+
+
+def test_every_fact_cited_names_its_file_and_exists() -> None:
+    """A numbered fact cited in the code or the tests names its page, as in
+    "docs/reference/eutils-facts.md, facts 4 and 5", and each number cited is on it."""
+    facts_page = (DOCS / "reference" / "eutils-facts.md").read_text(encoding="utf-8")
+    numbers = {int(n) for n in re.findall(r"^(\d+)\. \*\*", facts_page, re.M)}
+    assert numbers == set(range(1, max(numbers) + 1))
+    cited = 0
+    for path in text_files(*CITING):
+        text = read_text(path)
+        for match in FACT.finditer(text):
+            where = f"{path.relative_to(ROOT)}: {match.group(0)}"
+            before = re.sub(r"[\s#]+", " ", text[max(0, match.start() - 80) : match.start()])
+            assert before.endswith("eutils-facts.md, "), where
+            for first, last in re.findall(r"(\d+)(?:-(\d+))?", match.group(1)):
+                assert {int(first), int(last or first)} <= numbers, where
+            cited += 1
+    assert cited >= 5
+
+
+@pytest.mark.parametrize("page", manual_pages(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_relative_link_of_the_manual_resolves(page: Path) -> None:
+    """Each relative link names a file (or folder) that exists, and its #anchor a heading of
+    that file."""
+    broken = []
+    for target in LINK.findall(without_code(page.read_text(encoding="utf-8"))):
+        if re.match(r"[a-z]+:", target):  # https:, mailto:
+            continue
+        file, _, anchor = target.partition("#")
+        resolved = (page.parent / file).resolve() if file else page
+        exists = resolved.exists()
+        if not exists or (anchor and (resolved.is_dir() or anchor not in anchors(resolved))):
+            broken.append(target)
+    assert broken == []
+
+
+def test_the_manual_names_the_refusal_of_a_system_that_is_not_posix() -> None:
+    from elinkcli.cli.entry import NOT_POSIX
+
+    usage = " ".join((DOCS / "usage.md").read_text(encoding="utf-8").split())
+    assert NOT_POSIX.format("Windows") in usage.replace("`", "")
+    exit_status = usage.split("## Exit status")[1]
+    assert "| 1 |" in exit_status and "not POSIX" in exit_status

@@ -1,6 +1,7 @@
 """The wheel carries what packagers and typed users need: the license, py.typed, the man
 pages and completions at their standard share paths, the bundled catalog, and metadata
-naming every supported Python. The sdist carries everything its tests need."""
+naming every supported Python and the systems it runs on (POSIX). The sdist carries
+everything its tests need, the manual in docs/ included."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ import sys
 import tarfile
 import zipfile
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 
 import pytest
 from support.paths import ROOT
@@ -85,6 +91,20 @@ def test_the_metadata_names_the_license_the_pythons_and_the_extras(
     assert "Provides-Extra: lint" in lines and "Provides-Extra: test" in lines
     test_extra = [line for line in lines if line.startswith("Requires-Dist") and "test" in line]
     assert not any("ruff" in line for line in test_extra)  # ruff is the lint extra's
+    # fcntl, O_NOFOLLOW and geteuid: POSIX only, and said so (elinkcli.cli.entry refuses
+    # any other system at start).
+    classifiers = {line.split(": ", 1)[1] for line in lines if line.startswith("Classifier: ")}
+    assert {"Operating System :: POSIX", "Operating System :: MacOS"} <= classifiers
+    assert not any(c.startswith("Operating System :: Microsoft") for c in classifiers)
+    assert not any("OS Independent" in c for c in classifiers)
+    assert "Development Status :: 4 - Beta" in classifiers
+
+
+def test_the_build_needs_a_setuptools_that_reads_the_license_expression() -> None:
+    """`license = "MIT"` (PEP 639) and `license-files` are read from setuptools 77 on."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert config["project"]["license"] == "MIT"
+    assert config["build-system"]["requires"] == ["setuptools>=77"]
 
 
 def _tracked(*folders: str) -> list[str]:
@@ -98,7 +118,11 @@ def _tracked(*folders: str) -> list[str]:
 
 def test_the_sdist_carries_every_file_its_tests_need(sdist: tarfile.TarFile) -> None:
     names = {n.split("/", 1)[1] for n in sdist.getnames() if "/" in n}
-    wanted = _tracked("tests", "tools", "man", "completions", "bench", ".ci")
+    # The manual: tests read its tables and examples (docs/accessions.md, ...).
+    manual = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "docs").rglob("*.md"))]
+    assert "docs/python-api.md" in manual and "docs/reference/eutils-facts.md" in manual
+    assert [f for f in manual if f not in names] == []
+    wanted = _tracked("tests", "tools", "man", "completions", "bench", ".ci", "docs")
     missing = [f for f in wanted if f not in names]
     assert missing == []
     assert {"LICENSE", "CHANGELOG.md", "README.md", "pyproject.toml", "MANIFEST.in"} <= names

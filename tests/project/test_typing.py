@@ -1,7 +1,7 @@
 """elinkcli ships py.typed: `elinkcli.api`'s annotations are a promise to its users. A
-user's script, written as README's "Use from Python" shows, passes `mypy --strict` with the
-project's mypy configuration, and a wrong keyword argument (type, value or name) is
-reported where it is written.
+user's script, written as docs/python-api.md ("Use from Python") shows, passes
+`mypy --strict` with the project's mypy configuration, and a wrong keyword argument (type,
+value or name) is reported where it is written.
 
 mypy comes with the `lint` extra: without it this module is skipped. Each case is one mypy
 run on a script in tmp_path, with a mypy cache of its own (shared by the module's cases).
@@ -24,11 +24,12 @@ pytest.importorskip("mypy")
 import elinkcli
 
 CONFIG = ROOT / "pyproject.toml"
-README = ROOT / "README.md"
+README = ROOT / "docs" / "python-api.md"
 EXAMPLE_MARKER = "<!-- python-example -->"
 ERROR = re.compile(r"^[^:\n]+\.py:(\d+): error: .*\[([a-z-]+)\]$", re.MULTILINE)
 
-# The README's ways, and a few more, each with the types a user's checker must see.
+# The manual's ways (docs/python-api.md), and a few more, each with the types a user's
+# checker must see.
 GOOD = """
 from __future__ import annotations
 
@@ -48,12 +49,12 @@ from elinkcli.api import (
     link,
 )
 from elinkcli.errors import ElinkError, UnknownIdsError
-from elinkcli.models import LinkStats
+from elinkcli.commands.ledger import Ledger
 
 
 def protein_targets(gene: str, email: str) -> dict[str, list[str]]:
     targets: dict[str, list[str]] = {}
-    stats = LinkStats()
+    stats = Ledger()
     try:
         for row in link(
             [gene],
@@ -123,7 +124,7 @@ for row in link(["672"], db="gene", target="protein"):
 
 
 def readme_example() -> str:
-    """README's "Use from Python" code, when the README is there."""
+    """docs/python-api.md's "Use from Python" code, when the page is there."""
     if not README.exists():
         return ""
     _, marker, after = README.read_text(encoding="utf-8").partition(EXAMPLE_MARKER)

@@ -68,7 +68,8 @@ ESUMMARY_HEAD = (
 SEQUENCE_DBS = frozenset({"nuccore", "protein"})
 
 # The ESearch field that finds a database's accessions, as EDirect's LookupSpecialAccessions
-# writes them (docs/accessions.md); `ACC[OTHER]` finds nothing. snp: rs… [RS], ss… [SS].
+# writes them (docs/reference/accessions.md); `ACC[OTHER]` finds nothing. snp: rs… [RS],
+# ss… [SS].
 ACCESSION_FIELDS: dict[str, frozenset[str]] = {
     **dict.fromkeys(("assembly", "annotinfo"), frozenset({"ASAC"})),
     **dict.fromkeys(

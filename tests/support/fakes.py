@@ -1,6 +1,7 @@
 """Shared test doubles: a fake clock, builders of E-utilities answers, and small oracles.
 
-Import with ``from fakes import FakeClock, elink_xml`` (pytest puts ``tests/`` on sys.path).
+Import with ``from support.fakes import FakeClock, elink_xml`` (tests/conftest.py puts
+``tests/`` on sys.path).
 Nothing here imports elinkcli: these are independent of the code under test.
 """
 
@@ -56,6 +57,13 @@ class FakeClock:
     def total_slept(self) -> float:
         with self._lock:
             return sum(s for s in self.sleeps if s > 0)
+
+
+class CacheClock(FakeClock):
+    """FakeClock with the wall-clock `time()` the cache stamps its entries with."""
+
+    def time(self) -> float:
+        return self.monotonic()
 
 
 def elink_xml(

@@ -1,6 +1,6 @@
 """The fake E-utilities' accession model: records with accessions, ESearch of OR'ed
 `ACC[FIELD]` terms, ESummary DocSums and ELink taking (and with idtype=acc writing)
-sequence accessions, as docs/accessions.md says NCBI does."""
+sequence accessions, as docs/reference/accessions.md says NCBI does."""
 
 from __future__ import annotations
 

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from elinkcli.cache.store import FILE_NAME, CacheUnusableError, LinkSetCache, encode_linkset
-from elinkcli.models import LinkSet, LinkSetDb
+from elinkcli.cache import admin
+from elinkcli.cache.codec import encode_linkset
+from elinkcli.cache.fs import FILE_NAME
+from elinkcli.cache.store import CacheUnusableError, LinkSetCache
+from elinkcli.eutils.records import LinkSet, LinkSetDb
 
 SIG = '["http://x/","elink.fcgi",[]]'
 
@@ -109,23 +112,23 @@ def test_info_says_damaged_clear_removes_the_file_prune_refuses(tmp_path):
     filled(tmp_path)
     damage(tmp_path)
     cache, _ = opened(tmp_path)
-    info = cache.info()
+    info = admin.info(cache)
     assert info.damaged and "\n" not in info.damaged and info.entries == 0
     with pytest.raises(CacheUnusableError, match="cache clear"):
-        cache.prune()
-    assert cache.clear() is None
+        admin.prune(cache)
+    assert admin.clear(cache) is None
     assert not (tmp_path / FILE_NAME).exists()
     fresh, said = opened(tmp_path)
     fresh.put_many(SIG, {"1": [linkset("1")]})
     assert list(fresh.get_many(SIG, ["1"])) == ["1"] and said == []
-    assert fresh.info().damaged is None
-    assert fresh.clear() == 1
+    assert admin.info(fresh).damaged is None
+    assert admin.clear(fresh) == 1
 
 
 def test_clear_of_a_garbage_file_removes_it(tmp_path):
     (tmp_path / FILE_NAME).write_bytes(b"garbage")
     (tmp_path / (FILE_NAME + "-wal")).write_bytes(b"more garbage")
     cache, _ = opened(tmp_path)
-    assert cache.clear() is None
+    assert admin.clear(cache) is None
     # The lock file stays: removing a lock another process may be waiting on would break it.
     assert [p.name for p in tmp_path.iterdir()] == [FILE_NAME + "-open.lock"]

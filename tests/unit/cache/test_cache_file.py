@@ -13,20 +13,11 @@ from typing import Any
 
 import pytest
 
-from elinkcli.cache import store as cache_module
-from elinkcli.cache.store import (
-    FILE_NAME,
-    FORMAT,
-    SCHEMA,
-    TRIM_CHUNK,
-    CacheUnusableError,
-    LinkSetCache,
-    OpenLock,
-    filesystem_type,
-    journal_for,
-    lock_path,
-)
-from elinkcli.models import LinkSet, LinkSetDb
+from elinkcli.cache import admin
+from elinkcli.cache import fs as cache_fs
+from elinkcli.cache.fs import FILE_NAME, OpenLock, filesystem_type, journal_for, lock_path
+from elinkcli.cache.store import FORMAT, SCHEMA, TRIM_CHUNK, CacheUnusableError, LinkSetCache
+from elinkcli.eutils.records import LinkSet, LinkSetDb
 
 SIG = '["http://x/","elink.fcgi",[]]'
 
@@ -66,7 +57,7 @@ def test_a_batch_is_one_transaction(tmp_path: Path) -> None:
     begins = [s for s in seen if s.startswith("BEGIN")]
     commits = [s for s in seen if s == "COMMIT"]
     assert (len(begins), len(commits)) == (1, 1), seen[:5]
-    assert cache.info().entries == 2000
+    assert admin.info(cache).entries == 2000
     cache.close()
 
 
@@ -76,7 +67,7 @@ def test_a_failed_batch_leaves_nothing_half_written(tmp_path: Path) -> None:
     cache.db.execute("PRAGMA max_page_count = 6")  # full part-way through the batch
     cache.put_many(SIG, {str(i): [linkset(str(i), 400)] for i in range(100, 300)})
     assert len(said) == 1 and "cannot be written" in said[0]
-    assert cache.info().entries == 1, "the batch was rolled back whole"
+    assert admin.info(cache).entries == 1, "the batch was rolled back whole"
     assert not cache.db.in_transaction
     cache.close()
 
@@ -142,9 +133,9 @@ def test_a_file_of_another_format_is_set_aside_and_a_new_one_started(
     cache.put_many(SIG, {"1": [linkset("1")]})
     assert list(cache.get_many(SIG, ["1"])) == ["1"]
     assert user_version(tmp_path / FILE_NAME) == FORMAT
-    info = cache.info()
+    info = admin.info(cache)
     assert info.set_aside == (aside,) and info.entries == 1
-    assert cache.clear() == 1
+    assert admin.clear(cache) == 1
     assert not [p for p in tmp_path.iterdir() if ".format-" in p.name], "clear removes them"
     cache.close()
 
@@ -220,7 +211,7 @@ def test_the_bound_is_the_file_and_the_oldest_go_first(tmp_path: Path) -> None:
     assert set(kept) == set(ids[len(ids) - len(kept) :]), "the newest, as one unbroken run"
     # Not emptied: trimmed to 90 % of the bound, in pages. An answer of 2.2 KB takes a 4 KB
     # page of its own, so the answers are under half the file.
-    info = cache.info()
+    info = admin.info(cache)
     assert 0.8 * bound < cache.used_bytes() <= bound
     assert 0.3 * bound < info.answers_bytes < bound
     cache.close()
@@ -260,7 +251,7 @@ def test_prune_gives_an_old_file_incremental_vacuum(tmp_path: Path) -> None:
     path = old_file(tmp_path, 0, rows=0)
     cache = LinkSetCache(tmp_path, 10**8, clock=Clock())
     assert cache.db.execute("PRAGMA auto_vacuum").fetchone() == (0,)
-    cache.prune()
+    admin.prune(cache)
     assert cache.db.execute("PRAGMA auto_vacuum").fetchone() == (2,)
     cache.close()
     assert user_version(path) == FORMAT
@@ -282,7 +273,7 @@ def mounts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     (home / "scratch dir").mkdir(parents=True)
     info = tmp_path / "mountinfo"
     info.write_text(MOUNTS.replace("{home}", os.path.realpath(home).replace(" ", "\\040")))
-    monkeypatch.setattr(cache_module, "MOUNTINFO", info)
+    monkeypatch.setattr(cache_fs, "MOUNTINFO", info)
     yield home
 
 
@@ -297,7 +288,7 @@ def test_the_file_system_is_read_from_mountinfo(mounts: Path, tmp_path: Path) ->
 
 
 def test_no_mountinfo_is_a_local_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cache_module, "MOUNTINFO", tmp_path / "nowhere")
+    monkeypatch.setattr(cache_fs, "MOUNTINFO", tmp_path / "nowhere")
     assert filesystem_type(tmp_path) is None
     assert journal_for(tmp_path)[0] == "wal"
 
@@ -313,7 +304,7 @@ def test_on_a_network_file_system_the_cache_uses_a_rollback_journal(mounts: Path
     # Another process on another machine sees the same answers.
     again, _ = opened(directory)
     assert list(again.get_many(SIG, ["1"])) == ["1"]
-    assert again.info().journal == "delete"
+    assert admin.info(again).journal == "delete"
     again.close()
 
 
@@ -323,7 +314,7 @@ def test_a_wal_file_moved_to_a_network_file_system_leaves_wal(mounts: Path) -> N
     old_file(directory, FORMAT)
     cache, said = opened(directory)
     assert cache.db.execute("PRAGMA journal_mode").fetchone() == ("delete",) and said == []
-    assert cache.info().entries == 3
+    assert admin.info(cache).entries == 3
     cache.close()
 
 
@@ -396,7 +387,7 @@ WRITER = """
 import sys
 from pathlib import Path
 from elinkcli.cache.store import LinkSetCache
-from elinkcli.models import LinkSet, LinkSetDb
+from elinkcli.eutils.records import LinkSet, LinkSetDb
 
 cache = LinkSetCache(Path(sys.argv[1]), 10**8)
 for b in range(10**6):
@@ -439,7 +430,7 @@ OPENER = """
 import sys, time
 from pathlib import Path
 from elinkcli.cache.store import LinkSetCache
-from elinkcli.models import LinkSet, LinkSetDb
+from elinkcli.eutils.records import LinkSet, LinkSetDb
 
 directory, worker, start = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
 while time.time() < start:
@@ -535,11 +526,11 @@ def test_clear_removes_a_damaged_file_only_when_no_one_has_it_open(tmp_path: Pat
     user, _ = opened(tmp_path)  # another process using the (damaged) cache
     clearer, _ = opened(tmp_path)
     with pytest.raises(CacheUnusableError, match="open in another elinkcli process"):
-        clearer.clear()
+        admin.clear(clearer)
     assert (tmp_path / FILE_NAME).exists()
     user.close()
     clearer, _ = opened(tmp_path)
-    assert clearer.clear() is None
+    assert admin.clear(clearer) is None
     assert not (tmp_path / FILE_NAME).exists()
 
 
@@ -551,7 +542,7 @@ def test_a_file_of_another_format_that_cannot_be_renamed_says_why(
     def refused(source: object, target: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(cache_module.os, "replace", refused)
+    monkeypatch.setattr(os, "replace", refused)
     cache, said = opened(tmp_path)
     assert cache.get_many(SIG, ["1"]) == {} and cache.file_format == 7
     assert len(said) == 1

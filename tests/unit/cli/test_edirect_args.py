@@ -1,5 +1,5 @@
-"""EDirect's elink spellings rewritten before Click parses them; the README's table of
-every EDirect elink option is the one the code holds."""
+"""EDirect's elink spellings rewritten before Click parses them; the manual's table of
+every EDirect elink option (docs/pipes-and-edirect.md) is the one the code holds."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from elinkcli.cli.edirect_args import (
 )
 from elinkcli.errors import UsageError
 
-README = ROOT / "README.md"
+README = ROOT / "docs" / "pipes-and-edirect.md"
 
 
 @pytest.mark.parametrize(

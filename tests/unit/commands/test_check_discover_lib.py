@@ -26,11 +26,11 @@ from elinkcli.commands.discover import (
     discover,
     discover_records,
 )
+from elinkcli.commands.ledger import Ledger
 from elinkcli.config import Settings
 from elinkcli.constants import EINFO, ELINK, MAX_BATCH
 from elinkcli.errors import PermanentError, UsageError
 from elinkcli.eutils.client import EutilsClient
-from elinkcli.models import LinkStats
 
 BASE = "https://eutils.test/entrez/eutils/"
 ELINK_URL = BASE + ELINK
@@ -70,7 +70,7 @@ def link_infos(name: str) -> dict[str, list[dict[str, str]]]:
 
 
 def run_check(client: EutilsClient, ids: Sequence[str], **kwargs: Any):
-    stats = LinkStats()
+    stats = Ledger()
     rows = list(check(ids, client=client, stats=stats, **kwargs))
     return rows, stats
 
@@ -385,7 +385,7 @@ def expected_records(ids: Sequence[str], target: str | None = None) -> list[Reco
 
 def test_discover_records_over_a_real_acheck_answer(client, requests_mock):
     requests_mock.post(ELINK_URL, content=fixture_bytes("bioperl.elink_acheck_corr.xml"))
-    stats = LinkStats()
+    stats = Ledger()
 
     rows = list(discover_records(BIOPERL_IDS, db="protein", client=client, stats=stats))
 
@@ -411,7 +411,7 @@ def test_discover_records_over_a_real_acheck_answer(client, requests_mock):
 
 def test_discover_records_target_filter(client, requests_mock):
     requests_mock.post(ELINK_URL, content=fixture_bytes("bioperl.elink_acheck_corr.xml"))
-    stats = LinkStats()
+    stats = Ledger()
 
     rows = list(
         discover_records(BIOPERL_IDS, db="protein", target="pmc", client=client, stats=stats)
@@ -426,7 +426,7 @@ def test_discover_records_target_filter(client, requests_mock):
 
 def test_discover_records_id_not_echoed(client, requests_mock):
     requests_mock.post(ELINK_URL, content=fixture_bytes("bioperl.elink_acheck_corr.xml"))
-    stats = LinkStats()
+    stats = Ledger()
     ids = ["424242", *BIOPERL_IDS]
 
     rows = list(discover_records(ids, db="protein", client=client, stats=stats))

@@ -19,14 +19,14 @@ from elinkcli.commands.citations import (
     CitationSourceFailure,
     CitationStats,
     citation_batches,
-    parse_europepmc,
-    parse_icite,
     parse_sources,
 )
 from elinkcli.config import Settings
 from elinkcli.errors import ResponseParseError, UsageError
 from elinkcli.eutils.client import EutilsClient
 from elinkcli.eutils.pacing import StartPacer
+from elinkcli.sources.citations import parse_europepmc, parse_icite
+from elinkcli.sources.connect import open_cache
 
 BASE = "https://eutils.test/eutils/"
 ICITE = "https://icite.test/api/"
@@ -64,7 +64,9 @@ def epmc_answer(request, context) -> str:
 def client(**kw: Any) -> EutilsClient:
     clock = FakeClock()
     settings = Settings(base_url=BASE, icite_url=ICITE, europepmc_url=EPMC, max_tries=2, **kw)
-    return EutilsClient(settings, clock=clock, rng=random.Random(1), pacer=StartPacer(0, clock))
+    pacer = StartPacer(0, clock)
+    cache = open_cache(settings)
+    return EutilsClient(settings, clock=clock, rng=random.Random(1), pacer=pacer, cache=cache)
 
 
 def mock_all(requests_mock) -> None:
@@ -137,7 +139,7 @@ def test_counts_per_service(requests_mock) -> None:
 
 
 def test_europepmc_pages_until_hitcount(requests_mock, monkeypatch) -> None:
-    import elinkcli.commands.citations as citations
+    import elinkcli.sources.citations as citations
 
     monkeypatch.setattr(citations, "EUROPEPMC_PAGE", 1)
     mock_all(requests_mock)

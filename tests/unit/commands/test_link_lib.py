@@ -1,5 +1,5 @@
 """`elinkcli.commands.link.link` over requests-mock: batching, attribution by echoed id
-(facts 1-3)."""
+(docs/reference/eutils-facts.md, facts 1-3)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 from support.fakes import FakeClock, chunks, elink_xml, form_values
 
+from elinkcli.commands.ledger import Ledger
 from elinkcli.commands.link import link, link_batches
 from elinkcli.config import Settings
 from elinkcli.constants import ELINK, MAX_BATCH
 from elinkcli.errors import PartialFailure, PermanentError, UsageError
 from elinkcli.eutils.client import EutilsClient
 from elinkcli.eutils.params import LinkFilters
-from elinkcli.models import LinkRow, LinkStats
+from elinkcli.models import LinkRow
 
 BASE = "https://eutils.test/entrez/eutils/"
 ELINK_URL = BASE + ELINK
@@ -129,8 +130,8 @@ def client(clock: FakeClock) -> Iterator[EutilsClient]:
         yield c
 
 
-def run(client: EutilsClient, ids: Sequence[str] = IDS, **kwargs: Any) -> tuple[list, LinkStats]:
-    stats = LinkStats()
+def run(client: EutilsClient, ids: Sequence[str] = IDS, **kwargs: Any) -> tuple[list, Ledger]:
+    stats = Ledger()
     options: dict[str, Any] = {"db": "gene", "target": "protein", "batch": BATCH}
     options.update(kwargs)
     rows = list(link(ids, client=client, stats=stats, **options))
@@ -288,7 +289,7 @@ def test_failing_batch_is_reported_after_all_other_rows(
     batches = chunks(IDS, BATCH)
     bad = batches[1]
     requests_mock.post(ELINK_URL, text=FakeElink(fail_when=bad[len(bad) // 2]))
-    stats = LinkStats()
+    stats = Ledger()
     rows: list[LinkRow] = []
     with pytest.raises(PartialFailure) as excinfo:
         for row in link(IDS, db="gene", target="protein", client=client, stats=stats):
@@ -308,7 +309,7 @@ def test_linkset_permanent_error_names_that_id_after_other_rows(
 ) -> None:
     bad = [i for i in IDS if targets(i)][20]
     requests_mock.post(ELINK_URL, text=FakeElink(linkset_errors={bad: "Invalid uid"}))
-    stats = LinkStats()
+    stats = Ledger()
     rows: list[LinkRow] = []
     with pytest.raises(PermanentError) as excinfo:
         for row in link(IDS, db="gene", target="protein", client=client, stats=stats):

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from support.fakes import FakeClock, form_values
 from support.paths import TESTS
 
+from elinkcli.commands.ledger import Ledger
 from elinkcli.commands.linkout import (
     BARRIERS,
     LINKOUT_COLUMNS,
@@ -33,7 +34,7 @@ from elinkcli.config import Settings
 from elinkcli.constants import ELINK, MAX_BATCH
 from elinkcli.errors import PermanentError, UsageError
 from elinkcli.eutils.client import EutilsClient
-from elinkcli.models import LinkStats, ObjUrl, Provider
+from elinkcli.eutils.records import ObjUrl, Provider
 
 BASE = "https://eutils.test/entrez/eutils/"
 ELINK_URL = BASE + ELINK
@@ -196,7 +197,7 @@ def client(clock: FakeClock) -> Iterator[EutilsClient]:
 
 
 def run_linkout(client: EutilsClient, ids: Sequence[str], **kwargs: Any):
-    stats = LinkStats()
+    stats = Ledger()
     rows = list(linkout(ids, client=client, stats=stats, **kwargs))
     return rows, stats
 

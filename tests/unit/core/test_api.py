@@ -30,6 +30,7 @@ from support.fakes import elink_xml, form_values
 from support.paths import ROOT
 
 from elinkcli import api
+from elinkcli.commands.ledger import Ledger
 from elinkcli.config import Settings
 from elinkcli.errors import (
     CacheMissError,
@@ -39,11 +40,11 @@ from elinkcli.errors import (
     UsageError,
 )
 from elinkcli.eutils.client import EutilsClient
-from elinkcli.models import LinkRow, LinkStats
+from elinkcli.models import LinkRow
 
-README = ROOT / "README.md"
+README = ROOT / "docs" / "python-api.md"
 EXAMPLE_MARKER = "<!-- python-example -->"
-# The accession of the README example (TP53 mRNA), as the fake server's record.
+# The accession of the docs/python-api.md example (TP53 mRNA), as the fake server's record.
 ACCESSION, ACCESSION_UID = "NM_000546.6", "1653961474"
 MOCK_BASE = "https://eutils.test/entrez/eutils/"
 FUNCTIONS = (api.link, api.citations, api.check, api.discover, api.chain, api.linkout)
@@ -413,7 +414,7 @@ def test_the_client_is_closed_at_the_end_or_when_the_rows_are_closed(
 def test_a_callers_client_is_used_and_left_open(
     eutils: FakeEutils, closes: list[EutilsClient]
 ) -> None:
-    stats = LinkStats()
+    stats = Ledger()
     with EutilsClient(Settings(base_url=eutils.base_url, cache_dir=None)) as client:
         rows = list(api.link(["672"], db="gene", target="protein", client=client, stats=stats))
         assert closes == []
@@ -534,7 +535,7 @@ def test_an_argument_that_is_not_one_is_a_type_error() -> None:
         api.link(["672"], db="gene", target="protein", base_ulr="http://127.0.0.1:9")
 
 
-# --- the README's example ------------------------------------------------------------------------
+# --- the manual's example (docs/python-api.md) ----------------------------------------------------
 
 
 def python_example(text: str) -> str | None:

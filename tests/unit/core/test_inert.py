@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from elinkcli import inert
 from elinkcli.errors import GaveUpError, PartialFailure, UsageError
-from elinkcli.output.writers import TableWriter
+from elinkcli.output.table import TableWriter
 
 UNSAFE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs"}
 

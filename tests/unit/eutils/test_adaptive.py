@@ -20,14 +20,14 @@ import pytest
 import requests
 from support.fakes import FakeClock, elink_xml, form_values
 
+from elinkcli.commands.ledger import Ledger
 from elinkcli.commands.link import link
 from elinkcli.config import Settings, resolve
 from elinkcli.constants import ELINK, ENV_ADAPTIVE_BATCH, FAST_ANSWER, MAX_BATCH, SLOW_ANSWER
 from elinkcli.errors import PartialFailure, UsageError
 from elinkcli.eutils.adaptive import AdaptiveBatch
 from elinkcli.eutils.client import EutilsClient
-from elinkcli.eutils.parsers import parse_elink
-from elinkcli.models import LinkStats
+from elinkcli.eutils.elink_parser import parse_elink
 
 BASE = "https://eutils.test/entrez/eutils/"
 ELINK_URL = BASE + ELINK
@@ -225,9 +225,9 @@ def adaptive_client(adaptive: bool) -> EutilsClient:
 IDS = [str(1000 + i) for i in range(20_000)]
 
 
-def run_link(adaptive: bool, server: SizeServer, requests_mock) -> tuple[list, LinkStats]:
+def run_link(adaptive: bool, server: SizeServer, requests_mock) -> tuple[list, Ledger]:
     requests_mock.post(ELINK_URL, text=server)
-    stats = LinkStats()
+    stats = Ledger()
     with adaptive_client(adaptive) as client:
         rows = list(link(IDS, db="gene", target="protein", batch=100, client=client, stats=stats))
     return rows, stats
@@ -282,7 +282,7 @@ def test_when_every_request_fails_it_asks_no_more_than_a_fixed_run(requests_mock
     for adaptive in (False, True):
         requests_mock.reset_mock()
         requests_mock.post(ELINK_URL, text=down)
-        stats = LinkStats()
+        stats = Ledger()
         with adaptive_client(adaptive) as client, pytest.raises(PartialFailure) as failure:
             list(link(ids, db="gene", target="protein", batch=100, client=client, stats=stats))
         assert sorted(failure.value.ids) == sorted(ids)

@@ -15,16 +15,18 @@ import pytest
 import requests
 
 from elinkcli import validate
-from elinkcli.cache.store import LinkSetCache, decode_linkset, encode_linkset
+from elinkcli.cache.codec import decode_linkset, encode_linkset
+from elinkcli.cache.store import LinkSetCache
 from elinkcli.commands.batching import _split
-from elinkcli.commands.citations import parse_europepmc, parse_icite
 from elinkcli.config import Settings
 from elinkcli.errors import GaveUpError, ResponseParseError, ResponseValueError
-from elinkcli.eutils import parsers
+from elinkcli.eutils import elink_parser, xmlstream
 from elinkcli.eutils.client import EutilsClient
-from elinkcli.eutils.parsers import parse_elink, parse_esearch, parse_esummary, parse_uilist
+from elinkcli.eutils.elink_parser import parse_elink
+from elinkcli.eutils.parsers import parse_esearch, parse_esummary, parse_uilist
+from elinkcli.eutils.records import ELinkResult, IdCheck, IdUrlSet, LinkSet, LinkSetDb
 from elinkcli.eutils.transport import AnswerBudget, BadEncoding, BodyTooLarge, read_body
-from elinkcli.models import ELinkResult, IdCheck, IdUrlSet, LinkSet, LinkSetDb
+from elinkcli.sources.citations import parse_europepmc, parse_icite
 
 
 def elink(links: str, ids: str = "<Id>1</Id>", score: bool = False) -> bytes:
@@ -57,7 +59,7 @@ def test_a_score_that_is_no_number_is_refused(score: str) -> None:
 def test_plain_links_still_take_the_quick_way_and_read_the_same() -> None:
     links = "".join(f"<Link><Id>{n}</Id><Score>{n * 3}</Score></Link>" for n in range(1, 2000))
     quick = parse_elink(elink(links))
-    reduced, runs = parsers._set_aside_links(elink(links))
+    reduced, runs = elink_parser._set_aside_links(elink(links))
     assert runs and b"<Link>" not in reduced
     assert quick.linksets[0].linksetdbs[0].ids == tuple(str(n) for n in range(1, 2000))
     assert quick.linksets[0].linksetdbs[0].scores == tuple(n * 3 for n in range(1, 2000))
@@ -67,7 +69,7 @@ def test_our_placeholder_is_never_read_from_an_answer() -> None:
     """`<LinkRun n="k"/>` is what the quick way leaves in place of a list it read: an answer
     that names one gets no quick way at all, and the element is ignored."""
     data = elink('<Link><Id>5</Id></Link><LinkRun n="99"/><Link><Id>6</Id></Link>')
-    assert parsers._set_aside_links(data) == (data, [])
+    assert elink_parser._set_aside_links(data) == (data, [])
     assert parse_elink(data).linksets[0].linksetdbs[0].ids == ("5", "6")
 
 
@@ -189,7 +191,7 @@ def test_nesting_past_the_bound_is_refused_as_it_is_read() -> None:
 
 
 def test_elements_past_the_bound_in_one_linkset_are_refused(monkeypatch) -> None:
-    monkeypatch.setattr(parsers, "MAX_ELEMENTS", 1000)
+    monkeypatch.setattr(xmlstream, "MAX_ELEMENTS", 1000)
     fine = elink("<x/>" * 990)
     assert parse_elink(fine).linksets
     with pytest.raises(ResponseValueError, match="more than 1,000 elements"):
@@ -349,9 +351,9 @@ def test_a_deeply_nested_cache_entry_is_no_recursion_error(tmp_path) -> None:
 
 
 def cache_key(signature: str, uid: str) -> str:
-    from elinkcli.cache.store import _key
+    from elinkcli.cache.codec import entry_key
 
-    return _key(signature, uid)
+    return entry_key(signature, uid)
 
 
 def test_validate_text_escapes_and_cuts() -> None:

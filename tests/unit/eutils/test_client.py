@@ -16,10 +16,11 @@ from elinkcli.config import Settings
 from elinkcli.constants import ELINK, EPOST, TOOL
 from elinkcli.errors import GaveUpError, NCBIError, PermanentError
 from elinkcli.eutils.client import EutilsClient
+from elinkcli.eutils.elink_parser import parse_elink
 from elinkcli.eutils.params import elink_params, epost_params
-from elinkcli.eutils.parsers import parse_elink, parse_epost
+from elinkcli.eutils.parsers import parse_epost
+from elinkcli.eutils.records import ELinkResult
 from elinkcli.eutils.retry import RetryPolicy
-from elinkcli.models import ELinkResult
 
 BASE = "https://eutils.test/entrez/eutils/"
 ELINK_URL = BASE + ELINK

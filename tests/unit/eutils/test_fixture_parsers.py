@@ -16,8 +16,9 @@ import pytest
 from support.paths import TESTS
 
 from elinkcli.errors import ResponseParseError
-from elinkcli.eutils.parsers import parse_einfo, parse_elink, parse_epost, parse_json_envelope
-from elinkcli.models import (
+from elinkcli.eutils.elink_parser import parse_elink
+from elinkcli.eutils.parsers import parse_einfo, parse_epost, parse_json_envelope
+from elinkcli.eutils.records import (
     DbInfo,
     EInfoResult,
     ELinkResult,

@@ -6,8 +6,8 @@ writers as anything but a clean refusal or safe records.
 recording holds (built by tests/support/hostile.py: eSearchResult, eSummaryResult, efetch
 uilist, iCite and Europe PMC JSON, a scored and a per-id eLinkResult), mutated (bytes
 flipped, inserted, deleted, cut; hostile strings put into element text or JSON values;
-an element repeated), go to every parser of elinkcli.eutils.parsers and to
-elinkcli.commands.citations.parse_icite / parse_europepmc. The only exception allowed is
+an element repeated), go to every parser of elinkcli.eutils (elink_parser, parsers) and to
+elinkcli.sources.citations.parse_icite / parse_europepmc. The only exception allowed is
 ResponseParseError (ResponseValueError is one); what parses holds ids of their documented
 form and no control, format or line-separator character. The rows of every parsed ELink
 answer then go through every writer of elinkcli.output.writers.make_writer, whose output must keep
@@ -57,14 +57,16 @@ from support.hostile import (
 )
 from support.paths import TESTS
 
-from elinkcli.commands.citations import parse_europepmc, parse_icite
+from elinkcli.commands.ledger import Ledger
 from elinkcli.commands.link import LINK_COLUMNS
 from elinkcli.errors import ResponseParseError
-from elinkcli.eutils import parsers
+from elinkcli.eutils import elink_parser, parsers
+from elinkcli.eutils.records import ELinkResult
 from elinkcli.ids.edirect import EDirectMessage
 from elinkcli.inert import line as inert_line
-from elinkcli.models import ELinkResult
-from elinkcli.output.writers import FORMATS, XmlSpec, make_writer
+from elinkcli.output.elink_xml import XmlSpec
+from elinkcli.output.writers import FORMATS, make_writer
+from elinkcli.sources.citations import parse_europepmc, parse_icite
 
 FIXTURES = TESTS / "fixtures" / "eutils"
 RECORDINGS = sorted(
@@ -311,7 +313,7 @@ def _icite(data: bytes) -> dict[str, tuple[list[str], list[str]]]:
 
 
 PARSERS: dict[str, Callable[[bytes], Any]] = {
-    "elink": parsers.parse_elink,
+    "elink": elink_parser.parse_elink,
     "einfo": parsers.parse_einfo,
     "epost": parsers.parse_epost,
     "esearch": parsers.parse_esearch,
@@ -368,7 +370,7 @@ def write(fmt: str, rows: list[tuple[Any, ...]], error: str | None, db: str) -> 
         LINK_COLUMNS,
         uid_key="target_id",
         message=EDirectMessage(db="protein", step=1),
-        xml=XmlSpec(db=db, ids=sources),
+        xml=XmlSpec(db=db, ledger=Ledger.keeping_all(sources)),
     )
     writer.write_many(rows[:TABLE_ROWS] if fmt == "table" else rows)
     writer.error = error

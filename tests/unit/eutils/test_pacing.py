@@ -1,4 +1,5 @@
-"""Start pacing: slots `interval` apart, no burst after idling, safe across threads (facts 8)."""
+"""Start pacing: slots `interval` apart, no burst after idling, safe across threads
+(docs/reference/eutils-facts.md, fact 8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Request parameters: one id= per id, parameters bound to their commands (facts 1, 4, 5)."""
+"""Request parameters: one id= per id, parameters bound to their commands
+(docs/reference/eutils-facts.md, facts 1, 4, 5)."""
 
 from __future__ import annotations
 

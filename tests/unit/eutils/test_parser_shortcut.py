@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from support.paths import TESTS
 
 from elinkcli.errors import ResponseParseError
-from elinkcli.eutils import parsers
+from elinkcli.eutils import elink_parser
 
 RESPONSES = TESTS / "fixtures" / "eutils" / "responses"
 ELINK_FILES = sorted(p for p in RESPONSES.glob("*.xml") if "elink" in p.name)
@@ -18,12 +18,12 @@ ELINK_FILES = sorted(p for p in RESPONSES.glob("*.xml") if "elink" in p.name)
 
 def full_parse(data: bytes) -> object:
     """parse_elink with the shortcut turned off: every <Link> through defusedxml."""
-    original = parsers._set_aside_links
-    parsers._set_aside_links = lambda d: (d, [])  # type: ignore[assignment]
+    original = elink_parser._set_aside_links
+    elink_parser._set_aside_links = lambda d: (d, [])  # type: ignore[assignment]
     try:
-        return parsers.parse_elink(data)
+        return elink_parser.parse_elink(data)
     finally:
-        parsers._set_aside_links = original
+        elink_parser._set_aside_links = original
 
 
 def outcome(parse: object, data: bytes) -> object:
@@ -36,12 +36,12 @@ def outcome(parse: object, data: bytes) -> object:
 @pytest.mark.parametrize("path", ELINK_FILES, ids=lambda p: p.name)
 def test_real_recordings_parse_the_same_both_ways(path: Path) -> None:
     data = path.read_bytes()
-    assert outcome(parsers.parse_elink, data) == outcome(full_parse, data)
+    assert outcome(elink_parser.parse_elink, data) == outcome(full_parse, data)
 
 
 def test_the_shortcut_is_taken_for_plain_links() -> None:
     data = (RESPONSES / "elink1.xml").read_bytes()
-    reduced, runs = parsers._set_aside_links(data)
+    reduced, runs = elink_parser._set_aside_links(data)
     assert runs and b"<LinkRun" in reduced and b"<Link>" not in reduced
 
 
@@ -81,9 +81,9 @@ def test_generated_link_lists_parse_the_same_both_ways(
         "<IdList><Id>1</Id></IdList><LinkSetDb><DbTo>pubmed</DbTo>"
         f"<LinkName>pubmed_pubmed</LinkName>{gap.join(links)}</LinkSetDb></LinkSet></eLinkResult>"
     ).encode()
-    assert outcome(parsers.parse_elink, body) == outcome(full_parse, body)
+    assert outcome(elink_parser.parse_elink, body) == outcome(full_parse, body)
     truncated = body[: len(body) - cut % max(len(body), 1)]
-    assert outcome(parsers.parse_elink, truncated) == outcome(full_parse, truncated)
+    assert outcome(elink_parser.parse_elink, truncated) == outcome(full_parse, truncated)
 
 
 # --- Latin-1 bytes under a declaration that names no encoding --------------------------
@@ -106,7 +106,7 @@ def linksets_xml(n: int, odd: int, *, declaration: str = '<?xml version="1.0" ?>
 @pytest.mark.parametrize("odd", [0, 5, 399])
 def test_latin1_bytes_anywhere_keep_every_linkset(odd: int) -> None:
     data = linksets_xml(400, odd)
-    for parse in (parsers.parse_elink, full_parse):
+    for parse in (elink_parser.parse_elink, full_parse):
         result = parse(data)
         assert [ls.ids for ls in result.linksets] == [(str(k + 1),) for k in range(400)]
         assert [ls.linksetdbs[0].ids for ls in result.linksets] == [
@@ -117,9 +117,9 @@ def test_latin1_bytes_anywhere_keep_every_linkset(odd: int) -> None:
 
 def test_a_declared_latin1_body_is_left_to_expat() -> None:
     data = linksets_xml(10, 4, declaration='<?xml version="1.0" encoding="ISO-8859-1"?>')
-    assert parsers.parse_elink(data).linksets[4].infos == ("caf\xe9",)
+    assert elink_parser.parse_elink(data).linksets[4].infos == ("caf\xe9",)
 
 
 def test_utf8_bodies_are_not_touched() -> None:
     data = linksets_xml(3, 1).decode("latin-1").encode("utf-8")
-    assert parsers.parse_elink(data).linksets[1].infos == ("caf\xe9",)
+    assert elink_parser.parse_elink(data).linksets[1].infos == ("caf\xe9",)

@@ -20,10 +20,11 @@ from elinkcli.commands import notices
 from elinkcli.config import Settings
 from elinkcli.constants import ELINK
 from elinkcli.errors import PermanentError
-from elinkcli.eutils.client import MAX_REDIRECTS, EutilsClient
+from elinkcli.eutils.client import EutilsClient
+from elinkcli.eutils.elink_parser import parse_elink
+from elinkcli.eutils.exchange import MAX_REDIRECTS
 from elinkcli.eutils.pacing import StartPacer
 from elinkcli.eutils.params import elink_params
-from elinkcli.eutils.parsers import parse_elink
 
 BASE = "https://eutils.test/entrez/eutils/"
 KEY = "redirect0123456789abcdef0123456789ab"

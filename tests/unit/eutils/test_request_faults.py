@@ -17,20 +17,14 @@ from support.fakes import FakeClock, elink_xml
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from elinkcli import constants as C
-from elinkcli.commands.link import _request_errors, _union_errors
 from elinkcli.config import Settings
 from elinkcli.constants import EFETCH, ELINK, ESEARCH, ESUMMARY
 from elinkcli.errors import GaveUpError, IncompleteSetError, MaxTimeError, PermanentError
 from elinkcli.eutils.client import EutilsClient
 from elinkcli.eutils.clock import SystemClock
+from elinkcli.eutils.elink_parser import parse_elink
 from elinkcli.eutils.pacing import SharedStartPacer, StartPacer, rate_file
-from elinkcli.eutils.parsers import (
-    parse_einfo,
-    parse_elink,
-    parse_epost,
-    parse_esearch,
-    parse_esummary,
-)
+from elinkcli.eutils.parsers import parse_einfo, parse_epost, parse_esearch, parse_esummary
 from elinkcli.eutils.retry import error_text_kind
 from elinkcli.eutils.transport import (
     AnswerBudget,
@@ -41,6 +35,8 @@ from elinkcli.eutils.transport import (
     read_body,
 )
 from elinkcli.ids.history import HistorySet, expand
+from elinkcli.sources.elink import all_errors as _union_errors
+from elinkcli.sources.elink import request_errors as _request_errors
 
 BASE = "https://eutils.test/entrez/eutils/"
 HEAD = '<?xml version="1.0" encoding="UTF-8" ?>\n'
@@ -340,7 +336,7 @@ def test_a_state_dir_that_cannot_be_made_paces_alone(tmp_path: Path) -> None:
 
 
 def test_a_held_lock_is_waited_for_and_said_once(tmp_path: Path) -> None:
-    from filelock import FileLock
+    from elinkcli.locks import LockFile
 
     path = rate_file(tmp_path, None)
     said: list[str] = []
@@ -348,8 +344,9 @@ def test_a_held_lock_is_waited_for_and_said_once(tmp_path: Path) -> None:
     pacer.NOTICE_AFTER = 0.3  # type: ignore[misc]
     held, release = threading.Event(), threading.Event()
 
-    def hold() -> None:  # filelock's state is per thread: take and drop it in one thread
-        with FileLock(str(path) + ".lock"):
+    def hold() -> None:  # a lock of its own descriptor: the pacer's excludes it
+        with LockFile(Path(str(path) + ".lock")) as lock:
+            assert lock.take()
             held.set()
             release.wait(10)
 

@@ -1,4 +1,4 @@
-"""What is retried and how long to wait (facts 6 and 9)."""
+"""What is retried and how long to wait (docs/reference/eutils-facts.md, facts 6 and 9)."""
 
 from __future__ import annotations
 

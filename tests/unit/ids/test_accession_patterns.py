@@ -1,5 +1,5 @@
 """Accession forms per database, matching of tokens to a record's accessions, and the
-README's table of them."""
+manual's table of them (docs/accessions.md)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support.paths import ROOT
 
-from elinkcli.errors import UsageError
-from elinkcli.ids.patterns import (
+from elinkcli.accessions import (
     PATTERNS,
     base,
     is_uid,
@@ -19,9 +18,10 @@ from elinkcli.ids.patterns import (
     summary_accessions,
     uid_form,
 )
+from elinkcli.errors import UsageError
 from elinkcli.ids.tokens import check_ids
 
-README = ROOT / "README.md"
+README = ROOT / "docs" / "accessions.md"
 
 # The accessions of the issue, each with its database (real ones, from NCBI's pages).
 REAL = [

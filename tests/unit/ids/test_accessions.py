@@ -170,7 +170,7 @@ def test_real_answers_map_back_to_tokens_with_leading_zeros(
 ) -> None:
     """A real answer echoes the UID (`9298984`); the user typed `009298984`."""
 
-    from elinkcli.eutils.parsers import parse_elink
+    from elinkcli.eutils.elink_parser import parse_elink
 
     data = (TESTS / "fixtures" / "eutils" / "responses" / name).read_bytes()
     echoed = [ls.ids[0] for ls in parse_elink(data).linksets]

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from support.paths import TESTS
 
-from elinkcli.cli.inputs import _run_input
 from elinkcli.errors import UsageError
+from elinkcli.ids.input import run_input as _run_input
 from elinkcli.ids.source import detect_form, read_source
 
 FIXTURES = TESTS / "fixtures" / "eutils"

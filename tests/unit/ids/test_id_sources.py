@@ -1,12 +1,12 @@
 """What arrives on stdin: form detection, reading each form, ENTREZ_DIRECT messages in and out.
 
-Unit tests, no network: elinkcli.ids.source, elinkcli.ids.edirect, the EDirect writer, and how
-cli.inputs turns a source into a run (db from the input, conflicts, empty inputs).
+Unit tests, no network: elinkcli.ids.source and elinkcli.ids.edirect. The EDirect writer is
+tested in tests/unit/output/test_edirect_writer.py; how cli.inputs turns a source into a run
+in tests/unit/cli/test_inputs.py.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 from xml.etree.ElementTree import fromstring as std_fromstring
@@ -14,35 +14,17 @@ from xml.etree.ElementTree import fromstring as std_fromstring
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.stdin_data import FULL, LABELS, TSV_HEADER, link_row, message, tags, tsv
 
-from elinkcli.cli import inputs
 from elinkcli.commands.link import LINK_COLUMNS
 from elinkcli.errors import UsageError
 from elinkcli.ids.edirect import EDirectMessage, looks_like_message, parse_message, render_message
-from elinkcli.ids.history import HistorySet
-from elinkcli.ids.source import INPUT_FORMATS, IdSource, detect_form, read_source
-from elinkcli.output.writers import EDirectWriter, make_writer
+from elinkcli.ids.given import IdSource
+from elinkcli.ids.source import INPUT_FORMATS, detect_form, read_source
 
-TSV_HEADER = "\t".join(LINK_COLUMNS)
-# What EDirect writes, element by element (docs/edirect-compat.md; render_message's docstring).
+# What EDirect writes, element by element (docs/reference/edirect-compat.md;
+# render_message's docstring).
 ORDER = ("Db", "WebEnv", "QueryKey", "Count", "Step", "Error", "Tool", "Email", "Labels")
-LABELS = "<Labels><Label><Key>cohort</Key><Val>BRCA &amp; review</Val></Label></Labels>"
-
-
-def tsv(*rows: tuple[str, ...], header: str = TSV_HEADER) -> bytes:
-    return "".join(line + "\n" for line in [header, *("\t".join(r) for r in rows)]).encode()
-
-
-def link_row(
-    source_id: str, target_id: str, target_db: str = "protein", source_db: str = "gene"
-) -> tuple[str, ...]:
-    uid = source_id.lstrip("0") or ("0" if source_id else "")
-    return (source_db, source_id, f"{source_db}_{target_db}", target_db, target_id, "", uid, "")
-
-
-def message(*body: str, declaration: bool = False) -> bytes:
-    head = '<?xml version="1.0" encoding="UTF-8" ?>\n' if declaration else ""
-    return (head + "<ENTREZ_DIRECT>\n" + "".join(body) + "</ENTREZ_DIRECT>\n").encode()
 
 
 # --- detect_form ---------------------------------------------------------------------------
@@ -352,23 +334,6 @@ def test_deeply_nested_json_is_a_usage_error(form: str) -> None:
 # --- read_source / parse_message: ENTREZ_DIRECT ---------------------------------------------
 
 
-FULL = message(
-    "  <Db>pubmed</Db>\n",
-    "  <WebEnv>MCID_abc</WebEnv>\n",
-    "  <QueryKey>3</QueryKey>\n",
-    "  <Count>4</Count>\n",
-    "  <Step>2</Step>\n",
-    "  <Tool>edirect</Tool>\n",
-    "  <Email>me@example.org</Email>\n",
-    f"  {LABELS}\n",
-    "  <Query>BRCA1[ti]</Query>\n",
-    "  <MinDate>2001</MinDate>\n  <MaxDate>2002/06</MaxDate>\n  <RelDate>30</RelDate>\n",
-    "  <DateType>PDAT</DateType>\n  <Other>kept</Other>\n",
-    "  <Id>101</Id>\n  <Id> 102 </Id>\n  <Id></Id>\n  <Id>101</Id>\n",
-    declaration=True,
-)
-
-
 def test_parse_message_reads_every_element() -> None:
     msg = parse_message(FULL)
     assert msg == EDirectMessage(
@@ -537,10 +502,6 @@ def test_billion_laughs_in_auto_mode_never_expands() -> None:
 # --- render_message -------------------------------------------------------------------------
 
 
-def tags(text: str) -> list[str]:
-    return [child.tag for child in std_fromstring(text)]
-
-
 def test_render_message_element_order() -> None:
     msg = EDirectMessage(
         db="protein",
@@ -608,163 +569,6 @@ def test_parse_then_render_keeps_labels_tool_email() -> None:
     again = parse_message(render_message(msg).encode())
     assert (again.labels, again.tool, again.email) == (LABELS, "edirect", "me@example.org")
     assert again.ids == msg.ids
-
-
-# --- EDirectWriter --------------------------------------------------------------------------
-
-
-def test_edirect_writer_distinct_targets_count_and_step() -> None:
-    template = EDirectMessage(db="protein", step=2, tool="edirect", email="e@x.org", labels=LABELS)
-    out = io.StringIO()
-    writer = EDirectWriter(out, LINK_COLUMNS, "target_id", template)
-    rows = [link_row("1", "30"), link_row("1", "10"), link_row("2", "30"), link_row("3", "20")]
-    for row in rows:
-        writer.write(row)
-    writer.close()
-
-    msg = parse_message(out.getvalue().encode())
-    distinct = tuple(dict.fromkeys(r[4] for r in rows))
-    assert msg == EDirectMessage(
-        db="protein",
-        ids=distinct,
-        count=len(distinct),
-        step=2,
-        tool="edirect",
-        email="e@x.org",
-        labels=LABELS,
-    )
-    assert tags(out.getvalue()) == ["Db", "Count", "Step", "Tool", "Email", "Labels"] + [
-        "Id"
-    ] * len(distinct)
-
-
-def test_edirect_writer_without_rows_writes_count_zero() -> None:
-    out = io.StringIO()
-    writer = make_writer(
-        "edirect",
-        out,
-        LINK_COLUMNS,
-        uid_key="target_id",
-        message=EDirectMessage(db="gene", step=1),
-    )
-    writer.close()
-    assert parse_message(out.getvalue().encode()) == EDirectMessage(db="gene", count=0, step=1)
-
-
-def test_edirect_writer_default_template_is_step_one() -> None:
-    out = io.StringIO()
-    writer = make_writer("edirect", out, LINK_COLUMNS, uid_key="target_id")
-    writer.write(link_row("1", "9"))
-    writer.close()
-    msg = parse_message(out.getvalue().encode())
-    assert (msg.step, msg.count, msg.ids) == (1, 1, ("9",))
-
-
-# --- cli.inputs: from stdin to a run --------------------------------------------------------
-
-
-class _Stdin:
-    def __init__(self, data: bytes, tty: bool = False) -> None:
-        self.buffer = io.BytesIO(data)
-        self._tty = tty
-
-    def isatty(self) -> bool:
-        return self._tty
-
-
-@pytest.fixture
-def stdin(monkeypatch: pytest.MonkeyPatch):
-    def put(data: bytes, tty: bool = False) -> None:
-        monkeypatch.setattr(inputs.sys, "stdin", _Stdin(data, tty))
-
-    return put
-
-
-def test_gather_message_db_and_deduplicated_ids(stdin) -> None:
-    stdin(message("<Db>Gene</Db><Count>3</Count><Step>4</Step><Id>5</Id><Id>6</Id><Id>5</Id>"))
-    run = inputs.gather_input(None, None, "auto")
-    assert (run.db, run.ids, run.history) == ("gene", ("5", "6"), None)
-    assert run.next_message("protein").step == 5
-
-
-def test_gather_plain_ids_deduplicated_in_first_seen_order(stdin) -> None:
-    stdin(b"7\n5\n7\n6,5\n")
-    run = inputs.gather_input("gene", None, "auto")
-    assert run.ids == ("7", "5", "6")
-
-
-@pytest.mark.parametrize(
-    ("msg_db", "option"), [("nucleotide", "nuccore"), ("nuccore", "nucleotide"), ("gene", "GENE")]
-)
-def test_gather_alias_is_not_a_conflict(stdin, msg_db: str, option: str) -> None:
-    stdin(message(f"<Db>{msg_db}</Db><Id>5</Id>"))
-    run = inputs.gather_input(option, None, "auto")
-    assert run.db == ("nuccore" if msg_db != "gene" else "gene")
-
-
-def test_gather_db_conflict_is_a_usage_error(stdin) -> None:
-    stdin(message("<Db>gene</Db><Id>5</Id>"))
-    with pytest.raises(UsageError, match=r"--db pubmed disagrees .*gene"):
-        inputs.gather_input("pubmed", None, "auto")
-
-
-def test_gather_tsv_target_db_conflicts_with_db(stdin) -> None:
-    stdin(tsv(link_row("1", "7")))
-    with pytest.raises(UsageError, match="disagrees"):
-        inputs.gather_input("gene", None, "auto")
-
-
-def test_gather_history_message(stdin) -> None:
-    stdin(message("<Db>pubmed</Db><WebEnv>W</WebEnv><QueryKey>2</QueryKey><Count>30</Count>"))
-    run = inputs.gather_input(None, None, "auto")
-    assert run.history == HistorySet("pubmed", "W", "2", 30)
-    assert run.ids == () and not run.empty
-
-
-def test_gather_error_message(stdin) -> None:
-    stdin(message("<Db>pubmed</Db><Error>PhraseNotFound</Error>"))
-    with pytest.raises(UsageError, match="PhraseNotFound"):
-        inputs.gather_input(None, None, "auto")
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        message("<Db>pubmed</Db><Count>0</Count><Step>1</Step>"),
-        message("<Db>pubmed</Db><WebEnv>W</WebEnv><QueryKey>1</QueryKey><Count>0</Count>"),
-        tsv(),
-        b"[]",
-        b"[]\n",
-    ],
-    ids=["count0", "count0-history", "tsv-header", "json-empty", "json-empty-nl"],
-)
-def test_gather_empty_structured_input_is_an_empty_run(stdin, data: bytes) -> None:
-    stdin(data)
-    assert inputs.gather_input(None, None, "auto").empty
-
-
-@pytest.mark.parametrize("data", [b"", b"  \n\n"], ids=["empty", "blank"])
-def test_gather_empty_plain_stdin_is_a_usage_error(stdin, data: bytes) -> None:
-    stdin(data)
-    with pytest.raises(UsageError):
-        inputs.gather_input("gene", None, "auto")
-
-
-def test_gather_terminal_stdin_is_never_read(stdin) -> None:
-    stdin(b"1\n", tty=True)
-    with pytest.raises(UsageError, match="no ids"):
-        inputs.gather_input("gene", None, "auto")
-
-
-def test_next_message_carries_tool_email_labels() -> None:
-    msg = parse_message(FULL)
-    run = inputs.RunInput("pubmed", ("101",), message=msg)
-    assert run.next_message("gene") == EDirectMessage(
-        db="gene", step=3, tool="edirect", email="me@example.org", labels=LABELS
-    )
-    assert inputs.RunInput("gene", ("1",)).next_message("protein") == EDirectMessage(
-        db="protein", step=1
-    )
 
 
 # --- properties: never another exception than UsageError ------------------------------------

@@ -7,10 +7,10 @@ import sqlite3
 
 import pytest
 
+from elinkcli.commands.ledger import CountedIds
 from elinkcli.errors import UsageError
 from elinkcli.ids.packed import WINDOW, PackedIds, SeenStoreError, check_window_size
 from elinkcli.ids.tokens import check_ids, split_ids
-from elinkcli.models import CountedIds
 
 
 def handed_out(packed: PackedIds, size: int) -> list[str]:

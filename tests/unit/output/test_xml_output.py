@@ -22,10 +22,12 @@ from defusedxml.ElementTree import fromstring
 from support.fake_eutils import FakeEutils, Faults, elink_requests
 from support.fakes import chunks
 
+from elinkcli.commands.ledger import Ledger
 from elinkcli.commands.link import LINK_COLUMNS, _per_id_rows
 from elinkcli.errors import UsageError
-from elinkcli.models import ELinkResult, LinkSet, LinkSetDb, LinkStats
-from elinkcli.output.writers import XmlSpec, XmlWriter, make_writer
+from elinkcli.eutils.records import ELinkResult, LinkSet, LinkSetDb
+from elinkcli.output.elink_xml import XmlSpec, XmlWriter
+from elinkcli.output.writers import make_writer
 
 HEAD = (
     '<?xml version="1.0" encoding="UTF-8" ?>\n'
@@ -117,9 +119,9 @@ def row(src: str | None, name: str, target: str, score: int | None = None, db: s
 
 
 def writer(ids: Sequence[str] = (), *, union: bool = False, db: str = "gene"):
-    stats = LinkStats()
+    stats = Ledger.keeping_all(ids)
     out = io.StringIO()
-    return XmlWriter(out, LINK_COLUMNS, XmlSpec(db, tuple(ids), stats, union)), stats, out
+    return XmlWriter(out, LINK_COLUMNS, XmlSpec(db, stats, union)), stats, out
 
 
 def empty_set(uid: str, db: str = "gene") -> Set:
@@ -130,7 +132,7 @@ def test_batches_keep_input_order_with_ids_without_links_in_place_and_failed_one
     ids = [str(n) for n in range(1, 10)]
     w, stats, out = writer(ids)
     # Each batch: its ids without links and failures are known before its rows arrive,
-    # as link_batches fills LinkStats. 3 fails, 5 is not echoed.
+    # as link_batches fills Ledger. 3 fails, 5 is not echoed.
     stats.ids_without_links.append("2")
     stats.ids_failed.append("3")
     w.write_many(
@@ -188,12 +190,11 @@ def _answer(*sets: LinkSet) -> ELinkResult:
 
 
 def test_rows_from_link_batches_own_row_maker_round_trip():
-    """The batches as link.py makes them (its _per_id_rows filling LinkStats first)."""
-    stats = LinkStats()
-    out = io.StringIO()
+    """The batches as link.py makes them (its _per_id_rows filling Ledger first)."""
     ids = ["11", "12", "13", "14", "15", "16"]
-    w = XmlWriter(out, LINK_COLUMNS, XmlSpec("pubmed", tuple(ids), stats))
-    rejected: list[str] = []
+    stats = Ledger.keeping_all(ids)
+    out = io.StringIO()
+    w = XmlWriter(out, LINK_COLUMNS, XmlSpec("pubmed", stats))
     first = _answer(
         # NCBI answers in its own order; 13 is rejected, 12 has no link table.
         LinkSet("pubmed", ("13",), errors=("Invalid uid 13",)),
@@ -204,17 +205,18 @@ def test_rows_from_link_batches_own_row_maker_round_trip():
             (LinkSetDb("pubmed", "pubmed_pubmed", ("11", "7", "8"), (900, 500, 7)),),
         ),
     )
-    w.write_many(_per_id_rows(first, ids[:3], "neighbor_score", stats, rejected))
+    w.write_many(_per_id_rows(first, ids[:3], "neighbor_score", stats))
     second = _answer(
         LinkSet("pubmed", ("16",)),
         LinkSet("pubmed", ("14",), (LinkSetDb("gene", "pubmed_gene", ("3",)),)),
         # 15 is not echoed; 99 was not asked: named in the stats, never written.
         LinkSet("pubmed", ("99",), (LinkSetDb("gene", "pubmed_gene", ("4",)),)),
     )
-    w.write_many(_per_id_rows(second, ids[3:], "neighbor_score", stats, rejected))
+    w.write_many(_per_id_rows(second, ids[3:], "neighbor_score", stats))
     w.close()
 
     assert stats.ids_failed == ["13"] and stats.ids_not_echoed == ["15"]
+    assert stats.rejected == ["13 (Invalid uid 13)"]
     assert stats.ids_unexpected == ["99"]
     assert read_both(out.getvalue()) == [
         (
@@ -407,7 +409,11 @@ def test_make_writer_gives_xml_only_to_link():
     with pytest.raises(UsageError, match="--format xml is for link"):
         make_writer("xml", io.StringIO(), LINK_COLUMNS, uid_key="target_id")
     made = make_writer(
-        "xml", io.StringIO(), LINK_COLUMNS, uid_key="target_id", xml=XmlSpec("gene", ("1",))
+        "xml",
+        io.StringIO(),
+        LINK_COLUMNS,
+        uid_key="target_id",
+        xml=XmlSpec("gene", Ledger.keeping_all(["1"])),
     )
     assert isinstance(made, XmlWriter)
 

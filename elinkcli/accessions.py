@@ -139,7 +139,7 @@ def names_record(token: str, accessions: list[str]) -> bool:
 
 
 def how(db: str) -> str:
-    """How elinkcli finds the UID of an accession of `db`, for the README's table."""
+    """How elinkcli finds the UID of an accession of `db`, for docs/accessions.md's table."""
     first = PATTERNS[db][0]
     if db in UID_PREFIXES:
         text = f"the number after `{UID_PREFIXES[db]}` is the UID (no request)"
@@ -159,7 +159,8 @@ def how(db: str) -> str:
 
 
 def readme_table() -> str:
-    """The README's table of every accession form elinkcli reads (a test keeps them equal)."""
+    """The table of every accession form elinkcli reads in docs/accessions.md (a test keeps
+    them equal)."""
     rows = ["| database | accessions (example) | how the UID is found |", "|---|---|---|"]
     for db, patterns in PATTERNS.items():
         forms = ", ".join(f"`{p.example}`" for p in patterns)

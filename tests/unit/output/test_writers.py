@@ -1,4 +1,5 @@
-"""Source ids (split, check, decode) and the output writers."""
+"""The output writers (elinkcli.output.writers): TSV, JSON, JSON Lines, uid and table,
+and make_writer."""
 
 from __future__ import annotations
 
@@ -10,139 +11,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from elinkcli.errors import UsageError
-from elinkcli.ids.tokens import check_ids, decode_input, normalize_db, split_ids
+from elinkcli.output.table import TableWriter
 from elinkcli.output.writers import (
     FORMATS,
     JsonlWriter,
     JsonWriter,
-    TableWriter,
     TsvWriter,
     UidWriter,
     make_writer,
 )
 
 COLUMNS = ("source_db", "source_id", "linkname", "target_db", "target_id", "score")
-
-# --- split_ids ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("values", "expected"),
-    [
-        (["1\n2\n3\n"], ["1", "2", "3"]),
-        (["1 2  3"], ["1", "2", "3"]),
-        (["1\t2\t\t3"], ["1", "2", "3"]),
-        (["1,2,,3,"], ["1", "2", "3"]),
-        (["1, 2\t,3\r\n4 ,\n, 5"], ["1", "2", "3", "4", "5"]),
-        ([",,, \n\t"], []),
-        ([""], []),
-        ([], []),
-        (["7,8", "9", " 10 \n11"], ["7", "8", "9", "10", "11"]),
-        (["NM_000546.6,NP_000537.3"], ["NM_000546.6", "NP_000537.3"]),
-    ],
-)
-def test_split_ids(values: list[str], expected: list[str]) -> None:
-    assert split_ids(values) == expected
-
-
-def test_split_ids_keeps_order_and_repeats() -> None:
-    ids = ["5", "3", "5", "1"]
-    assert split_ids([" ".join(ids)]) == ids
-
-
-# --- check_ids ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("db", ["gene", "pubmed"])
-def test_numeric_ids_are_accepted_for_uid_databases(db: str) -> None:
-    ids = ["1", "348", "35520012"]
-    assert check_ids(ids, db) == ids
-
-
-@pytest.mark.parametrize("db", ["gene", "pubmed"])
-@pytest.mark.parametrize("bad", ["NM_000546.6", "12a", "1.5", "-3", "PMC123"])
-def test_non_numeric_ids_are_refused_for_uid_databases(db: str, bad: str) -> None:
-    with pytest.raises(UsageError) as excinfo:
-        check_ids(["1", bad, "2"], db)
-    assert repr(bad) in str(excinfo.value)
-    assert db in str(excinfo.value)
-
-
-@pytest.mark.parametrize("db", ["nuccore", "protein", "nucleotide", "Nucleotide"])
-@pytest.mark.parametrize("acc", ["NM_000546.6", "NP_000537.3", "U49845", "1621261"])
-def test_accessions_are_accepted_for_sequence_databases(db: str, acc: str) -> None:
-    assert check_ids([acc], db) == [acc]
-
-
-@pytest.mark.parametrize("db", ["nuccore", "protein"])
-@pytest.mark.parametrize("bad", ["NM_000546.", "NM-000546", "NM_000546.6.1", "a b", "x.y"])
-def test_malformed_accessions_are_refused(db: str, bad: str) -> None:
-    with pytest.raises(UsageError) as excinfo:
-        check_ids([bad], db)
-    assert repr(bad) in str(excinfo.value)
-
-
-def test_check_ids_drops_repeats_keeping_first_occurrence() -> None:
-    ids = ["30", "10", "30", "20", "10", "40"]
-    expected = [i for n, i in enumerate(ids) if i not in ids[:n]]
-    assert check_ids(ids, "gene") == expected
-
-
-def test_check_ids_empty_is_a_usage_error() -> None:
-    with pytest.raises(UsageError, match="no ids"):
-        check_ids([], "gene")
-
-
-def test_long_bad_id_is_shortened_in_the_message() -> None:
-    bad = "x" * 500
-    with pytest.raises(UsageError) as excinfo:
-        check_ids([bad], "gene")
-    message = str(excinfo.value)
-    assert bad[:40] in message
-    assert bad not in message
-
-
-# --- decode_input and normalize_db ----------------------------------------------------
-
-
-def test_decode_input_plain_utf8() -> None:
-    text = "123\n456\n"
-    assert decode_input(text.encode("utf-8")) == text
-
-
-def test_decode_input_strips_bom() -> None:
-    text = "123\n456"
-    assert decode_input(b"\xef\xbb\xbf" + text.encode("utf-8")) == text
-
-
-def test_decode_input_refuses_nul_bytes() -> None:
-    with pytest.raises(UsageError, match="NUL") as excinfo:
-        decode_input("1\n2\n".encode("utf-16"), source="ids.txt")
-    assert "ids.txt" in str(excinfo.value)
-
-
-@pytest.mark.parametrize("data", [b"12\xff34", b"\xc3\x28", b"1\n2\n\x80"])
-def test_decode_input_refuses_invalid_utf8(data: bytes) -> None:
-    with pytest.raises(UsageError, match="UTF-8") as excinfo:
-        decode_input(data, source="stdin")
-    assert "stdin" in str(excinfo.value)
-
-
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("Nucleotide", "nuccore"),
-        ("nucleotide", "nuccore"),
-        (" NUCCORE ", "nuccore"),
-        ("PubMed", "pubmed"),
-        ("protein", "protein"),
-    ],
-)
-def test_normalize_db(name: str, expected: str) -> None:
-    assert normalize_db(name) == expected
-
-
-# --- writers ----------------------------------------------------------------------------
 
 ROWS: list[tuple[object, ...]] = [
     ("gene", "7157", "gene_protein", "protein", "1000001", None),
@@ -336,23 +215,3 @@ def test_make_writer_no_header_for_tsv() -> None:
 def test_make_writer_unknown_format_is_a_usage_error(fmt: str) -> None:
     with pytest.raises(UsageError, match="unknown format"):
         make_writer(fmt, io.StringIO(), COLUMNS, uid_key="target_id")
-
-
-# --- property ---------------------------------------------------------------------------
-
-
-def is_separator(ch: str) -> bool:
-    return ch.isspace() or ch == ","
-
-
-@given(st.text(), st.sampled_from(["gene", "pubmed", "nuccore", "protein"]))
-def test_split_and_check_never_fail_unexpectedly(text: str, db: str) -> None:
-    tokens = split_ids([text])
-    assert all(tok and not any(is_separator(c) for c in tok) for tok in tokens)
-    assert "".join(tokens) == "".join(c for c in text if not is_separator(c))
-    try:
-        checked = check_ids(tokens, db)
-    except UsageError:
-        return
-    assert checked == list(dict.fromkeys(tokens))
-    assert checked

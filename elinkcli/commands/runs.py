@@ -1,0 +1,308 @@
+"""Each command's rows from its plan (elinkcli.commands.plans) and its input (a RunInput):
+the one code the command line and elinkcli.api both run.
+
+Every function here is a generator started by its caller's iteration: ids are expanded
+(a History set, a query), resolved (accessions to UIDs) and linked batch by batch, and
+what kept ids from being linked is raised once, after every row that could be produced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, TypeVar
+
+from elinkcli.commands.batching import BatchHooks
+from elinkcli.commands.ledger import Ledger, Mark
+from elinkcli.commands.plans import (
+    ChainPlan,
+    CheckPlan,
+    CitationPlan,
+    DiscoverPlan,
+    LinkoutPlan,
+    LinkPlan,
+)
+from elinkcli.ids.input import RunInput
+
+if TYPE_CHECKING:
+    from elinkcli.commands.chain import HopStats
+    from elinkcli.commands.check import CheckRow
+    from elinkcli.commands.citations import CitationStats
+    from elinkcli.commands.discover import RecordLinkRow
+    from elinkcli.commands.linkout import Resource
+    from elinkcli.eutils.client import EutilsClient
+    from elinkcli.ids.history import HistorySet
+    from elinkcli.ids.packed import IdWindows
+    from elinkcli.ids.resolve import IdTable
+    from elinkcli.models import LinkTuple
+
+Warn = Callable[[str], None]
+R = TypeVar("R")
+
+
+def settled(items: Iterable[R], ledger: Ledger, mark: Mark) -> Iterator[R]:
+    """`items`, then what the ledger recorded since `mark` as kept from being linked, raised
+    (Ledger.settle): after every row that could be produced."""
+    yield from items
+    ledger.settle(mark)
+
+
+def by_table(
+    run: RunInput,
+    client: EutilsClient,
+    ledger: Ledger,
+    hooks: BatchHooks,
+    batch: int,
+    rows: Callable[[IdTable, BatchHooks], Iterator[R]],
+    warn: Warn,
+) -> Iterator[R]:
+    """What `rows` gives for the run's ids as a table (tokens and UIDs), then what kept ids
+    from being linked, raised. A History set is read a page at a time and run a window at a
+    time (elinkcli.commands.windows), never expanded whole."""
+    if run.history is None:
+        mark = ledger.mark()
+        table = run.id_table(client, warn)
+        ledger.record_table(table)
+        return settled(rows(table, hooks), ledger, mark)
+    from elinkcli.commands.windows import in_windows
+    from elinkcli.ids.history import HistoryIds
+
+    return in_windows(
+        HistoryIds(client, run.history),
+        db=run.db or "",
+        batch=batch,
+        client=client,
+        run=rows,
+        ledger=ledger,
+        hooks=hooks,
+        warn=warn,
+    )
+
+
+def link_rows(
+    plan: LinkPlan,
+    run: RunInput,
+    client: EutilsClient,
+    stats: Ledger,
+    hooks: BatchHooks,
+    warn: Warn,
+) -> Iterator[list[LinkTuple]]:
+    """`link`'s rows, batch by batch (LinkRow's fields as plain tuples). A long input (a
+    packed plain input, a History set) is linked a window at a time when the plan allows;
+    the run's source ids go to the ledger once known (the eLinkResult writer places the
+    ids without links by them)."""
+    from elinkcli.commands.link import link_batches, link_windows
+
+    if run.empty:
+        return iter(())
+    assert plan.target is not None
+    options = dict(
+        db=run.db or "",
+        target=plan.target,
+        name=plan.name,
+        cmd=plan.cmd,
+        filters=plan.filters,
+        batch=plan.batch,
+        client=client,
+        stats=stats,
+        hooks=hooks,
+    )
+    long_input: IdWindows | None = run.packed if plan.windowed else None
+    if run.history is not None and plan.windowed:
+        from elinkcli.ids.history import HistoryIds
+
+        long_input = HistoryIds(client, run.history)
+    if long_input is not None:
+        return link_windows(long_input, warn=warn, **options)  # type: ignore[arg-type]
+    stored = run.history if plan.union else None  # a union of a stored set: one request
+    mark = stats.mark()
+    table = None
+    ids = list(run.ids)
+    if stored is None:
+        table = run.id_table(client, warn)
+        stats.record_table(table)
+        ids = table.tokens
+    stats.set_tokens(ids)
+    rows = link_batches(ids, union=plan.union, history=stored, table=table, **options)  # type: ignore[arg-type]
+    return settled(rows, stats, mark)
+
+
+def link_to_history(plan: LinkPlan, run: RunInput, client: EutilsClient, warn: Warn) -> HistorySet:
+    """--history: the linked set stored on NCBI's History server (ELink neighbor_history)."""
+    from elinkcli.ids.history import HistorySet
+    from elinkcli.ids.history import link_to_history as store
+
+    assert plan.target is not None
+    if run.empty:
+        return HistorySet(plan.target, "", "", 0)
+    assert run.db is not None
+    uids: list[str] = []
+    if run.history is None:
+        table = run.id_table(client, warn)
+        ledger = Ledger()
+        ledger.record_table(table)
+        ledger.settle()  # before anything is stored
+        uids = [table.uid(t) for t in table.tokens]
+    return store(
+        client,
+        db=run.db,
+        target=plan.target,
+        ids=uids,
+        source=run.history,
+        name=plan.name,
+        filters=plan.filters,
+        batch=plan.batch,
+    )
+
+
+def check_rows(
+    plan: CheckPlan,
+    run: RunInput,
+    client: EutilsClient,
+    stats: Ledger,
+    hooks: BatchHooks,
+    warn: Warn,
+) -> Iterator[CheckRow]:
+    """`check`'s rows, one per input id (only those with the plan's answer, if it keeps one)."""
+    from elinkcli.commands.check import check
+
+    if run.empty:
+        return iter(())
+
+    def rows(table: IdTable, hooks: BatchHooks) -> Iterator[CheckRow]:
+        return check(
+            table.tokens,
+            db=run.db or "",
+            cmd=plan.cmd,
+            name=plan.name,
+            batch=plan.batch,
+            client=client,
+            stats=stats,
+            hooks=hooks,
+            table=table,
+        )
+
+    found = by_table(run, client, stats, hooks, plan.batch, rows, warn)
+    return (r for r in found if plan.keep is None or r.value == plan.keep)
+
+
+def discover_rows(
+    plan: DiscoverPlan,
+    run: RunInput,
+    client: EutilsClient,
+    stats: Ledger,
+    hooks: BatchHooks,
+    warn: Warn,
+) -> Iterator[RecordLinkRow]:
+    """`discover` with ids: per record, the link names that have links (acheck)."""
+    from elinkcli.commands.discover import discover_records
+
+    if run.empty:
+        return iter(())
+    assert plan.db is not None
+
+    def rows(table: IdTable, hooks: BatchHooks) -> Iterator[RecordLinkRow]:
+        return discover_records(
+            table.tokens,
+            db=plan.db or "",
+            target=plan.target,
+            batch=plan.batch,
+            client=client,
+            stats=stats,
+            hooks=hooks,
+            table=table,
+        )
+
+    return by_table(run, client, stats, hooks, plan.batch, rows, warn)
+
+
+def linkout_rows(
+    plan: LinkoutPlan,
+    run: RunInput,
+    client: EutilsClient,
+    stats: Ledger,
+    hooks: BatchHooks,
+    warn: Warn,
+) -> Iterator[Resource]:
+    """`linkout`'s resources, one per distinct URL and provider of each record."""
+    from elinkcli.commands.linkout import linkout
+
+    if run.empty:
+        return iter(())
+
+    def rows(table: IdTable, hooks: BatchHooks) -> Iterator[Resource]:
+        return linkout(
+            table.tokens,
+            db=run.db or "",
+            mode=plan.mode,
+            holding=plan.holding,
+            where=plan.where,
+            batch=plan.batch,
+            client=client,
+            stats=stats,
+            hooks=hooks,
+            table=table,
+        )
+
+    return by_table(run, client, stats, hooks, plan.batch, rows, warn)
+
+
+def chain_paths(
+    plan: ChainPlan,
+    run: RunInput,
+    client: EutilsClient,
+    stats: list[HopStats],
+    warn: Warn,
+) -> Iterator[tuple[str, ...]]:
+    """`chain`'s paths; from an eLinkResult input with one LinkSet per earlier source, each
+    path starts at that earlier source."""
+    from elinkcli.commands.chain import chain
+
+    if run.empty:
+        return iter(())
+    ledger = Ledger()
+    mark = ledger.mark()
+    table = run.id_table(client, warn)
+    ledger.record_table(table)
+    paths = settled(
+        chain(
+            table.tokens,
+            db=plan.db or "",
+            hops=list(plan.hops),
+            max_per_hop=plan.max_per_hop,
+            warn_above=plan.warn_above,
+            batch=plan.batch,
+            warn=warn,
+            client=client,
+            stats=stats,
+            table=table,
+            citations_from=plan.citations_from,
+        ),
+        ledger,
+        mark,
+    )
+    if not (run.origin_db and run.origins):
+        return paths
+    return ((origin, *path) for path in paths for origin in run.origins.get(path[0], ()))
+
+
+def citation_rows(
+    plan: CitationPlan,
+    run: RunInput,
+    client: EutilsClient,
+    stats: CitationStats,
+    hooks: BatchHooks,
+) -> Iterator[list[tuple[object, ...]]]:
+    """The citation links of the input's PMIDs, batch by batch (or their counts)."""
+    from elinkcli.commands.citations import citation_batches
+
+    plan.check_input(run)
+    return citation_batches(
+        list(run.ids),
+        direction=plan.direction,
+        sources=plan.sources,
+        batch=plan.batch,
+        counts=plan.counts,
+        client=client,
+        stats=stats,
+        hooks=hooks,
+    )
