@@ -34,10 +34,11 @@ from typing import TYPE_CHECKING, Literal, TypeVar, overload
 
 from elinkcli import constants as C
 from elinkcli.commands import calls
-from elinkcli.commands.calls import CacheMode, Call, Connection, Ids
+from elinkcli.commands.calls import Call, Ids
 from elinkcli.commands.chain import Hop, HopStats
 from elinkcli.commands.check import CheckRow
 from elinkcli.commands.citations import CitationRow
+from elinkcli.commands.connection import CacheMode, Connection
 from elinkcli.commands.discover import LinkNameRow, RecordLinkRow
 from elinkcli.commands.ledger import Ledger
 from elinkcli.commands.linkout import Resource, ResourceFilter

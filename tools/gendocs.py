@@ -80,7 +80,11 @@ FILES = [
 ]
 EXIT_STATUS = [
     ("0", "Success, also when nothing links; also when the reader of stdout goes away."),
-    ("1", "An internal error (please report it); for linkout validate: errors were found."),
+    (
+        "1",
+        "The output (or, with --offline, the cache) cannot be used, or the system is not "
+        "POSIX; for linkout validate: errors were found.",
+    ),
     (
         "2",
         "Usage or bad input: an unknown option or format, a bad id, an empty id list, "

@@ -28,10 +28,6 @@ if TYPE_CHECKING:
 
 
 Row = Sequence[object]
-KEY_ON_COMMAND_LINE = (
-    "--api-key on the command line is visible to other users of this machine (ps); "
-    "set NCBI_API_KEY or api_key in the config file instead"
-)
 
 
 def cache_mode(common: Common) -> str:
@@ -51,11 +47,13 @@ def cache_mode(common: Common) -> str:
 
 def make_client(common: Common, **more: str | None) -> EutilsClient:
     """The client of the common options; `more`: other settings of resolve() (citations)."""
-    from elinkcli.config import resolve
+    from elinkcli.commands.connection import settled
     from elinkcli.sources.connect import connect
 
-    resolved = resolve(
-        **more,  # type: ignore[arg-type]
+    resolved = settled(
+        warn,
+        command_line=True,
+        **more,
         base_url=common.base_url,
         email=common.email,
         api_key=common.api_key,
@@ -66,12 +64,6 @@ def make_client(common: Common, **more: str | None) -> EutilsClient:
         cache_mode=cache_mode(common),
         adaptive_batch=common.adaptive_batch,
     )
-    for warning in resolved.config_warnings:
-        warn(warning)
-    if resolved.sources.get("api_key") == "option":
-        warn(KEY_ON_COMMAND_LINE)
-    for text in notices.clear_key(resolved.settings.base_url, resolved.settings.api_key):
-        warn(text)
     log = request_log(common)
     retries_shown = not common.quiet and (
         common.verbose or (sys.stderr is not None and sys.stderr.isatty())

@@ -19,7 +19,7 @@ R = TypeVar("R")
 
 EXIT_CODES_HELP = (
     "Exit status: 0 success (also when nothing links); 1 the output (or, with --offline, "
-    "the cache) cannot be used; 2 usage or bad input; "
+    "the cache) cannot be used, or the system is not POSIX; 2 usage or bad input; "
     "3 NCBI rejected the request (invalid database, link name, id); "
     "4 gave up after retries (output holds everything that succeeded, stderr names the "
     "failed ids); 130 interrupted."

@@ -195,7 +195,7 @@ def link_command(
     if fmt_name == "counts":
         raise UsageError("--format counts goes with --cited or --cites")
     plan = LinkPlan.make(
-        db=None,
+        db=db,
         target=target,
         name=name,
         cmd=elink_cmd,

@@ -15,15 +15,15 @@ from elinkcli.constants import MAX_BATCH
 from elinkcli.errors import GaveUpError, UsageError
 from elinkcli.eutils.adaptive import AdaptiveBatch
 from elinkcli.eutils.client import EutilsClient
-from elinkcli.eutils.params import Params
 from elinkcli.eutils.records import ELinkResult, LinkSet
 from elinkcli.ids.tokens import batches
 from elinkcli.sources.connect import connect
-from elinkcli.sources.elink import NO_ID, ElinkSource
+from elinkcli.sources.elink import NO_ID
+from elinkcli.sources.select import source_for
 
 if TYPE_CHECKING:
     from elinkcli.ids.resolve import IdTable
-    from elinkcli.sources.base import LinkSource
+    from elinkcli.sources.base import LinkRequest, LinkSource
 
 
 def check_batch(batch: int) -> None:
@@ -108,64 +108,62 @@ def run_batches(
         announce_run(client, stats, len(misses), size)
         requests: Iterable[list[str]] = batches(misses, size)
         window = None
+        observe = None
         if client.settings.adaptive_batch:
             # Never below --batch: when NCBI is failing anyway, smaller requests only mean more.
             sizer = AdaptiveBatch(size, floor=size)
             stats.request_sizes = sizer.sizes
             requests = sizer.chunks(misses)
-            client.on_answer = sizer.observe
+            observe = sizer.observe
             # Cut each request when a worker is free for it, not queued ahead at an old size.
             window = client.settings.max_in_flight
         # Two tokens of one record (`7`, `007`) ask for it once; the answer goes to both.
         ask = (lambda chunk: fetch(list(dict.fromkeys(map(uid_of, chunk))))) if mapped else fetch
-        outcomes = client.map_ordered(ask, requests, window)
+        outcomes = client.map_ordered(ask, requests, window, observe)
         misses_left = set()
-    try:
-        resolved: dict[str, list[LinkSet] | None] = dict.fromkeys(misses_left)
-        extra: list[LinkSet] = []
-        complete = True
-        for index, chunk in chunks:
-            while any(i not in hits and i not in resolved for i in chunk):
-                asked, outcome = next(outcomes)
-                if isinstance(outcome, GaveUpError):
-                    stats.gave_up.append(type(outcome)(str(outcome), asked, outcome.tries))
-                    stats.ids_failed.extend(asked)
-                    resolved.update(dict.fromkeys(asked))
-                    continue
-                if isinstance(outcome, Exception):
-                    raise outcome
-                if mapped:
-                    assert table is not None
-                    outcome = _to_tokens(outcome, asked, table)
-                answers, unmatched, unasked = _split(outcome, asked)
-                extra.extend(unmatched)
-                stats.ids_unexpected.extend(unasked)
-                if cache is not None and signature is not None:
-                    cache.put_many(
-                        signature,
-                        {
-                            uid_of(i): [rename_linkset(ls, _constant(uid_of(i))) for ls in a]
-                            if mapped
-                            else a
-                            for i, a in answers.items()
-                            if a
-                        },
-                    )
-                for uid in asked:
-                    resolved[uid] = answers.get(uid, [])
-            done = [i for i in chunk if i in hits or resolved.get(i) is not None]
-            linksets = [ls for i in done for ls in (hits[i] if i in hits else resolved[i] or [])]
-            for i in chunk:
-                resolved.pop(i, None)
-            yield done, ELinkResult(tuple(linksets + extra))
-            extra = []
-            # The journal may only ever hold a prefix of the batches: a resumed run appends, so a
-            # batch finished after a failed one must be written again after that one.
-            complete = complete and len(done) == len(chunk)
-            if complete:
-                hooks.done(index, len(chunk))
-    finally:
-        client.on_answer = None
+    resolved: dict[str, list[LinkSet] | None] = dict.fromkeys(misses_left)
+    extra: list[LinkSet] = []
+    complete = True
+    for index, chunk in chunks:
+        while any(i not in hits and i not in resolved for i in chunk):
+            asked, outcome = next(outcomes)
+            if isinstance(outcome, GaveUpError):
+                stats.gave_up.append(type(outcome)(str(outcome), asked, outcome.tries))
+                stats.ids_failed.extend(asked)
+                resolved.update(dict.fromkeys(asked))
+                continue
+            if isinstance(outcome, Exception):
+                raise outcome
+            if mapped:
+                assert table is not None
+                outcome = _to_tokens(outcome, asked, table)
+            answers, unmatched, unasked = _split(outcome, asked)
+            extra.extend(unmatched)
+            stats.ids_unexpected.extend(unasked)
+            if cache is not None and signature is not None:
+                cache.put_many(
+                    signature,
+                    {
+                        uid_of(i): [rename_linkset(ls, _constant(uid_of(i))) for ls in a]
+                        if mapped
+                        else a
+                        for i, a in answers.items()
+                        if a
+                    },
+                )
+            for uid in asked:
+                resolved[uid] = answers.get(uid, [])
+        done = [i for i in chunk if i in hits or resolved.get(i) is not None]
+        linksets = [ls for i in done for ls in (hits[i] if i in hits else resolved[i] or [])]
+        for i in chunk:
+            resolved.pop(i, None)
+        yield done, ELinkResult(tuple(linksets + extra))
+        extra = []
+        # The journal may only ever hold a prefix of the batches: a resumed run appends, so a
+        # batch finished after a failed one must be written again after that one.
+        complete = complete and len(done) == len(chunk)
+        if complete:
+            hooks.done(index, len(chunk))
     stats.settle(mark, requests_only=True)
 
 
@@ -224,7 +222,7 @@ def _to_tokens(result: ELinkResult, asked: Sequence[str], table: IdTable) -> ELi
 def per_id_elink(
     ids: Sequence[str],
     batch: int,
-    params: Callable[[list[str]], Params],
+    request: LinkRequest,
     *,
     client: EutilsClient | None,
     settings: Settings | None,
@@ -232,10 +230,10 @@ def per_id_elink(
     hooks: BatchHooks | None,
     table: IdTable | None = None,
 ) -> Iterator[tuple[list[str], ELinkResult]]:
-    """run_batches for an ELink command asked one `id=` per id: `params(chunk)` is one
-    request (with no ids, it names the request in the cache); any <ERROR> fails it."""
+    """run_batches for a command asked one id at a time (one `id=` per id), from the source
+    that answers `request` (elinkcli.sources.select); any <ERROR> fails a request."""
     with client_for(client, settings, stats) as session:
-        source = ElinkSource(session, params)
+        source = source_for(session, request)
         yield from run_batches(session, ids, batch, source, stats, hooks, table)
 
 

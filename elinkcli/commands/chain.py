@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from elinkcli.catalog import load_catalog
 from elinkcli.commands.batching import client_for
 from elinkcli.commands.citations import DEFAULT_SOURCE, LINKNAMES, citation_batches, parse_sources
-from elinkcli.commands.ledger import Ledger
+from elinkcli.commands.ledger import CountedIds, Ledger
 from elinkcli.commands.link import link_batches
 from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH, WARN_ABOVE
@@ -52,7 +52,7 @@ class HopStats:
     ids_in: int = 0
     links: int = 0
     requests: int = 0
-    failed: list[str] = field(default_factory=list)
+    failed: CountedIds = field(default_factory=CountedIds)
 
 
 def plan(db: str, hops: Sequence[Hop], *, strict: bool = False) -> list[str]:
@@ -167,7 +167,7 @@ def chain(
                             targets.setdefault(target_id, None)
             except PartialFailure as exc:
                 failures.append((n, exc))
-                hop_stats.failed = list(exc.ids)
+                hop_stats.failed.extend(exc.ids)
             except PermanentError as exc:
                 # Ids NCBI rejected: the hop's other links stand, the run ends with exit 3.
                 rejections.append((n, exc))

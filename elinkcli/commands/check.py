@@ -13,10 +13,10 @@ from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH
 from elinkcli.errors import UsageError
 from elinkcli.eutils.client import EutilsClient
-from elinkcli.eutils.params import Params, elink_params
 from elinkcli.eutils.records import ELinkResult
 from elinkcli.ids.tokens import normalize_db
 from elinkcli.models import FieldRow
+from elinkcli.sources.base import LinkRequest
 
 if TYPE_CHECKING:
     from elinkcli.ids.resolve import IdTable
@@ -88,11 +88,9 @@ def _check_rows(
     uid = table.uid if table is not None else str
     stats.ids_in += len(ids)
 
-    def params(chunk: list[str]) -> Params:
-        return elink_params(dbfrom=dbfrom, cmd=cmd or "acheck", ids=chunk)
-
+    request = LinkRequest(dbfrom=dbfrom, cmd=cmd or "acheck")
     run = per_id_elink(
-        ids, batch, params, client=client, settings=settings, stats=stats, hooks=hooks, table=table
+        ids, batch, request, client=client, settings=settings, stats=stats, hooks=hooks, table=table
     )
     for chunk, result in run:
         answers = _answers(result, cmd, name)

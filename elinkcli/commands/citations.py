@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from elinkcli.accessions import is_uid
 from elinkcli.commands.batching import BatchHooks, client_for, run_batches
-from elinkcli.commands.ledger import Ledger
+from elinkcli.commands.ledger import CountedIds, Ledger
 from elinkcli.commands.link import LINK_COLUMNS
 from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH
@@ -73,7 +73,7 @@ class CitationStats:
     """What a run found, per service: PMIDs it did not know, failures, requests."""
 
     links: int = 0
-    unknown: dict[str, list[str]] = field(default_factory=dict)
+    unknown: dict[str, CountedIds] = field(default_factory=dict)
     per_service: dict[str, Ledger] = field(default_factory=dict)
 
 
@@ -211,7 +211,7 @@ def _citation_batches(
 
 
 def _unknown_to(stats: CitationStats, service: str) -> Callable[[str], None]:
-    return lambda pmid: stats.unknown.setdefault(service, []).append(pmid)
+    return lambda pmid: stats.unknown.setdefault(service, CountedIds()).append(pmid)
 
 
 def _rows(

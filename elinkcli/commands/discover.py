@@ -13,11 +13,12 @@ from elinkcli.commands.ledger import Ledger
 from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH, EINFO
 from elinkcli.eutils.client import EutilsClient
-from elinkcli.eutils.params import Params, einfo_params, elink_params
+from elinkcli.eutils.params import einfo_params
 from elinkcli.eutils.parsers import parse_einfo
 from elinkcli.eutils.records import EInfoResult
 from elinkcli.ids.tokens import normalize_db
 from elinkcli.models import FieldRow
+from elinkcli.sources.base import LinkRequest
 
 if TYPE_CHECKING:
     from elinkcli.ids.resolve import IdTable
@@ -116,11 +117,9 @@ def discover_records(
     stats = stats if stats is not None else Ledger()
     stats.ids_in += len(ids)
 
-    def params(chunk: list[str]) -> Params:
-        return elink_params(dbfrom=dbfrom, cmd="acheck", ids=chunk)
-
+    request = LinkRequest(dbfrom=dbfrom, cmd="acheck")
     run = per_id_elink(
-        ids, batch, params, client=client, settings=settings, stats=stats, hooks=hooks, table=table
+        ids, batch, request, client=client, settings=settings, stats=stats, hooks=hooks, table=table
     )
     for chunk, result in run:
         by_id = {s.id: s for ls in result.linksets for s in ls.id_link_sets}

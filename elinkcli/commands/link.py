@@ -18,13 +18,15 @@ from elinkcli.errors import (
     UsageError,
 )
 from elinkcli.eutils.client import EutilsClient
-from elinkcli.eutils.params import LinkFilters, Params, elink_params
+from elinkcli.eutils.params import LinkFilters, elink_params
 from elinkcli.eutils.records import ELinkResult, LinkSet
 from elinkcli.ids.history import HistorySet, expand
 from elinkcli.ids.resolve import accessions_of, build_table
 from elinkcli.ids.tokens import normalize_db
 from elinkcli.models import LinkRow, LinkTuple
-from elinkcli.sources.elink import NO_ID, ElinkSource, all_errors, request_errors
+from elinkcli.sources.base import LinkRequest
+from elinkcli.sources.elink import NO_ID, all_errors, request_errors
+from elinkcli.sources.select import source_for
 
 if TYPE_CHECKING:
     from elinkcli.ids.packed import IdWindows
@@ -163,19 +165,7 @@ def _link_batches(
     table: IdTable | None,
     want_acc: bool,
 ) -> Iterator[list[LinkTuple]]:
-    def request_params(chunk: list[str], stored: HistorySet | None = None) -> Params:
-        return elink_params(
-            dbfrom=dbfrom,
-            db=dbto,
-            cmd=cmd,
-            ids=chunk,
-            linkname=name,
-            filters=filters,
-            union=union,
-            webenv=stored.webenv if stored else None,
-            query_key=stored.query_key if stored else None,
-        )
-
+    request = LinkRequest(dbfrom, cmd, dbto, name, filters, union)
     mark = stats.mark()
     seen_union: set[tuple[str, str]] = set()
     uid_of = table.uid if table is not None else _same
@@ -188,10 +178,10 @@ def _link_batches(
             return [(*r[:7], accs.get(r[4])) for r in rows]
 
         errors = all_errors if union else request_errors
-        source = ElinkSource(session, request_params, errors, cached=not union)
+        source = source_for(session, request, errors)
         if history is not None and union:
-            stored = ElinkSource(session, lambda chunk: request_params(chunk, history), errors)
-            result = stored.answer([])
+            on_history = replace(request, webenv=history.webenv, query_key=history.query_key)
+            result = source_for(session, on_history, errors).answer([])
             stats.ids_in += history.count or len({i for ls in result.linksets for i in ls.ids})
             yield finish(_union_rows(result, [], cmd, stats, seen_union))
             return

@@ -14,9 +14,10 @@ from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH, NCBI_WEB
 from elinkcli.errors import PermanentError, UsageError
 from elinkcli.eutils.client import EutilsClient
-from elinkcli.eutils.params import LinkFilters, Params, elink_params
+from elinkcli.eutils.params import LinkFilters, elink_params
 from elinkcli.eutils.records import ELinkResult, ObjUrl
 from elinkcli.ids.tokens import normalize_db
+from elinkcli.sources.base import LinkRequest
 
 if TYPE_CHECKING:
     from elinkcli.ids.resolve import IdTable
@@ -214,11 +215,9 @@ def _resources(
     stats.ids_in += len(ids)
     uid = table.uid if table is not None else str
 
-    def params(chunk: list[str]) -> Params:
-        return elink_params(dbfrom=dbfrom, cmd=cmd, ids=chunk, filters=filters)
-
+    request = LinkRequest(dbfrom=dbfrom, cmd=cmd, filters=filters)
     run = per_id_elink(
-        ids, batch, params, client=client, settings=settings, stats=stats, hooks=hooks, table=table
+        ids, batch, request, client=client, settings=settings, stats=stats, hooks=hooks, table=table
     )
     for chunk, result in _explained(run, cmd):
         by_id: dict[str, list[ObjUrl]] = {}

@@ -120,9 +120,8 @@ class EutilsClient:
         self.counters = Counters()
         self.on_retry = on_retry
         self._run_end = self.clock.monotonic() + settings.max_time if settings.max_time else None
-        self.on_answer: AnswerHook | None = None
-        # The run's size and length were said (batching.announce_run): said once.
-        self.announced = False
+        # The answer hook of the map_ordered whose work this thread is doing, if any.
+        self._observer = threading.local()
         # One JSON line per HTTP attempt (--log); closed with the client.
         self.log = log
         # Made at the first request: a run answered from the cache never imports requests.
@@ -379,8 +378,9 @@ class EutilsClient:
             return pacer
 
     def _answered(self, n_ids: int, sent: float, *, ok: bool) -> None:
-        if self.on_answer is not None and n_ids:
-            self.on_answer(n_ids, self.clock.monotonic() - sent, ok)
+        hook: AnswerHook | None = getattr(self._observer, "hook", None)
+        if hook is not None and n_ids:
+            hook(n_ids, self.clock.monotonic() - sent, ok)
 
     def _log(
         self,
@@ -409,16 +409,35 @@ class EutilsClient:
     def _clean(text: str) -> str:
         return line(text)
 
+    def _observed(self, fn: Callable[[T], R], hook: AnswerHook) -> Callable[[T], R]:
+        """fn, with `hook` hearing of the attempts it makes (in whichever worker runs it)."""
+
+        def run(item: T) -> R:
+            self._observer.hook = hook
+            try:
+                return fn(item)
+            finally:
+                self._observer.hook = None
+
+        return run
+
     # --- many requests at once -------------------------------------------------------
 
     def map_ordered(
-        self, fn: Callable[[T], R], items: Iterable[T], window: int | None = None
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        window: int | None = None,
+        on_answer: AnswerHook | None = None,
     ) -> Iterator[tuple[T, R | NCBIError]]:
         """Run fn over items with several in flight; yield (item, result or error) in input order.
 
         At most `window` items are started ahead of the one being yielded, so memory follows
         the window, not the number of items. Errors other than NCBIError propagate.
+        `on_answer(n_ids, seconds, ok)` hears of every HTTP attempt fn's requests make.
         """
+        if on_answer is not None:
+            fn = self._observed(fn, on_answer)
         workers = self.settings.max_in_flight
         window = window or workers * 2
         pending: deque[tuple[T, Future[R]]] = deque()

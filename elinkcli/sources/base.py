@@ -12,11 +12,42 @@ that has these two members; no command changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
+from elinkcli.eutils.params import LinkFilters, Params, elink_params
 from elinkcli.eutils.records import ELinkResult
+
+
+@dataclass(frozen=True)
+class LinkRequest:
+    """What a command asks of every batch, in ELink's terms, without the ids: the source
+    database, the command (neighbor, acheck, ncheck, lcheck, llinks, prlinks...), the target
+    database and link name, the limits, one merged set (union), a stored History set."""
+
+    dbfrom: str
+    cmd: str
+    db: str | None = None
+    linkname: str | None = None
+    filters: LinkFilters = field(default_factory=LinkFilters)
+    union: bool = False
+    webenv: str | None = None
+    query_key: str | None = None
+
+    def params(self, uids: Sequence[str]) -> Params:
+        """ELink's parameters for these UIDs (none: the request's name in the cache)."""
+        return elink_params(
+            dbfrom=self.dbfrom,
+            cmd=self.cmd,
+            ids=uids,
+            db=self.db,
+            linkname=self.linkname,
+            filters=self.filters,
+            union=self.union,
+            webenv=self.webenv,
+            query_key=self.query_key,
+        )
 
 
 class LinkSource(Protocol):

@@ -14,14 +14,14 @@ from elinkcli import validate as V
 from elinkcli.cache.codec import request_signature
 from elinkcli.errors import ResponseParseError, ResponseValueError
 from elinkcli.eutils.client import EutilsClient
-from elinkcli.eutils.params import elink_params
 from elinkcli.eutils.parsers import load_json
 from elinkcli.eutils.records import ELinkResult, LinkSet, LinkSetDb
 from elinkcli.eutils.retry import error_text_kind
 from elinkcli.eutils.services import EUROPEPMC, ICITE
 from elinkcli.ids.tokens import batches
-from elinkcli.sources.base import FunctionSource, LinkSource
-from elinkcli.sources.elink import ElinkSource, request_errors
+from elinkcli.sources.base import FunctionSource, LinkRequest, LinkSource
+from elinkcli.sources.elink import request_errors
+from elinkcli.sources.select import source_for
 
 SERVICES = ("elink", "icite", "europepmc")
 LINKNAMES = {"cited": "pubmed_pubmed_citedin", "cites": "pubmed_pubmed_refs"}
@@ -127,13 +127,8 @@ def citation_source(
     `unknown(pmid)` is told each PMID iCite does not know."""
     linkname = LINKNAMES[direction]
     if service == "elink":
-
-        def elink_request(chunk: list[str]) -> list[tuple[str, str]]:
-            return elink_params(
-                dbfrom="pubmed", db="pubmed", cmd="neighbor", ids=chunk, linkname=linkname
-            )
-
-        return ElinkSource(client, elink_request, request_errors)
+        request = LinkRequest(dbfrom="pubmed", cmd="neighbor", db="pubmed", linkname=linkname)
+        return source_for(client, request, request_errors)
     if service == "icite":
 
         def icite(chunk: list[str]) -> ELinkResult:

@@ -132,17 +132,28 @@ class Recorder:
 def one_try_client(clock: FakeClock) -> Iterator[EutilsClient]:
     settings = Settings(base_url=BASE, max_tries=1)
     with EutilsClient(settings, clock=clock, rng=random.Random(1)) as c:
-        c.on_answer = Recorder()
         yield c
 
 
-def call(client: EutilsClient, ids: list[str]) -> None:
-    params = [("dbfrom", "gene"), ("db", "protein")] + [("id", i) for i in ids]
-    client.call(ELINK, params, parse_elink, lambda r: r.errors, ids=ids)
+@pytest.fixture
+def heard() -> Recorder:
+    return Recorder()
+
+
+def call(client: EutilsClient, ids: list[str], heard: Recorder) -> None:
+    """One request, made as batching makes them: in map_ordered, whose hook hears it."""
+
+    def request(chunk: list[str]) -> object:
+        params = [("dbfrom", "gene"), ("db", "protein")] + [("id", i) for i in chunk]
+        return client.call(ELINK, params, parse_elink, lambda r: r.errors, ids=chunk)
+
+    [(_, outcome)] = client.map_ordered(request, [ids], on_answer=heard)
+    if isinstance(outcome, Exception):
+        raise outcome
 
 
 def test_an_answer_is_reported_with_its_time_from_sending(
-    one_try_client: EutilsClient, clock: FakeClock, requests_mock
+    one_try_client: EutilsClient, clock: FakeClock, requests_mock, heard: Recorder
 ) -> None:
     def answer(request: Any, context: Any) -> str:
         clock.advance(1.5)
@@ -150,8 +161,8 @@ def test_an_answer_is_reported_with_its_time_from_sending(
 
     requests_mock.post(ELINK_URL, text=answer)
     clock.advance(100)  # time before the request (pacing) is not counted
-    call(one_try_client, ["1", "2", "3"])
-    assert one_try_client.on_answer.calls == [(3, 1.5, True)]  # type: ignore[union-attr]
+    call(one_try_client, ["1", "2", "3"], heard)
+    assert heard.calls == [(3, 1.5, True)]
 
 
 @pytest.mark.parametrize(
@@ -173,18 +184,35 @@ def test_an_answer_is_reported_with_its_time_from_sending(
     ids=["503", "502", "timeout", "html", "truncated", "429", "connection", "error-text"],
 )
 def test_failures_a_smaller_request_may_avoid_are_reported(
-    one_try_client: EutilsClient, requests_mock, mock: dict[str, Any], reported: list
+    one_try_client: EutilsClient,
+    requests_mock,
+    mock: dict[str, Any],
+    reported: list,
+    heard: Recorder,
 ) -> None:
     requests_mock.post(ELINK_URL, **mock)
     with pytest.raises(Exception):  # noqa: B017 - which error is tested in test_client.py
-        call(one_try_client, ["1", "2"])
-    assert one_try_client.on_answer.calls == reported  # type: ignore[union-attr]
+        call(one_try_client, ["1", "2"], heard)
+    assert heard.calls == reported
 
 
-def test_requests_without_ids_are_not_reported(one_try_client: EutilsClient, requests_mock) -> None:
+def test_requests_without_ids_are_not_reported(
+    one_try_client: EutilsClient, requests_mock, heard: Recorder
+) -> None:
     requests_mock.post(ELINK_URL, text=elink_xml({}))
-    call(one_try_client, [])
-    assert one_try_client.on_answer.calls == []  # type: ignore[union-attr]
+    call(one_try_client, [], heard)
+    assert heard.calls == []
+
+
+def test_a_hook_hears_only_its_own_map(
+    one_try_client: EutilsClient, requests_mock, heard: Recorder
+) -> None:
+    """The hook belongs to one map_ordered, not to the client: a request made after it
+    (or beside it, outside it) is not heard."""
+    requests_mock.post(ELINK_URL, text=elink_xml({"1": ["9"]}))
+    call(one_try_client, ["1"], heard)
+    one_try_client.call(ELINK, [("dbfrom", "gene"), ("id", "1")], parse_elink, ids=["1"])
+    assert heard.calls == [(1, 0.0, True)]
 
 
 # --- through link -----------------------------------------------------------------------

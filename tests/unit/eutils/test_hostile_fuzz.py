@@ -11,21 +11,20 @@ elinkcli.sources.citations.parse_icite / parse_europepmc. The only exception all
 ResponseParseError (ResponseValueError is one); what parses holds ids of their documented
 form and no control, format or line-separator character. The rows of every parsed ELink
 answer then go through every writer of elinkcli.output.writers.make_writer, whose output must keep
-its format. Random bytes, not mutations, too.
+its format. Random bytes, not mutations, too. The mutations are tests/support/mutations.py's.
 
-(b) End to end: a sample of mutated recordings served by the hostile server to the
-installed elinkcli (`link` in every format, `check -cmd ncheck`, `discover -id`,
-`linkout`), with the API key set: `check_run`'s contract, whatever the answer.
+(b) `check_run`, the contract of tests/support/hostile.py, refuses what it must.
+
+The end-to-end part, mutated recordings served by the hostile server to the installed
+elinkcli, is tests/e2e/test_hostile_fuzz_served.py.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import io
 import json
 import os
-import random
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
@@ -38,23 +37,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.hostile import (
     KEY,
-    HostileServer,
-    Reply,
-    Request,
     Run,
     check_run,
-    echo,
     elink_answer,
     esearch_answer,
     esummary_answer,
     europepmc_answer,
     icite_answer,
     neighbor_score_answer,
-    run_concurrently,
-    run_elinkcli,
     uilist_answer,
-    xml_reply,
 )
+from support.mutations import HOSTILE, OPS, Op, mutate
 from support.paths import TESTS
 
 from elinkcli.commands.ledger import Ledger
@@ -73,7 +66,6 @@ RECORDINGS = sorted(
     [p for p in (FIXTURES / "responses").iterdir() if p.suffix in (".xml", ".json")]
     + sorted((FIXTURES / "json").glob("*.json"))
 )
-MANIFEST = {entry["file"]: entry for entry in json.loads((FIXTURES / "manifest.json").read_text())}
 
 # Answers no recording holds, in the shapes hostile.py copies (see its docstring).
 INVENTED = {
@@ -103,136 +95,7 @@ SEEDS: list[tuple[str, bytes]] = [(p.name, p.read_bytes()) for p in RECORDINGS] 
     INVENTED.items()
 )
 
-HOSTILE = [
-    "\x1b[2J",
-    "\x1b]0;pwned\x07",
-    "\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\",
-    "[link=x]",
-    "[link=https://evil.example]Trusted Publisher[/link]",
-    "[/]",
-    "[bold red]",
-    "&#10;",
-    "&#x202e;",
-    "&#x1b;",
-    "&#x85;",
-    "\u2028",
-    "\u202e",
-    "\u2066",
-    "\u200b",
-    "\ufeff",
-    "\x85",
-    "\x9b",
-    "\x0b",
-    "\x1c",
-    "²",
-    "１２",
-    "-1",
-    KEY,
-    '<LinkRun n="99"/>',
-    '<LinkRun n="0"/>',
-    "<a>" * 40 + "</a>" * 40,
-    "12345678901234567890",
-    "<Score>abc</Score>",
-    "<Id>999</Id>",
-    "<ERROR>" + KEY + "</ERROR>",
-    "\t",
-    "\r\n",
-    "12 34",
-]
-JSON_HOSTILE = [
-    '"\\u001b[2J"',
-    '"\\u202e"',
-    '"\\u2028"',
-    '"1 2"',
-    '"' + KEY + '"',
-    "-1",
-    "1.5",
-    "true",
-    "null",
-    "{}",
-    '[1, "x"]',
-    "99999999999999999999999",
-    '"[link=x]y[/link]"',
-    '{"ERROR": "\\u001b]0;pwned\\u0007"}',
-]
-OPS = (
-    "flip",
-    "insert",
-    "delete",
-    "truncate",
-    "text",
-    "replace-text",
-    "duplicate",
-    "json-value",
-    "encoding",
-)
-# What the XML declaration's encoding may be made (an "encoding" mutation).
-ENCODINGS = ["TTF-8", "utf-16", "UTF-32", "latin-1", "ebcdic-cp-us", "x-none", "", KEY, "utf-8\x00"]
-
-Op = tuple[str, int, str]
-
-_TEXT_AT = re.compile(rb">([^<]*)<")
-_ELEMENT = re.compile(rb"<([A-Za-z][\w]*)[^>]*>[^<]*</\1>")
-_DECLARATION = re.compile(rb"\s*<\?xml[^>]*\?>")
-_ENCODING = re.compile(rb"""encoding\s*=\s*["'][^"']*["']""")
-_JSON_VALUE = re.compile(rb'(:\s*|[\[,]\s*)("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|true|false|null)')
-
-
-def _pick(matches: list[re.Match[bytes]], n: int) -> re.Match[bytes] | None:
-    return matches[n % len(matches)] if matches else None
-
-
-def mutate(data: bytes, ops: list[Op]) -> bytes:
-    """`data` with each (operation, number, piece) applied in turn; `number` picks where."""
-    out = bytearray(data)
-    for op, n, piece in ops:
-        raw = piece.encode("utf-8")
-        at = n % (len(out) + 1)
-        if op == "flip" and out:
-            out[at % len(out)] ^= 1 << (n >> 20) % 8
-        elif op == "insert":
-            out[at:at] = raw
-        elif op == "delete":
-            del out[at : at + 1 + (n >> 16) % 64]
-        elif op == "truncate":
-            del out[at:]
-        elif op == "text":
-            found = _pick(list(_TEXT_AT.finditer(out))[:2000], n)
-            if found:
-                out[found.start(1) : found.start(1)] = raw
-        elif op == "replace-text":
-            found = _pick(list(_TEXT_AT.finditer(out))[:2000], n)
-            if found:
-                out[found.start(1) : found.end(1)] = raw
-        elif op == "duplicate":
-            found = _pick(list(_ELEMENT.finditer(out))[:2000], n)
-            if found:
-                out[found.end() : found.end()] = found.group()
-        elif op == "encoding":
-            named = b'encoding="%s"' % ENCODINGS[n % len(ENCODINGS)].encode()
-            found = _DECLARATION.match(out)
-            if found is None:
-                out[0:0] = b'<?xml version="1.0" %s?>' % named
-            elif _ENCODING.search(found.group()):
-                out[: found.end()] = _ENCODING.sub(named, found.group(), count=1)
-            else:
-                out[found.end() - 2 : found.end() - 2] = b" " + named
-        elif op == "json-value":
-            found = _pick(list(_JSON_VALUE.finditer(out))[:2000], n)
-            if found:
-                value = JSON_HOSTILE[(n >> 8) % len(JSON_HOSTILE)].encode()
-                out[found.start(2) : found.end(2)] = value
-    return bytes(out)
-
-
-def random_ops(rng: random.Random) -> list[Op]:
-    """What `ops` draws, from a seeded Random (for the end-to-end sample)."""
-    return [
-        (rng.choice(OPS), rng.getrandbits(32), rng.choice(HOSTILE))
-        for _ in range(rng.randint(1, 3))
-    ]
-
-
+# The mutations of tests/support/mutations.py, as hypothesis draws them.
 ops = st.lists(
     st.tuples(
         st.sampled_from(OPS),
@@ -540,88 +403,3 @@ def test_check_run_passes_a_clean_run() -> None:
     check_run(_run("\x1b[1mbold\x1b[0m\n"), 0, "table")
     check_run(_run("https://a.example/x?y=1\n"), 0, "urls")
     check_run(_run("<ENTREZ_DIRECT><Error>x</Error></ENTREZ_DIRECT>", status=4), 4, "edirect")
-
-
-# --- (b) end to end ----------------------------------------------------------------------------
-
-
-def _first(tag: str, name: str) -> str:
-    """The first <tag> value of a recording (its DbFrom, its DbTo)."""
-    data = (FIXTURES / "responses" / name).read_bytes()
-    found = re.search(rb"<%s>\s*([A-Za-z0-9_]+)\s*</%s>" % (tag.encode(), tag.encode()), data)
-    text = found.group(1).decode() if found else ""
-    return "nuccore" if text == "nucleotide" else text
-
-
-def _asked(name: str) -> list[str]:
-    """The ids the recording's request asked (its manifest entry)."""
-    ids = MANIFEST[name]["request"]["params"].get("ids") or []
-    return [i for i in ids if i.isdigit()] or ["1"]
-
-
-def _link(name: str) -> tuple[str, ...]:
-    return ("link", "-db", _first("DbFrom", name), "-target", _first("DbTo", name))
-
-
-def _check(name: str) -> tuple[str, ...]:
-    return ("check", "-db", _first("DbFrom", name), "-cmd", "ncheck")
-
-
-def _discover(name: str) -> tuple[str, ...]:
-    return ("discover", "-db", _first("DbFrom", name))
-
-
-def _linkout(name: str) -> tuple[str, ...]:
-    return ("linkout", "-db", _first("DbFrom", name))
-
-
-LINK_FILES = [
-    "elink1.xml",
-    "elink2.xml",
-    "elink3.bp-2013.xml",
-    "elink4.xml",
-    "bioperl.elink_neighbor_corr.xml",
-    "bioperl.elink_scores.xml",
-]
-CHECK_FILES = ["bioperl.elink_ncheck_corr.xml", "bioperl.elink_ncheck.xml", "elink8.xml"]
-ACHECK_FILES = ["bioperl.elink_acheck_corr.xml", "elink7.xml", "elink7.bp-2008.xml"]
-LLINKS_FILES = ["bioperl.elink_llinks_corr.xml", "elink6.xml", "elink5.xml"]
-# name: (args for a recording, --format, the recordings served)
-SAMPLE: dict[str, tuple[Callable[[str], tuple[str, ...]], str, list[str]]] = {
-    **{f"link-{fmt}": (_link, fmt, LINK_FILES) for fmt in ("tsv", "uid", "edirect", "xml")},
-    **{f"link-{fmt}": (_link, fmt, LINK_FILES) for fmt in ("json", "jsonl", "table")},
-    "check-ncheck": (_check, "tsv", CHECK_FILES),
-    "discover-id": (_discover, "tsv", ACHECK_FILES),
-    "linkout-tsv": (_linkout, "tsv", LLINKS_FILES),
-    "linkout-urls": (_linkout, "urls", LLINKS_FILES),
-}
-RUNS_PER_COMMAND = 3  # 11 commands: 33 runs
-TABLE_ENV = {"FORCE_COLOR": "1", "COLUMNS": "200", "NO_COLOR": None}
-
-
-def _served(case: str, n: int) -> None:
-    make_args, fmt, files = SAMPLE[case]
-    rng = random.Random(f"{case}-{n}")
-    name = files[n % len(files)]
-    answer = mutate((FIXTURES / "responses" / name).read_bytes(), random_ops(rng))
-    asked = _asked(name)
-
-    def handler(request: Request) -> Reply:
-        return xml_reply(answer) if request.endpoint == "elink.fcgi" else echo(request)
-
-    with HostileServer(handler) as server:
-        run = run_elinkcli(
-            *make_args(name), "-id", ",".join(asked), "--format", fmt, server=server,
-            env=TABLE_ENV if fmt == "table" else None,
-        )  # fmt: skip
-    assert not server.handler_errors
-    check_run(run, {0, 2, 3, 4}, fmt, asked=set(asked))
-
-
-@pytest.mark.e2e
-@pytest.mark.parametrize("case", list(SAMPLE))
-def test_mutated_recordings_served_to_elinkcli(case: str) -> None:
-    """RUNS_PER_COMMAND mutated recordings (seeded by case and number), run side by side."""
-    run_concurrently(
-        {f"{case}-{n}": functools.partial(_served, case, n) for n in range(RUNS_PER_COMMAND)}
-    )

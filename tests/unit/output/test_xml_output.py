@@ -2,25 +2,20 @@
 
 Every document is read back twice, with defusedxml and with Biopython's Bio.Entrez.read
 (which validates against its bundled copy of NCBI's DTD), and both must give exactly the
-expected LinkSets: source ids, link names, targets and scores. The end-to-end tests run the
-installed `elinkcli` against the fake server and take the expected links from its oracle,
-`fake.links(...)`, never from elinkcli's own output.
+expected LinkSets: source ids, link names, targets and scores (the readers are in
+tests/support/elink_xml_readers.py). Unit tests of XmlWriter and make_writer; the
+end-to-end tests, the installed `elinkcli` against the fake server, are in
+tests/e2e/test_xml_output.py.
 """
 
 from __future__ import annotations
 
 import io
-import random
 from collections.abc import Sequence
-from pathlib import Path
 
 import pytest
 from Bio import Entrez
-from Bio.Entrez.Parser import ErrorElement
-from conftest import assert_clean_error
-from defusedxml.ElementTree import fromstring
-from support.fake_eutils import FakeEutils, Faults, elink_requests
-from support.fakes import chunks
+from support.elink_xml_readers import HEAD, empty_set, read_both, read_defused, read_entrez
 
 from elinkcli.commands.ledger import Ledger
 from elinkcli.commands.link import LINK_COLUMNS, _per_id_rows
@@ -28,87 +23,6 @@ from elinkcli.errors import UsageError
 from elinkcli.eutils.records import ELinkResult, LinkSet, LinkSetDb
 from elinkcli.output.elink_xml import XmlSpec, XmlWriter
 from elinkcli.output.writers import make_writer
-
-HEAD = (
-    '<?xml version="1.0" encoding="UTF-8" ?>\n'
-    '<!DOCTYPE eLinkResult PUBLIC "-//NLM//DTD elink 20101123//EN" '
-    '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20101123/elink.dtd">\n'
-)
-# The fake scores neighbor_score links by rank inside each link table (see its _linkset).
-TOP_SCORE, SCORE_STEP = 100_000_000, 1000
-
-# One LinkSet as both readers give it back:
-# (DbFrom, (source ids...), ((DbTo, LinkName, ((target, score or None), ...)), ...)).
-Links = tuple[tuple[str, str, tuple[tuple[str, str | None], ...]], ...]
-Set = tuple[str, tuple[str, ...], Links]
-
-
-# --- reading a document back ----------------------------------------------------------------
-
-
-def read_defused(text: str) -> tuple[list[Set], list[str]]:
-    """The LinkSets and the top-level ERROR texts, read with defusedxml."""
-    root = fromstring(text.encode("utf-8"))
-    assert root.tag == "eLinkResult"
-    assert {child.tag for child in root} <= {"LinkSet", "ERROR"}
-    sets: list[Set] = []
-    for ls in root.findall("LinkSet"):
-        assert [c.tag for c in ls][:2] == ["DbFrom", "IdList"]
-        dbs = tuple(
-            (
-                db.findtext("DbTo") or "",
-                db.findtext("LinkName") or "",
-                tuple(
-                    (link.findtext("Id") or "", link.findtext("Score"))
-                    for link in db.findall("Link")
-                ),
-            )
-            for db in ls.findall("LinkSetDb")
-        )
-        # Links only, after DbTo and LinkName.
-        for db in ls.findall("LinkSetDb"):
-            assert [c.tag for c in db][:2] == ["DbTo", "LinkName"]
-            assert {c.tag for c in list(db)[2:]} <= {"Link"}
-        sets.append(
-            (ls.findtext("DbFrom") or "", tuple(i.text or "" for i in ls.findall("IdList/Id")), dbs)
-        )
-    return sets, [e.text or "" for e in root.findall("ERROR")]
-
-
-def read_entrez(text: str, ignore_errors: bool = False) -> tuple[list[Set], list[str]]:
-    """The same, read with Bio.Entrez.read (validating against NCBI's DTD)."""
-    record = Entrez.read(io.BytesIO(text.encode("utf-8")), ignore_errors=ignore_errors)
-    sets: list[Set] = []
-    errors: list[str] = []
-    for item in record:
-        if isinstance(item, ErrorElement):
-            errors.append(str(item))
-            continue
-        assert not item["ERROR"] and not item["LinkSetDbHistory"]
-        dbs = tuple(
-            (
-                str(db["DbTo"]),
-                str(db["LinkName"]),
-                tuple(
-                    (str(link["Id"]), str(link["Score"]) if "Score" in link else None)
-                    for link in db["Link"]
-                ),
-            )
-            for db in item["LinkSetDb"]
-        )
-        sets.append((str(item["DbFrom"]), tuple(str(i) for i in item["IdList"]), dbs))
-    return sets, errors
-
-
-def read_both(text: str) -> list[Set]:
-    """The LinkSets of a document without ERROR: both readers must agree on them."""
-    defused, errors = read_defused(text)
-    assert errors == []
-    entrez, entrez_errors = read_entrez(text)
-    assert entrez_errors == []
-    assert entrez == defused
-    return defused
-
 
 # --- the writer over rows -------------------------------------------------------------------
 
@@ -122,10 +36,6 @@ def writer(ids: Sequence[str] = (), *, union: bool = False, db: str = "gene"):
     stats = Ledger.keeping_all(ids)
     out = io.StringIO()
     return XmlWriter(out, LINK_COLUMNS, XmlSpec(db, stats, union)), stats, out
-
-
-def empty_set(uid: str, db: str = "gene") -> Set:
-    return (db, (uid,), ())
 
 
 def test_batches_keep_input_order_with_ids_without_links_in_place_and_failed_ones_absent():
@@ -416,177 +326,3 @@ def test_make_writer_gives_xml_only_to_link():
         xml=XmlSpec("gene", Ledger.keeping_all(["1"])),
     )
     assert isinstance(made, XmlWriter)
-
-
-# --- end to end: the installed elinkcli against the fake server -----------------------------
-
-GENE_IDS = [str(n) for n in random.Random(20240612).sample(range(1, 2_000_000), 250)]
-
-
-def oracle_sets(
-    fake: FakeEutils, dbfrom: str, ids: Sequence[str], db: str, scored: bool = False
-) -> list[Set]:
-    """One LinkSet per source id, in input order, as NCBI answers them (ids without links:
-    DbFrom and IdList only)."""
-    sets: list[Set] = []
-    for uid in ids:
-        dbs = tuple(
-            (
-                dbto,
-                name,
-                tuple(
-                    (t, str(max(1, TOP_SCORE - rank * SCORE_STEP)) if scored else None)
-                    for rank, t in enumerate(targets)
-                ),
-            )
-            for name, dbto, targets in fake.links(dbfrom, uid, db)
-        )
-        sets.append((dbfrom, (uid,), dbs))
-    return sets
-
-
-@pytest.mark.e2e
-def test_e2e_250_ids_three_requests_one_document(fake, run):
-    proc = run(
-        "link", "-db", "gene", "-target", "protein", "--batch", "100", "--format", "xml",
-        "--id", ",".join(GENE_IDS),
-    )  # fmt: skip
-
-    assert proc.returncode == 0, proc
-    assert proc.stderr == ""
-    assert sorted(r.values("id") for r in elink_requests(fake)) == sorted(chunks(GENE_IDS, 100))
-    assert proc.stdout.startswith(HEAD + "<eLinkResult>\n")
-    assert proc.stdout.count("<eLinkResult>") == 1
-    expected = oracle_sets(fake, "gene", GENE_IDS, "protein")
-    without = [s for s in expected if not s[2]]
-    assert 20 < len(without) < len(expected)  # ids without links are in the document too
-    assert read_both(proc.stdout) == expected
-
-
-@pytest.mark.e2e
-def test_e2e_neighbor_score_scores(fake, run):
-    ids = [str(n) for n in range(4001, 4031)]
-    proc = run(
-        "link", "-db", "pubmed", "-target", "pubmed", "-cmd", "neighbor_score",
-        "--batch", "10", "--format", "xml", "--id", ",".join(ids),
-    )  # fmt: skip
-
-    assert proc.returncode == 0, proc
-    assert len(elink_requests(fake)) == 3
-    got = read_both(proc.stdout)
-    assert got == oracle_sets(fake, "pubmed", ids, "pubmed", scored=True)
-    scores = [score for _db, _ids, dbs in got for _t, _n, links in dbs for _i, score in links]
-    assert scores and all(s is not None and int(s) > 0 for s in scores)
-
-
-@pytest.mark.e2e
-def test_e2e_output_file(fake, run, tmp_path: Path):
-    out = tmp_path / "links.xml"
-    ids = GENE_IDS[:40]
-    proc = run(
-        "link", "-db", "gene", "-target", "protein", "--batch", "20", "--format", "xml",
-        "-o", str(out), "--id", ",".join(ids),
-    )  # fmt: skip
-
-    assert proc.returncode == 0, proc
-    assert proc.stdout == ""
-    assert read_both(out.read_text("utf-8")) == oracle_sets(fake, "gene", ids, "protein")
-
-
-@pytest.mark.e2e
-def test_e2e_not_echoed_absent_unknown_without_links(fake, run):
-    fake.silent_ids = {"302"}
-    fake.unknown_ids = {"303"}
-    ids = ["301", "302", "303", "304", "305"]
-    assert fake.links("gene", "302", "protein")  # it has links, but NCBI leaves it out
-    proc = run("link", "-db", "gene", "-target", "protein", "--format", "xml", "-id", *ids)
-
-    assert proc.returncode == 0, proc
-    got = read_both(proc.stdout)
-    assert [s[1] for s in got] == [("301",), ("303",), ("304",), ("305",)]
-    assert got == oracle_sets(fake, "gene", ["301", "303", "304", "305"], "protein")
-    assert got[1] == empty_set("303") and got[3] == empty_set("305")
-
-
-@pytest.mark.e2e
-def test_e2e_union(fake, run):
-    ids = GENE_IDS[:30]
-    proc = run(
-        "link", "-db", "gene", "-target", "protein", "--union", "--batch", "10",
-        "--format", "xml", "--id", ",".join(ids),
-    )  # fmt: skip
-
-    assert proc.returncode == 0, proc
-    assert len(elink_requests(fake)) == 3
-    merged: dict[tuple[str, str], dict[str, None]] = {}
-    for uid in ids:
-        for name, dbto, targets in fake.links("gene", uid, "protein"):
-            merged.setdefault((dbto, name), {}).update(dict.fromkeys(targets))
-    got = read_both(proc.stdout)
-    assert len(got) == 1
-    db, listed, dbs = got[0]
-    assert (db, listed) == ("gene", tuple(ids))
-    assert {(to, name): [t for t, _s in links] for to, name, links in dbs} == {
-        key: list(targets) for key, targets in merged.items()
-    }
-
-
-@pytest.mark.e2e
-def test_e2e_failed_batch_leaves_a_well_formed_document_with_error(fake, run):
-    ids = [str(n) for n in range(7001, 7011)]
-    doomed = ids[2:4]
-    fake.faults = Faults(by_id={doomed[0]: ["503"] * 12})
-    proc = run(
-        "link", "-db", "gene", "-target", "protein", "--batch", "2", "--format", "xml",
-        "--id", ",".join(ids), env={"NCBI_API_KEY": "xml-key"},
-    )  # fmt: skip
-
-    line = assert_clean_error(proc, 4)
-    assert line.rsplit("failed ids: ", 1)[1].split(",") == doomed
-    expected = oracle_sets(fake, "gene", [i for i in ids if i not in doomed], "protein")
-    message = line.removeprefix("elinkcli: error: ")
-    assert read_defused(proc.stdout) == (expected, [message])
-    with pytest.raises(RuntimeError):
-        Entrez.read(io.BytesIO(proc.stdout.encode()))
-    assert read_entrez(proc.stdout, ignore_errors=True) == (expected, [message])
-
-
-CHECK = ("check", "-db", "gene", "-cmd", "ncheck", "-id", "1,2")
-CHAIN = ("chain", "-db", "gene", "-id", "1,2", "protein")
-DISCOVER = ("discover", "-db", "gene")
-DISCOVER_IDS = ("discover", "-db", "gene", "-id", "1,2")
-
-
-@pytest.mark.e2e
-@pytest.mark.parametrize("args", [CHECK, CHAIN, DISCOVER, DISCOVER_IDS], ids=lambda a: a[0])
-def test_e2e_xml_on_other_commands_is_a_usage_error(fake, run, args, tmp_path: Path):
-    out = tmp_path / "out.xml"
-    for extra in ((), ("-o", str(out))):
-        proc = run(*args, "--format", "xml", *extra)
-        line = assert_clean_error(proc, 2)
-        assert line.startswith("elinkcli: error: --format xml is for link"), line
-        assert proc.stdout == ""
-    assert fake.log == []  # no request at all
-    assert not out.exists()
-
-
-@pytest.mark.e2e
-def test_e2e_linkout_has_no_xml_format(fake, run):
-    line = assert_clean_error(run("linkout", "-db", "pubmed", "-id", "1", "--format", "xml"), 2)
-    assert "'xml' is not one of" in line
-    assert fake.log == []
-
-
-@pytest.mark.e2e
-def test_e2e_resume_with_xml_is_refused(fake, run, tmp_path: Path):
-    out = tmp_path / "links.xml"
-    proc = run(
-        "link", "-db", "gene", "-target", "protein", "--format", "xml",
-        "-o", str(out), "--resume", "--id", "1,2,3",
-    )  # fmt: skip
-
-    line = assert_clean_error(proc, 2)
-    assert line == "elinkcli: error: --resume works with tsv, json, jsonl and uid, not xml"
-    assert proc.stdout == ""
-    assert fake.log == []
-    assert not out.exists()
