@@ -47,23 +47,21 @@ def cache_mode(common: Common) -> str:
 
 def make_client(common: Common, **more: str | None) -> EutilsClient:
     """The client of the common options; `more`: other settings of resolve() (citations)."""
-    from elinkcli.commands.connection import settled
+    from elinkcli.commands.connection import ConnectionArgs
     from elinkcli.sources.connect import connect
 
-    resolved = settled(
-        warn,
-        command_line=True,
-        **more,
+    settings = ConnectionArgs(
         base_url=common.base_url,
         email=common.email,
         api_key=common.api_key,
         timeout=common.timeout,
         deadline=common.deadline,
         max_time=common.max_time,
+        cache=cache_mode(common),
         cache_ttl=common.cache_ttl,
-        cache_mode=cache_mode(common),
         adaptive_batch=common.adaptive_batch,
-    )
+        **more,
+    ).settings(warn, command_line=True)
     log = request_log(common)
     retries_shown = not common.quiet and (
         common.verbose or (sys.stderr is not None and sys.stderr.isatty())
@@ -73,10 +71,10 @@ def make_client(common: Common, **more: str | None) -> EutilsClient:
         if kind not in ("retry", "estimate") or retries_shown:
             warn(text)
 
-    if resolved.settings.max_time:
-        _watchdog(resolved.settings.max_time)
+    if settings.max_time:
+        _watchdog(settings.max_time)
     try:
-        return connect(resolved.settings, log=log, on_notice=notice)
+        return connect(settings, log=log, on_notice=notice)
     except BaseException:
         if log is not None:
             log.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from elinkcli.commands import connection, notices
 from elinkcli.commands.batching import BatchHooks
@@ -32,6 +32,8 @@ from elinkcli.ids.tokens import check_ids, normalize_db, split_ids
 from elinkcli.models import LinkRow
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from elinkcli.commands.chain import HopStats
     from elinkcli.commands.check import CheckRow
     from elinkcli.commands.citations import CitationRow, CitationStats
@@ -131,9 +133,33 @@ def _rows(
             _say(afterwards(), reach.warn)
 
 
-def link(
-    plan: LinkPlan, ids: Ids, *, stats: Ledger | None, call: Call
-) -> Generator[LinkRow, None, None]:
+class _Plan(Protocol):
+    """A plan of a per-id command (elinkcli.commands.plans)."""
+
+    @property
+    def db(self) -> str | None: ...
+
+    def for_db(self, db: str | None) -> Self: ...
+
+    def vet(self, warn: Warn) -> None: ...
+
+
+P = TypeVar("P", bound=_Plan)
+Produce = Callable[[P, RunInput, "EutilsClient", Ledger, BatchHooks, Warn], Iterable[T]]
+
+
+def _run(
+    plan: P,
+    ids: Ids,
+    call: Call,
+    produce: Produce[P, T],
+    stats: Ledger | None,
+    afterwards: Callable[[Ledger], Iterable[str]] = lambda _: (),
+) -> Generator[T, None, None]:
+    """A per-id command's call: the ids read, the plan settled for their database and its
+    names vetted, the connection resolved (all now, before any request), then the rows
+    `produce` gives on a client open for the iteration, and the warnings `afterwards`
+    gives for the run's ledger, however the rows end."""
     say = warner(call.warn)
     run = run_input(ids, plan.db)
     plan = plan.for_db(run.db)
@@ -141,15 +167,33 @@ def link(
     reach = call.reach(say)
     if run.empty:
         return _nothing()
-    run_stats = stats if stats is not None else Ledger()
+    ledger = stats if stats is not None else Ledger()
+    return _rows(
+        reach,
+        lambda session: produce(plan, run, session, ledger, BatchHooks(), say),
+        lambda: afterwards(ledger),
+    )
 
-    def rows(session: EutilsClient) -> Iterator[LinkRow]:
-        from elinkcli.commands.runs import link_rows
 
-        batches = link_rows(plan, run, session, run_stats, BatchHooks(), say)
-        return chain.from_iterable(map(LinkRow._make, batch) for batch in batches)
+def _unanswered(ledger: Ledger) -> Iterator[str]:
+    yield from notices.not_echoed(ledger)
+    yield from notices.unexpected(ledger)
 
-    return _rows(reach, rows, lambda: (*notices.unexpected(run_stats), *notices.capped(run_stats)))
+
+def _cut_or_unasked(ledger: Ledger) -> Iterator[str]:
+    yield from notices.unexpected(ledger)
+    yield from notices.capped(ledger)
+
+
+def link(
+    plan: LinkPlan, ids: Ids, *, stats: Ledger | None, call: Call
+) -> Generator[LinkRow, None, None]:
+    from elinkcli.commands.runs import link_rows
+
+    def rows(*args: Any) -> Iterator[LinkRow]:
+        return chain.from_iterable(map(LinkRow._make, batch) for batch in link_rows(*args))
+
+    return _run(plan, ids, call, rows, stats, _cut_or_unasked)
 
 
 def citations(
@@ -184,48 +228,22 @@ def citations(
 def check(
     plan: CheckPlan, ids: Ids, *, stats: Ledger | None, call: Call
 ) -> Generator[CheckRow, None, None]:
-    say = warner(call.warn)
-    run = run_input(ids, plan.db)
-    plan = plan.for_db(run.db)
-    plan.vet(say)
-    reach = call.reach(say)
-    if run.empty:
-        return _nothing()
-    run_stats = stats if stats is not None else Ledger()
+    from elinkcli.commands.runs import check_rows
 
-    def rows(session: EutilsClient) -> Iterator[CheckRow]:
-        from elinkcli.commands.runs import check_rows
-
-        return check_rows(plan, run, session, run_stats, BatchHooks(), say)
-
-    return _rows(
-        reach, rows, lambda: (*notices.not_echoed(run_stats), *notices.unexpected(run_stats))
-    )
+    return _run(plan, ids, call, check_rows, stats, _unanswered)
 
 
 def discover(
     plan: DiscoverPlan, ids: Ids | None, *, stats: Ledger | None, call: Call
 ) -> Generator[LinkNameRow, None, None] | Generator[RecordLinkRow, None, None]:
+    from elinkcli.commands.runs import discover_rows
+
+    if ids is not None:
+        return _run(plan, ids, call, discover_rows, stats, _unanswered)
     say = warner(call.warn)
-    run = run_input(ids, plan.db) if ids is not None else None
-    plan = plan.for_db(run.db if run is not None else plan.db)
+    plan = plan.for_db(plan.db)
     plan.vet(say)
-    reach = call.reach(say)
-    if run is None:
-        return _names(plan, reach)
-    if run.empty:
-        return _nothing()
-    run_stats = stats if stats is not None else Ledger()
-
-    def rows(session: EutilsClient) -> Iterator[RecordLinkRow]:
-        from elinkcli.commands.runs import discover_rows
-
-        assert run is not None
-        return discover_rows(plan, run, session, run_stats, BatchHooks(), say)
-
-    return _rows(
-        reach, rows, lambda: (*notices.not_echoed(run_stats), *notices.unexpected(run_stats))
-    )
+    return _names(plan, call.reach(say))
 
 
 def _names(plan: DiscoverPlan, reach: Reach) -> Generator[LinkNameRow, None, None]:
@@ -264,21 +282,9 @@ def chain_paths(
 def linkout(
     plan: LinkoutPlan, ids: Ids, *, stats: Ledger | None, call: Call
 ) -> Generator[Resource, None, None]:
-    say = warner(call.warn)
-    run = run_input(ids, plan.db)
-    plan = plan.for_db(run.db)
-    plan.vet(say)
-    reach = call.reach(say)
-    if run.empty:
-        return _nothing()
-    run_stats = stats if stats is not None else Ledger()
+    from elinkcli.commands.runs import linkout_rows
 
-    def rows(session: EutilsClient) -> Iterator[Resource]:
-        from elinkcli.commands.runs import linkout_rows
-
-        return linkout_rows(plan, run, session, run_stats, BatchHooks(), say)
-
-    return _rows(reach, rows)
+    return _run(plan, ids, call, linkout_rows, stats)
 
 
 def values(value: str | Iterable[str], what: str) -> tuple[str, ...]:

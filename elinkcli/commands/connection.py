@@ -72,7 +72,8 @@ class Connection(TypedDict, total=False):
 
 @dataclass(frozen=True)
 class ConnectionArgs:
-    """The connection arguments of a call, resolved as `make_client` in elinkcli.cli does."""
+    """The connection arguments of a call (of elinkcli.api, or the command line's common
+    options), resolved in one way for both."""
 
     base_url: str | None = None
     email: str | None = None
@@ -102,9 +103,10 @@ class ConnectionArgs:
         default = ConnectionArgs()
         return [f.name for f in fields(self) if getattr(self, f.name) != getattr(default, f.name)]
 
-    def settings(self, warn: Warn) -> Settings:
+    def settings(self, warn: Warn, *, command_line: bool = False) -> Settings:
         """The effective settings: these arguments, else the environment, else the config
-        file, else the defaults. A bad value or config file is a UsageError, now."""
+        file, else the defaults (`command_line`: they are the command line's options). A bad
+        value or config file is a UsageError, now."""
         from pathlib import Path
 
         environ = dict(os.environ)
@@ -118,6 +120,7 @@ class ConnectionArgs:
             raise UsageError(f"tool must be a name of one line, not {self.tool!r}")
         settings = settled(
             warn,
+            command_line=command_line,
             base_url=self.base_url,
             email=self.email,
             api_key=self.api_key,

@@ -154,6 +154,36 @@ def link_to_history(plan: LinkPlan, run: RunInput, client: EutilsClient, warn: W
     )
 
 
+def per_record(
+    command: Callable[..., Iterator[R]],
+    run: RunInput,
+    client: EutilsClient,
+    stats: Ledger,
+    hooks: BatchHooks,
+    warn: Warn,
+    batch: int,
+    **options: object,
+) -> Iterator[R]:
+    """What a per-id command of elinkcli.commands (check, discover_records, linkout) gives
+    for the run's ids, table by table (a History set a window at a time), with `options`."""
+    if run.empty:
+        return iter(())
+
+    def rows(table: IdTable, hooks: BatchHooks) -> Iterator[R]:
+        return command(
+            table.tokens,
+            db=run.db or "",
+            batch=batch,
+            client=client,
+            stats=stats,
+            hooks=hooks,
+            table=table,
+            **options,
+        )
+
+    return by_table(run, client, stats, hooks, batch, rows, warn)
+
+
 def check_rows(
     plan: CheckPlan,
     run: RunInput,
@@ -165,23 +195,9 @@ def check_rows(
     """`check`'s rows, one per input id (only those with the plan's answer, if it keeps one)."""
     from elinkcli.commands.check import check
 
-    if run.empty:
-        return iter(())
-
-    def rows(table: IdTable, hooks: BatchHooks) -> Iterator[CheckRow]:
-        return check(
-            table.tokens,
-            db=run.db or "",
-            cmd=plan.cmd,
-            name=plan.name,
-            batch=plan.batch,
-            client=client,
-            stats=stats,
-            hooks=hooks,
-            table=table,
-        )
-
-    found = by_table(run, client, stats, hooks, plan.batch, rows, warn)
+    found = per_record(
+        check, run, client, stats, hooks, warn, plan.batch, cmd=plan.cmd, name=plan.name
+    )
     return (r for r in found if plan.keep is None or r.value == plan.keep)
 
 
@@ -196,23 +212,9 @@ def discover_rows(
     """`discover` with ids: per record, the link names that have links (acheck)."""
     from elinkcli.commands.discover import discover_records
 
-    if run.empty:
-        return iter(())
-    assert plan.db is not None
-
-    def rows(table: IdTable, hooks: BatchHooks) -> Iterator[RecordLinkRow]:
-        return discover_records(
-            table.tokens,
-            db=plan.db or "",
-            target=plan.target,
-            batch=plan.batch,
-            client=client,
-            stats=stats,
-            hooks=hooks,
-            table=table,
-        )
-
-    return by_table(run, client, stats, hooks, plan.batch, rows, warn)
+    return per_record(
+        discover_records, run, client, stats, hooks, warn, plan.batch, target=plan.target
+    )
 
 
 def linkout_rows(
@@ -226,24 +228,18 @@ def linkout_rows(
     """`linkout`'s resources, one per distinct URL and provider of each record."""
     from elinkcli.commands.linkout import linkout
 
-    if run.empty:
-        return iter(())
-
-    def rows(table: IdTable, hooks: BatchHooks) -> Iterator[Resource]:
-        return linkout(
-            table.tokens,
-            db=run.db or "",
-            mode=plan.mode,
-            holding=plan.holding,
-            where=plan.where,
-            batch=plan.batch,
-            client=client,
-            stats=stats,
-            hooks=hooks,
-            table=table,
-        )
-
-    return by_table(run, client, stats, hooks, plan.batch, rows, warn)
+    return per_record(
+        linkout,
+        run,
+        client,
+        stats,
+        hooks,
+        warn,
+        plan.batch,
+        mode=plan.mode,
+        holding=plan.holding,
+        where=plan.where,
+    )
 
 
 def chain_paths(
