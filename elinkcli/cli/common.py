@@ -174,15 +174,19 @@ def run_rows(
     terminal and the summary at the end."""
     from elinkcli.cli.progress import Progress
     from elinkcli.commands.batching import BatchHooks
-    from elinkcli.output.elink_xml import XML_IS_FOR_LINK, XmlSpec
     from elinkcli.output.files import open_output
     from elinkcli.output.writers import make_writer
 
     if common.resume and common.output is None:
         raise UsageError("--resume goes with --output FILE")
     fmt = choose_format(spec.fmt, spec.came_as_message, common.output is not None)
-    if fmt == "xml" and spec.link_stats is None:
-        raise UsageError(XML_IS_FOR_LINK)
+    xml = None
+    if fmt == "xml":
+        from elinkcli.output.elink_xml import XML_IS_FOR_LINK, XmlSpec
+
+        if spec.link_stats is None:
+            raise UsageError(XML_IS_FOR_LINK)
+        xml = XmlSpec(spec.source_db, spec.link_stats, spec.union)
     if common.resume and fmt in ("edirect", "table", "xml"):
         raise UsageError(f"--resume works with tsv, json, jsonl and uid, not {fmt}")
     # Settings first: a bad option or config file must fail before any output is opened.
@@ -212,9 +216,7 @@ def run_rows(
         table_columns=spec.table_columns,
         resumed_rows=target.rows if target is not None and resumed else 0,
         seen=_written_ids(target) if resumed and fmt == "uid" else None,
-        xml=XmlSpec(spec.source_db, spec.link_stats, spec.union)
-        if spec.link_stats is not None
-        else None,
+        xml=xml,
     )
     rows_written = target.rows if target is not None and resumed else 0
     progress = Progress(

@@ -5,7 +5,6 @@ the client of a call, made when its iteration starts and closed when it ends."""
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,9 +18,10 @@ from elinkcli.errors import UsageError
 from elinkcli.inert import line
 
 if TYPE_CHECKING:
+    import logging
+
     from elinkcli.eutils.client import EutilsClient
 
-logger = logging.getLogger("elinkcli")
 
 Warn = Callable[[str], None]
 StrPath = str | os.PathLike[str]
@@ -32,6 +32,14 @@ KEY_ON_COMMAND_LINE = (
     "--api-key on the command line is visible to other users of this machine (ps); "
     "set NCBI_API_KEY or api_key in the config file instead"
 )
+
+
+def _logger() -> logging.Logger:
+    """The "elinkcli" logger (imported when the API first says something: the command line
+    never does)."""
+    import logging
+
+    return logging.getLogger("elinkcli")
 
 
 def settled(warn: Warn, *, command_line: bool = False, **options: Any) -> Resolved:
@@ -171,7 +179,7 @@ class Reach:
         def notice(kind: str, text: str) -> None:
             # The command line shows these two only on a terminal or with --verbose.
             if kind in ("retry", "estimate"):
-                logger.info("%s", text)
+                _logger().info("%s", text)
             else:
                 warn(text)
 
@@ -211,7 +219,7 @@ def warner(warn: Warn | None) -> Warn:
     """The caller's `warn`, else the logger; either gets inert text (elinkcli.inert)."""
 
     def to_log(text: str) -> None:
-        logger.warning("%s", text)
+        _logger().warning("%s", text)
 
     chosen = warn if warn is not None else to_log
 

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from elinkcli.commands.batching import check_batch
-from elinkcli.commands.chain import Hop, plan
-from elinkcli.commands.citations import parse_sources
-from elinkcli.commands.linkout import MODES, ResourceFilter
 from elinkcli.constants import DEFAULT_BATCH, LINK_CMDS, WARN_ABOVE
 from elinkcli.errors import UsageError
 from elinkcli.eutils.params import LinkFilters, elink_params
 from elinkcli.ids.input import RunInput
 from elinkcli.ids.tokens import normalize_db
 from elinkcli.names import target_of, vet_names
-from elinkcli.sources.citations import LINKNAMES
+
+if TYPE_CHECKING:
+    from elinkcli.commands.chain import Hop
+    from elinkcli.commands.linkout import ResourceFilter
 
 Warn = Callable[[str], None]
 CHECK_CMDS = ("ncheck", "lcheck")
@@ -31,7 +32,11 @@ CHECK_CMDS = ("ncheck", "lcheck")
 def _sources(sources: str | Sequence[str] | None) -> tuple[str, ...]:
     """Citation services named (a list, or "icite,elink", or "all"); none: ()."""
     text = sources if sources is None or isinstance(sources, str) else ",".join(sources)
-    return parse_sources(text) if text else ()
+    if not text:
+        return ()
+    from elinkcli.commands.citations import parse_sources
+
+    return parse_sources(text)
 
 
 def _db(db: str | None) -> str | None:
@@ -168,6 +173,8 @@ class CitationPlan:
     ) -> CitationPlan:
         """`sources`: names (a list, or "icite,elink", or "all"); None or empty: the
         configuration's citations_from, settled by `settled`."""
+        from elinkcli.sources.citations import LINKNAMES
+
         if direction not in LINKNAMES:
             raise UsageError(f"direction must be cited or cites, not {direction!r}")
         check_batch(batch)
@@ -175,7 +182,11 @@ class CitationPlan:
 
     def settled(self, citations_from: str) -> CitationPlan:
         """The plan with the configuration's sources when the call named none."""
-        return self if self.sources else replace(self, sources=parse_sources(citations_from))
+        if self.sources:
+            return self
+        from elinkcli.commands.citations import parse_sources
+
+        return replace(self, sources=parse_sources(citations_from))
 
     @staticmethod
     def check_input(run: RunInput) -> None:
@@ -307,7 +318,7 @@ class LinkoutPlan:
     db: str | None
     mode: str = "all"
     holding: str | None = None
-    where: ResourceFilter = field(default_factory=ResourceFilter)
+    where: ResourceFilter | None = None
     batch: int = DEFAULT_BATCH
     strict: bool = False
 
@@ -318,10 +329,12 @@ class LinkoutPlan:
         db: str | None,
         mode: str = "all",
         holding: str | None = None,
-        where: ResourceFilter = ResourceFilter(),
+        where: ResourceFilter | None = None,
         batch: int = DEFAULT_BATCH,
         strict: bool = False,
     ) -> LinkoutPlan:
+        from elinkcli.commands.linkout import MODES
+
         if mode not in MODES:
             raise UsageError(f"unknown LinkOut mode {mode!r}")
         if holding and mode == "primary":
@@ -365,6 +378,8 @@ class ChainPlan:
         strict: bool = False,
         citations_from: str | Sequence[str] | None = None,
     ) -> ChainPlan:
+        from elinkcli.commands.chain import Hop
+
         parsed = tuple(h if isinstance(h, Hop) else Hop.parse(h) for h in hops)
         if max_per_hop is not None and max_per_hop < 1:
             raise UsageError("--max-per-hop must be at least 1")
@@ -379,6 +394,8 @@ class ChainPlan:
         """The path checked from `db` (a hop that cannot follow the one before is a
         UsageError; unknown names are warnings, kept for `vet`)."""
         db = _db(db) or ""
+        from elinkcli.commands.chain import plan
+
         warnings = plan(db, self.hops, strict=self.strict)
         return replace(self, db=db, warnings=tuple(warnings))
 
@@ -386,6 +403,8 @@ class ChainPlan:
         """The plan with the configuration's citation sources when the call named none."""
         if self.citations_from:
             return self
+        from elinkcli.commands.citations import parse_sources
+
         return replace(self, citations_from=parse_sources(citations_from))
 
     def vet(self, warn: Warn) -> None:

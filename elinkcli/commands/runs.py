@@ -226,7 +226,7 @@ def linkout_rows(
     warn: Warn,
 ) -> Iterator[Resource]:
     """`linkout`'s resources, one per distinct URL and provider of each record."""
-    from elinkcli.commands.linkout import linkout
+    from elinkcli.commands.linkout import ResourceFilter, linkout
 
     return per_record(
         linkout,
@@ -238,7 +238,7 @@ def linkout_rows(
         plan.batch,
         mode=plan.mode,
         holding=plan.holding,
-        where=plan.where,
+        where=plan.where or ResourceFilter(),
     )
 
 

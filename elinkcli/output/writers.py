@@ -8,12 +8,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from operator import itemgetter
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from elinkcli.ids.edirect import EDirectMessage, render_message
-from elinkcli.output.elink_xml import XML_IS_FOR_LINK, XmlSpec, XmlWriter
 from elinkcli.output.rows import Row, Writer, cell
-from elinkcli.output.table import TableWriter
+
+if TYPE_CHECKING:
+    from elinkcli.output.elink_xml import XmlSpec
 
 FORMATS = ("tsv", "json", "jsonl", "table", "uid", "edirect", "xml")
 
@@ -247,6 +248,8 @@ def make_writer(
         uids.seen = set(seen or ())
         return uids
     if fmt == "table":
+        from elinkcli.output.table import TableWriter
+
         return TableWriter(out, columns, title, table_columns)
     if fmt == "edirect":
         return EDirectWriter(out, columns, uid_key, message or EDirectMessage(step=1))
@@ -254,7 +257,11 @@ def make_writer(
 
     if fmt == "xml":
         if xml is None:
+            from elinkcli.output.elink_xml import XML_IS_FOR_LINK
+
             raise UsageError(XML_IS_FOR_LINK)
+        from elinkcli.output.elink_xml import XmlWriter
+
         return XmlWriter(out, columns, xml)
 
     if fmt == "counts":
