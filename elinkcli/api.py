@@ -42,14 +42,12 @@ from elinkcli.commands.connection import CacheMode, Connection
 from elinkcli.commands.discover import LinkNameRow, RecordLinkRow
 from elinkcli.commands.ledger import Ledger
 from elinkcli.commands.linkout import Resource, ResourceFilter
-from elinkcli.commands.plans import (
-    ChainPlan,
-    CheckPlan,
-    CitationPlan,
-    DiscoverPlan,
-    LinkoutPlan,
-    LinkPlan,
-)
+from elinkcli.commands.plans.chain import ChainPlan
+from elinkcli.commands.plans.check import CheckPlan
+from elinkcli.commands.plans.citations import CitationPlan
+from elinkcli.commands.plans.discover import DiscoverPlan
+from elinkcli.commands.plans.link import LinkPlan
+from elinkcli.commands.plans.linkout import LinkoutPlan
 from elinkcli.config import Settings
 from elinkcli.models import LinkRow
 

@@ -82,7 +82,7 @@ def chain_command(
     from elinkcli.cli.common import OutputSpec, run_rows, show_summary
     from elinkcli.cli.inputs import gather_input
     from elinkcli.commands.chain import Hop, column_names
-    from elinkcli.commands.plans import ChainPlan
+    from elinkcli.commands.plans.chain import ChainPlan
     from elinkcli.commands.runs import chain_paths
     from elinkcli.config import resolve
 

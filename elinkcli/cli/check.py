@@ -76,7 +76,7 @@ def check_command(
     from elinkcli.cli.inputs import gather_input
     from elinkcli.commands.check import CHECK_COLUMNS
     from elinkcli.commands.ledger import Ledger
-    from elinkcli.commands.plans import CheckPlan
+    from elinkcli.commands.plans.check import CheckPlan
     from elinkcli.commands.runs import check_rows
 
     if (cmd is None) == (name is None):

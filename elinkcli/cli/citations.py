@@ -33,7 +33,7 @@ def run_citations(
 ) -> None:
     from elinkcli.cli.common import OutputSpec, run_rows, show_summary
     from elinkcli.commands.citations import CITATION_COLUMNS, CitationStats, count_columns
-    from elinkcli.commands.plans import CitationPlan
+    from elinkcli.commands.plans.citations import CitationPlan
     from elinkcli.commands.runs import citation_rows
     from elinkcli.config import resolve
 

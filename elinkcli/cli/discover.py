@@ -55,7 +55,7 @@ def discover_command(
     from elinkcli.cli.inputs import gather_optional_input
     from elinkcli.commands.discover import NAME_COLUMNS, RECORD_COLUMNS, discover
     from elinkcli.commands.ledger import Ledger
-    from elinkcli.commands.plans import DiscoverPlan
+    from elinkcli.commands.plans.discover import DiscoverPlan
     from elinkcli.commands.runs import discover_rows
 
     plan = DiscoverPlan.make(

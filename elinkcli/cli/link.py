@@ -19,7 +19,7 @@ from elinkcli.errors import UsageError
 if TYPE_CHECKING:
     from elinkcli.cli.common import Row
     from elinkcli.commands.batching import BatchHooks
-    from elinkcli.commands.plans import LinkPlan
+    from elinkcli.commands.plans.link import LinkPlan
     from elinkcli.eutils.client import EutilsClient
     from elinkcli.ids.input import RunInput
 
@@ -156,7 +156,7 @@ def link_command(
     from elinkcli.cli.inputs import gather_input
     from elinkcli.commands.ledger import Ledger
     from elinkcli.commands.link import LINK_COLUMNS
-    from elinkcli.commands.plans import CitationPlan, LinkPlan
+    from elinkcli.commands.plans.link import LinkPlan
     from elinkcli.commands.runs import link_rows
     from elinkcli.ids.packed import WINDOW
 
@@ -164,6 +164,8 @@ def link_command(
     history = history or cmd_history
     fmt_name = fmt.value if fmt else cmd_format
     if cited or cites:
+        from elinkcli.commands.plans.citations import CitationPlan
+
         CitationPlan.check_link_options(
             cited=cited,
             cites=cites,

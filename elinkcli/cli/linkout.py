@@ -134,7 +134,7 @@ def linkout_command(
     from elinkcli.cli.inputs import gather_input
     from elinkcli.commands.ledger import Ledger
     from elinkcli.commands.linkout import LINKOUT_COLUMNS, ResourceFilter
-    from elinkcli.commands.plans import LinkoutPlan
+    from elinkcli.commands.plans.linkout import LinkoutPlan
     from elinkcli.commands.runs import linkout_rows
 
     if ctx.invoked_subcommand is not None:

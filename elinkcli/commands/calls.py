@@ -14,14 +14,12 @@ from elinkcli.commands import connection, notices
 from elinkcli.commands.batching import BatchHooks
 from elinkcli.commands.connection import Connection, ConnectionArgs, Reach, Warn, warner
 from elinkcli.commands.ledger import Ledger
-from elinkcli.commands.plans import (
-    ChainPlan,
-    CheckPlan,
-    CitationPlan,
-    DiscoverPlan,
-    LinkoutPlan,
-    LinkPlan,
-)
+from elinkcli.commands.plans.chain import ChainPlan
+from elinkcli.commands.plans.check import CheckPlan
+from elinkcli.commands.plans.citations import CitationPlan
+from elinkcli.commands.plans.discover import DiscoverPlan
+from elinkcli.commands.plans.link import LinkPlan
+from elinkcli.commands.plans.linkout import LinkoutPlan
 from elinkcli.config import Settings
 from elinkcli.errors import UsageError
 from elinkcli.ids.history import HistorySet

@@ -13,14 +13,6 @@ from typing import TYPE_CHECKING, TypeVar
 
 from elinkcli.commands.batching import BatchHooks
 from elinkcli.commands.ledger import Ledger, Mark
-from elinkcli.commands.plans import (
-    ChainPlan,
-    CheckPlan,
-    CitationPlan,
-    DiscoverPlan,
-    LinkoutPlan,
-    LinkPlan,
-)
 from elinkcli.ids.input import RunInput
 
 if TYPE_CHECKING:
@@ -29,6 +21,12 @@ if TYPE_CHECKING:
     from elinkcli.commands.citations import CitationStats
     from elinkcli.commands.discover import RecordLinkRow
     from elinkcli.commands.linkout import Resource
+    from elinkcli.commands.plans.chain import ChainPlan
+    from elinkcli.commands.plans.check import CheckPlan
+    from elinkcli.commands.plans.citations import CitationPlan
+    from elinkcli.commands.plans.discover import DiscoverPlan
+    from elinkcli.commands.plans.link import LinkPlan
+    from elinkcli.commands.plans.linkout import LinkoutPlan
     from elinkcli.eutils.client import EutilsClient
     from elinkcli.ids.history import HistorySet
     from elinkcli.ids.packed import IdWindows

@@ -147,4 +147,4 @@ def test_the_stack_sees_every_import_form() -> None:
     source = PACKAGE / "cli" / "link.py"
     seen = imports_of(source)
     assert "elinkcli.commands.runs" in seen  # imported inside the command function
-    assert "elinkcli.commands.plans" in seen  # also under TYPE_CHECKING
+    assert "elinkcli.commands.plans.link" in seen  # also under TYPE_CHECKING
