@@ -149,7 +149,7 @@ def config_command(
     resolved = resolve(base_url=base_url, email=email, api_key=api_key)
     s = resolved.settings
     if resolved.sources.get("api_key") == "option":
-        from elinkcli.commands.connection import KEY_ON_COMMAND_LINE
+        from elinkcli.commands.settings import KEY_ON_COMMAND_LINE
 
         warn(KEY_ON_COMMAND_LINE)
     cache_size = 0

@@ -47,21 +47,23 @@ def cache_mode(common: Common) -> str:
 
 def make_client(common: Common, **more: str | None) -> EutilsClient:
     """The client of the common options; `more`: other settings of resolve() (citations)."""
-    from elinkcli.commands.connection import ConnectionArgs
+    from elinkcli.commands.settings import settled
     from elinkcli.sources.connect import connect
 
-    settings = ConnectionArgs(
+    settings = settled(
+        warn,
+        command_line=True,
+        **more,
         base_url=common.base_url,
         email=common.email,
         api_key=common.api_key,
         timeout=common.timeout,
         deadline=common.deadline,
         max_time=common.max_time,
-        cache=cache_mode(common),
         cache_ttl=common.cache_ttl,
+        cache_mode=cache_mode(common),
         adaptive_batch=common.adaptive_batch,
-        **more,
-    ).settings(warn, command_line=True)
+    ).settings
     log = request_log(common)
     retries_shown = not common.quiet and (
         common.verbose or (sys.stderr is not None and sys.stderr.isatty())

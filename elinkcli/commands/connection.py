@@ -1,62 +1,33 @@
-"""How a call reaches NCBI: the connection arguments of elinkcli.api (each left out: the
-environment, else the configuration file, else the default, as for the command line), the
-one place settings are settled from options for the command line and the API alike, and
-the client of a call, made when its iteration starts and closed when it ends."""
+"""How a call of elinkcli.api reaches NCBI: its connection arguments (each left out: the
+environment, else the configuration file, else the default, as for the command line,
+settled by elinkcli.commands.settings), and the client of a call, made when its iteration
+starts and closed when it ends."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from elinkcli import constants as C
-from elinkcli.commands import notices
-from elinkcli.config import Resolved, Settings
+from elinkcli.commands.settings import settled
+from elinkcli.config import Settings
 from elinkcli.errors import UsageError
 from elinkcli.inert import line
 
 if TYPE_CHECKING:
-    import logging
-
     from elinkcli.eutils.client import EutilsClient
 
 
+logger = logging.getLogger("elinkcli")
 Warn = Callable[[str], None]
 StrPath = str | os.PathLike[str]
 # The command line's --refresh, --no-cache and --offline; "use" reads and writes the cache.
 CacheMode = Literal["use", "refresh", "off", "offline"]
 CACHE_MODES = ("use", "refresh", "off", "offline")
-KEY_ON_COMMAND_LINE = (
-    "--api-key on the command line is visible to other users of this machine (ps); "
-    "set NCBI_API_KEY or api_key in the config file instead"
-)
-
-
-def _logger() -> logging.Logger:
-    """The "elinkcli" logger (imported when the API first says something: the command line
-    never does)."""
-    import logging
-
-    return logging.getLogger("elinkcli")
-
-
-def settled(warn: Warn, *, command_line: bool = False, **options: Any) -> Resolved:
-    """The effective settings of these options (elinkcli.config.resolve: each option, else
-    the environment, else the config file, else the default), with what they give cause to
-    say, said: the config file's warnings, a key given on the command line (`command_line`),
-    a key that would travel in clear. A bad value or config file is a UsageError, now."""
-    from elinkcli.config import resolve
-
-    resolved = resolve(**options)
-    for warning in resolved.config_warnings:
-        warn(warning)
-    if command_line and resolved.sources.get("api_key") == "option":
-        warn(KEY_ON_COMMAND_LINE)
-    for text in notices.clear_key(resolved.settings.base_url, resolved.settings.api_key):
-        warn(text)
-    return resolved
 
 
 class Connection(TypedDict, total=False):
@@ -179,7 +150,7 @@ class Reach:
         def notice(kind: str, text: str) -> None:
             # The command line shows these two only on a terminal or with --verbose.
             if kind in ("retry", "estimate"):
-                _logger().info("%s", text)
+                logger.info("%s", text)
             else:
                 warn(text)
 
@@ -219,7 +190,7 @@ def warner(warn: Warn | None) -> Warn:
     """The caller's `warn`, else the logger; either gets inert text (elinkcli.inert)."""
 
     def to_log(text: str) -> None:
-        _logger().warning("%s", text)
+        logger.warning("%s", text)
 
     chosen = warn if warn is not None else to_log
 
