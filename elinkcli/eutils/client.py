@@ -8,7 +8,7 @@ import random
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING, TypeVar
 
 from elinkcli import constants as C
@@ -24,10 +24,10 @@ from elinkcli.errors import (
     ResponseValueError,
     TransientError,
 )
-from elinkcli.eutils import exchange
 from elinkcli.eutils.clock import Clock, SystemClock
 from elinkcli.eutils.pacing import SharedStartPacer, StartPacer, rate_file
 from elinkcli.eutils.params import Params, identity_params
+from elinkcli.eutils.requestlog import Trace
 from elinkcli.eutils.retry import (
     RetryPolicy,
     error_text_kind,
@@ -73,20 +73,6 @@ class Counters:
         with self._lock:
             self.requests += requests
             self.retries += retries
-
-
-@dataclass
-class _Trace:
-    """One HTTP attempt, for the request log: when it was sent, what status came back."""
-
-    time: str = ""
-    sent: float | None = None  # clock.monotonic() at sending; None: nothing was sent
-    ended: float = 0.0
-    status: int | None = None  # None: no HTTP answer (timeout, refused connection)
-
-
-def _count_ids(params: Params) -> int:
-    return sum(len([i for i in v.split(",") if i]) for k, v in params if k == "id")
 
 
 class EutilsClient:
@@ -181,7 +167,7 @@ class EutilsClient:
         if self._session is None:
             with self._session_lock:
                 if self._session is None:
-                    self._session = exchange.new_session(self.settings.max_in_flight)
+                    self._session = _exchange().new_session(self.settings.max_in_flight)
         return self._session
 
     def close(self) -> None:
@@ -225,7 +211,7 @@ class EutilsClient:
         while True:
             attempt += 1
             self._check_run_time(ids, attempt - 1)
-            trace = _Trace() if self.log is not None else None
+            trace = Trace() if self.log is not None else None
             try:
                 try:
                     result = self._attempt(
@@ -291,7 +277,7 @@ class EutilsClient:
         parse: Callable[[bytes], T],
         errors: Callable[[T], Sequence[str]],
         n_ids: int = 0,
-        trace: _Trace | None = None,
+        trace: Trace | None = None,
         service: Service = EUTILS,
     ) -> T:
         s = self.settings
@@ -315,7 +301,7 @@ class EutilsClient:
 
         held = transport.BUDGET.hold()
         try:
-            response, body = exchange.fetch(
+            response, body = _exchange().fetch(
                 self.session,
                 self.base_url(service) + endpoint,
                 data,
@@ -326,7 +312,7 @@ class EutilsClient:
                 held=held,
                 late=lambda: self._answered(n_ids, sent, ok=False),
             )
-            body = exchange.redacted(body, s.api_key)
+            body = _exchange().redacted(body, s.api_key)
             status = response.status_code
             if trace is not None:
                 trace.status = status
@@ -342,7 +328,7 @@ class EutilsClient:
                         message, parse_retry_after(response.headers.get("Retry-After"))
                     )
                 raise PermanentError(message)
-            result = exchange.parsed(parse, body, endpoint)
+            result = _exchange().parsed(parse, body, endpoint)
             del body
         except ResponseParseError as exc:
             self._answered(n_ids, sent, ok=False)
@@ -384,7 +370,7 @@ class EutilsClient:
 
     def _log(
         self,
-        trace: _Trace | None,
+        trace: Trace | None,
         endpoint: str,
         params: Params,
         attempt: int,
@@ -392,18 +378,8 @@ class EutilsClient:
         error: Exception | None = None,
     ) -> None:
         """The attempt's line in the request log; none when nothing was sent (cache, offline)."""
-        if trace is None or trace.sent is None or self.log is None:
-            return
-        self.log.attempt(
-            time=trace.time,
-            endpoint=endpoint,
-            ids=_count_ids(params),
-            status=trace.status,
-            ms=round((trace.ended - trace.sent) * 1000),
-            try_=attempt,
-            outcome=outcome,
-            error=None if error is None else self._clean(str(error)),
-        )
+        if trace is not None and self.log is not None:
+            self.log.traced(trace, endpoint, params, attempt, outcome, error)
 
     @staticmethod
     def _clean(text: str) -> str:
@@ -463,3 +439,11 @@ class EutilsClient:
                 yield item, future.result()
             except NCBIError as exc:
                 yield item, exc
+
+
+def _exchange() -> ModuleType:
+    """The HTTP exchange, imported at the first request: a run answered from the cache
+    never loads it (nor requests)."""
+    from elinkcli.eutils import exchange
+
+    return exchange

@@ -13,12 +13,14 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 
 from elinkcli.errors import UsageError
+from elinkcli.inert import line
 
 OUTCOMES = ("ok", "retried", "gave up", "rejected")
 STDERR = "-"
@@ -28,6 +30,16 @@ def utc_stamp(seconds: float) -> str:
     """Seconds since the epoch as UTC ISO-8601 with milliseconds: 2024-05-01T12:00:00.123Z."""
     moment = datetime.fromtimestamp(seconds, timezone.utc)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class Trace:
+    """One HTTP attempt, for the request log: when it was sent, what status came back."""
+
+    time: str = ""
+    sent: float | None = None  # clock.monotonic() at sending; None: nothing was sent
+    ended: float = 0.0
+    status: int | None = None  # None: no HTTP answer (timeout, refused connection)
 
 
 class RequestLog:
@@ -66,6 +78,29 @@ class RequestLog:
     def stamp(self) -> str:
         """Now, as the `time` of a line."""
         return utc_stamp(self.wall())
+
+    def traced(
+        self,
+        trace: Trace,
+        endpoint: str,
+        params: Sequence[tuple[str, str]],
+        attempt: int,
+        outcome: str,
+        error: Exception | None = None,
+    ) -> None:
+        """The line of one traced attempt; none when nothing was sent (cache, offline)."""
+        if trace.sent is None:
+            return
+        self.attempt(
+            time=trace.time,
+            endpoint=endpoint,
+            ids=sum(len([i for i in v.split(",") if i]) for k, v in params if k == "id"),
+            status=trace.status,
+            ms=round((trace.ended - trace.sent) * 1000),
+            try_=attempt,
+            outcome=outcome,
+            error=None if error is None else line(str(error)),
+        )
 
     def attempt(
         self,

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from elinkcli import validate as V
 from elinkcli.accessions import (
@@ -40,8 +40,10 @@ from elinkcli.errors import GaveUpError, UsageError
 from elinkcli.eutils.client import EutilsClient
 from elinkcli.eutils.parsers import parse_esearch, parse_esummary
 from elinkcli.eutils.records import ESummaryResult
-from elinkcli.eutils.store import AnswerStore
 from elinkcli.ids.tokens import batches, check_ids
+
+if TYPE_CHECKING:
+    from elinkcli.eutils.store import AnswerStore
 
 # Terms OR'ed in one ESearch, and ids in one ESummary (POSTed).
 SEARCH_BATCH = 100
