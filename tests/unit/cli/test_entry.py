@@ -49,9 +49,12 @@ def test_the_refusal_names_python_s_platform_when_the_system_has_no_name(
 
 
 def test_the_refusal_comes_before_the_app_or_fcntl_is_imported() -> None:
-    """In a fresh interpreter: nothing of the app (which needs fcntl) is imported."""
+    """In a fresh interpreter: nothing of the app (which needs fcntl) is imported. The
+    standard library's `platform` (which names the system in the refusal) is loaded first:
+    on Python 3.10 it imports fcntl itself, on a POSIX system, where the test runs."""
     code = (
-        "import os, sys\n"
+        "import os, sys, platform\n"
+        "platform.system()\n"
         "fcntl_before = 'fcntl' in sys.modules\n"
         "from elinkcli.cli import entry\n"
         "os.name = 'nt'\n"
