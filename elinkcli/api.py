@@ -11,7 +11,12 @@ typed keyword arguments and does what the command does between reading its optio
 writing its rows: ids checked and de-duplicated, accessions (NM_000546.6, PRJNA257197...)
 resolved to UIDs with the token kept as source_id, link names checked against the catalog,
 the cache, offline mode, the configuration file and the environment (ELINKCLI_BASE_URL,
-NCBI_API_KEY, NCBI_EMAIL, ELINKCLI_CONFIG...) read as the command line reads them.
+NCBI_API_KEY, NCBI_EMAIL, ELINKCLI_CONFIG...) read as the command line reads them. The
+options become the same plan the command line makes (elinkcli.commands.plans) and run
+through the same code (elinkcli.commands.runs). `ids` may also be a stored set, as on
+stdin: an elinkcli.ids.history.HistorySet (read a page at a time), an
+elinkcli.ids.query.SearchQuery (run again), or an elinkcli.ids.packed.PackedIds (a long
+input, linked a window at a time).
 
 Every function returns a generator of the library's frozen rows (LinkRow, CheckRow,
 LinkNameRow, RecordLinkRow, Resource, CitationRow, or a path tuple for `chain`): bad
