@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Generator, Iterable, Sequence
-from typing import TYPE_CHECKING, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Literal, overload
 
 from elinkcli import constants as C
 from elinkcli.commands import calls
@@ -43,7 +43,7 @@ from elinkcli.commands.calls import Call, Ids
 from elinkcli.commands.chain import Hop, HopStats
 from elinkcli.commands.check import CheckRow
 from elinkcli.commands.citations import CitationRow
-from elinkcli.commands.connection import CacheMode, Connection
+from elinkcli.commands.connection import CacheMode, Connection, documented
 from elinkcli.commands.discover import LinkNameRow, RecordLinkRow
 from elinkcli.commands.ledger import Ledger
 from elinkcli.commands.linkout import Resource, ResourceFilter
@@ -83,46 +83,13 @@ __all__ = [
     "linkout",
 ]
 
-F = TypeVar("F", bound=Callable[..., object])
 Warn = Callable[[str], None]
-
-
-_CONNECTION_DOC = """
-    Connection (keyword arguments of every function, typed by elinkcli.api.Connection;
-    each left out: the environment, else the configuration file, else the default, as for
-    the command line):
-        base_url: E-utilities base URL (ELINKCLI_BASE_URL).
-        email: sent to NCBI with each request (NCBI_EMAIL, EMAIL).
-        api_key: NCBI API key, 10 requests/s instead of 3 (NCBI_API_KEY).
-        tool: the tool name sent to NCBI (default "elinkcli").
-        timeout: seconds to wait for an answer (--timeout).
-        deadline: seconds for one request with its retries (--deadline).
-        max_time: the whole run, seconds or "30m" (--max-time; ELINKCLI_MAX_TIME).
-        cache: "use" (default), "refresh" (ask again), "off", or "offline" (the cache
-            only, no network: CacheMissError for what it lacks).
-        cache_dir: the cache directory (ELINKCLI_CACHE_DIR).
-        cache_ttl: how long an answer stays fresh, seconds or "7d" (--cache-ttl).
-        adaptive_batch: request sizes follow NCBI's answers (--adaptive-batch).
-        log: append one JSON line per HTTP attempt to this file ("-": stderr) (--log).
-        config: a configuration file to read instead of the user's (ELINKCLI_CONFIG),
-            or False for none.
-        settings: ready elinkcli.config.Settings, used as they are (then leave the
-            arguments above unset).
-        client: a ready elinkcli.eutils.client.EutilsClient, used and left open (then leave
-            settings and the arguments above unset).
-"""
-
-
-def _documented(fn: F) -> F:
-    """The connection arguments' documentation, written once, after each docstring."""
-    fn.__doc__ = (fn.__doc__ or "") + _CONNECTION_DOC
-    return fn
 
 
 # --- the commands ------------------------------------------------------------------------------
 
 
-@_documented
+@documented
 def link(
     ids: Ids,
     *,
@@ -193,7 +160,7 @@ def link(
     return calls.link(plan, ids, stats=stats, call=call)
 
 
-@_documented
+@documented
 def citations(
     ids: Ids,
     *,
@@ -238,7 +205,7 @@ def citations(
     return calls.citations(plan, ids, stats=stats, call=call)
 
 
-@_documented
+@documented
 def check(
     ids: Ids,
     *,
@@ -309,7 +276,7 @@ def discover(
 ) -> Generator[RecordLinkRow, None, None]: ...
 
 
-@_documented
+@documented
 def discover(
     ids: Ids | None = None,
     *,
@@ -346,7 +313,7 @@ def discover(
     return calls.discover(plan, ids, stats=stats, call=call)
 
 
-@_documented
+@documented
 def chain(
     ids: Ids,
     *,
@@ -410,7 +377,7 @@ def chain(
     return calls.chain_paths(plan, ids, stats=stats, call=call)
 
 
-@_documented
+@documented
 def linkout(
     ids: Ids,
     *,

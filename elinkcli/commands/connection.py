@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING, Literal, TypedDict
+from typing import TYPE_CHECKING, Literal, TypedDict, TypeVar
 
 from elinkcli import constants as C
 from elinkcli.commands.settings import settled
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("elinkcli")
 Warn = Callable[[str], None]
+F = TypeVar("F", bound=Callable[..., object])
 StrPath = str | os.PathLike[str]
 # The command line's --refresh, --no-cache and --offline; "use" reads and writes the cache.
 CacheMode = Literal["use", "refresh", "off", "offline"]
@@ -47,6 +48,38 @@ class Connection(TypedDict, total=False):
     adaptive_batch: bool
     log: StrPath
     config: StrPath | Literal[False]
+
+
+_CONNECTION_DOC = """
+    Connection (keyword arguments of every function, typed by elinkcli.api.Connection;
+    each left out: the environment, else the configuration file, else the default, as for
+    the command line):
+        base_url: E-utilities base URL (ELINKCLI_BASE_URL).
+        email: sent to NCBI with each request (NCBI_EMAIL, EMAIL).
+        api_key: NCBI API key, 10 requests/s instead of 3 (NCBI_API_KEY).
+        tool: the tool name sent to NCBI (default "elinkcli").
+        timeout: seconds to wait for an answer (--timeout).
+        deadline: seconds for one request with its retries (--deadline).
+        max_time: the whole run, seconds or "30m" (--max-time; ELINKCLI_MAX_TIME).
+        cache: "use" (default), "refresh" (ask again), "off", or "offline" (the cache
+            only, no network: CacheMissError for what it lacks).
+        cache_dir: the cache directory (ELINKCLI_CACHE_DIR).
+        cache_ttl: how long an answer stays fresh, seconds or "7d" (--cache-ttl).
+        adaptive_batch: request sizes follow NCBI's answers (--adaptive-batch).
+        log: append one JSON line per HTTP attempt to this file ("-": stderr) (--log).
+        config: a configuration file to read instead of the user's (ELINKCLI_CONFIG),
+            or False for none.
+        settings: ready elinkcli.config.Settings, used as they are (then leave the
+            arguments above unset).
+        client: a ready elinkcli.eutils.client.EutilsClient, used and left open (then leave
+            settings and the arguments above unset).
+"""
+
+
+def documented(fn: F) -> F:
+    """The connection arguments' documentation, written once, after each docstring."""
+    fn.__doc__ = (fn.__doc__ or "") + _CONNECTION_DOC
+    return fn
 
 
 @dataclass(frozen=True)
