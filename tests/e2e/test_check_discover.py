@@ -24,7 +24,8 @@ from support.fakes import chunks, edirect_message
 
 from elinkcli.catalog import load_catalog
 
-pytestmark = pytest.mark.e2e
+# The end-to-end tests every Python in CI runs (.ci/run), beside its unit tests.
+pytestmark = [pytest.mark.e2e, pytest.mark.smoke]
 
 CHECK_HEADER = ("source_db", "source_id", "check", "value", "source_uid")
 NAME_HEADER = (

@@ -18,7 +18,8 @@ import pytest
 from conftest import Row, assert_clean_error, parse_tsv
 from support.fake_eutils import FakeEutils, search_year
 
-pytestmark = pytest.mark.e2e
+# The end-to-end tests every Python in CI runs (.ci/run), beside its unit tests.
+pytestmark = [pytest.mark.e2e, pytest.mark.smoke]
 
 KEY = {"NCBI_API_KEY": "e2e0123456789abcdef0123456789abcdef"}
 QUERY = "tn3 transposition immunity"
