@@ -15,8 +15,7 @@ import pytest
 from conftest import TSV_HEADER, assert_clean_error, parse_tsv
 from support.fake_eutils import FakeEutils, Table, _spread
 
-# The end-to-end tests every Python in CI runs (.ci/run), beside its unit tests.
-pytestmark = [pytest.mark.e2e, pytest.mark.smoke]
+pytestmark = pytest.mark.e2e
 
 # nuccore records: two versions of NM_000546 (different UIDs, as NCBI's GI numbers are).
 NUCCORE = {

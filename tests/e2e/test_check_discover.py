@@ -24,8 +24,7 @@ from support.fakes import chunks, edirect_message
 
 from elinkcli.catalog import load_catalog
 
-# The end-to-end tests every Python in CI runs (.ci/run), beside its unit tests.
-pytestmark = [pytest.mark.e2e, pytest.mark.smoke]
+pytestmark = pytest.mark.e2e
 
 CHECK_HEADER = ("source_db", "source_id", "check", "value", "source_uid")
 NAME_HEADER = (

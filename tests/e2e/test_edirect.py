@@ -18,8 +18,7 @@ import pytest
 from conftest import Row, assert_clean_error, parse_tsv
 from support.fake_eutils import FakeEutils, search_year
 
-# The end-to-end tests every Python in CI runs (.ci/run), beside its unit tests.
-pytestmark = [pytest.mark.e2e, pytest.mark.smoke]
+pytestmark = pytest.mark.e2e
 
 KEY = {"NCBI_API_KEY": "e2e0123456789abcdef0123456789abcdef"}
 QUERY = "tn3 transposition immunity"
