@@ -261,6 +261,9 @@ def run_link(adaptive: bool, server: SizeServer, requests_mock) -> tuple[list, L
     return rows, stats
 
 
+# Twenty thousand ids through the batching: in the whole suite, not in the other
+# Pythons' subset (.ci/run), which keeps the faster tests of the same code above.
+@pytest.mark.slow
 def test_fast_answers_grow_requests_to_the_ceiling_same_rows(
     requests_mock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -286,6 +289,7 @@ def test_fast_answers_grow_requests_to_the_ceiling_same_rows(
     assert sum(stats.request_sizes) == len(IDS)
 
 
+@pytest.mark.slow
 def test_failing_bigger_requests_keep_sizes_down_same_rows(requests_mock) -> None:
     fixed_rows, _ = run_link(False, SizeServer(), requests_mock)
     server = SizeServer(fail_over=150)
