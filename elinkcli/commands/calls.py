@@ -63,7 +63,7 @@ def _tokens(ids: str | Iterable[str], db: str) -> list[str]:
     return check_ids(tokens, db) if tokens else []
 
 
-def _values(value: str | Iterable[str], what: str) -> tuple[str, ...]:
+def values(value: str | Iterable[str], what: str) -> tuple[str, ...]:
     """A repeatable option: one string is one value."""
     if isinstance(value, str):
         return (value,)
@@ -283,8 +283,3 @@ def linkout(
     from elinkcli.commands.runs import linkout_rows
 
     return _run(plan, ids, call, linkout_rows, stats)
-
-
-def values(value: str | Iterable[str], what: str) -> tuple[str, ...]:
-    """A repeatable option: one string is one value."""
-    return _values(value, what)
