@@ -10,6 +10,10 @@ ELINKCLI_BASE_URL does for elinkcli. Two runs:
 2. One pubmed id whose neighbor_score answer is 11 MB (160,000 links), written as tsv:
    `elinkcli link ... -cmd neighbor_score` against `elink ... | xtract` printing the same
    source / target / score lines. Wall time and the largest process's peak memory.
+3. `epost | elink -target protein`: the same ids (EDirect asks for DB_TARGET; so does
+   elinkcli).
+4. `epost | elink -target protein -format acc` (2,350 gene ids, ~4,700 targets): time and
+   requests; elinkcli's uid/edirect out asks ELink for accessions, its tsv asks ESummary.
 
     python bench/edirect.py                      # 1,000 ids, 1 s late
     python bench/edirect.py --ids 5000 --delay 1
@@ -155,10 +159,95 @@ def big_answer(tmp: Path, n_links: int = 160_000) -> None:
     print(f"   same rows: {'yes' if rows['elinkcli'] == rows['edirect'] else 'NO'}")
 
 
+MESSAGE_ID = re.compile(r"<Id>([^<]+)</Id>")
+
+
+def message(db: str, ids: list[str]) -> bytes:
+    """What `epost -db DB -id ...` hands to elink: the ids in an ENTREZ_DIRECT message."""
+    inner = "".join(f"<Id>{i}</Id>" for i in ids)
+    return (
+        f"<ENTREZ_DIRECT><Db>{db}</Db><Count>{len(ids)}</Count><Step>1</Step>{inner}"
+        "</ENTREZ_DIRECT>\n"
+    ).encode()
+
+
+def piped(tool: str, args: list[str], stdin: bytes, env: dict[str, str], base: str, out: Path):
+    """`... | elink ARGS` or `... | elinkcli link ARGS`, stdin a message: (seconds, the ids
+    of the message written; EDirect's History set is read with `efetch -format uid`)."""
+    feed = out.with_suffix(".in")
+    feed.write_bytes(stdin)
+    command = ["elink", "-base", base, *args] if tool == "edirect" else [elinkcli(), "link", *args]
+    argv = ["sh", "-c", " ".join(f"'{a}'" for a in command) + f" < '{feed}'"]
+    took = measure(argv, out, env)["seconds"]
+    text = out.read_text()
+    if "<WebEnv>" in text:  # EDirect's History set: its ids read by efetch, not timed
+        with out.open("rb") as fh:
+            uids = subprocess.run(
+                ["efetch", "-base", base, "-format", "uid"], stdin=fh, capture_output=True,
+                text=True, env=env, check=True,
+            ).stdout  # fmt: skip
+        return took, uids.split()
+    return took, MESSAGE_ID.findall(text)
+
+
+def target_alone(tmp: Path) -> None:
+    """The issue's first case: `-target` alone, EDirect asking for DB_TARGET."""
+    print("3. epost -db gene -id (200 ids) | elink -target protein: the same ids?")
+    ids = [str(1000 + i) for i in range(200)]
+    with FakeEutils() as fake:
+        env = environment(fake)
+        env["ELINKCLI_CACHE_DIR"] = str(tmp / "cache3")
+        got = {}
+        for tool in ("edirect", "elinkcli"):
+            took, found = piped(
+                tool, ["-target", "protein"], message("gene", ids), env, fake.base_url,
+                tmp / f"{tool}3.xml",
+            )  # fmt: skip
+            got[tool] = found
+            print(f"   {tool:9s} {took:6.2f} s  {len(set(found)):5d} ids")
+        names = {r.get("linkname") for r in fake.requests_to("elink.fcgi")}
+        print(f"   same id set: {'yes' if set(got['edirect']) == set(got['elinkcli']) else 'NO'}"
+              f"; link names asked: {sorted(map(str, names))}")  # fmt: skip
+
+
+def format_acc(tmp: Path, n_ids: int) -> None:
+    """-format acc into a pipe: EDirect 19.0 sends no idtype (its bug) and writes UIDs;
+    elinkcli asks ELink for accessions (idtype=acc) and needs no other request; the tsv
+    with target_acc (ESummary, 200 targets a request) is the other way."""
+    ids = [str(1000 + i) for i in range(n_ids)]
+    print(f"4. epost -db gene ({n_ids} ids) | elink -target protein -format acc")
+    with FakeEutils() as fake:
+        targets = {t for i in ids for _n, _d, ts in fake.links("gene", i, "protein", "gene_protein")
+                   for t in ts}  # fmt: skip
+        for uid in targets:
+            fake.add_record("protein", uid, f"XP_{int(uid):09d}.1")
+        env = environment(fake)
+        for tool, extra in (
+            ("edirect", []),
+            ("elinkcli", []),
+            ("elinkcli-tsv", ["--format", "tsv"]),
+        ):
+            env["ELINKCLI_CACHE_DIR"] = str(tmp / f"cache4-{tool}")
+            before = len(fake.log)
+            took, found = piped(
+                "edirect" if tool == "edirect" else "elinkcli",
+                ["-target", "protein", "-format", "acc", *extra], message("gene", ids), env,
+                fake.base_url, tmp / f"{tool}4.xml",
+            )  # fmt: skip
+            requests = len(fake.log) - before
+            rows = (tmp / f"{tool}4.xml").read_text().count("\n") - 1
+            shown = f"{len(set(found)):5d} ids" if tool != "elinkcli-tsv" else f"{rows:5d} rows"
+            accs = sum(1 for f in found if f.startswith("XP_"))
+            print(f"   {tool:12s} {took:6.2f} s  {requests:3d} requests  {shown}"
+                  f"  ({accs} accessions)")  # fmt: skip
+    print(f"   targets: {len(targets)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ids", type=int, default=1000)
     parser.add_argument("--delay", type=float, default=1.0)
+    parser.add_argument("--acc-ids", type=int, default=2350)
     args = parser.parse_args()
     if shutil.which("elink") is None or shutil.which("xtract") is None:
         raise SystemExit("EDirect's elink and xtract are not on PATH")
@@ -168,6 +257,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         at_the_rate_limit(args.ids, args.delay, Path(tmp))
         big_answer(Path(tmp))
+        target_alone(Path(tmp))
+        format_acc(Path(tmp), args.acc_ids)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +63,15 @@ SEQUENCE_DBS = frozenset({"nuccore", "nucest", "nucgss", "popset", "protein"})
 # Where a version 1 DocSum names the record's accessions, per database; the first is the
 # one written as the record's accession (target_acc). Databases not listed have no field
 # known to name it: their accessions are searched one per request.
+# Sequence DocSums from before `AccessionVersion` (to about 2013) name the version only in
+# `Extra`, a FASTA defline (`gi|28628843|gb|AAO49381.1|AF485325_1[28628843]`): read after
+# AccessionVersion, before the bare `Caption`.
 SUMMARY_ITEMS: dict[str, tuple[str, ...]] = {
-    "nuccore": ("AccessionVersion", "Caption"),
-    "nucest": ("AccessionVersion", "Caption"),
-    "nucgss": ("AccessionVersion", "Caption"),
-    "popset": ("AccessionVersion", "Caption"),
-    "protein": ("AccessionVersion", "Caption"),
+    "nuccore": ("AccessionVersion", "Extra", "Caption"),
+    "nucest": ("AccessionVersion", "Extra", "Caption"),
+    "nucgss": ("AccessionVersion", "Extra", "Caption"),
+    "popset": ("AccessionVersion", "Extra", "Caption"),
+    "protein": ("AccessionVersion", "Extra", "Caption"),
     "bioproject": ("Project_Acc",),
     "biosample": ("Accession",),
     "gds": ("Accession",),
@@ -84,6 +88,36 @@ _ACC_ATTR = {
     "ExpXml": re.compile(r'<Experiment\b[^>]*?\bacc="([^"]+)"'),
     "Runs": re.compile(r'<Run\b[^>]*?\bacc="([^"]+)"'),
 }
+
+
+# The seq-id types of a FASTA defline whose next field is an accession.version (GenBank,
+# EMBL, DDBJ, RefSeq, the TPA ones, UniProt): `gb|AAO49381.1|`, `sp|P04637.2|P53_HUMAN`.
+# Others (`gnl|WGS:…|tag`, `pdb|1TUP|A`, `pir||…`, `lcl|…`) name no accession.version.
+EXTRA_TYPES = frozenset({"gb", "emb", "dbj", "ref", "tpg", "tpe", "tpd", "sp", "tr"})
+# An Extra is short (`gi|544687983|ref|NZ_APJW01000002.1||gnl|WGS:NZ_APJW01|ibis.contig.1`):
+# only its start is read, a few fields of it.
+EXTRA_LIMIT = 500
+EXTRA_FIELDS = 16
+# The longest id an answer may name (elinkcli.validate's token): a longer version number
+# is no accession.
+ACCESSION_MAX = 64
+
+
+def extra_accessions(db: str, extra: str) -> list[str]:
+    """The accession.versions a DocSum's `Extra` (a FASTA defline of seq-ids) names, each
+    of an accession form of `db` with a version; any other field is ignored."""
+    fields = extra[:EXTRA_LIMIT].split("|", EXTRA_FIELDS)[:EXTRA_FIELDS]
+    found = []
+    for kind, value in pairwise(fields):
+        accession = value.strip()
+        if (
+            kind.strip().lower() in EXTRA_TYPES
+            and "." in accession
+            and len(accession) <= ACCESSION_MAX
+            and pattern_of(db, accession) is not None
+        ):
+            found.append(accession)
+    return found
 
 
 def is_uid(token: str) -> bool:
@@ -117,6 +151,8 @@ def summary_accessions(db: str, items: list[tuple[str, str]]) -> list[str]:
                 continue
             if name in _ACC_ATTR:
                 found += _ACC_ATTR[name].findall(text)
+            elif name == "Extra":
+                found += extra_accessions(db, text)
             else:
                 found.append(text)
     return list(dict.fromkeys(found))
@@ -148,7 +184,10 @@ def how(db: str) -> str:
             f"; `{p.example}` by ESearch `[{p.field}]`, one a request" for p in rest
         )
     if db in SEQUENCE_DBS:
-        return "ESummary of the accessions themselves: `AccessionVersion` or `Caption` says which"
+        return (
+            "ESummary of the accessions themselves: `AccessionVersion`, `Extra` "
+            "(older DocSums) or `Caption` says which"
+        )
     if db in SUMMARY_ITEMS:
         items = "`, `".join(SUMMARY_ITEMS[db])
         return (

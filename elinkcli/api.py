@@ -124,8 +124,9 @@ def link(
         db: the source database (gene, pubmed, nuccore...).
         target: the target database; optional with a link name the catalog knows, or
             with `related`.
-        name: the link name (gene_protein_refseq...); None: every link to `target`.
-        cmd: "neighbor", or "neighbor_score" (fills `score`).
+        name: the link name (gene_protein_refseq...); None: DB_TARGET when the catalog
+            has it (as EDirect's -target alone), else every table; "all": every table.
+        cmd: "neighbor", or "neighbor_score" (fills `score`; without `target`, within `db`).
         related: links within `db` (target = db, name DB_DB unless given).
         union: one merged, de-duplicated set (source_id None) instead of one per id.
         term, datetype, reldate, mindate, maxdate: ELink's limits (--term, --datetype,

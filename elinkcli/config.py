@@ -50,6 +50,9 @@ class Settings:
     # The whole run, in seconds (--max-time); None: no limit.
     max_time: float | None = None
     max_body: int = C.MAX_BODY
+    # The output format when stdout is not a terminal and --format is not given; None:
+    # each command's own default (edirect after an ENTREZ_DIRECT message, else tsv).
+    pipe_format: str | None = None
 
     @property
     def start_interval(self) -> float:
@@ -189,6 +192,7 @@ def resolve(
     cache_mode: str = "use",
     adaptive_batch: bool | None = None,
     cache_journal: str | None = None,
+    pipe_format: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Resolved:
     env = os.environ if environ is None else environ
@@ -285,6 +289,7 @@ def resolve(
         adaptive_batch=_flag(
             *picked("adaptive_batch", adaptive_batch, (C.ENV_ADAPTIVE_BATCH,), False)
         ),
+        pipe_format=_pipe_format(*picked("format", pipe_format, (C.ENV_FORMAT,), None)),
     )
     return Resolved(settings, sources, config_file, tuple(warnings))
 
@@ -342,6 +347,17 @@ def _max_body(value: str | None) -> int:
 
 
 JOURNALS = ("auto", "wal", "delete")
+# What ELINKCLI_FORMAT / `format` may name (table is for terminals, counts for --cited).
+PIPE_FORMATS = ("tsv", "json", "jsonl", "uid", "edirect", "xml")
+
+
+def _pipe_format(where: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    text = value.strip().lower() if isinstance(value, str) else value
+    if text not in PIPE_FORMATS:
+        raise UsageError(f"{where} must be one of {', '.join(PIPE_FORMATS)}, not {value!r}")
+    return str(text)
 
 
 def _journal(where: str, value: Any) -> str:
@@ -360,6 +376,18 @@ def _flag(where: str, value: Any) -> bool:
     if text in ("0", "false", "no", "off"):
         return False
     raise UsageError(f"{where} must be true or false, not {value!r}")
+
+
+def configured_format(environ: Mapping[str, str] | None = None) -> str | None:
+    """The `format` setting alone (ELINKCLI_FORMAT, else the config file), checked."""
+    env = os.environ if environ is None else environ
+    if env.get(C.ENV_FORMAT):
+        return _pipe_format(C.ENV_FORMAT, env[C.ENV_FORMAT])
+    config_file = default_config_file(env)
+    from_file, _ = read_config_file(config_file, named=bool(env.get(C.ENV_CONFIG)))
+    if from_file.get("format") in (None, ""):
+        return None
+    return _pipe_format(f"config file {config_file}: format", from_file["format"])
 
 
 def resolve_settings(**kwargs: Any) -> Settings:

@@ -26,6 +26,8 @@ ENV_MAX_TIME = "ELINKCLI_MAX_TIME"
 ENV_CONFIG = "ELINKCLI_CONFIG"
 ENV_ADAPTIVE_BATCH = "ELINKCLI_ADAPTIVE_BATCH"
 ENV_DEBUG = "ELINKCLI_DEBUG"
+# The output format when stdout is not a terminal and --format is not given.
+ENV_FORMAT = "ELINKCLI_FORMAT"
 # Settings the config file may hold (elinkcli.config reads them).
 CONFIG_FILE_KEYS = (
     "email",
@@ -41,6 +43,7 @@ CONFIG_FILE_KEYS = (
     "icite_url",
     "europepmc_url",
     "citations_from",
+    "format",
 )
 
 # ELink tables change weekly.
@@ -114,3 +117,12 @@ DB_ALIASES = {"nucleotide": "nuccore"}
 
 # chain: warn when a hop has more ids than this to link.
 WARN_ABOVE = 10_000
+
+# The formats each command writes (its --format choices; ELINKCLI_FORMAT applies where listed).
+COMMAND_FORMATS: dict[str, tuple[str, ...]] = {
+    "link": ("tsv", "json", "jsonl", "table", "uid", "edirect", "xml", "counts"),
+    "chain": ("tsv", "json", "jsonl", "table", "uid", "edirect"),
+    "check": ("tsv", "json", "jsonl", "table", "uid", "edirect"),
+    "discover": ("tsv", "json", "jsonl", "table", "uid"),
+    "linkout": ("tsv", "json", "jsonl", "table", "urls"),
+}

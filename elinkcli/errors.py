@@ -34,6 +34,48 @@ class ExitStatus(IntEnum):
     INTERRUPTED = 130
 
 
+# What each exit status means: the one text of every command's --help (elinkcli.cli.panels),
+# the man pages, README.md and docs/usage.md (tools/gendocs.py writes those from here).
+EXIT_MEANINGS: tuple[tuple[ExitStatus, str], ...] = (
+    (
+        ExitStatus.OK,
+        "success, also when nothing links, when the reader of stdout stops early, and for "
+        "--resume of a FILE the same command already completed (nothing asked, FILE as it was)",
+    ),
+    (
+        ExitStatus.ERROR,
+        "elinkcli could not do its own part: writing the output failed (a full disk, "
+        "/dev/full), the cache cannot be used (with --offline, or by a cache command), a "
+        "temporary file for a long input cannot be written, the system is not POSIX, or an "
+        "internal error (a bug, named as one in the message). For linkout validate, convert "
+        "and preview: the file has errors (validate --strict: warnings too)",
+    ),
+    (
+        ExitStatus.USAGE,
+        "usage or bad input: an unknown option, format or command, a bad id, an empty id "
+        "list, binary data on stdin, a file that cannot be read, a name refused with --strict, "
+        "an --output FILE that cannot be opened or resumed",
+    ),
+    (
+        ExitStatus.REJECTED,
+        "NCBI rejected the request (an invalid database, link name or id, HTTP 400/414, a "
+        "redirect to another host), never retried",
+    ),
+    (
+        ExitStatus.GAVE_UP,
+        "gave up: a request failed after its retries, --max-time ran out, an answer could "
+        "not be used, --offline found ids missing from the cache, or a search run again (or a "
+        "History set) came back with fewer ids than counted. The output holds everything that "
+        "succeeded and stderr names the failed ids",
+    ),
+    (
+        ExitStatus.INTERRUPTED,
+        "interrupted (Ctrl-C): one line says how many ids were done and, with --output, "
+        "what is kept for --resume",
+    ),
+)
+
+
 class ElinkError(Exception):
     """Base of every error elinkcli raises on purpose. Its text is inert (elinkcli.inert):
     one line, control and format characters escaped, the API key masked, cut short."""

@@ -101,6 +101,29 @@ def inert(text: str, limit: int | None = None) -> str:
     return cut(text, limit) if limit is not None else text
 
 
+def shows_as_is(text: str) -> bool:
+    """Whether inert(text) is `text` itself, told quickly (a writer's loop asks it once a
+    row): nothing to escape and no piece of a secret long enough to be masked. It may say
+    False of a text inert leaves alone (non-ASCII text with a secret kept), never True of
+    one it changes."""
+    if not (text.isascii() and text.isprintable()) and _UNSAFE.search(text):
+        return False
+    if not _secrets:
+        return True
+    if not text.isascii():  # case folding beyond ASCII (`ſ` matches `s`): let inert decide
+        return False
+    lowered = text.lower()
+    for secret in list(_secrets):
+        low = secret.lower()
+        if not secret.isascii():
+            return False
+        # redact() masks the whole secret, or at least _PARTIAL + 1 of its first or last
+        # characters at an end of the text: each holds one of these two pieces.
+        if low[: _PARTIAL + 1] in lowered or low[-(_PARTIAL + 1) :] in lowered:
+            return False
+    return True
+
+
 def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
     """A value from outside, to go inside a message: inert and short."""
     return inert(str(value), limit)

@@ -5,15 +5,38 @@ A flock belongs to the open file (the descriptor), not to the process: two descr
 one file exclude each other, in one process too, and the kernel drops a lock when its
 descriptor is closed or its process dies (kill -9 included). A file system without locks
 (an NFS mount without lockd: ENOLCK) raises OSError. (elinkcli runs on POSIX systems only.)
+
+Every file elinkcli makes (an -o file, its .part and journal, lock files, the pacing slot
+file, the cache's lock) is made with FILE_MODE less the umask: never the execute bit, and
+never more open than the umask lets it be. `new_file` makes one under a fresh name.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
+import secrets
 import time
 from pathlib import Path
+
+# The mode files are made with; the kernel takes the umask off (0644 with umask 022).
+FILE_MODE = 0o666
+
+
+def new_file(directory: Path, prefix: str, suffix: str = "") -> tuple[int, Path]:
+    """A new file in `directory` under a name no file had (O_EXCL, never through a symbolic
+    link), mode FILE_MODE less the umask (tempfile.mkstemp makes 0600); (fd, path), opened
+    for writing."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    for _ in range(100):
+        path = directory / f"{prefix}{secrets.token_hex(6)}{suffix}"
+        try:
+            return os.open(path, flags, FILE_MODE), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no new file name found", str(directory))
 
 
 def try_lock(fd: int, *, shared: bool = False) -> bool:
@@ -46,7 +69,7 @@ class LockFile:
     OSError when it cannot be opened at all; the lock goes with `close()`."""
 
     def __init__(
-        self, path: Path, *, mode: int = 0o600, read_only: bool = False, follow: bool = True
+        self, path: Path, *, mode: int = FILE_MODE, read_only: bool = False, follow: bool = True
     ) -> None:
         self.path = path
         flags = os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)

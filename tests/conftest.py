@@ -11,6 +11,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,6 +45,77 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     import elinkcli
 
     compileall.compile_dir(Path(elinkcli.__file__).parent, quiet=1)
+    if session.config.pluginmanager.getplugin("dsession") is not None:  # xdist workers to come
+        _rewrite_test_modules_once(session.config)
+
+
+def _rewrite_test_modules_once(config: pytest.Config) -> None:
+    """pytest's rewritten test modules, written once for the xdist workers to read.
+
+    Every worker collects every test module it is given. With PYTHONDONTWRITEBYTECODE set,
+    pytest keeps no rewritten byte code, so each worker rewrites the asserts of all of them
+    again (3.5 s of CPU each for the whole suite; 1.4 s with the cache). The controller
+    writes that cache here, as pytest does when byte code may be written, before the workers
+    start. It uses pytest internals: if they change, nothing is written and the workers
+    rewrite as before."""
+    import fnmatch
+
+    try:
+        from _pytest.assertion import rewrite
+
+        if config.getoption("assertmode") != "rewrite":
+            return
+        state = config.stash[rewrite.assertstate_key]
+        patterns = [*config.getini("python_files"), "conftest.py"]
+        roots = {Path(arg.split("::")[0]).resolve() for arg in config.args}
+        for root in roots:
+            files = sorted(root.rglob("*.py")) if root.is_dir() else [root]
+            for path in files:
+                if not any(fnmatch.fnmatch(path.name, p) for p in patterns):
+                    continue
+                pyc = rewrite.get_cache_dir(path) / (path.name[:-3] + rewrite.PYC_TAIL)
+                if rewrite._read_pyc(path, pyc) is not None:
+                    continue
+                pyc.parent.mkdir(exist_ok=True)
+                source_hash, code = rewrite._rewrite_test(path, config)
+                rewrite._write_pyc(state, code, source_hash, pyc)
+    except Exception:  # pytest's internals moved, or a read-only tree: the workers do it
+        return
+
+
+# Hypothesis's profile for the other Pythons' runs in .ci/run (--hypothesis-profile=subset):
+# at most SUBSET_EXAMPLES examples per property test, its own max_examples included. The
+# whole suite runs them all.
+SUBSET_PROFILE = "subset"
+SUBSET_EXAMPLES = 50
+
+
+def _subset(config: pytest.Config) -> bool:
+    return bool(config.getoption("--hypothesis-profile", None) == SUBSET_PROFILE)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """The subset profile, registered (when asked for) before Hypothesis's plugin loads it."""
+    if _subset(config):
+        from hypothesis import settings
+
+        settings.register_profile(SUBSET_PROFILE, max_examples=SUBSET_EXAMPLES)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With the subset profile, a test's own max_examples is capped too: Hypothesis keeps a
+    test's settings on its function, where its pytest plugin reads (and amends) them."""
+    if not _subset(config):
+        return
+    from hypothesis import settings
+
+    for item in items:
+        function: Any = getattr(item, "obj", None)
+        function = getattr(function, "__func__", function)
+        own = getattr(function, "_hypothesis_internal_use_settings", None)
+        if isinstance(own, settings) and own.max_examples > SUBSET_EXAMPLES:
+            function._hypothesis_internal_use_settings = settings(own, max_examples=SUBSET_EXAMPLES)
 
 
 # What the user's shell may set that would change where elinkcli goes or what it sends.
@@ -205,13 +277,16 @@ def assert_clean_error(proc: subprocess.CompletedProcess, status: int) -> str:
 
 
 def journal_batches(journal: Path) -> set[int]:
-    """The batch numbers an -o run's journal records as finished (none without a journal)."""
+    """The batch numbers an -o run's journal records as finished (none without a journal):
+    its whole `batch INDEX OFFSET ROWS [NAME=COUNT...]` lines."""
     try:
-        lines = journal.read_text().splitlines()
+        lines = journal.read_text().split("\n")[:-1]  # not a line still being written
     except FileNotFoundError:
         return set()
     rows = [line.split() for line in lines[1:]]
-    return {int(r[1]) for r in rows if len(r) == 4 and r[0] == "batch"}
+    return {
+        int(r[1]) for r in rows if len(r) >= 4 and r[0] == "batch" and all("=" in c for c in r[4:])
+    }
 
 
 def parse_tsv(text: str, header: bool = True, full: bool = False) -> list[Row]:

@@ -1,5 +1,6 @@
-"""Generate the man pages (man/) and shell completion scripts (completions/) from the Typer
-app, so they cannot drift from it:
+"""Generate the man pages (man/), the shell completion scripts (completions/) and the tables
+of README.md and docs/usage.md that say what the code says (exit status, each command's
+formats) from the app, so they cannot drift from it:
 
     python tools/gendocs.py            # write them
     python tools/gendocs.py --check    # exit 1 and name the stale files
@@ -22,6 +23,8 @@ from typing import Any
 
 from elinkcli import __version__
 from elinkcli import constants as C
+from elinkcli.config import PIPE_FORMATS
+from elinkcli.errors import EXIT_MEANINGS
 
 ROOT = Path(__file__).resolve().parent.parent  # the checkout: tools/..
 # Each under the name its shell looks for, so they install as they are (pyproject's
@@ -29,16 +32,21 @@ ROOT = Path(__file__).resolve().parent.parent  # the checkout: tools/..
 # share/fish/vendor_completions.d/elinkcli.fish.
 SHELLS = {"bash": "bash/elinkcli", "zsh": "zsh/_elinkcli", "fish": "fish/elinkcli.fish"}
 
+# The state directory, as docs/configuration.md ("The state directory") says it.
+STATE_DIR = (
+    "The state directory holds what every elinkcli process of the user shares and what a "
+    "run leaves for later: the rate-limit slot files that pace request starts (rate-*.slot, "
+    "one per API key and service), the lists of failed ids (failed-ids/) and the records of "
+    "finished outputs (finished/). It is ELINKCLI_STATE_DIR when set, else the user's state "
+    "directory ($XDG_STATE_HOME/elinkcli, by default ~/.local/state/elinkcli, on Linux; "
+    "~/Library/Application Support/elinkcli on macOS), whatever the cache directory."
+)
 ENVIRONMENT = [
     (C.ENV_BASE_URL, "E-utilities base URL (mirrors, local servers); --base-url wins."),
     (C.ENV_API_KEY, "NCBI API key: 10 request starts per second instead of 3. Never printed."),
     (", ".join(C.ENV_EMAIL), "Contact e-mail sent to NCBI with every request."),
     (C.ENV_CACHE_DIR, "Directory of the answer cache."),
-    (
-        C.ENV_STATE_DIR,
-        "Directory of the rate-limit slot every elinkcli process of the user shares "
-        "(default: the user's state directory, whatever the cache directory).",
-    ),
+    (C.ENV_STATE_DIR, "The state directory (see FILES)."),
     (C.ENV_ICITE_URL, "NIH iCite API base URL (link --cited/--cites); --icite-url wins."),
     (C.ENV_EUROPEPMC_URL, "Europe PMC REST base URL; --europepmc-url wins."),
     (C.ENV_MAX_TIME, "Time for a whole run, like --max-time (0 = none)."),
@@ -52,6 +60,11 @@ ENVIRONMENT = [
         "The cache's journal: auto (WAL; a rollback journal on a network file system such "
         "as NFS, where WAL cannot work), wal or delete.",
     ),
+    (
+        C.ENV_FORMAT,
+        f"The output format into a pipe or file when --format is not given "
+        f"({', '.join(PIPE_FORMATS)}; config: format), for a command that writes it.",
+    ),
     (C.ENV_CONFIG, "Path of the config file."),
     (C.ENV_ADAPTIVE_BATCH, "true or false: --adaptive-batch or --fixed-batch."),
     (C.ENV_BACKOFF_BASE, "Seconds of the first retry wait (doubles per try, capped)."),
@@ -63,10 +76,7 @@ FILES = [
         "The answer cache, one entry per source id (the user's "
         "cache directory; ELINKCLI_CACHE_DIR overrides).",
     ),
-    (
-        "~/.local/state/elinkcli/rate-*.slot",
-        "The next free request start, shared by every elinkcli process of the user.",
-    ),
+    ("~/.local/state/elinkcli/", STATE_DIR),
     (
         "~/.config/elinkcli/config.toml",
         f"Optional defaults: {', '.join(C.CONFIG_FILE_KEYS)}. "
@@ -78,27 +88,9 @@ FILES = [
         "finished batches --resume continues from.",
     ),
 ]
-EXIT_STATUS = [
-    ("0", "Success, also when nothing links; also when the reader of stdout goes away."),
-    (
-        "1",
-        "The output (or, with --offline, the cache) cannot be used, or the system is not "
-        "POSIX; for linkout validate: errors were found.",
-    ),
-    (
-        "2",
-        "Usage or bad input: an unknown option or format, a bad id, an empty id list, "
-        "binary data on stdin, a name refused with --strict.",
-    ),
-    ("3", "NCBI rejected the request (invalid database, link name or id; HTTP 400/414)."),
-    (
-        "4",
-        "Gave up after retries, or --offline found ids missing from the cache: the output "
-        "holds everything that succeeded and stderr names the failed ids. Also a search run "
-        "again (an EDirect query message) whose ids came back fewer than ESearch counts.",
-    ),
-    ("130", "Interrupted (Ctrl-C)."),
-]
+EXIT_STATUS = [(str(int(code)), text) for code, text in EXIT_MEANINGS]
+# The Markdown pages holding generated tables, each between two marker lines (begin, end).
+MARKDOWN_PAGES = ("README.md", "docs/usage.md")
 
 
 def escape(text: str) -> str:
@@ -131,6 +123,8 @@ def _context(command: Any, name: str, parent: Any = None) -> Any:
 
 
 def render(command: Any, path: list[str], parent_ctx: Any = None) -> str:
+    from elinkcli.cli.panels import grouped
+
     name = " ".join(path)
     ctx = _context(command, path[-1], parent_ctx)
     help_text = command.help or ""
@@ -160,7 +154,11 @@ def render(command: Any, path: list[str], parent_ctx: Any = None) -> str:
             first = (sub.help or "").strip().split("\n")[0]
             out += [".TP", f".B {escape(sub_name)}", escape(first)]
             out.append(f"See \\fB{escape(page)}\\-{escape(sub_name)}\\fR(1).")
-    params = [p for p in command.get_params(ctx) if p.get_help_record(ctx)]
+    sections = [
+        (title, [p for p in params if p.param_type_name != "argument"])
+        for title, params in grouped(command, ctx)
+    ]
+    sections = [(title, params) for title, params in sections if params]
     arguments = [p for p in command.params if p.param_type_name == "argument"]
     if arguments:
         out.append(".SH ARGUMENTS")
@@ -170,11 +168,14 @@ def render(command: Any, path: list[str], parent_ctx: Any = None) -> str:
                 f".I {escape(arg.metavar or arg.human_readable_name)}",
                 escape(getattr(arg, "help", "") or ""),
             ]
-    if params:
+    if sections:
         out.append(".SH OPTIONS")
-        for param in params:
-            opts, text = param.get_help_record(ctx)
-            out += [".TP", f".B {escape(opts)}", escape(" ".join(text.split()))]
+        for title, params in sections:
+            if len(sections) > 1:  # the panels of --help (elinkcli.cli.panels)
+                out.append(f".SS {escape(title)}")
+            for param in params:
+                opts, text = param.get_help_record(ctx)
+                out += [".TP", f".B {escape(opts)}", escape(" ".join(text.split()))]
     if path == ["elinkcli", "link"]:
         out += _edirect_section()
     out.append(".SH ENVIRONMENT")
@@ -244,9 +245,57 @@ def completions() -> dict[str, str]:
     }
 
 
+def markers(block: str) -> tuple[str, str]:
+    return f"<!-- {block}: written by tools/gendocs.py -->", f"<!-- end of {block} -->"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def markdown_blocks() -> dict[str, list[str]]:
+    """Each generated Markdown table by its block name: the exit status
+    (elinkcli.errors.EXIT_MEANINGS), each command's --format choices (COMMAND_FORMATS)."""
+    from elinkcli.constants import COMMAND_FORMATS
+
+    return {
+        "exit status": [
+            "| code | meaning |",
+            "|---|---|",
+            *(f"| {code} | {_cell(text)} |" for code, text in EXIT_STATUS),
+        ],
+        "formats": [
+            "| command | `--format` |",
+            "|---|---|",
+            *(
+                f"| `{command}` | {', '.join(f'`{f}`' for f in formats)} |"
+                for command, formats in COMMAND_FORMATS.items()
+            ),
+        ],
+    }
+
+
+def with_blocks(text: str) -> str:
+    """`text` (a Markdown page) with each generated block it holds as the code says now."""
+    for block, lines in markdown_blocks().items():
+        begin, end = markers(block)
+        start = text.find(begin)
+        if start < 0:
+            continue
+        stop = text.find(end, start)
+        if stop < 0:
+            raise SystemExit(f"{begin} without {end}")
+        text = text[:start] + "\n".join([begin, *lines, end]) + text[stop + len(end) :]
+    return text
+
+
 def generated() -> dict[Path, str]:
     files = {ROOT / "man" / name: text for name, text in pages().items()}
     files.update({ROOT / "completions" / name: text for name, text in completions().items()})
+    for name in MARKDOWN_PAGES:
+        page = ROOT / name
+        if page.exists():  # (a copy of man/ and completions/ alone, in the tests)
+            files[page] = with_blocks(page.read_text(encoding="utf-8"))
     return files
 
 
@@ -275,13 +324,15 @@ def main() -> None:
             print(f"stale: {path.relative_to(ROOT)}", file=sys.stderr)
         sys.exit(1 if bad else 0)
     wanted = generated()
-    for path in stale(wanted):
+    # Only what differs: README.md and docs/usage.md are written by hand around their table.
+    changed = stale(wanted)
+    for path in changed:
         if path not in wanted:
             path.unlink()
-    for path, text in wanted.items():
+            continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    print(f"wrote {len(wanted)} files to man/ and completions/")
+        path.write_text(wanted[path], encoding="utf-8")
+    print(f"{len(wanted)} generated files, {len(changed)} written or removed")
 
 
 if __name__ == "__main__":

@@ -181,6 +181,7 @@ def config_command(
         "cache_ttl": (f"{s.cache_ttl:g}", resolved.sources["cache_ttl"]),
         "cache_journal": (s.cache_journal, resolved.sources["cache_journal"]),
         "adaptive_batch": (str(s.adaptive_batch).lower(), resolved.sources["adaptive_batch"]),
+        "format": (s.pipe_format or "", resolved.sources["format"]),
         "cache_size_bytes": (str(cache_size), "cache"),
         "cache_state": (f"damaged: {cache_damaged}" if cache_damaged else "ok", "cache"),
         "config_file": (

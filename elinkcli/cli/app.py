@@ -15,12 +15,13 @@ from elinkcli.cli.check import HELP as CHECK_HELP
 from elinkcli.cli.check import check_command
 from elinkcli.cli.discover import HELP as DISCOVER_HELP
 from elinkcli.cli.discover import discover_command
-from elinkcli.cli.errors import EXIT_CODES_HELP, guarded
+from elinkcli.cli.errors import guarded
 from elinkcli.cli.link import HELP as LINK_HELP
 from elinkcli.cli.link import link_command
 from elinkcli.cli.linkout import HELP as LINKOUT_HELP
 from elinkcli.cli.linkout import linkout_command
 from elinkcli.cli.options import common_options
+from elinkcli.cli.panels import PanelCommand, PanelGroup
 from elinkcli.cli.provider_files import (
     CONVERT_HELP,
     PREVIEW_HELP,
@@ -38,10 +39,11 @@ APP_HELP = (
     "EDirect.\n\n"
     "\b\nExamples:\n"
     "  elinkcli link -db gene -target protein -name gene_protein_refseq -id 672\n"
-    '  esearch -db pubmed -query "BRCA1[ti]" | elinkcli link -target gene '
-    "| efetch -format docsum\n"
-    "  elinkcli chain -db gene -id 672 protein:gene_protein_refseq structure --format jsonl\n"
-    "  elinkcli discover -db gene --offline --target protein\n\n" + EXIT_CODES_HELP
+    '  esearch -db pubmed -query "BRCA1[ti]" | elinkcli link -target gene \\\n'
+    "    | efetch -format docsum\n"
+    "  elinkcli chain -db gene -id 672 protein:gene_protein_refseq structure \\\n"
+    "    --format jsonl\n"
+    "  elinkcli discover -db gene --offline --target protein\n"
 )
 
 app = typer.Typer(
@@ -50,6 +52,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     rich_markup_mode=None,
+    cls=PanelGroup,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -71,25 +74,20 @@ def _root(
     pass
 
 
-app.command("link", help=LINK_HELP, epilog=EXIT_CODES_HELP)(guarded(common_options(link_command)))
-app.command("check", help=CHECK_HELP, epilog=EXIT_CODES_HELP)(
-    guarded(common_options(check_command))
-)
-app.command("discover", help=DISCOVER_HELP, epilog=EXIT_CODES_HELP)(
+# PanelCommand, PanelGroup: the options in their panels, then the exit status.
+app.command("link", help=LINK_HELP, cls=PanelCommand)(guarded(common_options(link_command)))
+app.command("check", help=CHECK_HELP, cls=PanelCommand)(guarded(common_options(check_command)))
+app.command("discover", help=DISCOVER_HELP, cls=PanelCommand)(
     guarded(common_options(discover_command))
 )
-app.command("chain", help=CHAIN_HELP, epilog=EXIT_CODES_HELP)(
-    guarded(common_options(chain_command))
-)
-linkout_app = typer.Typer(rich_markup_mode=None)
-linkout_app.callback(invoke_without_command=True, help=LINKOUT_HELP, epilog=EXIT_CODES_HELP)(
+app.command("chain", help=CHAIN_HELP, cls=PanelCommand)(guarded(common_options(chain_command)))
+linkout_app = typer.Typer(rich_markup_mode=None, cls=PanelGroup)
+linkout_app.callback(invoke_without_command=True, help=LINKOUT_HELP)(
     guarded(common_options(linkout_command))
 )
-linkout_app.command("validate", help=VALIDATE_HELP, epilog=EXIT_CODES_HELP)(
-    guarded(validate_command)
-)
-linkout_app.command("convert", help=CONVERT_HELP, epilog=EXIT_CODES_HELP)(guarded(convert_command))
-linkout_app.command("preview", help=PREVIEW_HELP, epilog=EXIT_CODES_HELP)(guarded(preview_command))
+linkout_app.command("validate", help=VALIDATE_HELP, cls=PanelCommand)(guarded(validate_command))
+linkout_app.command("convert", help=CONVERT_HELP, cls=PanelCommand)(guarded(convert_command))
+linkout_app.command("preview", help=PREVIEW_HELP, cls=PanelCommand)(guarded(preview_command))
 app.add_typer(linkout_app, name="linkout")
 app.add_typer(cache_app, name="cache")
 app.command("config", help=CONFIG_HELP)(guarded(config_command))
@@ -98,10 +96,13 @@ app.command("config", help=CONFIG_HELP)(guarded(config_command))
 def main() -> None:
     from elinkcli.cli.edirect_args import rewrite
     from elinkcli.cli.errors import report, say, warn
+    from elinkcli.cli.words import check_words
     from elinkcli.errors import UsageError
 
     try:
         args, warnings = rewrite(sys.argv[1:])
+        group = typer.main.get_group(app)
+        check_words(group, args)
     except UsageError as exc:
         sys.exit(report(exc))
     for warning in warnings:

@@ -10,6 +10,7 @@ import typer
 from elinkcli import constants as C
 from elinkcli.cli import options as O
 from elinkcli.cli.errors import say, warn
+from elinkcli.cli.panels import OUTPUT, WHAT
 
 if TYPE_CHECKING:
     from elinkcli.commands.batching import BatchHooks
@@ -20,18 +21,20 @@ if TYPE_CHECKING:
 
 HELP = """Walk several hops in one run; every result is a full path from a source id to a
 final id. Each hop is TARGET[:LINKNAME], or cited / cites (PubMed citations, from
---citations-from or cited:SOURCES); the path is checked against the catalog before any
+--citations-from or cited:SOURCES); TARGET alone asks for PREVIOUS_TARGET (gene then
+protein: gene_protein) when the catalog has it, TARGET:all for every table. Ids after one
+-id hold digits; hops never do. The path is checked against the catalog before any
 request (a link name that cannot lead from the previous database is exit 2).
 
 \b
 Examples:
   elinkcli chain -db gene -id 672 protein:gene_protein_refseq structure
-  elinkcli chain -db pubmed -id 15718680 gene:pubmed_gene protein --format jsonl
-  elinkcli chain -db pubmed -id 15718680 cited cited    (two generations of citers)
+  elinkcli chain -db pubmed -id 15718680 gene:pubmed_gene protein \\
+    --format jsonl
+  elinkcli chain -db pubmed -id 15718680 cited cited   (citers of citers)
   esearch -db gene -query "BRCA1[gene] AND human[orgn]" \\
     | elinkcli chain protein:gene_protein_refseq structure --format uid
 
-\b
 Output: tsv has one column per hop, named after its database (gene, protein, structure;
 made unique when one repeats: pubmed, pubmed_2); jsonl one {"path": [{"db", "id"}, ...]}
 per path, json the same paths in one array; uid and edirect the distinct final ids.
@@ -46,6 +49,7 @@ def chain_command(
             help="TARGET or TARGET:LINKNAME, one per hop; cited or cites (PubMed citations, "
             "cited:europepmc for another source than --citations-from).",
             show_default=False,
+            rich_help_panel=WHAT,
         ),
     ],
     db: O.Db = None,
@@ -57,6 +61,7 @@ def chain_command(
             min=1,
             metavar="N",
             help="Keep at most N links per source at each hop (in NCBI's order).",
+            rich_help_panel=WHAT,
         ),
     ] = None,
     warn_above: Annotated[
@@ -66,6 +71,7 @@ def chain_command(
             min=1,
             metavar="N",
             help="Warn on stderr when a hop has more than N ids to link.",
+            rich_help_panel=OUTPUT,
         ),
     ] = C.WARN_ABOVE,
     batch: O.Batch = C.DEFAULT_BATCH,
@@ -73,7 +79,7 @@ def chain_command(
     icite_url: O.IciteUrl = None,
     europepmc_url: O.EuropePmcUrl = None,
     strict: O.Strict = False,
-    fmt: O.OutputFormat = None,
+    fmt: O.ChainFormat = None,
     input_format: O.InputFormat = O.InputForm.auto,
     input_file: O.InputFile = None,
     no_header: O.NoHeader = False,
@@ -130,6 +136,7 @@ def chain_command(
                 )
 
     spec = OutputSpec(
+        accepts=C.COMMAND_FORMATS["chain"],
         fmt=fmt.value if fmt else None,
         columns=columns,
         uid_key=columns[-1],

@@ -11,6 +11,7 @@ import typer
 from elinkcli import constants as C
 from elinkcli.cli import options as O
 from elinkcli.cli.errors import warn
+from elinkcli.cli.panels import OUTPUT, WHAT
 from elinkcli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -28,11 +29,12 @@ An id NCBI did not answer for gets an empty value and a warning, never dropped.
 \b
 Examples:
   elinkcli check -db pubmed -cmd ncheck -id 15718680,12068369
-  elinkcli check -db gene -name gene_protein_refseq -id 672,7157 --only yes --format uid \\
+  elinkcli check -db gene -name gene_protein_refseq -id 672,7157 --only yes \\
+    --format uid \\
     | elinkcli link -db gene -target protein -name gene_protein_refseq
 
 \b
-Columns (tsv): source_db source_id check value
+Columns (tsv): source_db source_id check value source_uid
 """
 
 
@@ -50,17 +52,26 @@ def check_command(
     db: O.Db = None,
     cmd: Annotated[
         CheckCmd | None,
-        typer.Option("--cmd", "-cmd", help="ncheck (neighbors) or lcheck (LinkOut links)."),
+        typer.Option(
+            "--cmd",
+            "-cmd",
+            help="ncheck (neighbors) or lcheck (LinkOut links).",
+            rich_help_panel=WHAT,
+        ),
     ] = None,
-    name: O.Name = None,
+    name: O.CheckName = None,
     ids: O.Ids = None,
     only: Annotated[
         Only | None,
-        typer.Option("--only", help="Keep only the rows whose answer is yes (Y) or no (N)."),
+        typer.Option(
+            "--only",
+            help="Keep only the rows whose answer is yes (Y) or no (N).",
+            rich_help_panel=OUTPUT,
+        ),
     ] = None,
     batch: O.Batch = C.DEFAULT_BATCH,
     strict: O.Strict = False,
-    fmt: O.OutputFormat = None,
+    fmt: O.CheckFormat = None,
     input_format: O.InputFormat = O.InputForm.auto,
     input_file: O.InputFile = None,
     no_header: O.NoHeader = False,
@@ -104,6 +115,7 @@ def check_command(
             print_link_summary(stats, verbose=common.verbose, yes="Y", no="N")
 
     spec = OutputSpec(
+        accepts=C.COMMAND_FORMATS["check"],
         fmt=fmt.value if fmt else None,
         columns=CHECK_COLUMNS,
         uid_key="source_id",
@@ -114,4 +126,4 @@ def check_command(
         ids=run.ids,
         identity=run.identity,
     )
-    run_rows(common, spec, produce, total_ids=len(run.ids), summary=summary)
+    run_rows(common, spec, produce, total_ids=len(run.ids), summary=summary, ledger=stats)

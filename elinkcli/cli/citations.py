@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from elinkcli.cli.common import Row
     from elinkcli.cli.options import Common
     from elinkcli.commands.batching import BatchHooks
+    from elinkcli.commands.citations import CitationStats
     from elinkcli.eutils.client import EutilsClient
     from elinkcli.ids.input import RunInput
 
@@ -62,10 +63,8 @@ def run_citations(
             for text in notices.unexpected(service_stats):
                 warn(f"{name}: {text}")
         if show_summary(common):
-            say(
-                f"elinkcli: {len(ids)} PMID(s) in, {stats.links} citation link(s) from "
-                f"{', '.join(sources)}"
-            )
+            for text in citation_summary(stats, len(ids), sources, verbose=common.verbose):
+                say(text)
 
     spec = OutputSpec(
         fmt=out_fmt or ("tsv" if counts else None),
@@ -84,4 +83,40 @@ def run_citations(
         summary=summary,
         batched=True,
         client_options={"icite_url": icite_url, "europepmc_url": europepmc_url},
+        ledger=stats,
     )
+
+
+def citation_summary(
+    stats: CitationStats, n_ids: int, sources: Sequence[str], *, verbose: bool = False
+) -> list[str]:
+    """The summary of a citation run, as written: the whole run's links (a resumed run's
+    too), then per service the links it gave, or that it failed (for how many PMIDs; with
+    `verbose`, which)."""
+    whole = stats.tally()
+    before = stats.before.get("ids", 0)
+    per = []
+    for name in sources:
+        failed = len(stats.failed.get(name, ()))
+        if failed and failed == n_ids - before and not stats.whole(name):
+            per.append(f"{name} failed (all {failed} PMID(s))")
+        elif failed:
+            per.append(f"{name} {stats.whole(name)} (failed for {failed} PMID(s))")
+        else:
+            per.append(f"{name} {stats.whole(name)}")
+    done_before = f" ({before} done before --resume)" if before else ""
+    lines = [
+        f"elinkcli: {n_ids} PMID(s) in{done_before}, {whole.get('links', 0)} citation link(s): "
+        + ", ".join(per)
+    ]
+    if verbose:
+        for name in sources:
+            if stats.failed.get(name):
+                lines.append(_failed_listing(name, stats.failed[name]))
+    return lines
+
+
+def _failed_listing(name: str, ids: Sequence[str]) -> str:
+    named = list(ids[:1000])
+    more = f",... ({len(ids) - len(named)} more)" if len(ids) > len(named) else ""
+    return f"elinkcli: {name} failed for: {','.join(named)}{more}"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from elinkcli.cli.errors import say, warn
+from elinkcli.cli.errors import Interrupted, say, warn
 from elinkcli.cli.options import Common
 from elinkcli.commands import notices
 from elinkcli.errors import ElinkError, UsageError
@@ -19,7 +19,7 @@ from elinkcli.inert import line
 
 if TYPE_CHECKING:
     from elinkcli.commands.batching import BatchHooks
-    from elinkcli.commands.ledger import Ledger
+    from elinkcli.commands.ledger import Ledger, Tallied
     from elinkcli.eutils.client import EutilsClient
     from elinkcli.eutils.requestlog import RequestLog
     from elinkcli.ids.edirect import EDirectMessage
@@ -143,15 +143,48 @@ class OutputSpec:
     link_stats: Ledger | None = None
     source_db: str = ""
     union: bool = False
+    # The formats the command writes (elinkcli.constants.COMMAND_FORMATS): the
+    # configured default format applies only where it is one of them.
+    accepts: Sequence[str] = ("tsv", "edirect")
+    # Rows with scores: the default format keeps them (choose_format).
+    scored: bool = False
+    # uid and edirect: the column written where uid_key is empty (--idtype acc: the UID).
+    uid_fallback: str | None = None
 
 
-def choose_format(fmt: str | None, came_as_message: bool, to_file: bool) -> str:
-    """The explicit format; else edirect into a pipe fed by a message, table on a terminal."""
+def configured_format() -> str | None:
+    """ELINKCLI_FORMAT, else the config file's `format`: the default into a pipe or file
+    (read alone: the other settings are checked when the client is made, if one is)."""
+    from elinkcli.config import configured_format as read
+
+    return read()
+
+
+def choose_format(
+    fmt: str | None,
+    came_as_message: bool,
+    to_file: bool,
+    *,
+    accepts: Sequence[str] | None = None,
+    scored: bool = False,
+    configured: str | None = None,
+) -> str:
+    """The explicit format; else table on a terminal; else the configured format
+    (ELINKCLI_FORMAT, config `format`) when the command `accepts` it; else edirect into a
+    pipe fed by a message, tsv otherwise. Links with scores (`scored`) never default to a
+    format that drops them: the eLinkResult document carries them, as EDirect's -cmd score."""
     if fmt:
         return fmt
     if not to_file and sys.stdout.isatty():
         return "table"
-    return "edirect" if came_as_message else "tsv"
+    accepted = accepts if accepts is not None else ("tsv", "edirect")
+    if configured is not None and configured in accepted:
+        chosen = configured
+    else:
+        chosen = "edirect" if came_as_message and "edirect" in accepted else "tsv"
+    if scored and chosen in ("edirect", "uid") and "xml" in accepted:
+        return "xml"
+    return chosen
 
 
 def run_fingerprint(common: Common, ids: Sequence[str]) -> str:
@@ -170,18 +203,28 @@ def run_rows(
     needs_client: bool = True,
     batched: bool = False,
     client_options: dict[str, str | None] | None = None,
+    ledger: Tallied | None = None,
 ) -> None:
     """Rows from `produce(client, hooks)` (lists of rows with `batched`) to stdout or to
     --output FILE (atomically, with a journal for --resume), with a progress bar on a
-    terminal and the summary at the end."""
+    terminal and the summary at the end. `ledger`: what counts the run (for the summary);
+    the journal keeps its counts after each batch, and a resumed run's `ledger.before`
+    gets those of the batches it skips, so its summary is the whole run's."""
     from elinkcli.cli.progress import Progress
     from elinkcli.commands.batching import BatchHooks
-    from elinkcli.output.files import open_output
+    from elinkcli.output.files import OutputComplete, open_output
     from elinkcli.output.writers import make_writer
 
     if common.resume and common.output is None:
         raise UsageError("--resume goes with --output FILE")
-    fmt = choose_format(spec.fmt, spec.came_as_message, common.output is not None)
+    fmt = choose_format(
+        spec.fmt,
+        spec.came_as_message,
+        common.output is not None,
+        accepts=spec.accepts,
+        scored=spec.scored,
+        configured=configured_format(),
+    )
     xml = None
     if fmt == "xml":
         from elinkcli.output.elink_xml import XML_IS_FOR_LINK, XmlSpec
@@ -195,17 +238,26 @@ def run_rows(
     client_context = (
         make_client(common, **(client_options or {})) if needs_client else contextlib.nullcontext()
     )
-    target = (
-        open_output(
-            common.output,
-            run_fingerprint(common, spec.identity or spec.ids),
-            common.resume,
-            shape=common.run_shape,
+    try:
+        target = (
+            open_output(
+                common.output,
+                run_fingerprint(common, spec.identity or spec.ids),
+                common.resume,
+                shape=common.run_shape,
+            )
+            if common.output
+            else None
         )
-        if common.output
-        else None
-    )
+    except OutputComplete as complete:  # --resume of a FILE this command line completed
+        with client_context:
+            say(f"elinkcli: {complete}")
+        return
     resumed = target is not None and target.resumed
+    if ledger is not None and target is not None and resumed:
+        ledger.before = dict(target.tally)
+    # Ids of the finished batches, those of a resumed run's journal included.
+    ids_done = [target.tally.get("ids", 0) if target is not None and resumed else 0]
     writer = make_writer(
         fmt,
         target.stream if target else sys.stdout,
@@ -219,15 +271,25 @@ def run_rows(
         resumed_rows=target.rows if target is not None and resumed else 0,
         seen=_written_ids(target) if resumed and fmt == "uid" else None,
         xml=xml,
+        uid_fallback=spec.uid_fallback,
     )
     rows_written = target.rows if target is not None and resumed else 0
+    # Rows streaming to the terminal are the progress: a bar drawn among them would garble
+    # them (edirect alone writes at the end). The summary still comes.
+    to_screen = common.output is None and fmt != "edirect" and sys.stdout.isatty()
     progress = Progress(
-        total_ids, enabled=not common.quiet and sys.stderr is not None and sys.stderr.isatty()
+        total_ids,
+        enabled=not common.quiet
+        and not to_screen
+        and sys.stderr is not None
+        and sys.stderr.isatty(),
     )
 
     def batch_done(index: int, n_ids: int) -> None:
+        ids_done[0] += n_ids
         if target is not None:
-            target.batch_done(index, rows_written)
+            counts = {"ids": ids_done[0], **(ledger.tally() if ledger is not None else {})}
+            target.batch_done(index, rows_written, counts)
         progress.advance(n_ids, rows_written)
 
     hooks = BatchHooks(skip=set(target.done) if target else set(), done=batch_done)
@@ -251,7 +313,7 @@ def run_rows(
             raise
         except KeyboardInterrupt:
             writer.error = "interrupted"
-            raise
+            raise Interrupted(_what_was_done(target, ids_done[0], total_ids)) from None
         except BaseException as exc:
             writer.error = line(f"{type(exc).__name__}: {exc}")
             raise
@@ -264,6 +326,22 @@ def run_rows(
                 if target is not None:
                     target.commit() if ok else target.abort()
                 summary()
+
+
+def _what_was_done(target: AtomicOutput | DirectOutput | None, ids: int, total: int) -> str:
+    """What an interrupted run leaves, for the line after `elinkcli: interrupted`."""
+    from elinkcli.output.files import AtomicOutput
+
+    of = f"{ids:,} of {total:,}" if total else f"{ids:,}"
+    if isinstance(target, AtomicOutput):
+        if not target.done:
+            return f"no batch was finished, nothing kept: {target.path} is as it was"
+        batches = f"{len(target.done):,} batch{'es' if len(target.done) != 1 else ''}"
+        return (
+            f"{of} id(s) ({batches}) are finished and kept in {target.journal}; "
+            "rerun the same command with --resume to continue"
+        )
+    return f"{of} id(s) were done" if ids or total else ""
 
 
 @contextlib.contextmanager
@@ -296,9 +374,15 @@ def warn_not_echoed(stats: Ledger) -> None:
         warn(text)
 
 
-def _listing(label: str, ids: Sequence[str]) -> str:
-    shown = ",".join(ids[:1000]) + (f",... ({len(ids) - 1000} more)" if len(ids) > 1000 else "")
-    return f"elinkcli: {label}: {shown}"
+def _listing(label: str, ids: Sequence[str], total: int | None = None) -> str:
+    """`ids` named (the first 1000 kept), with how many more there are, and how many more
+    were in the batches a --resume skipped (`total`: the whole run's count)."""
+    named = list(ids[:1000])
+    more = [f"{len(ids) - len(named)} more"] if len(ids) > len(named) else []
+    if total is not None and total > len(ids):
+        more.append(f"{total - len(ids)} in the batches done before --resume")
+    shown = ",".join([*named, *(["..."] if more else [])])
+    return f"elinkcli: {label}: {shown}" + (f" ({', '.join(more)})" if more else "")
 
 
 def print_link_summary(
@@ -309,19 +393,22 @@ def print_link_summary(
     yes: str = "with links",
     no: str = "without links",
 ) -> None:
-    parts = [f"{stats.ids_in} id(s) in"]
+    # The whole run's counts: a resumed run's include the batches done before (stats.before).
+    whole = stats.tally()
+    before = stats.before.get("ids", 0)
+    parts = [f"{stats.ids_in} id(s) in" + (f" ({before} done before --resume)" if before else "")]
     if not union:
-        parts.append(f"{len(stats.ids_with_links)} {yes}")
-        parts.append(f"{len(stats.ids_without_links)} {no}")
-    if stats.ids_not_echoed:
-        parts.append(f"{len(stats.ids_not_echoed)} not echoed by NCBI")
-    if stats.ids_unexpected:
-        parts.append(f"{len(stats.ids_unexpected)} answered but not asked")
-    if stats.ids_failed:
-        parts.append(f"{len(stats.ids_failed)} failed")
+        parts.append(f"{whole['with']} {yes}")
+        parts.append(f"{whole['without']} {no}")
+    if whole["not_echoed"]:
+        parts.append(f"{whole['not_echoed']} not echoed by NCBI")
+    if whole["unexpected"]:
+        parts.append(f"{whole['unexpected']} answered but not asked")
+    if whole["failed"]:
+        parts.append(f"{whole['failed']} failed")
     cached = f", {stats.cache_hits} from the cache" if stats.cache_hits else ""
     say(
-        f"elinkcli: {', '.join(parts)}; {stats.links} link(s); "
+        f"elinkcli: {', '.join(parts)}; {whole['links']} link(s); "
         f"{stats.requests} request(s), {stats.retries} retr{'y' if stats.retries == 1 else 'ies'}"
         f"{cached}"
     )
@@ -332,11 +419,11 @@ def print_link_summary(
             f"ids, the last of {sizes[-1]}"
         )
     if verbose:
-        for label, ids in (
-            (no, stats.ids_without_links),
-            ("not echoed by NCBI", stats.ids_not_echoed),
-            ("answered but not asked", stats.ids_unexpected),
-            ("failed", stats.ids_failed),
+        for label, ids, key in (
+            (no, stats.ids_without_links, "without"),
+            ("not echoed by NCBI", stats.ids_not_echoed, "not_echoed"),
+            ("answered but not asked", stats.ids_unexpected, "unexpected"),
+            ("failed", stats.ids_failed, "failed"),
         ):
-            if ids:
-                say(_listing(label, ids))
+            if whole[key]:
+                say(_listing(label, ids, whole[key]))

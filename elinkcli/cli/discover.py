@@ -24,11 +24,14 @@ Examples:
   elinkcli discover -db gene --target protein
   elinkcli discover -db gene --offline --format uid
   elinkcli discover -db gene -id 672
-  esearch -db gene -query "BRCA1[gene] AND human[orgn]" | elinkcli discover --format tsv
+  esearch -db gene -query "BRCA1[gene] AND human[orgn]" \\
+    | elinkcli discover --format tsv
 
 \b
-Columns (tsv), names:   source_db linkname target_db menu description max_links attested_by
-Columns (tsv), records: source_db source_id linkname target_db menu priority linkout max_links
+Columns (tsv), without ids: source_db linkname target_db menu description
+  max_links attested_by
+Columns (tsv), with ids: source_db source_id linkname target_db menu priority
+  linkout max_links source_uid
 """
 
 
@@ -38,7 +41,7 @@ def discover_command(
     ids: O.Ids = None,
     batch: O.Batch = C.DEFAULT_BATCH,
     strict: O.Strict = False,
-    fmt: O.OutputFormat = None,
+    fmt: O.DiscoverFormat = None,
     input_format: O.InputFormat = O.InputForm.auto,
     input_file: O.InputFile = None,
     no_header: O.NoHeader = False,
@@ -78,9 +81,12 @@ def discover_command(
         spec = OutputSpec(
             fmt_value,
             NAME_COLUMNS,
+            accepts=C.COMMAND_FORMATS["discover"],
             uid_key="linkname",
             header=not no_header,
             title=f"links from {source_db}",
+            # One line a link name on a terminal of 80 (the rest: tsv, json).
+            table_columns=("linkname", "target_db", "menu", "description"),
         )
         run_rows(common, spec, names, needs_client=not common.offline)
         return
@@ -98,10 +104,12 @@ def discover_command(
     spec = OutputSpec(
         fmt_value,
         RECORD_COLUMNS,
+        accepts=C.COMMAND_FORMATS["discover"],
         uid_key="linkname",
         header=not no_header,
         title=f"links of {source_db} records",
+        table_columns=("source_id", "linkname", "target_db", "menu", "linkout", "source_uid"),
         ids=run.ids,
         identity=run.identity,
     )
-    run_rows(common, spec, records, total_ids=len(run.ids), summary=summary)
+    run_rows(common, spec, records, total_ids=len(run.ids), summary=summary, ledger=stats)

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 from elinkcli.errors import UsageError
 
-# Commands whose `-id` may be followed by several ids (chain's positional hops could not be
-# told from ids).
+# Commands whose `-id` may be followed by several ids (chain's too: see _chain_ids).
 MULTI_ID_COMMANDS = frozenset({"link", "check", "discover", "linkout"})
 
 
@@ -35,8 +34,8 @@ ELINK_OPTIONS: tuple[EDirectOption, ...] = (
     EDirectOption(
         "-target",
         "target database; link name `DB_TARGET` implied",
-        "`--target/-target`; without `-name` every link table of the pair comes back, each row "
-        "naming its table (add `-name DB_TARGET` for EDirect's exact set)",
+        "`--target/-target`; without `-name`, `DB_TARGET` as EDirect (when the catalog has it, "
+        "else every table); `-name all` for every table of the pair, each row naming its table",
     ),
     EDirectOption(
         "-related / -neighbor",
@@ -48,7 +47,12 @@ ELINK_OPTIONS: tuple[EDirectOption, ...] = (
     EDirectOption(
         "-cmd edirect", "ENTREZ_DIRECT message out", "`-cmd neighbor`, `--format edirect`"
     ),
-    EDirectOption("-cmd score", "links with similarity scores", "`-cmd neighbor_score`"),
+    EDirectOption(
+        "-cmd score",
+        "links with similarity scores",
+        "`-cmd neighbor_score`; without `-target`, within the database (`DB_DB`); into a pipe "
+        "after a message, the eLinkResult with the scores, as EDirect",
+    ),
     EDirectOption("-cmd history", "result on the History server", "`--history`"),
     EDirectOption(
         "-cmd acheck", "all link names of each record (XML)", "refused, pointing at `discover -id`"
@@ -63,7 +67,12 @@ ELINK_OPTIONS: tuple[EDirectOption, ...] = (
         "LinkOut providers (XML)",
         "refused, pointing at `linkout` / `linkout --primary` / `linkout --libraries`",
     ),
-    EDirectOption("-format acc", "accession.version out (19.0 never sends it)", "`--idtype acc`"),
+    EDirectOption(
+        "-format acc",
+        "accession.version out (19.0 never sends it)",
+        "`--idtype acc`; ids without accessions (pubmed...) stay UIDs, with a warning; for uid "
+        "and edirect out, ELink's `idtype=acc` answers (no extra request)",
+    ),
     EDirectOption("-mode", "ELink `retmode` (xml, json, ref)", "refused: use `--format`"),
     EDirectOption("-holding", "LinkOut provider", "refused, pointing at `linkout --holding`"),
     EDirectOption(
@@ -139,10 +148,36 @@ def _command(argv: Sequence[str]) -> str | None:
     return next((a for a in argv if not a.startswith("-")), None)
 
 
+def _chain_id(word: str) -> bool:
+    """A word after chain's `-id` that is an id, not a hop: it holds a digit (no database
+    name does) and no `:` (TARGET:LINKNAME), and is not an option."""
+    return not word.startswith("-") and ":" not in word and any(c.isdigit() for c in word)
+
+
+def _chain_ids(argv: Sequence[str]) -> list[str]:
+    """chain's `-id A B C HOPS`: the ids after -id, up to the first hop, each as its own
+    `--id`, so that no id is read as a hop."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        out.append(arg)
+        i += 1
+        if arg in ("-id", "--id") and i < len(argv):
+            out.append(argv[i])
+            i += 1
+            while i < len(argv) and _chain_id(argv[i]):
+                out += [arg, argv[i]]
+                i += 1
+    return out
+
+
 def rewrite(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     """EDirect spellings of `argv` (without the program name) as elinkcli's, and warnings
     for what is ignored. Raises UsageError for EDirect options elinkcli does not take."""
     command = _command(argv)
+    if command == "chain":
+        return _chain_ids(argv), []
     if command not in MULTI_ID_COMMANDS:
         return list(argv), []
     out: list[str] = []

@@ -17,13 +17,14 @@ from elinkcli.inert import line
 P = ParamSpec("P")
 R = TypeVar("R")
 
-EXIT_CODES_HELP = (
-    "Exit status: 0 success (also when nothing links); 1 the output (or, with --offline, "
-    "the cache) cannot be used, or the system is not POSIX; 2 usage or bad input; "
-    "3 NCBI rejected the request (invalid database, link name, id); "
-    "4 gave up after retries (output holds everything that succeeded, stderr names the "
-    "failed ids); 130 interrupted."
-)
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C in a run, with what the run had done by then (said on the same line as
+    `elinkcli: interrupted`: the ids finished and how to go on)."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail)
+        self.detail = detail
 
 
 def say(text: str) -> None:
@@ -118,8 +119,12 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
             leave_now(code)
         except BrokenPipeError:
             _stdout_closed()
-        except KeyboardInterrupt:
-            print("\nelinkcli: interrupted", file=sys.stderr)
+        except KeyboardInterrupt as exc:
+            # A terminal shows ^C where the cursor is: the line starts below it.
+            if sys.stderr is not None and sys.stderr.isatty():
+                print(file=sys.stderr)
+            detail = getattr(exc, "detail", "")
+            say(f"elinkcli: interrupted: {detail}" if detail else "elinkcli: interrupted")
             leave_now(ExitStatus.INTERRUPTED)
         except Exception as exc:  # a bug of ours: one line, the traceback only on request
             if os.environ.get(C.ENV_DEBUG):

@@ -98,12 +98,14 @@ def gather_input(
     input_format: str,
     input_file: Path | None = None,
     packed_above: int | None = None,
+    fallback_db: str | None = None,
 ) -> RunInput:
-    """The run's source side: ids from --id, --input or stdin, and their database; with
-    `packed_above`, a longer plain input stays packed (RunInput.packed)."""
+    """The run's source side: ids from --id, --input or stdin, and their database (else
+    `fallback_db`, e.g. the database a link name starts from); with `packed_above`, a
+    longer plain input stays packed (RunInput.packed)."""
     source = read_source_input(ids, input_format, input_file=input_file, packed_above=packed_above)
     assert source is not None
-    return run_input(db, source)
+    return run_input(db, source, fallback_db)
 
 
 def gather_optional_input(

@@ -13,6 +13,7 @@ from elinkcli import constants as C
 from elinkcli.cli import options as O
 from elinkcli.cli.edirect_args import complete_link_cmd, link_cmd
 from elinkcli.cli.errors import warn
+from elinkcli.cli.panels import OUTPUT, WHAT
 from elinkcli.commands import notices
 from elinkcli.errors import UsageError
 
@@ -31,7 +32,9 @@ Ids come from --id, else --input FILE, else stdin: an ENTREZ_DIRECT message (ids
 History set, or current EDirect's PubMed query, which is run again completely, in UID
 ranges above 9,999 hits), an eSearchResult or eLinkResult document, elinkcli's own
 tsv/json/jsonl output (its target ids and database), or plain ids. EDirect's elink
-command lines work as they are (-related, -cmd score, -id 1 2 3, -format acc, -batch).
+command lines work as they are (-related, -cmd score, -id 1 2 3, -format acc, -batch):
+-target alone asks for DB_TARGET as EDirect does (-name all: every table of the pair),
+and ELINKCLI_FORMAT=edirect makes every pipe get an ENTREZ_DIRECT message.
 
 \b
 Examples:
@@ -39,15 +42,14 @@ Examples:
   esearch -db pubmed -query "BRCA1[ti] AND review[pt]" \\
     | elinkcli link -target gene | efetch -format docsum
   elinkcli link -db gene -target pubmed -id 672 | elinkcli link -target gene
-  esearch -db pubmed -query "tn3 transposition immunity" | elinkcli link -related
-  elinkcli link -db pubmed -target pubmed -cmd neighbor_score -id 15718680 --format jsonl
+  esearch -db pubmed -query "tn3 transposition immunity" \\
+    | elinkcli link -related
+  elinkcli link -db pubmed -cmd score -id 15718680 --format jsonl
   elinkcli link -db pubmed --cited -id 15718680 --citations-from all
 
-\b
 Ids may be accessions (NM_000546.6, PRJNA257197, SRR390728, PMC3531190, ...): each
 is resolved to NCBI's UID first; source_id stays the token given, source_uid is the UID.
 
-\b
 Columns (tsv): source_db source_id linkname target_db target_id score source_uid
 target_acc (score only with -cmd neighbor_score, target_acc only with --idtype acc);
 --cited/--cites add source (the services that gave the link); --format counts writes
@@ -69,6 +71,7 @@ def link_command(
             help="neighbor, or neighbor_score (adds the score column); EDirect's score "
             "(= neighbor_score), history (= --history) and edirect (= --format edirect) too. "
             "acheck, ncheck, lcheck, llinks, prlinks: see discover, check and linkout.",
+            rich_help_panel=WHAT,
         ),
     ] = "neighbor",
     related: Annotated[
@@ -79,6 +82,7 @@ def link_command(
             "-neighbor",
             help="Links within the same database: target = --db, link name DB_DB "
             "(e.g. pubmed_pubmed) unless --name says another.",
+            rich_help_panel=WHAT,
         ),
     ] = False,
     ids: O.Ids = None,
@@ -88,6 +92,7 @@ def link_command(
         typer.Option(
             "--union",
             help="One merged, de-duplicated link set (no source ids) instead of one per id.",
+            rich_help_panel=WHAT,
         ),
     ] = False,
     term: Annotated[
@@ -96,6 +101,7 @@ def link_command(
             "--term",
             "-term",
             help="Entrez query limiting the links (target = db).",
+            rich_help_panel=WHAT,
         ),
     ] = None,
     datetype: Annotated[
@@ -103,19 +109,24 @@ def link_command(
         typer.Option(
             "--datetype",
             help="Date field for the date limits: mdat, pdat or edat (PubMed).",
+            rich_help_panel=WHAT,
         ),
     ] = None,
     reldate: Annotated[
         int | None,
-        typer.Option("--reldate", help="Only the last N days (PubMed)."),
+        typer.Option("--reldate", help="Only the last N days (PubMed).", rich_help_panel=WHAT),
     ] = None,
     mindate: Annotated[
         str | None,
-        typer.Option("--mindate", help="From this date, YYYY[/MM[/DD]] (PubMed)."),
+        typer.Option(
+            "--mindate", help="From this date, YYYY[/MM[/DD]] (PubMed).", rich_help_panel=WHAT
+        ),
     ] = None,
     maxdate: Annotated[
         str | None,
-        typer.Option("--maxdate", help="Up to this date, YYYY[/MM[/DD]] (PubMed)."),
+        typer.Option(
+            "--maxdate", help="Up to this date, YYYY[/MM[/DD]] (PubMed).", rich_help_panel=WHAT
+        ),
     ] = None,
     idtype: Annotated[
         str | None,
@@ -124,6 +135,7 @@ def link_command(
             "-idtype",
             help="'acc': fill the target_acc column with each target's accession (ESummary); "
             "--format uid then prints accessions.",
+            rich_help_panel=WHAT,
         ),
     ] = None,
     history: Annotated[
@@ -132,6 +144,7 @@ def link_command(
             "--history",
             help="Store the linked set on NCBI's History server (ELink neighbor_history) and "
             "write an ENTREZ_DIRECT message with WebEnv and QueryKey instead of ids.",
+            rich_help_panel=OUTPUT,
         ),
     ] = False,
     cited: O.Cited = False,
@@ -148,6 +161,8 @@ def link_command(
 ) -> None:
     from elinkcli.cli.common import (
         OutputSpec,
+        choose_format,
+        configured_format,
         make_client,
         print_link_summary,
         run_rows,
@@ -158,7 +173,10 @@ def link_command(
     from elinkcli.commands.link import LINK_COLUMNS
     from elinkcli.commands.plans.link import LinkPlan
     from elinkcli.commands.runs import link_rows
+    from elinkcli.constants import COMMAND_FORMATS
     from elinkcli.ids.packed import WINDOW
+
+    accepts = COMMAND_FORMATS["link"]
 
     elink_cmd, cmd_history, cmd_format = link_cmd(cmd)
     history = history or cmd_history
@@ -196,6 +214,13 @@ def link_command(
         raise UsageError("--citations-from goes with --cited or --cites")
     if fmt_name == "counts":
         raise UsageError("--format counts goes with --cited or --cites")
+    to_file = common.output is not None
+    configured = configured_format()
+    scored = elink_cmd == "neighbor_score"
+    # The format as far as it is known before stdin is read (a message there may change it).
+    early = choose_format(
+        fmt_name, False, to_file, accepts=accepts, scored=scored, configured=configured
+    )
     plan = LinkPlan.make(
         db=db,
         target=target,
@@ -212,13 +237,18 @@ def link_command(
         idtype=idtype,
         batch=batch,
         strict=strict,
-        fmt=fmt_name,
+        fmt=fmt_name if history else early,
     )
     packed_above = WINDOW if plan.windowed else None
-    run = gather_input(db, ids, input_format.value, input_file, packed_above=packed_above)
+    run = gather_input(
+        db, ids, input_format.value, input_file, packed_above=packed_above, fallback_db=plan.name_db
+    )
     plan = plan.for_db(run.db)
     plan.vet(warn)
     assert plan.target is not None
+    note = plan.name_note()
+    if note is not None and show_summary(common):
+        warn(note)
     if history:
         if common.resume:
             raise UsageError(
@@ -229,8 +259,26 @@ def link_command(
         with make_client(common) as client:
             _write_history_message(client, run, plan, common)
         return
+    chosen = choose_format(
+        fmt_name,
+        run.message is not None,
+        to_file,
+        accepts=accepts,
+        scored=scored,
+        configured=configured,
+    )
+    if chosen == "xml" and plan.windowed:
+        plan = replace(plan, windowed=False)  # a message in: never packed, every id at hand
+    if scored and chosen in ("uid", "edirect"):
+        warn(
+            f"--format {chosen} writes ids only: the scores are dropped (tsv, json, xml keep them)"
+        )
+    if chosen in ("uid", "edirect"):
+        plan = plan.accessions_only()
     # --format xml places the ids without links: the ledger keeps every id's name.
-    stats = Ledger.keeping_all(run.ids) if fmt_name == "xml" else Ledger()
+    stats = Ledger.keeping_all(run.ids) if chosen == "xml" else Ledger()
+    target_db = plan.target
+    assert target_db is not None
 
     def produce(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Sequence[Row]]:
         assert client is not None
@@ -243,20 +291,25 @@ def link_command(
             print_link_summary(stats, verbose=common.verbose, union=union)
 
     spec = OutputSpec(
-        fmt=fmt_name,
+        fmt=chosen,
         columns=LINK_COLUMNS,
         uid_key="target_acc" if idtype == "acc" else "target_id",
+        uid_fallback="target_id" if idtype == "acc" else None,
         header=not no_header,
-        title=f"{run.db} → {plan.target}",
-        message=run.next_message(plan.target),
+        title=f"{run.db} → {target_db}",
+        message=run.next_message(target_db),
         came_as_message=run.message is not None,
         ids=run.ids,
         identity=run.identity,
         link_stats=stats,
         source_db=run.db or "",
         union=union,
+        accepts=accepts,
+        scored=scored,
     )
-    run_rows(common, spec, produce, total_ids=run.count, summary=summary, batched=True)
+    run_rows(
+        common, spec, produce, total_ids=run.count, summary=summary, batched=True, ledger=stats
+    )
 
 
 def _write_history_message(

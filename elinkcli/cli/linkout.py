@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -12,6 +11,7 @@ import typer
 from elinkcli import constants as C
 from elinkcli.cli import options as O
 from elinkcli.cli.errors import warn
+from elinkcli.cli.panels import WHAT
 from elinkcli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -35,23 +35,15 @@ Filters keep a resource when it matches any value of each filter given (--catego
 \b
 Examples:
   elinkcli linkout -db pubmed -id 15718680
-  elinkcli linkout -db pubmed -id 15718680 --free --category "Full Text Sources" --format urls \\
-    | wget -i -
-  esearch -db pubmed -query "asthma[mh] AND 2024[dp]" | elinkcli linkout --primary --format jsonl
+  elinkcli linkout -db pubmed -id 15718680 --free --format urls \\
+    --category "Full Text Sources" | wget -i -
+  esearch -db pubmed -query "asthma[mh] AND 2024[dp]" \\
+    | elinkcli linkout --primary --format jsonl
 
-\b
 Columns (tsv): source_db source_id url provider provider_abbr provider_id category
-subject_types attributes label icon_url (several values joined by "; " in tsv, lists in
-json and jsonl).
+subject_types attributes label icon_url source_uid (several values joined by "; " in tsv,
+lists in json and jsonl).
 """
-
-
-class LinkoutFormat(str, Enum):
-    tsv = "tsv"
-    json = "json"
-    jsonl = "jsonl"
-    table = "table"
-    urls = "urls"
 
 
 def linkout_command(
@@ -59,19 +51,26 @@ def linkout_command(
     db: O.Db = None,
     ids: O.Ids = None,
     primary: Annotated[
-        bool, typer.Option("--primary", help="The primary provider only (ELink prlinks).")
+        bool,
+        typer.Option(
+            "--primary", help="The primary provider only (ELink prlinks).", rich_help_panel=WHAT
+        ),
     ] = False,
     libraries: Annotated[
         bool,
         typer.Option(
             "--libraries",
             help="Library holdings (ELink llinkslib). NCBI now rejects it: exit 3.",
+            rich_help_panel=WHAT,
         ),
     ] = False,
     holding: Annotated[
         str | None,
         typer.Option(
-            "--holding", metavar="NAMEABBR", help="Only this provider's links (ELink holding)."
+            "--holding",
+            metavar="NAMEABBR",
+            help="Only this provider's links (ELink holding).",
+            rich_help_panel=WHAT,
         ),
     ] = None,
     category: Annotated[
@@ -80,6 +79,7 @@ def linkout_command(
             "--category",
             metavar="TEXT",
             help="Keep resources of this category, e.g. 'Full Text Sources'. " + ANY,
+            rich_help_panel=WHAT,
         ),
     ] = None,
     subject_type: Annotated[
@@ -88,6 +88,7 @@ def linkout_command(
             "--subject-type",
             metavar="TEXT",
             help="Keep resources of this subject type, e.g. 'structure'. " + ANY,
+            rich_help_panel=WHAT,
         ),
     ] = None,
     attribute: Annotated[
@@ -96,6 +97,7 @@ def linkout_command(
             "--attribute",
             metavar="TEXT",
             help="Keep resources with this attribute, e.g. 'free resource'. " + ANY,
+            rich_help_panel=WHAT,
         ),
     ] = None,
     provider: Annotated[
@@ -104,6 +106,7 @@ def linkout_command(
             "--provider",
             metavar="NAME",
             help="Keep this provider's resources (name or abbreviation). " + ANY,
+            rich_help_panel=WHAT,
         ),
     ] = None,
     free: Annotated[
@@ -111,20 +114,12 @@ def linkout_command(
         typer.Option(
             "--free",
             help="Drop resources that need registration or a subscription/membership/fee.",
+            rich_help_panel=WHAT,
         ),
     ] = False,
     batch: O.Batch = C.DEFAULT_BATCH,
     strict: O.Strict = False,
-    fmt: Annotated[
-        LinkoutFormat | None,
-        typer.Option(
-            "--format",
-            "-format",
-            metavar="tsv|json|jsonl|table|urls",
-            help="Output format; urls: one distinct URL per line. Default: table on a "
-            "terminal, tsv otherwise.",
-        ),
-    ] = None,
+    fmt: O.LinkoutFormat = None,
     input_format: O.InputFormat = O.InputForm.auto,
     input_file: O.InputFile = None,
     no_header: O.NoHeader = False,
@@ -187,6 +182,7 @@ def linkout_command(
             print_link_summary(stats, verbose=common.verbose, yes="with LinkOut", no="without")
 
     spec = OutputSpec(
+        accepts=C.COMMAND_FORMATS["linkout"],
         fmt="uid" if chosen == "urls" else chosen,
         columns=LINKOUT_COLUMNS,
         uid_key="url",
@@ -196,7 +192,7 @@ def linkout_command(
         ids=run.ids,
         identity=run.identity,
     )
-    run_rows(common, spec, produce, total_ids=len(run.ids), summary=summary)
+    run_rows(common, spec, produce, total_ids=len(run.ids), summary=summary, ledger=stats)
 
 
 def _fetchable(resources: Iterable[Resource], refused: list[str]) -> Iterator[Row]:

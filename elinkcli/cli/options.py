@@ -8,19 +8,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from elinkcli import constants as C
 from elinkcli.cli.completion import complete_database, complete_linkname
+from elinkcli.cli.panels import IDS_IN, NETWORK, OUTPUT, WHAT
+from elinkcli.constants import COMMAND_FORMATS
 
 R = TypeVar("R")
 
-IO = "Input and output"
-
 
 class Format(str, Enum):
+    """Every output format some command writes; each command's --format takes its own
+    (COMMAND_FORMATS, see format_option)."""
+
     tsv = "tsv"
     json = "json"
     jsonl = "jsonl"
@@ -29,6 +32,7 @@ class Format(str, Enum):
     edirect = "edirect"
     xml = "xml"
     counts = "counts"
+    urls = "urls"
 
 
 class InputForm(str, Enum):
@@ -51,6 +55,7 @@ Db = Annotated[
         autocompletion=complete_database,
         help="Source database (e.g. gene, pubmed, protein). Optional when stdin says it "
         "(an ENTREZ_DIRECT message's Db, or elinkcli output's target_db).",
+        rich_help_panel=IDS_IN,
     ),
 ]
 Target = Annotated[
@@ -61,6 +66,7 @@ Target = Annotated[
         metavar="DB",
         autocompletion=complete_database,
         help="Target database (e.g. protein, gene).",
+        rich_help_panel=WHAT,
     ),
 ]
 Name = Annotated[
@@ -70,8 +76,23 @@ Name = Annotated[
         "-name",
         metavar="LINKNAME",
         autocompletion=complete_linkname,
-        help="Link name, e.g. gene_protein_refseq. Without it every link table of the pair "
-        "comes back, each row naming its table.",
+        help="Link name, e.g. gene_protein_refseq; 'all': every link table of the pair, "
+        "each row naming its table. Without it, DB_TARGET (EDirect's default, e.g. "
+        "gene_protein) when the catalog has it, else every table.",
+        rich_help_panel=WHAT,
+    ),
+]
+# check's --name: the same option, with what check does with it.
+CheckName = Annotated[
+    str | None,
+    typer.Option(
+        "--name",
+        "-name",
+        metavar="LINKNAME",
+        autocompletion=complete_linkname,
+        help="Which ids have links in this link table, e.g. gene_protein_refseq: Y for an "
+        "id that has, N for one that has none (ELink acheck). Instead of --cmd.",
+        rich_help_panel=WHAT,
     ),
 ]
 Ids = Annotated[
@@ -81,20 +102,71 @@ Ids = Annotated[
         "-id",
         metavar="ID[,ID...]",
         help="Source id; repeat it or separate ids with commas. Wins over stdin.",
+        rich_help_panel=IDS_IN,
     ),
 ]
-OutputFormat = Annotated[
-    Format | None,
-    typer.Option(
-        "--format",
-        "-format",
-        metavar="tsv|json|jsonl|table|uid|edirect|xml|counts",
-        help="Output format (xml: link only, one eLinkResult document as NCBI's; counts: "
-        "link --cited/--cites, links per source id and service). Default: "
-        "table on a terminal; into a pipe, edirect when stdin was an ENTREZ_DIRECT message, "
-        "else tsv.",
-    ),
-]
+# What a format is, where --help says it (the common ones need no word).
+_FORMAT_NOTES = {
+    "xml": "one eLinkResult document as NCBI's",
+    "counts": "with --cited/--cites, links per source id and service",
+    "urls": "one distinct URL per line",
+}
+# What a command's default format does besides the common rule.
+_DEFAULT_NOTES = {
+    "link": " With --cmd neighbor_score, a default of edirect or uid is xml, which keeps the "
+    "scores.",
+}
+
+
+def format_help(command: str) -> str:
+    """The --format help of `command`: its formats' notes and how its default is chosen."""
+    formats = COMMAND_FORMATS[command]
+    notes = "; ".join(f"{f}: {_FORMAT_NOTES[f]}" for f in formats if f in _FORMAT_NOTES)
+    message = (
+        ", else edirect when stdin was an ENTREZ_DIRECT message" if "edirect" in formats else ""
+    )
+    return (
+        f"Output format{f' ({notes})' if notes else ''}. Default: table on a terminal; into a "
+        f"pipe or file, {C.ENV_FORMAT} or the config file's format when it is one of these"
+        f"{message}, else tsv.{_DEFAULT_NOTES.get(command, '')}"
+    )
+
+
+def format_option(command: str) -> Any:
+    """The --format option of `command` as an Annotated type: the formats it writes
+    (elinkcli.constants.COMMAND_FORMATS) are its choices and its metavar, so its --help
+    names only those and Click refuses any other with its usual message. The value is a
+    member of an Enum of those formats (`.value`: the format's name, as in Format)."""
+    formats = COMMAND_FORMATS[command]
+    make_enum: Any = Enum  # an Enum of names known only when this runs
+    choices = make_enum(f"{command.title()}Format", {f: f for f in formats}, type=str)
+    return Annotated[
+        choices | None,
+        typer.Option(
+            "--format",
+            "-format",
+            metavar="|".join(formats),
+            help=format_help(command),
+            rich_help_panel=OUTPUT,
+        ),
+    ]
+
+
+if TYPE_CHECKING:
+    # The type checker sees Format; Typer reads each command's own choices, below.
+    LinkFormat = Annotated[Format | None, "--format"]
+    ChainFormat = Annotated[Format | None, "--format"]
+    CheckFormat = Annotated[Format | None, "--format"]
+    DiscoverFormat = Annotated[Format | None, "--format"]
+    LinkoutFormat = Annotated[Format | None, "--format"]
+else:
+    LinkFormat = format_option("link")
+    ChainFormat = format_option("chain")
+    CheckFormat = format_option("check")
+    DiscoverFormat = format_option("discover")
+    LinkoutFormat = format_option("linkout")
+# link's --format, under the name link.py gives it.
+OutputFormat = LinkFormat
 InputFormat = Annotated[
     InputForm,
     typer.Option(
@@ -103,6 +175,7 @@ InputFormat = Annotated[
         help="Form of stdin; auto detects an ENTREZ_DIRECT message (ids, History set or a "
         "query to run again), an eSearchResult or eLinkResult document, elinkcli's "
         "tsv/json/jsonl (their target ids are read) or plain ids.",
+        rich_help_panel=IDS_IN,
     ),
 ]
 InputFile = Annotated[
@@ -112,9 +185,13 @@ InputFile = Annotated[
         "-input",
         metavar="FILE",
         help="Read the ids from FILE instead of stdin (any form --input-format reads).",
+        rich_help_panel=IDS_IN,
     ),
 ]
-NoHeader = Annotated[bool, typer.Option("--no-header", help="Leave out the tsv header line.")]
+NoHeader = Annotated[
+    bool,
+    typer.Option("--no-header", help="Leave out the tsv header line.", rich_help_panel=OUTPUT),
+]
 Verbose = Annotated[
     bool,
     typer.Option(
@@ -122,6 +199,7 @@ Verbose = Annotated[
         "-v",
         help="Print the summary even when stderr is not a terminal, and list the ids "
         "without links, not echoed by NCBI, or failed.",
+        rich_help_panel=OUTPUT,
     ),
 ]
 Batch = Annotated[
@@ -133,6 +211,7 @@ Batch = Annotated[
         min=1,
         max=C.MAX_BATCH,
         help="Ids per request (one id= parameter each).",
+        rich_help_panel=NETWORK,
     ),
 ]
 AdaptiveBatchFlag = Annotated[
@@ -144,6 +223,7 @@ AdaptiveBatchFlag = Annotated[
         f"timeout, a 5xx, a bad answer or one slower than {C.SLOW_ANSWER:g} s. Output batches "
         f"(--resume) keep --batch. [env: {C.ENV_ADAPTIVE_BATCH}; default: fixed]",
         show_default=False,
+        rich_help_panel=NETWORK,
     ),
 ]
 BaseUrl = Annotated[
@@ -154,6 +234,7 @@ BaseUrl = Annotated[
         metavar="URL",
         help=f"E-utilities base URL [env: {C.ENV_BASE_URL}; default: {C.DEFAULT_BASE_URL}]",
         show_default=False,
+        rich_help_panel=NETWORK,
     ),
 ]
 Email = Annotated[
@@ -163,6 +244,7 @@ Email = Annotated[
         "-email",
         metavar="ADDRESS",
         help="Contact e-mail sent to NCBI [env: NCBI_EMAIL, else EMAIL]",
+        rich_help_panel=NETWORK,
     ),
 ]
 ApiKey = Annotated[
@@ -173,6 +255,7 @@ ApiKey = Annotated[
         metavar="KEY",
         help="NCBI API key: 10 requests/s instead of 3. Never printed. [env: NCBI_API_KEY]",
         show_default=False,
+        rich_help_panel=NETWORK,
     ),
 ]
 Timeout = Annotated[
@@ -184,6 +267,7 @@ Timeout = Annotated[
         help="Seconds one try may take, from connecting to the last byte of the answer, "
         f"before it is asked again [default: {C.READ_TIMEOUT:g}]",
         show_default=False,
+        rich_help_panel=NETWORK,
     ),
 ]
 Deadline = Annotated[
@@ -195,6 +279,7 @@ Deadline = Annotated[
         help="Seconds one request may take, all retries included, before it is given up "
         f"[default: {C.DEADLINE:g}]",
         show_default=False,
+        rich_help_panel=NETWORK,
     ),
 ]
 MaxTime = Annotated[
@@ -206,6 +291,7 @@ MaxTime = Annotated[
         "what is done is written and the run exits 4 naming the ids not done "
         f"[default: {C.MAX_TIME / 3600:g}h] [env: {C.ENV_MAX_TIME}]",
         show_default=False,
+        rich_help_panel=NETWORK,
     ),
 ]
 CacheTtl = Annotated[
@@ -215,15 +301,16 @@ CacheTtl = Annotated[
         metavar="DURATION",
         help="How long cached answers stay fresh: seconds, or 30m, 12h, 7d [default: 7d]",
         show_default=False,
+        rich_help_panel=NETWORK,
     ),
 ]
 Refresh = Annotated[
     bool,
-    typer.Option("--refresh", help="Ask NCBI again and update the cache."),
+    typer.Option("--refresh", help="Ask NCBI again and update the cache.", rich_help_panel=NETWORK),
 ]
 NoCache = Annotated[
     bool,
-    typer.Option("--no-cache", help="Neither read nor write the cache."),
+    typer.Option("--no-cache", help="Neither read nor write the cache.", rich_help_panel=NETWORK),
 ]
 Offline = Annotated[
     bool,
@@ -231,6 +318,7 @@ Offline = Annotated[
         "--offline",
         help="No network: answers from the cache only (a miss is exit 4 naming the ids); "
         "discover lists the bundled catalog.",
+        rich_help_panel=NETWORK,
     ),
 ]
 Output = Annotated[
@@ -243,18 +331,27 @@ Output = Annotated[
         "the previous FILE untouched. Keeps a journal of finished batches for --resume; a "
         "second run on the same FILE is refused. A FIFO or device is written straight "
         "through; - is stdout.",
+        rich_help_panel=OUTPUT,
     ),
 ]
 Resume = Annotated[
     bool,
     typer.Option(
         "--resume",
-        help="With --output: continue an interrupted run without redoing finished batches.",
+        help="With --output: continue an interrupted run without redoing finished batches. "
+        "A FILE this same command already completed is left as it is (exit 0); with neither "
+        "FILE nor its journal the run starts afresh, so a cron line may always pass it.",
+        rich_help_panel=OUTPUT,
     ),
 ]
 Quiet = Annotated[
     bool,
-    typer.Option("--quiet", "-q", help="No progress bar and no summary on stderr."),
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="No progress bar and no summary on stderr.",
+        rich_help_panel=OUTPUT,
+    ),
 ]
 Log = Annotated[
     Path | None,
@@ -264,6 +361,7 @@ Log = Annotated[
         help="Append a request log to FILE (- = stderr): one JSON line per HTTP attempt "
         "(time, endpoint, ids, status, ms, try, outcome, error); never the API key.",
         show_default=False,
+        rich_help_panel=OUTPUT,
     ),
 ]
 LogStderr = Annotated[
@@ -272,6 +370,7 @@ LogStderr = Annotated[
         "-log",
         "-debug",
         help="EDirect's spelling of --log - (the request log on stderr).",
+        rich_help_panel=OUTPUT,
     ),
 ]
 Cited = Annotated[
@@ -281,6 +380,7 @@ Cited = Annotated[
         "-cited",
         help="Papers citing each source PMID (link name pubmed_pubmed_citedin), from "
         "--citations-from.",
+        rich_help_panel=WHAT,
     ),
 ]
 Cites = Annotated[
@@ -289,6 +389,7 @@ Cites = Annotated[
         "--cites",
         "-cites",
         help="Papers each source PMID cites (pubmed_pubmed_refs), from --citations-from.",
+        rich_help_panel=WHAT,
     ),
 ]
 CitationsFrom = Annotated[
@@ -300,6 +401,7 @@ CitationsFrom = Annotated[
         "comma-separated, or all (their union; the source column names who gave each "
         "link) [default: icite] [config: citations_from]",
         show_default=False,
+        rich_help_panel=WHAT,
     ),
 ]
 IciteUrl = Annotated[
@@ -309,6 +411,7 @@ IciteUrl = Annotated[
         metavar="URL",
         help=f"NIH iCite API base URL [default: {C.DEFAULT_ICITE_URL}] [env: {C.ENV_ICITE_URL}]",
         show_default=False,
+        rich_help_panel=NETWORK,
     ),
 ]
 EuropePmcUrl = Annotated[
@@ -319,6 +422,7 @@ EuropePmcUrl = Annotated[
         help=f"Europe PMC REST base URL [default: {C.DEFAULT_EUROPEPMC_URL}] "
         f"[env: {C.ENV_EUROPEPMC_URL}]",
         show_default=False,
+        rich_help_panel=NETWORK,
     ),
 ]
 Strict = Annotated[
@@ -327,6 +431,7 @@ Strict = Annotated[
         "--strict",
         help="Refuse a database or link name the bundled catalog does not know (exit 2), "
         "instead of warning.",
+        rich_help_panel=WHAT,
     ),
 ]
 

@@ -33,10 +33,6 @@ One line per problem, grouped per file, then a summary line (all on stdout):
   FILE:LINE:COL: error|warning: message      (no COL for .ft files)
 
 \b
-Exit status: 0 no errors (warnings allowed); 1 errors (with --strict, warnings too);
-2 a file cannot be read.
-
-\b
 Examples:
   elinkcli linkout validate providerinfo.xml resources.xml links.ft
   elinkcli linkout convert links.ft | elinkcli linkout validate -
@@ -66,12 +62,14 @@ keywords, one record per row (repeat a column for several values); --value then 
 what every row shares. A keyword without a value stays as &lo.x; and is named on stderr.
 
 \b
-Output (tsv): link_id url; with --values: record link_id url (record = row number).
+Output (tsv): link_id url; with --values: record link_id url (record = row
+number).
 
 \b
 Examples:
   elinkcli linkout preview resources.xml --value lo.pacc=AL032671
-  elinkcli linkout preview links.ft --values records.tsv --no-header | cut -f3 | xargs -n1 curl -sI
+  elinkcli linkout preview links.ft --values records.tsv --no-header \\
+    | cut -f3 | xargs -n1 curl -sI
 """
 
 

@@ -82,9 +82,10 @@ def _nothing() -> Generator[T, None, None]:
     yield from ()
 
 
-def run_input(ids: Ids, db: str | None) -> RunInput:
+def run_input(ids: Ids, db: str | None, fallback_db: str | None = None) -> RunInput:
     """The source side of a call: ids as --id reads them, or a History set, a query to run
-    again, or a packed long input (each of `db`, when given)."""
+    again, or a packed long input (each of `db`, when given; else of `fallback_db`, the
+    database a link name starts from)."""
     if isinstance(ids, (HistorySet, SearchQuery)):
         stated = normalize_db(ids.db)
         if db and normalize_db(db) != stated:
@@ -92,6 +93,7 @@ def run_input(ids: Ids, db: str | None) -> RunInput:
         if isinstance(ids, HistorySet):
             return RunInput(stated, history=ids)
         return RunInput(stated, query=ids)
+    db = db or fallback_db
     if db is None:
         raise UsageError("db is required")
     if isinstance(ids, PackedIds):
@@ -159,7 +161,7 @@ def _run(
     `produce` gives on a client open for the iteration, and the warnings `afterwards`
     gives for the run's ledger, however the rows end."""
     say = warner(call.warn)
-    run = run_input(ids, plan.db)
+    run = run_input(ids, plan.db, getattr(plan, "name_db", None))
     plan = plan.for_db(run.db)
     plan.vet(say)
     reach = call.reach(say)

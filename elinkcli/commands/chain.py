@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from elinkcli.catalog import load_catalog
@@ -16,7 +16,7 @@ from elinkcli.constants import DEFAULT_BATCH, WARN_ABOVE
 from elinkcli.errors import PartialFailure, PermanentError, UsageError
 from elinkcli.eutils.client import EutilsClient
 from elinkcli.ids.tokens import normalize_db
-from elinkcli.names import name_problems
+from elinkcli.names import hop_of_linkname, name_problems
 
 if TYPE_CHECKING:
     from elinkcli.ids.resolve import IdTable
@@ -33,14 +33,22 @@ class Hop:
 
     @classmethod
     def parse(cls, text: str) -> Hop:
-        """`TARGET[:LINKNAME]`, or `cited[:SOURCES]` / `cites[:SOURCES]`."""
+        """`TARGET[:LINKNAME]`, a bare LINKNAME the catalog knows (`nucleotide_protein`:
+        protein, by nuccore_protein), or `cited[:SOURCES]` / `cites[:SOURCES]`."""
         head, _, rest = text.partition(":")
         if head.strip().lower() in LINKNAMES:
             direction = head.strip().lower()
             sources = parse_sources(rest) if rest.strip() else ()
             return cls("pubmed", LINKNAMES[direction], direction, sources)
         target, _, name = text.partition(":")
+        if any(c.isdigit() for c in target):
+            raise UsageError(
+                f"hop {text!r} is not a database (no database name has a digit): ids go "
+                "after -id (-id 672 7157, or -id 672,7157), hops after them"
+            )
         target = normalize_db(target)
+        if not name and (named := hop_of_linkname(target)):
+            return cls(*named)  # a bare link name: its target from the catalog
         if not target or not target.replace("_", "").isalnum() or ":" in name:
             raise UsageError(f"bad hop {text!r}: expected TARGET or TARGET:LINKNAME")
         return cls(target, name.strip() or None)
@@ -53,6 +61,31 @@ class HopStats:
     links: int = 0
     requests: int = 0
     failed: CountedIds = field(default_factory=CountedIds)
+
+
+def settle_names(db: str, hops: Sequence[Hop]) -> tuple[Hop, ...]:
+    """Each hop named by its database alone asks for DB_TARGET (as `link --target` does,
+    and EDirect's elink) when the catalog has it; `TARGET:all` stays every table."""
+    from elinkcli.names import canonical_linkname, default_linkname
+
+    settled: list[Hop] = []
+    previous = normalize_db(db) if db else ""
+    for hop in hops:
+        if hop.citation is None:
+            if hop.linkname is None and previous:
+                hop = replace(hop, linkname=default_linkname(previous, hop.target))
+            elif hop.linkname is not None:
+                hop = replace(hop, linkname=canonical_linkname(hop.linkname.strip().lower()))
+        settled.append(hop)
+        previous = hop.target
+    return tuple(settled)
+
+
+def request_name(hop: Hop) -> str | None:
+    """The link name a hop sends (None: every table of the pair)."""
+    from elinkcli.names import EVERY_TABLE
+
+    return None if hop.linkname == EVERY_TABLE else hop.linkname
 
 
 def plan(db: str, hops: Sequence[Hop], *, strict: bool = False) -> list[str]:
@@ -69,17 +102,18 @@ def plan(db: str, hops: Sequence[Hop], *, strict: bool = False) -> list[str]:
             if previous != "pubmed":
                 raise UsageError(f"hop {n}: {hop.citation} links PubMed records, not {previous}")
             continue
-        known = catalog.get(hop.linkname) if hop.linkname else None
+        linkname = request_name(hop)
+        known = catalog.get(linkname) if linkname else None
         if known is not None:
-            if known.dbfrom and known.dbfrom != previous:
+            if known.dbfrom and normalize_db(known.dbfrom) != previous:
                 raise UsageError(
                     f"hop {n}: {hop.linkname} starts from {known.dbfrom}, "
                     f"but the previous hop is {previous}"
                 )
-            if known.dbto and known.dbto != hop.target:
+            if known.dbto and normalize_db(known.dbto) != hop.target:
                 raise UsageError(f"hop {n}: {hop.linkname} leads to {known.dbto}, not {hop.target}")
         for problem in name_problems(
-            db=previous if n == 1 else None, target=hop.target, linkname=hop.linkname
+            db=previous if n == 1 else None, target=hop.target, linkname=linkname
         ):
             if strict:
                 raise UsageError(f"hop {n}: {problem} (--strict)")
@@ -150,7 +184,7 @@ def chain(
                         frontier,
                         db=dbs[n - 1],
                         target=hop.target,
-                        name=hop.linkname,
+                        name=request_name(hop),
                         batch=batch,
                         client=session,
                         stats=link_stats,

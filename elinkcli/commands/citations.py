@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from elinkcli.accessions import is_uid
 from elinkcli.commands.batching import BatchHooks, client_for, run_batches
-from elinkcli.commands.ledger import CountedIds, Ledger
+from elinkcli.commands.ledger import CountedIds, Ledger, Tally
 from elinkcli.commands.link import LINK_COLUMNS
 from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH
@@ -70,11 +70,29 @@ def parse_sources(text: str | None) -> tuple[str, ...]:
 
 @dataclass
 class CitationStats:
-    """What a run found, per service: PMIDs it did not know, failures, requests."""
+    """What a run found: its links (rows, or the sum of the counts' `links` column), and per
+    service the links it gave (`given`), the PMIDs it gave no answer for (`failed`: their
+    counts are empty), the PMIDs it did not know, its requests (`per_service`).
+
+    `before` holds the counts of the batches a --resume skipped (read back from the -o
+    journal): `tally()` and `whole()` are the whole run's."""
 
     links: int = 0
     unknown: dict[str, CountedIds] = field(default_factory=dict)
     per_service: dict[str, Ledger] = field(default_factory=dict)
+    given: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, CountedIds] = field(default_factory=dict)
+    before: Tally = field(default_factory=dict)
+
+    def tally(self) -> Tally:
+        """The whole run's counts so far: "links", and "links.SERVICE" per service."""
+        now = {"links": self.links, **{f"links.{s}": n for s, n in self.given.items()}}
+        keys = dict.fromkeys([*now, *(k for k in self.before if k.startswith("links"))])
+        return {k: now.get(k, 0) + self.before.get(k, 0) for k in keys}
+
+    def whole(self, service: str) -> int:
+        """The links `service` gave in the whole run."""
+        return self.tally().get(f"links.{service}", 0)
 
 
 # --- the rows -------------------------------------------------------------------------------
@@ -164,14 +182,15 @@ def _citation_batches(
     hooks = hooks or BatchHooks()
     linkname = LINKNAMES[direction]
     own = Ledger()
+    for name in sources:
+        stats.given.setdefault(name, 0)
     with client_for(client, settings, own) as session:
         gens = {}
-        for n, name in enumerate(sources):
+        done_by = _all_done(sources, hooks)
+        for name in sources:
             source = citation_source(session, name, direction, _unknown_to(stats, name))
             per = stats.per_service.setdefault(name, Ledger())
-            # Only the last service marks a batch done: the journal may hold a batch once
-            # every service has given its rows.
-            service_hooks = hooks if n == len(sources) - 1 else BatchHooks(skip=hooks.skip)
+            service_hooks = BatchHooks(skip=hooks.skip, done=done_by(name))
             gens[name] = run_batches(session, ids, batch, source, per, service_hooks)
         failures: dict[str, NCBIError] = {}
         live = dict(gens)
@@ -179,16 +198,23 @@ def _citation_batches(
             (i, c) for i, c in enumerate(batches(ids, batch)) if i not in hooks.skip
         ]:
             links: dict[str, dict[str, list[str]]] = {i: {} for i in chunk}
+            # Per service, the PMIDs of this batch it gave no answer for (given up, not
+            # cached with --offline, or the service failed before): their counts are empty.
+            missing = {name: set(chunk) for name in sources if name not in live}
             for name, gen in list(live.items()):
                 try:
-                    _, result = next(gen)
+                    answered, result = next(gen)
                 except StopIteration:
                     del live[name]
+                    missing[name] = set(chunk)
                     continue
                 except NCBIError as exc:
                     failures[name] = exc
                     del live[name]
+                    missing[name] = set(chunk)
                     continue
+                if len(answered) < len(chunk):
+                    missing[name] = set(chunk) - set(answered)
                 for ls in result.linksets:
                     if len(ls.ids) != 1 or ls.ids[0] not in links:
                         continue
@@ -198,7 +224,16 @@ def _citation_batches(
                             continue
                         for target in lsdb.ids:
                             found.setdefault(target, []).append(name)
-            yield _counts(chunk, links, sources) if counts else _rows(chunk, links, linkname, stats)
+            for name in sources:  # in input order
+                if name in missing:
+                    stats.failed.setdefault(name, CountedIds()).extend(
+                        i for i in chunk if i in missing[name]
+                    )
+            yield (
+                _counts(chunk, links, sources, missing, stats)
+                if counts
+                else _rows(chunk, links, linkname, stats)
+            )
         for name, gen in live.items():
             try:
                 next(gen)
@@ -214,6 +249,27 @@ def _unknown_to(stats: CitationStats, service: str) -> Callable[[str], None]:
     return lambda pmid: stats.unknown.setdefault(service, CountedIds()).append(pmid)
 
 
+def _all_done(
+    sources: Sequence[str], hooks: BatchHooks
+) -> Callable[[str], Callable[[int, int], None]]:
+    """Each service's `done`: a batch is done (hooks.done, the journal) once every service
+    has given all its answers for it, never when one gave up on some of its PMIDs (a
+    resumed run asks that batch again, of every service)."""
+    waiting: dict[int, set[str]] = {}
+
+    def done_by(name: str) -> Callable[[int, int], None]:
+        def done(index: int, n_ids: int) -> None:
+            left = waiting.setdefault(index, set(sources))
+            left.discard(name)
+            if not left:
+                del waiting[index]
+                hooks.done(index, n_ids)
+
+        return done
+
+    return done_by
+
+
 def _rows(
     chunk: list[str], links: dict[str, dict[str, list[str]]], linkname: str, stats: CitationStats
 ) -> list[Row]:
@@ -223,6 +279,10 @@ def _rows(
         for target, names in links[pmid].items()
     ]
     stats.links += len(rows)
+    for pmid in chunk:
+        for names in links[pmid].values():
+            for name in names:
+                stats.given[name] = stats.given.get(name, 0) + 1
     return rows
 
 
@@ -234,11 +294,27 @@ def count_columns(sources: Sequence[str]) -> tuple[str, ...]:
 
 
 def _counts(
-    chunk: list[str], links: dict[str, dict[str, list[str]]], sources: Sequence[str]
+    chunk: list[str],
+    links: dict[str, dict[str, list[str]]],
+    sources: Sequence[str],
+    missing: dict[str, set[str]],
+    stats: CitationStats,
 ) -> list[Row]:
-    out = []
+    """One row per PMID: its links (those of the services that answered) and each
+    service's count; None (an empty cell, null) where the service gave no answer for it,
+    never 0, which says it answered with none. `links` is None when none answered."""
+    out: list[Row] = []
     for pmid in chunk:
         found = links[pmid]
-        per = [sum(1 for names in found.values() if s in names) for s in sources]
-        out.append(("pubmed", pmid, len(found), *per))
+        per: list[int | None] = []
+        for s in sources:
+            if pmid in missing.get(s, ()):
+                per.append(None)
+                continue
+            n = sum(1 for names in found.values() if s in names)
+            stats.given[s] = stats.given.get(s, 0) + n
+            per.append(n)
+        answered = any(n is not None for n in per)
+        stats.links += len(found)
+        out.append(("pubmed", pmid, len(found) if answered else None, *per))
     return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from elinkcli.errors import (
     CacheMissError,
@@ -55,6 +55,21 @@ class CountedIds(list[str]):
 
     def __bool__(self) -> bool:
         return self.total > 0
+
+
+# A run's counts by name ("with", "links", "links.icite"...), as an -o run's journal keeps
+# them after each finished batch (elinkcli.output.files) and a --resume reads them back.
+Tally = dict[str, int]
+
+
+class Tallied(Protocol):
+    """What counts a run (a Ledger, a CitationStats): `tally()`, the whole run's counts so
+    far (`before` included); `before`, those of the batches a --resume skips (with "ids",
+    how many ids they held), read back from the journal."""
+
+    before: Tally
+
+    def tally(self) -> Tally: ...
 
 
 class RejectedIdsError(PermanentError):
@@ -105,6 +120,9 @@ class Ledger:
     # Whether the run's length was announced (once a run).
     announced: bool = False
     keep_all: bool = False
+    # The counts of the batches finished before a --resume (Tallied): the summary is the
+    # whole run's.
+    before: Tally = field(default_factory=dict)
 
     @classmethod
     def keeping_all(cls, tokens: Sequence[str] = ()) -> Ledger:
@@ -119,6 +137,19 @@ class Ledger:
             ids_failed=CountedIds(None),
             keep_all=True,
         )
+
+    def tally(self) -> Tally:
+        """The whole run's counts so far: this process's, and those finished before a
+        --resume (`before`)."""
+        now = {
+            "with": len(self.ids_with_links),
+            "without": len(self.ids_without_links),
+            "not_echoed": len(self.ids_not_echoed),
+            "unexpected": len(self.ids_unexpected),
+            "failed": len(self.ids_failed),
+            "links": self.links,
+        }
+        return {key: n + self.before.get(key, 0) for key, n in now.items()}
 
     def set_tokens(self, tokens: Sequence[str]) -> None:
         """The run's source ids, once known (kept only when every name is)."""

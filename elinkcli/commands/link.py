@@ -64,6 +64,7 @@ def link_batches(
     stats: Ledger | None = None,
     hooks: BatchHooks | None = None,
     table: IdTable | None = None,
+    acc_from_elink: bool = False,
 ) -> Iterator[list[LinkTuple]]:
     """Yield the rows of each batch, as a list, batch by batch, in input order. Rows are
     plain tuples in LinkRow's field order (LINK_COLUMNS): a popular record may have 100,000+
@@ -79,14 +80,18 @@ def link_batches(
     With a `table` (elinkcli.ids.resolve.build_table), `ids` are the user's tokens: each
     row's source_id is the token, source_uid NCBI's UID. `filters.idtype == "acc"` fills
     target_acc (ESummary, or the UID's prefix form) instead of asking ELink for accessions,
-    so target_id stays the UID.
+    so target_id stays the UID; with `acc_from_elink` too, ELink is asked for accessions
+    (`idtype=acc`, no other request) and target_id and target_acc both hold them: for
+    outputs of the accessions alone, from a database ELink echoes as UIDs.
     """
     if cmd not in LINK_CMDS:
         raise UsageError(f"unknown --cmd {cmd!r} for link (choose {', '.join(LINK_CMDS)})")
     check_batch(batch)
     dbfrom, dbto = normalize_db(db), normalize_db(target)
     want_acc = filters.idtype == "acc"
-    filters = replace(filters, idtype=None)
+    acc_from_elink = want_acc and acc_from_elink
+    if not acc_from_elink:
+        filters = replace(filters, idtype=None)
     # Build one request now, so option mistakes surface before any output or network use.
     elink_params(dbfrom=dbfrom, db=dbto, cmd=cmd, linkname=name, filters=filters, union=union)
     return _link_batches(
@@ -105,6 +110,7 @@ def link_batches(
         hooks,
         table,
         want_acc,
+        acc_from_elink,
     )
 
 
@@ -164,6 +170,7 @@ def _link_batches(
     hooks: BatchHooks | None,
     table: IdTable | None,
     want_acc: bool,
+    acc_from_elink: bool = False,
 ) -> Iterator[list[LinkTuple]]:
     request = LinkRequest(dbfrom, cmd, dbto, name, filters, union)
     mark = stats.mark()
@@ -174,6 +181,8 @@ def _link_batches(
         def finish(rows: list[LinkTuple]) -> list[LinkTuple]:
             if not want_acc or not rows:
                 return rows
+            if acc_from_elink:
+                return [(*r[:7], r[4]) for r in rows]
             accs = accessions_of(session, dbto, [r[4] for r in rows])
             return [(*r[:7], accs.get(r[4])) for r in rows]
 

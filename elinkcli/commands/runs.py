@@ -103,6 +103,7 @@ def link_rows(
         client=client,
         stats=stats,
         hooks=hooks,
+        acc_from_elink=plan.acc_from_elink,
     )
     long_input: IdWindows | None = run.packed if plan.windowed else None
     if run.history is not None and plan.windowed:

@@ -81,21 +81,27 @@ def _set_aside_links(data: bytes) -> tuple[bytes, list[LinkRun]]:
     return b"".join(pieces), runs
 
 
-def iter_elink(data: bytes) -> Iterator[LinkSet | str]:
+def iter_elink(data: bytes, accessions: bool = False) -> Iterator[LinkSet | str]:
     """Yield each LinkSet as it ends (with the <ERROR>s anywhere inside it), and each other
-    <ERROR> text, at the top level or inside any other element, as a str."""
+    <ERROR> text, at the top level or inside any other element, as a str. `accessions`:
+    the request asked `idtype=acc`, so a linked id may be an accession.version."""
     reduced, runs = _set_aside_links(X.as_utf8(data))
     for el in X.children(reduced, "eLinkResult"):
         if el.tag == "LinkSet":
-            yield _linkset(el, runs)
+            yield _linkset(el, runs, accessions)
         else:
             yield from X.errors_in(el)
 
 
-def parse_elink(data: bytes) -> ELinkResult:
+def parse_elink_accessions(data: bytes) -> ELinkResult:
+    """An answer to `idtype=acc`: linked ids are accession.version (or UIDs)."""
+    return parse_elink(data, accessions=True)
+
+
+def parse_elink(data: bytes, accessions: bool = False) -> ELinkResult:
     linksets: list[LinkSet] = []
     errors: list[str] = []
-    for item in iter_elink(data):
+    for item in iter_elink(data, accessions):
         if isinstance(item, str):
             errors.append(item)
         else:
@@ -103,10 +109,10 @@ def parse_elink(data: bytes) -> ELinkResult:
     return ELinkResult(tuple(linksets), tuple(errors))
 
 
-def _linkset(el: Element, runs: list[LinkRun]) -> LinkSet:
+def _linkset(el: Element, runs: list[LinkRun], accessions: bool = False) -> LinkSet:
     idlist = el.find("IdList")
     ids = X.ids(idlist) if idlist is not None else ()
-    linksetdbs = tuple(_linksetdb(db, runs) for db in el.iterfind("LinkSetDb"))
+    linksetdbs = tuple(_linksetdb(db, runs, accessions) for db in el.iterfind("LinkSetDb"))
     histories = tuple(
         LinkSetDbHistory(
             dbto=X.name(h.find("DbTo"), "DbTo"),
@@ -154,7 +160,7 @@ def _linkset(el: Element, runs: list[LinkRun]) -> LinkSet:
     )
 
 
-def _linksetdb(el: Element, runs: list[LinkRun]) -> LinkSetDb:
+def _linksetdb(el: Element, runs: list[LinkRun], accessions: bool = False) -> LinkSetDb:
     ids: list[str] = []
     scores: list[int] = []
     for link in el:
@@ -163,7 +169,8 @@ def _linksetdb(el: Element, runs: list[LinkRun]) -> LinkSetDb:
             ids.extend(run_ids)
             scores.extend(run_scores)
         elif link.tag == "Link":
-            ids.append(V.uid(X.text(link.find("Id"))))
+            text = X.text(link.find("Id"))
+            ids.append(V.token(text, "a linked accession") if accessions else V.uid(text))
             score_el = link.find("Score")
             if score_el is not None:
                 scores.append(V.count(X.text(score_el), "a Score"))

@@ -6,14 +6,13 @@ import contextlib
 import hashlib
 import math
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from elinkcli.eutils.clock import Clock
-from elinkcli.locks import LockFile
+from elinkcli.locks import FILE_MODE, LockFile, new_file
 
 Notice = Callable[[str], None]
 
@@ -135,7 +134,7 @@ class SharedStartPacer:
         OSError where the lock file cannot be opened or locked."""
         waited_since = time.monotonic()
         said = False
-        with LockFile(self.lock_path, mode=0o666, follow=False) as lock:
+        with LockFile(self.lock_path, mode=FILE_MODE, follow=False) as lock:
             while not lock.take(0.5, poll=self.LOCK_POLL):
                 _check_until(self.clock.monotonic(), until)
                 waited = time.monotonic() - waited_since
@@ -163,7 +162,7 @@ class SharedStartPacer:
         return free
 
     def _write(self, free: float) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=".slot-", dir=self.path.parent)
+        fd, tmp = new_file(self.path.parent, ".slot-")
         try:
             with os.fdopen(fd, "w") as f:
                 f.write(repr(free))

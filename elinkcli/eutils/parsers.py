@@ -104,9 +104,12 @@ def parse_esearch(data: bytes) -> ESearchResult:
 
 
 def parse_esummary(data: bytes, db: str | None = None) -> ESummaryResult:
-    """ESummary version 1 DocSums, each as it ends. <ERROR>s (an unknown uid is one, the
-    others still answered) come back beside them. With `db`, the accessions its DocSums
-    name (accession_patterns.SUMMARY_ITEMS) are checked to be accessions."""
+    """ESummary DocSums, each as it ends: version 1 (`<DocSum><Id>` and `<Item Name=…>`s)
+    or version 2.0 (`<DocumentSummarySet><DocumentSummary uid=…>` and one element per
+    field), both as DocSum (name, text) items, nested ones flattened. <ERROR>s (an unknown
+    uid is one, the others still answered) come back beside them. With `db`, the
+    accessions its DocSums name (elinkcli.accessions.SUMMARY_ITEMS) are checked to be
+    accessions."""
     docsums: list[DocSum] = []
     errors: list[str] = []
     for el in X.children(data, "eSummaryResult"):
@@ -116,15 +119,31 @@ def parse_esummary(data: bytes, db: str | None = None) -> ESummaryResult:
                 for item in el.iter("Item")
                 if item.get("Type") != "Structure" and item.get("Type") != "List"
             )
-            docsum = DocSum(V.uid(X.text(el.find("Id")), "a DocSum Id"), items)
-            if db is not None:
-                from elinkcli.accessions import summary_accessions
-
-                for accession in summary_accessions(db, list(items)):
-                    V.token(accession, "an accession")
-            docsums.append(docsum)
+            docsums.append(_docsum(V.uid(X.text(el.find("Id")), "a DocSum Id"), items, db))
+        elif el.tag == "DocumentSummarySet":
+            for summary in el.iterfind("DocumentSummary"):
+                failed = summary.find("error")
+                if failed is not None:  # version 2.0's way of saying "no such uid"
+                    errors.append(X.free(failed, 1000))
+                    continue
+                uid = V.uid(summary.get("uid", ""), "a DocumentSummary uid")
+                items = tuple(
+                    (V.text(field.tag, 100), escape((field.text or "").strip()))
+                    for field in summary.iter()
+                    if field is not summary and len(field) == 0
+                )
+                docsums.append(_docsum(uid, items, db))
         errors.extend(X.errors_in(el))
     return ESummaryResult(tuple(docsums), tuple(errors))
+
+
+def _docsum(uid: str, items: tuple[tuple[str, str], ...], db: str | None) -> DocSum:
+    if db is not None:
+        from elinkcli.accessions import summary_accessions
+
+        for accession in summary_accessions(db, list(items)):
+            V.token(accession, "an accession")
+    return DocSum(uid, items)
 
 
 def parse_uilist(data: bytes) -> UidList:

@@ -104,7 +104,7 @@ class RunInput:
         )
 
 
-def run_input(db: str | None, source: IdSource) -> RunInput:
+def run_input(db: str | None, source: IdSource, fallback_db: str | None = None) -> RunInput:
     """The source side of a run from what was read (elinkcli.ids.source.read_source) and
     the database given, if any: checked against each other, ids checked for the database."""
     from elinkcli.ids.history import HistorySet
@@ -116,7 +116,7 @@ def run_input(db: str | None, source: IdSource) -> RunInput:
     stated = normalize_db(source.db) if source.db else None
     if db and stated and normalize_db(db) != stated:
         raise UsageError(f"--db {db} disagrees with the database of the input on stdin ({stated})")
-    db = normalize_db(db) if db else stated
+    db = normalize_db(db) if db else stated or fallback_db
     stored = source.stored
     what = "the ENTREZ_DIRECT message" if msg is not None else f"the {source.form} input"
     if stored.count == 0:

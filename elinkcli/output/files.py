@@ -5,26 +5,41 @@ Names next to FILE (FILE.part, FILE.journal) are opened with O_NOFOLLOW and new 
 O_EXCL, so a symbolic link planted there is never followed. The journal is also the run's
 lock (flock, released by the kernel when the process dies, kill -9 included): a second run
 on the same FILE is refused at start.
+
+A run that commits FILE leaves a record of it in the user's state directory (`finished/`):
+which command line wrote it, and the file's identity then. So `--resume` can tell a FILE
+this very command completed (nothing to resume: left as it is) from one written by another
+command line or changed since (refused), and starts afresh when neither FILE nor its
+journal exists.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
 import re
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
 from elinkcli.errors import OutputError, UsageError
-from elinkcli.locks import try_lock
+from elinkcli.locks import FILE_MODE, new_file, try_lock
 
 JOURNAL_MAGIC = "elinkcli-journal 1"
 _SHAPE = "shape "
-# `batch INDEX OFFSET ROWS`, as batch_done writes it: ASCII digits, single spaces.
-_BATCH_LINE = re.compile(r"batch ([0-9]{1,18}) ([0-9]{1,18}) ([0-9]{1,18})", re.ASCII)
+# `batch INDEX OFFSET ROWS [NAME=COUNT ...]`, as batch_done writes it: ASCII digits, single
+# spaces; the counts are the run's so far (ids done, links...), for a resumed run's summary.
+_BATCH_LINE = re.compile(
+    r"batch ([0-9]{1,18}) ([0-9]{1,18}) ([0-9]{1,18})((?: [a-z][a-z_.]{0,39}=[0-9]{1,18}){0,64})",
+    re.ASCII,
+)
+_COUNT_NAME = re.compile(r"[a-z][a-z_.]{0,39}", re.ASCII)
+# Records of finished outputs kept (the newest; older ones are removed as new ones come).
+FINISHED_KEPT = 500
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
@@ -40,6 +55,11 @@ def check_output_path(path: Path) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
     if is_dir:
         raise UsageError(f"-o {path} is a directory: give a file name in it")
+
+
+class OutputComplete(Exception):
+    """`--resume` of a FILE this command line already completed: nothing to do, FILE is
+    left as it is (not an error: the run ends with exit 0 and says so)."""
 
 
 def open_output(
@@ -69,12 +89,13 @@ class DirectOutput:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.done: set[int] = set()
+        self.tally: dict[str, int] = {}
         try:
             self.stream: IO[str] = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
         except OSError as exc:
             raise UsageError(f"cannot write {path}: {exc.strerror}") from None
 
-    def batch_done(self, index: int, rows: int) -> None:
+    def batch_done(self, index: int, rows: int, counts: Mapping[str, int] | None = None) -> None:
         pass
 
     def commit(self) -> None:
@@ -109,6 +130,8 @@ class AtomicOutput:
         self.shape = shape
         self.done: set[int] = set()
         self.rows = 0
+        # The counts the journal's last finished batch recorded (a resumed run's "before").
+        self.tally: dict[str, int] = {}
         self._lock_fd = self._lock()
         try:
             offset = self._read_journal() if resume else 0
@@ -117,6 +140,7 @@ class AtomicOutput:
             else:
                 self.done.clear()
                 self.rows = 0
+                self.tally = {}
                 self.stream = self._new_part()
                 try:
                     self._write_header()
@@ -136,7 +160,11 @@ class AtomicOutput:
     def _lock(self) -> int:
         while True:
             try:
-                fd = os.open(self.journal, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC)
+                fd = os.open(
+                    self.journal,
+                    os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                    FILE_MODE,
+                )
             except OSError as exc:
                 if exc.errno == errno.ELOOP:
                     raise UsageError(
@@ -177,10 +205,7 @@ class AtomicOutput:
     def _read_journal(self) -> int:
         size = os.fstat(self._lock_fd).st_size
         if size == 0:
-            with contextlib.suppress(OSError):
-                os.unlink(self.journal)
-            self._unlock()
-            raise UsageError(f"nothing to resume: no journal {self.journal}")
+            return self._no_journal()
         text = os.pread(self._lock_fd, size, 0).decode("utf-8", "replace")
         lines = text.splitlines()
         if not lines or lines[0] != f"{JOURNAL_MAGIC} {self.fingerprint}":
@@ -194,6 +219,7 @@ class AtomicOutput:
                 break  # a line cut short by a crash, or damaged: the ones before it stand
             self.done.add(int(batch[1]))
             offset, self.rows = int(batch[2]), int(batch[3])
+            self.tally = _read_counts(batch[4])
         if offset:
             try:
                 part_size = os.stat(self.part, follow_symlinks=False).st_size
@@ -202,6 +228,44 @@ class AtomicOutput:
             if part_size < offset:
                 raise UsageError(f"{self.part} is shorter than its journal says: start again")
         return offset
+
+    def _no_journal(self) -> int:
+        """--resume without a journal: a fresh run when FILE does not exist either (0);
+        OutputComplete when FILE is what this command line completed, untouched since;
+        else refused, naming why."""
+        try:
+            now = os.stat(self.target)
+        except FileNotFoundError:
+            return 0
+        except OSError as exc:
+            self._drop_journal()
+            raise UsageError(f"cannot read {self.path}: {exc.strerror}") from None
+        record = _finished_record(self.target)
+        tail = "run without --resume to start again"
+        if record is None:
+            why = (
+                f"no journal {self.journal}, and no record that this command line wrote "
+                f"{self.path}; {tail}"
+            )
+        elif record["fingerprint"] != self.fingerprint:
+            lines = [f"{JOURNAL_MAGIC} {record['fingerprint']}"]
+            shape = record.get("shape")
+            if isinstance(shape, str):
+                lines.append(_SHAPE + shape)
+            why = f"{self.path} was written by another run: {self._what_differs(lines)}"
+        elif record.get("identity") != _identity(now):
+            why = f"{self.path} has changed since this command line wrote it; {tail}"
+        else:
+            self._drop_journal()
+            raise OutputComplete(f"{self.path} is complete: nothing to resume")
+        self._drop_journal()
+        raise UsageError(f"nothing to resume: {why}")
+
+    def _drop_journal(self) -> None:
+        """Remove the (empty) journal this run made, and let go of its lock."""
+        with contextlib.suppress(OSError):
+            os.unlink(self.journal)
+        self._unlock()
 
     def _what_differs(self, lines: list[str]) -> str:
         """Which options differ from the journal's run (when it recorded them), else ids."""
@@ -234,7 +298,7 @@ class AtomicOutput:
         except FileNotFoundError:
             mode = None
         try:
-            fd = os.open(self.part, _NEW, 0o666)
+            fd = os.open(self.part, _NEW, FILE_MODE)
             if mode is not None:
                 os.fchmod(fd, mode)
         except OSError as exc:
@@ -254,13 +318,19 @@ class AtomicOutput:
 
     # --- batches, the end ----------------------------------------------------------------
 
-    def batch_done(self, index: int, rows: int) -> None:
-        """Record a finished batch (`rows`: rows written so far in the whole run)."""
+    def batch_done(self, index: int, rows: int, counts: Mapping[str, int] | None = None) -> None:
+        """Record a finished batch (`rows`: rows written so far in the whole run; `counts`:
+        the run's counts so far, read back by a --resume as `tally`)."""
+        shown = "".join(
+            f" {name}={n}"
+            for name, n in (counts or {}).items()
+            if _COUNT_NAME.fullmatch(name) and 0 <= n < 10**18
+        )
         try:
             self.stream.flush()
             os.fsync(self.stream.fileno())
             offset = os.fstat(self.stream.fileno()).st_size
-            line = f"batch {index} {offset} {rows}\n".encode()
+            line = f"batch {index} {offset} {rows}{shown}\n".encode()
             os.pwrite(self._lock_fd, line, os.fstat(self._lock_fd).st_size)
             os.fsync(self._lock_fd)
         except OSError as exc:
@@ -275,6 +345,8 @@ class AtomicOutput:
             os.replace(self.part, self.target)
         except OSError as exc:
             raise OutputError(f"cannot write {self.path}: {exc.strerror}") from None
+        if self.shape is not None:  # a run --resume may be given again
+            _remember_finished(self.target, self.fingerprint, self.shape)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.journal)
         self._unlock()
@@ -304,6 +376,72 @@ def write_whole(out: AtomicOutput | DirectOutput, text: str) -> None:
     except BaseException:
         out.abort()
         raise
+
+
+def _read_counts(text: str) -> dict[str, int]:
+    """` name=count name=count` (a journal line's tail, already checked) as a dict."""
+    return {name: int(n) for name, _, n in (part.partition("=") for part in text.split())}
+
+
+# --- records of finished outputs ------------------------------------------------------------
+
+
+def finished_dir() -> Path:
+    from elinkcli.config import default_state_dir
+
+    return default_state_dir(os.environ) / "finished"
+
+
+def _record_path(target: Path) -> Path:
+    return finished_dir() / (hashlib.sha256(os.fsencode(target)).hexdigest()[:32] + ".json")
+
+
+def _identity(st: os.stat_result) -> list[int]:
+    """What tells the file a run wrote from one put there or changed since."""
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
+
+
+def _remember_finished(target: Path, fingerprint: str, shape: str) -> None:
+    """Record that `fingerprint`'s command line completed `target` (as it is now). Best
+    effort: without it, a later --resume of this FILE is refused, as before."""
+    directory = finished_dir()
+    made: Path | None = None
+    try:
+        record = {
+            "path": os.fsdecode(target),
+            "fingerprint": fingerprint,
+            "shape": shape,
+            "identity": _identity(os.stat(target)),
+        }
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, made = new_file(directory, ".record-")
+        with open(fd, "w", encoding="utf-8") as out:
+            json.dump(record, out)
+        os.replace(made, _record_path(target))
+        made = None
+    except (OSError, ValueError):
+        return
+    finally:
+        if made is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(made)
+    with contextlib.suppress(OSError):
+        records = sorted(directory.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
+        for old in records[:-FINISHED_KEPT]:
+            old.unlink()
+
+
+def _finished_record(target: Path) -> dict[str, object] | None:
+    """The record of the run that completed `target`, if any (and readable, and its)."""
+    try:
+        record = json.loads(_record_path(target).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("path") != os.fsdecode(target):
+        return None
+    if not isinstance(record.get("fingerprint"), str):
+        return None
+    return record
 
 
 def _read_shape(text: str) -> tuple[object, dict[str, object]] | None:

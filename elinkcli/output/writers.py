@@ -10,6 +10,7 @@ from dataclasses import replace
 from operator import itemgetter
 from typing import IO, TYPE_CHECKING
 
+from elinkcli import constants as C
 from elinkcli.ids.edirect import EDirectMessage, render_message
 from elinkcli.output.rows import Row, Writer, cell
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from elinkcli.output.elink_xml import XmlSpec
 
 FORMATS = ("tsv", "json", "jsonl", "table", "uid", "edirect", "xml")
+COMMAND_FORMATS = C.COMMAND_FORMATS
 
 
 # Rows formatted together by TsvWriter.write_many.
@@ -164,12 +166,29 @@ class JsonWriter:
         self.out.flush()
 
 
+def _key_of(columns: Sequence[str], key: str, fallback: str | None) -> Callable[[Row], object]:
+    """The value of `key` in a row, else (None or "") of `fallback`: with --idtype acc, a
+    record without an accession is written by its UID, as EDirect's -format acc does."""
+    index = list(columns).index(key)
+    if fallback is None:
+        return itemgetter(index)
+    other = list(columns).index(fallback)
+
+    def value(row: Row) -> object:
+        found = row[index]
+        return row[other] if found is None or found == "" else found
+
+    return value
+
+
 class UidWriter:
     """The distinct values of one column, one per line, in first-seen order."""
 
-    def __init__(self, out: IO[str], columns: Sequence[str], key: str) -> None:
+    def __init__(
+        self, out: IO[str], columns: Sequence[str], key: str, fallback: str | None = None
+    ) -> None:
         self.out = out
-        self.index = list(columns).index(key)
+        self.value = _key_of(columns, key, fallback)
         self.seen: set[object] = set()
         self.error: str | None = None
 
@@ -178,9 +197,9 @@ class UidWriter:
             self.write(row)
 
     def write(self, row: Row) -> None:
-        value = row[self.index]
+        value = self.value(row)
         if value is None or value == "":
-            return  # (a record without an accession, with --idtype acc)
+            return
         if value not in self.seen:
             self.seen.add(value)
             self.out.write(f"{cell(value)}\n")
@@ -193,10 +212,15 @@ class EDirectWriter:
     """The distinct values of one column as an ENTREZ_DIRECT message, for efetch and friends."""
 
     def __init__(
-        self, out: IO[str], columns: Sequence[str], key: str, template: EDirectMessage
+        self,
+        out: IO[str],
+        columns: Sequence[str],
+        key: str,
+        template: EDirectMessage,
+        fallback: str | None = None,
     ) -> None:
         self.out = out
-        self.index = list(columns).index(key)
+        self.value = _key_of(columns, key, fallback)
         self.template = template
         self.ids: dict[str, None] = {}
         # Set when the run failed: the next tool in the pipe must not take this for a result.
@@ -207,7 +231,7 @@ class EDirectWriter:
             self.write(row)
 
     def write(self, row: Row) -> None:
-        value = row[self.index]
+        value = self.value(row)
         if value is not None and value != "":
             self.ids.setdefault(str(value), None)
 
@@ -231,6 +255,7 @@ def make_writer(
     resumed_rows: int = 0,
     seen: set[object] | None = None,
     xml: XmlSpec | None = None,
+    uid_fallback: str | None = None,
 ) -> Writer:
     """A writer for `fmt`. `resumed_rows` / `seen`: the run continues a file that already
     holds that many rows (json goes on with a comma) / those uid values. `xml`: what
@@ -244,7 +269,7 @@ def make_writer(
         writer.count = resumed_rows
         return writer
     if fmt == "uid":
-        uids = UidWriter(out, columns, uid_key)
+        uids = UidWriter(out, columns, uid_key, uid_fallback)
         uids.seen = set(seen or ())
         return uids
     if fmt == "table":
@@ -252,7 +277,7 @@ def make_writer(
 
         return TableWriter(out, columns, title, table_columns)
     if fmt == "edirect":
-        return EDirectWriter(out, columns, uid_key, message or EDirectMessage(step=1))
+        return EDirectWriter(out, columns, uid_key, message or EDirectMessage(step=1), uid_fallback)
     from elinkcli.errors import UsageError
 
     if fmt == "xml":

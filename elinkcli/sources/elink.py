@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from elinkcli.cache.codec import request_signature
 from elinkcli.constants import ELINK
 from elinkcli.eutils.client import EutilsClient
-from elinkcli.eutils.elink_parser import parse_elink
+from elinkcli.eutils.elink_parser import parse_elink, parse_elink_accessions
 from elinkcli.eutils.params import Params
 from elinkcli.eutils.records import ELinkResult
 from elinkcli.eutils.retry import error_text_is_transient
@@ -52,4 +52,6 @@ class ElinkSource:
         return request_signature(self.client.settings.base_url, ELINK, self.params([]))
 
     def answer(self, uids: list[str]) -> ELinkResult:
-        return self.client.call(ELINK, self.params(uids), parse_elink, self.errors, ids=uids)
+        params = self.params(uids)
+        parse = parse_elink_accessions if ("idtype", "acc") in list(params) else parse_elink
+        return self.client.call(ELINK, params, parse, self.errors, ids=uids)

@@ -33,11 +33,12 @@ def add(fake: FakeEutils, db: str, records: dict[str, list[str]]) -> None:
 def rows_for(
     fake: FakeEutils, dbfrom: str, pairs: list[tuple[str, str]], db: str, name: str | None = None
 ) -> list[tuple[str, ...]]:
-    """(token, uid) pairs as the full tsv rows NCBI's links give them."""
+    """(token, uid) pairs as the full tsv rows NCBI's links give them. No name: -target
+    alone asks for DB_TARGET, as EDirect's elink."""
     return [
         (dbfrom, token, linkname, dbto, target, "", uid, "")
         for token, uid in pairs
-        for linkname, dbto, targets in fake.links(dbfrom, uid, db, name)
+        for linkname, dbto, targets in fake.links(dbfrom, uid, db, name or f"{dbfrom}_{db}")
         for target in targets
     ]
 
@@ -213,6 +214,8 @@ def test_idtype_acc_to_a_database_without_accessions_warns(fake, run) -> None:
 
 
 def test_pmc_and_snp_prefixes_are_their_uids_without_a_request(fake, run) -> None:
+    # -target alone asks for pmc_pubmed (as EDirect's elink): a table of NCBI's the fake lacks.
+    fake.tables["pmc_pubmed"] = Table("pmc", "pubmed", lambda u: _spread(u, 10_000_000, 4))
     proc = run(
         "link", "-db", "pmc", "-target", "pubmed", "-id", "PMC0042,pmc43", "--format", "jsonl"
     )
@@ -253,3 +256,21 @@ def test_chain_paths_start_with_the_token(fake, run) -> None:
         for s in ss
     }
     assert {tuple(line) for line in lines[1:]} == expected and expected
+
+
+def test_versioned_accessions_resolve_through_docsums_without_accession_version(fake, run) -> None:
+    """DocSums as NCBI wrote them before AccessionVersion (the fake's `old_docsums`, the
+    shape of the recorded esummary3.bp-2008.xml): the version is only in Extra, and a
+    versioned accession still names its record (the user report: "names no record")."""
+    fake.old_docsums = True
+    # The recording's records: Extra gi|28628843|gb|AAO49381.1|…, gi|28800982|gb|AAO47091.1|…
+    add(fake, "protein", {"28628843": ["AAO49381.1"], "28800982": ["AAO47091.1"]})
+    proc = run("link", "-db", "protein", "-target", "gene", "-id", "AAO49381.1,AAO47091.1")
+    assert proc.returncode == 0, proc.stderr
+    expected = rows_for(
+        fake, "protein", [("AAO49381.1", "28628843"), ("AAO47091.1", "28800982")], "gene"
+    )
+    assert parse_tsv(proc.stdout, full=True) == expected and expected
+    assert "names no" not in proc.stderr
+    assert len(calls(fake, "esummary.fcgi")) == 1
+    assert "AccessionVersion" not in fake.docsum("protein", "28628843")

@@ -21,9 +21,10 @@ KEY = {"NCBI_API_KEY": "k"}
 
 
 def expected_tsv(fake, ids=IDS) -> str:
+    """-target alone asks for DB_TARGET (gene_protein), as EDirect's elink."""
     lines = ["\t".join(TSV_HEADER)]
     for uid in ids:
-        for name, dbto, targets in fake.links("gene", uid, "protein"):
+        for name, dbto, targets in fake.links("gene", uid, "protein", "gene_protein"):
             lines += [f"gene\t{uid}\t{name}\t{dbto}\t{t}\t\t{uid}\t" for t in targets]
     return "".join(line + "\n" for line in lines)
 
@@ -139,7 +140,8 @@ def test_a_full_disk_under_the_output_keeps_the_old_file(fake, run, tmp_path, ro
     with tmpfs(tmp_path / "out", "size=64k") as place:
         out = place / "rows.tsv"
         out.write_text("yesterday\n")
-        proc = run(*ARGS, "--id", ",".join(IDS), "-o", str(out), env=KEY)
+        # -name all: the rows of every table of the pair, more than the 64 kB disk holds.
+        proc = run(*ARGS, "-name", "all", "--id", ",".join(IDS), "-o", str(out), env=KEY)
         line = assert_clean_error(proc, 1)
         assert "cannot write" in line and "No space left on device" in line
         assert out.read_text() == "yesterday\n"

@@ -39,6 +39,27 @@ def finals(paths: Sequence[Path]) -> list[str]:
     return list(dict.fromkeys(p[-1] for p in paths))
 
 
+def asked_hops(db: str, hops: Sequence[HopSpec]) -> list[HopSpec]:
+    """The link name each hop asks for: a bare database asks for PREV_TARGET, as EDirect's
+    elink; TARGET:all for every table (None, as NCBI reads a request without linkname)."""
+    dbs = [db, *(target for target, _ in hops)]
+    return [
+        (target, None if name == "all" else name or f"{previous}_{target}")
+        for previous, (target, name) in zip(dbs, hops, strict=False)
+    ]
+
+
+def walk(
+    fake: FakeEutils,
+    db: str,
+    ids: Sequence[str],
+    hops: Sequence[HopSpec],
+    max_per_hop: int | None = None,
+) -> tuple[list[Path], list[list[str]]]:
+    """reference_walk over the link names the hops ask for (asked_hops)."""
+    return reference_walk(fake, db, ids, asked_hops(db, hops), max_per_hop)
+
+
 def hop_args(hops: Sequence[HopSpec]) -> list[str]:
     return [f"{target}:{name}" if name else target for target, name in hops]
 
@@ -103,7 +124,7 @@ def test_outputs_exact(fake, run, fmt):
 
     assert proc.returncode == 0, proc
     assert proc.stderr == ""
-    expected, frontiers = reference_walk(fake, "gene", GENE_IDS, REFSEQ_STRUCTURE)
+    expected, frontiers = walk(fake, "gene", GENE_IDS, REFSEQ_STRUCTURE)
     assert len(expected) > 20
     dbs = ["gene", "protein", "structure"]
     if fmt == "tsv":
@@ -127,7 +148,9 @@ def test_outputs_exact(fake, run, fmt):
     sent = sent_per_hop(fake, dbs)
     assert [sorted(s) for s in sent] == [sorted(f) for f in frontiers]
     assert all(len(s) == len(set(s)) for s in sent)
-    assert [r.get("linkname") for r in requests] == ["gene_protein_refseq", None]
+    assert [r.get("linkname") for r in requests] == [
+        name for _, name in asked_hops("gene", REFSEQ_STRUCTURE)
+    ]
     assert all(r.get("cmd") == "neighbor" for r in requests)
 
 
@@ -137,7 +160,7 @@ def test_tsv_header_with_repeated_dbs_and_no_header(fake, run):
     args = ("chain", "-db", "gene", "-id", ",".join(ids), *hop_args(hops), "--format", "tsv")
     proc = run(*args)
     assert proc.returncode == 0, proc
-    expected, _ = reference_walk(fake, "gene", ids, hops)
+    expected, _ = walk(fake, "gene", ids, hops)
     assert expected
     assert proc.stdout.splitlines()[0] == "gene\tpubmed\tgene_2\tprotein"
     assert proc.stdout == tsv_text(["gene", "pubmed", "gene_2", "protein"], expected)
@@ -163,14 +186,16 @@ def test_cycle_pubmed_pubmed_pubmed_ends_with_exact_paths(fake, run):
     )
 
     assert proc.returncode == 0, proc
-    expected, frontiers = reference_walk(fake, "pubmed", ids, hops)
+    expected, frontiers = walk(fake, "pubmed", ids, hops)
     assert ("13", "13", "13") in expected  # a record similar to itself, at every hop
     assert proc.stdout == tsv_text(["pubmed", "pubmed_2", "pubmed_3"], expected)
     # Each hop is one step: one request per hop, each id asked about once per hop.
     hop1, hop2 = elink_requests(fake)  # the hops run one after the other
     assert hop1.values("id") == frontiers[0]
-    assert sorted(hop2.values("id")) == sorted(frontiers[1])
-    assert len(hop2.values("id")) == len(frontiers[1])
+    # Hop 2 asks for pubmed_pubmed as hop 1 did: what hop 1 asked comes from the cache.
+    new = [i for i in frontiers[1] if i not in frontiers[0]]
+    assert sorted(hop2.values("id")) == sorted(new)
+    assert len(hop2.values("id")) == len(new)
 
 
 def test_an_intermediate_reached_twice_is_asked_about_once(fake, run):
@@ -183,7 +208,7 @@ def test_an_intermediate_reached_twice_is_asked_about_once(fake, run):
     proc = run("chain", "-db", "gene", "-id", ",".join(ids), *hop_args(hops), "--format", "tsv")
 
     assert proc.returncode == 0, proc
-    expected, frontiers = reference_walk(fake, "gene", ids, hops)
+    expected, frontiers = walk(fake, "gene", ids, hops)
     assert proc.stdout == tsv_text(["gene", "protein", "structure"], expected)
     reached = [p[1] for p in expected]
     assert len(set(reached)) < len(reached)  # some proteins sit on several sources' paths
@@ -261,7 +286,7 @@ def test_final_set_equals_the_hop_by_hop_pipe_with_no_more_requests(
     chain_requests = len(elink_requests(fake, since))
 
     assert proc.returncode == 0, proc
-    expected, frontiers = reference_walk(fake, db, ids, hops)
+    expected, frontiers = walk(fake, db, ids, hops)
     got = proc.stdout.splitlines()
     assert len(got) == len(set(got))
     assert set(got) == set(piped) == set(finals(expected))
@@ -303,7 +328,7 @@ def test_misspelled_link_name_warns_strict_refuses(fake, run):
     assert len(warned) == 1
     assert "hop 1" in warned[0] and "gene_protien_refseq" in warned[0]
     assert "gene_protein_refseq" in warned[0]  # the suggestion
-    expected, _ = reference_walk(fake, "gene", ids, hops)
+    expected, _ = walk(fake, "gene", ids, hops)
     assert expected
     assert proc.stdout == tsv_text(["gene", "protein", "structure"], expected)
     assert len(elink_requests(fake)) == 2
@@ -314,6 +339,26 @@ def test_misspelled_link_name_warns_strict_refuses(fake, run):
     assert "hop 1" in line and "gene_protien_refseq" in line
     assert strict.stdout == ""
     assert len(fake.log) == since
+
+
+@pytest.mark.parametrize("hop", ["nucleotide_protein", "protein:nucleotide_protein"])
+def test_an_old_nucleotide_link_name_is_asked_by_its_nuccore_name(fake, run, hop):
+    """`-db nucleotide` is nuccore, and so is `nucleotide_` in a link name: the hop (a bare
+    link name, or TARGET:LINKNAME) fits, with no warning even with --strict, and ELink is
+    asked for nuccore_protein (the catalog's name, and the fake's table)."""
+    ids = ["1890001", "7", "1890004"]
+    proc = run("chain", "-db", "nucleotide", "-id", ",".join(ids), hop, "--strict")
+    assert proc.returncode == 0, proc
+    assert warnings_of(proc.stderr) == []
+    expected, _ = walk(fake, "nuccore", ids, [("protein", "nuccore_protein")])
+    assert expected
+    assert proc.stdout == tsv_text(["nuccore", "protein"], expected)
+    (request,) = elink_requests(fake)
+    assert (request.get("dbfrom"), request.get("db"), request.get("linkname")) == (
+        "nuccore",
+        "protein",
+        "nuccore_protein",
+    )
 
 
 # --- where ids come from ---------------------------------------------------------------------
@@ -336,7 +381,7 @@ def entrez_direct(db: str, ids: Sequence[str], step: int = 1) -> bytes:
 def test_ids_from_an_entrez_direct_message(fake, run):
     ids = GENE_IDS[:12]
     stdin = entrez_direct("gene", ids, step=2)
-    expected, _ = reference_walk(fake, "gene", ids, REFSEQ_STRUCTURE)
+    expected, _ = walk(fake, "gene", ids, REFSEQ_STRUCTURE)
     assert expected
 
     # No -db, no --format: the message says gene, and a message goes on down the pipe.
@@ -393,7 +438,7 @@ def test_ids_from_stdin_in_the_forms_link_accepts(fake, run, form):
     stdin, extra = form(fake, [*ids, ids[0]])  # a repeat: asked about once
     proc = run("chain", *extra, *hop_args(REFSEQ_STRUCTURE), "--format", "tsv", stdin=stdin)
     assert proc.returncode == 0, proc
-    expected, _ = reference_walk(fake, "gene", ids, REFSEQ_STRUCTURE)
+    expected, _ = walk(fake, "gene", ids, REFSEQ_STRUCTURE)
     assert proc.stdout == tsv_text(["gene", "protein", "structure"], expected)
     assert sent_per_hop(fake, ["gene", "protein"])[0] == ids
 
@@ -407,7 +452,7 @@ def test_failure_at_hop_2_exit_4_with_every_complete_path(fake, run, fmt):
     # Genes n with n % 5 == 4 have 4 protein links: 3 genes, 12 proteins, 2 batches of 10.
     ids = [str(n) for n in range(104, 300, 5)][:3]
     batch = 10
-    expected, frontiers = reference_walk(fake, "gene", ids, hops)
+    expected, frontiers = walk(fake, "gene", ids, hops)
     assert len(frontiers[0]) <= batch < len(frontiers[1]) <= 2 * batch
     # Hop 1 is answered; of hop 2's two batches, the one that starts second fails every try.
     fake.faults = Faults(script=[""] * math.ceil(len(ids) / batch) + [""] + ["503"] * MAX_TRIES)
@@ -480,8 +525,8 @@ def test_max_per_hop_1(fake, run):
     )
 
     assert proc.returncode == 0, proc
-    expected, frontiers = reference_walk(fake, "gene", ids, hops, max_per_hop=1)
-    uncapped, _ = reference_walk(fake, "gene", ids, hops)
+    expected, frontiers = walk(fake, "gene", ids, hops, max_per_hop=1)
+    uncapped, _ = walk(fake, "gene", ids, hops)
     assert len(expected) < len(uncapped)
     assert proc.stdout == tsv_text(["gene", "protein", "structure"], expected)
     sources = [p[0] for p in expected]
@@ -511,7 +556,7 @@ def test_warn_above_1(fake, run):
     )
 
     assert proc.returncode == 0, proc
-    expected, frontiers = reference_walk(fake, "gene", ids, REFSEQ_STRUCTURE)
+    expected, frontiers = walk(fake, "gene", ids, REFSEQ_STRUCTURE)
     assert proc.stdout == tsv_text(["gene", "protein", "structure"], expected)
     warned = warnings_of(proc.stderr)
     over = [n for n, f in enumerate(frontiers, start=1) if len(f) > 1]

@@ -15,6 +15,7 @@ from conftest import (
     assert_clean_error,
     clean_env,
     elinkcli_command,
+    journal_batches,
     on_a_terminal,
     run_elinkcli,
 )
@@ -327,3 +328,74 @@ def test_a_terminal_gets_the_counts_table(services):
     assert "links" in text and "icite" in text
     assert str(len(icite_cited_by("13"))) in text
     assert "pubmed_pubmed_citedin" not in text  # the counts view, not the link rows
+
+
+def _icite_rejects(fc, pmids=None):
+    """iCite answers HTTP 400 (never retried) to requests for `pmids` (all when None)."""
+    original = fc.handle
+
+    def handle(method, target):
+        asked = target.partition("pmids=")[2].partition("&")[0]
+        if "/icite/" in target and (pmids is None or asked in pmids) and handle.on:
+            return 400, {"Content-Type": "application/json"}, b'{"error": "bad request"}'
+        return original(method, target)
+
+    handle.on = True
+    fc.handle = handle
+    return handle
+
+
+def test_a_failed_services_counts_are_empty_and_the_summary_says_it_failed(services):
+    _, fc, env = services
+    _icite_rejects(fc)
+    ids = ["13", "14", "20"]  # 14: Europe PMC answers, with no citation
+    proc = run(
+        env, "link", "-db", "pubmed", "--cited", "--citations-from", "icite,europepmc",
+        "--format", "counts", "--id", ",".join(ids), "-v",
+    )  # fmt: skip
+    assert proc.returncode == 4, proc.stderr
+    epmc = {p: len(epmc_cited(p)) for p in ids}
+    assert epmc["14"] == 0
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "source_db\tsource_id\tlinks\ticite\teuropepmc"
+    # iCite's count is empty (it failed), Europe PMC's 0 where it answered with none.
+    assert lines[1:] == [f"pubmed\t{p}\t{epmc[p]}\t\t{epmc[p]}" for p in ids]
+    assert proc.stderr.splitlines()[-3:-1] == [
+        f"elinkcli: 3 PMID(s) in, {sum(epmc.values())} citation link(s): "
+        f"icite failed (all 3 PMID(s)), europepmc {sum(epmc.values())}",
+        "elinkcli: icite failed for: 13,14,20",
+    ]
+    assert proc.stderr.splitlines()[-1].startswith("elinkcli: error: icite failed")
+
+
+def test_a_resume_asks_again_a_batch_one_service_failed_of_every_service(services, tmp_path):
+    """A batch goes in the journal only once every service answered all of it: here iCite
+    fails the second batch, Europe PMC answers it; the resumed run asks both again, and
+    its summary counts the whole file."""
+    _, fc, env = services
+    rejecting = _icite_rejects(fc, pmids={"20"})
+    out = tmp_path / "cited.tsv"
+    ids = ["13", "20", "27"]
+    args = (
+        "link", "-db", "pubmed", "--cited", "--citations-from", "icite,europepmc",
+        "--batch", "1", "-o", str(out), "--id", ",".join(ids),
+    )  # fmt: skip
+    first = run(env, *args)
+    assert first.returncode == 4, first.stderr
+    journal = out.with_name(out.name + ".journal")
+    assert journal_batches(journal) == {0}  # not 1 (iCite failed it), nor 2 (after it)
+    rejecting.on = False
+    mark = len(fc.log)
+    resumed = run(env, *args, "--resume", "-v")
+    assert resumed.returncode == 0, resumed.stderr
+    by = [("icite", icite_cited_by), ("europepmc", epmc_cited)]
+    assert out.read_text() == expected(ids, by)
+    asked = [r.params.get("pmids") or r.path.split("/")[-2] for r in fc.log[mark:]]
+    assert sorted(asked) == ["20", "20", "27", "27"]  # of each service, never 13 again
+    icite = sum(len(icite_cited_by(p)) for p in ids)
+    epmc = sum(len(epmc_cited(p)) for p in ids)
+    links = sum(len(set(icite_cited_by(p)) | set(epmc_cited(p))) for p in ids)
+    assert resumed.stderr.splitlines()[0] == (
+        f"elinkcli: 3 PMID(s) in (1 done before --resume), {links} citation link(s): "
+        f"icite {icite}, europepmc {epmc}"
+    )

@@ -38,11 +38,12 @@ SECRET = "SECRET-d41d8cd98f00b204e9800998ecf8427e"
 
 
 def oracle_rows(fake: FakeEutils, ids: Sequence[str]) -> list[Row]:
-    """Full tsv rows: source_uid is the id as NCBI's UID, target_acc empty."""
+    """Full tsv rows: source_uid is the id as NCBI's UID, target_acc empty. -target alone
+    asks for DB_TARGET (gene_protein), as EDirect's elink."""
     return [
         ("gene", uid, name, dbto, target, "", uid.lstrip("0") or "0", "")
         for uid in ids
-        for name, dbto, targets in fake.links("gene", uid, "protein")
+        for name, dbto, targets in fake.links("gene", uid, "protein", "gene_protein")
         for target in targets
     ]
 
@@ -543,12 +544,12 @@ def test_resume_needs_output_and_a_resumable_format(fake, run, tmp_path):
     no_output = run(*ARGS, "--id", "3301", "--resume")
     assert no_output.returncode == 2
     assert "--output" in error_line(no_output.stderr)
-
-    nothing = run(*resume_args("tsv", tmp_path / "never.tsv", ["3301"]), "--resume")
-    assert nothing.returncode == 2
-    assert "nothing to resume" in error_line(nothing.stderr)
-
     assert fake.log == []
+
+    # Neither FILE nor its journal: a fresh run, so a cron line may always pass --resume.
+    fresh = run(*resume_args("tsv", tmp_path / "never.tsv", ["3301"]), "--resume")
+    assert fresh.returncode == 0, fresh.stderr
+    assert (tmp_path / "never.tsv").read_text() == tsv_text(oracle_rows(fake, ["3301"]))
 
 
 def test_resume_refuses_edirect(fake, run, tmp_path):
@@ -799,7 +800,8 @@ def test_quiet_prints_nothing_on_a_terminal(fake):
 def test_no_progress_bar_when_stderr_is_not_a_terminal(fake, run):
     fake.faults = Faults(delay=0.7)  # ~3 s: long enough for a bar on a terminal
     ids = SLOW_IDS[:7]
-    proc = run(*ARGS, "--batch", "1", "-v", "--id", ",".join(ids))
+    # --name: without it -v also notes the link name -target chose (the default's note).
+    proc = run(*ARGS, "--name", "gene_protein", "--batch", "1", "-v", "--id", ",".join(ids))
     assert proc.returncode == 0, proc
     assert proc.stdout == tsv_text(oracle_rows(fake, ids))
     without = [i for i in ids if not oracle_rows(fake, [i])]

@@ -58,6 +58,7 @@ from support.hostile import (
     visible_table,
     xml_reply,
 )
+from support.tables import read_table
 
 pytestmark = pytest.mark.e2e
 
@@ -436,15 +437,13 @@ MARKUP = {
 
 
 def table_columns(run: Run) -> list[str]:
-    """Each column's text of a Rich table as shown (colours off), its folded pieces joined
-    and whitespace dropped, so a value Rich wrapped over lines is found whole."""
-    columns: dict[int, list[str]] = {}
-    for line in visible_table(run).splitlines():
-        if "│" not in line:
-            continue
-        for i, cell in enumerate(line.split("│")[1:-1]):
-            columns.setdefault(i, []).append(cell.strip())
-    return ["".join("".join(parts).split()) for parts in columns.values()]
+    """Each column's text of the table as shown (colours off): its values joined,
+    whitespace dropped."""
+    columns: dict[str, list[str]] = {}
+    for row in read_table(visible_table(run)).rows:
+        for name, value in row.items():
+            columns.setdefault(name, []).append(value)
+    return ["".join("".join(values).split()) for values in columns.values()]
 
 
 def assert_literal_in_table(run: Run, text: str) -> None:

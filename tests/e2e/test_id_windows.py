@@ -46,9 +46,10 @@ def long_input() -> tuple[list[str], bytes]:
 
 
 def oracle_tsv(fake, ids: list[str]) -> str:
+    """-target alone asks for DB_TARGET (gene_protein), as EDirect's elink."""
     lines = ["\t".join(TSV_HEADER)]
     for uid in ids:
-        for name, dbto, targets in fake.links("gene", uid, "protein"):
+        for name, dbto, targets in fake.links("gene", uid, "protein", "gene_protein"):
             lines += [f"gene\t{uid}\t{name}\t{dbto}\t{t}\t\t{uid}\t" for t in targets]
     return "".join(line + "\n" for line in lines)
 

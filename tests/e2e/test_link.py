@@ -54,14 +54,24 @@ def oracle_rows(
     linkname: str | None = None,
     scored: bool = False,
 ) -> list[Row]:
-    """One row per link of each source id, in input order, as NCBI would answer them."""
+    """One row per link of each source id, in input order, as NCBI would answer them.
+    No linkname: -target alone asks for DB_TARGET, as EDirect's elink; "all" (-name all):
+    every table of the pair."""
     rows: list[Row] = []
     for uid in ids:
-        for name, dbto, targets in fake.links(dbfrom, uid, db, linkname):
+        for name, dbto, targets in fake.links(dbfrom, uid, db, asked_name(dbfrom, db, linkname)):
             for rank, target in enumerate(targets):
                 score = str(TOP_SCORE - rank * SCORE_STEP) if scored else ""
                 rows.append((dbfrom, uid, name, dbto, target, score))
     return rows
+
+
+def asked_name(dbfrom: str, db: str, linkname: str | None) -> str | None:
+    """The link name a run asks for: -target alone asks for DB_TARGET, as EDirect's elink;
+    `-name all` for every table (None, as NCBI reads a request without linkname)."""
+    if linkname == "all":
+        return None
+    return linkname or f"{dbfrom}_{db}"
 
 
 def oracle_union_rows(
@@ -73,7 +83,7 @@ def oracle_union_rows(
     for chunk in chunks(ids, batch):
         merged: dict[str, tuple[str, dict[str, None]]] = {}
         for uid in chunk:
-            for name, dbto, targets in fake.links(dbfrom, uid, db):
+            for name, dbto, targets in fake.links(dbfrom, uid, db, asked_name(dbfrom, db, None)):
                 merged.setdefault(name, (dbto, {}))[1].update(dict.fromkeys(targets))
         for name, (dbto, targets) in merged.items():
             for target in targets:
@@ -119,7 +129,10 @@ FAULT_IDS = [str(n) for n in range(7001, 7021)]
 
 
 def test_300_ids_three_requests_one_id_param_each_rows_per_source(fake, run):
-    proc = run(*GENE_ARGS, "--batch", "100", "--format", "tsv", "--id", ",".join(GENE_IDS))
+    # -name all: every table of the pair (rows of two link names per source).
+    proc = run(
+        *GENE_ARGS, "-name", "all", "--batch", "100", "--format", "tsv", "--id", ",".join(GENE_IDS)
+    )
 
     assert proc.returncode == 0, proc
     assert proc.stderr == ""
@@ -130,7 +143,7 @@ def test_300_ids_three_requests_one_id_param_each_rows_per_source(fake, run):
     for r in requests:
         assert all("," not in v for v in r.values("id"))
         assert (r.get("dbfrom"), r.get("db"), r.get("cmd")) == ("gene", "protein", "neighbor")
-    expected = oracle_rows(fake, "gene", GENE_IDS, "protein")
+    expected = oracle_rows(fake, "gene", GENE_IDS, "protein", "all")
     assert len(expected) > 600  # hundreds of ids, several links each, two link tables
     assert parse_tsv(proc.stdout) == expected
     assert proc.stdout == tsv_text(expected)
@@ -180,11 +193,12 @@ def test_fixed_batch_option_wins_over_adaptive_env(fake, run):
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "uid", "no-header"])
 def test_300_ids_other_formats(fake, run, fmt):
     option = ["--no-header"] if fmt == "no-header" else ["--format", fmt]
-    proc = run(*GENE_ARGS, "--batch", "100", *option, "--id", ",".join(GENE_IDS))
+    # -name all: both tables, so uid has repeated targets to write once.
+    proc = run(*GENE_ARGS, "-name", "all", "--batch", "100", *option, "--id", ",".join(GENE_IDS))
 
     assert proc.returncode == 0, proc
     assert len(elink_requests(fake)) == 3
-    expected = oracle_rows(fake, "gene", GENE_IDS, "protein")
+    expected = oracle_rows(fake, "gene", GENE_IDS, "protein", "all")
     as_dicts = [
         {**dict(zip(TSV_HEADER, full_row(r), strict=True)), "score": None, "target_acc": None}
         for r in expected
@@ -213,6 +227,27 @@ def test_name_limits_to_one_link_table(fake, run):
     expected = oracle_rows(fake, "gene", ids, "protein", "gene_protein_refseq")
     assert expected and {r[2] for r in expected} == {"gene_protein_refseq"}
     assert parse_tsv(proc.stdout) == expected
+
+
+def test_date_filters_from_protein_and_mindate_alone_are_sent(fake, run):
+    """No longer refused before any request: NCBI has answered `mindate` without `maxdate`
+    (elink3 in tests/fixtures/eutils) and, per the user report, date filters from protein.
+    They go to NCBI as given (the fake ignores them: every link is the oracle's)."""
+    ids = ["28628843", "1001"]
+    proc = run(
+        "link", "-db", "protein", "-target", "gene", "--mindate", "1995", "--datetype", "pdat",
+        "--id", ",".join(ids),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (request,) = elink_requests(fake)
+    assert (request.get("dbfrom"), request.get("mindate"), request.get("datetype")) == (
+        "protein",
+        "1995",
+        "pdat",
+    )
+    assert request.get("maxdate") is None
+    expected = oracle_rows(fake, "protein", ids, "gene")
+    assert expected and parse_tsv(proc.stdout) == expected
 
 
 # --- 2. --union ---------------------------------------------------------------------------
@@ -586,11 +621,12 @@ def test_not_echoed_and_without_links_listed_with_verbose(fake, run):
     ids = ["301", "302", "303", "304", "305"]  # 305 % 5 == 0: no links in the table
     assert fake.links("gene", "302", "protein")  # it has links, but NCBI leaves it out
     assert fake.links("gene", "305", "protein") == []
-    proc = run(*GENE_ARGS, "-v", "--id", ",".join(ids))
+    # -name: without it -v also notes the link name -target chose, before the summary.
+    proc = run(*GENE_ARGS, "-name", "gene_protein", "-v", "--id", ",".join(ids))
 
     assert proc.returncode == 0, proc
     assert parse_tsv(proc.stdout) == oracle_rows(
-        fake, "gene", ["301", "303", "304", "305"], "protein"
+        fake, "gene", ["301", "303", "304", "305"], "protein", "gene_protein"
     )
     assert listed(proc.stderr, "not echoed by NCBI") == ["302"]
     assert listed(proc.stderr, "without links") == ["303", "305"]
@@ -713,11 +749,12 @@ def test_stdin_terminal_without_id_is_usage_error(fake):
 
 
 def test_closed_pipe_ends_quietly(fake):
-    ids = [str(n) for n in range(1001, 1501)]  # ~70 kB of tsv in 5 batches
-    assert len(tsv_text(oracle_rows(fake, "gene", ids, "protein"))) > 65_536
+    ids = [str(n) for n in range(1001, 1501)]  # ~70 kB of tsv (-name all) in 5 batches
+    assert len(tsv_text(oracle_rows(fake, "gene", ids, "protein", "all"))) > 65_536
     script = '"$@" | head -1; exit "${PIPESTATUS[0]}"'
+    args = (*GENE_ARGS, "-name", "all", "--id", ",".join(ids))
     proc = subprocess.run(
-        ["bash", "-c", script, "bash", *elinkcli_command(), *GENE_ARGS, "--id", ",".join(ids)],
+        ["bash", "-c", script, "bash", *elinkcli_command(), *args],
         capture_output=True,
         env=clean_env({"ELINKCLI_BASE_URL": fake.base_url}),
         timeout=60,

@@ -16,6 +16,7 @@ from conftest import LINKOUT_HEADER, absolute, assert_clean_error
 from conftest import TSV_HEADER as LINK_TSV_HEADER
 from support.fake_eutils import FakeEutils, elink_requests
 from support.fakes import edirect_message
+from support.tables import read_table
 
 pytestmark = pytest.mark.e2e
 
@@ -167,20 +168,15 @@ def test_table_cells_match(fake, run):
     )
 
     assert proc.returncode == 0, proc
-    assert "LinkOut of pubmed records" in proc.stdout
+    table = read_table(proc.stdout)
+    assert table.title == "LinkOut of pubmed records"
     shown = ("source_id", "provider", "category", "attributes", "url")
-    rows = [
-        tuple(cell.strip() for cell in line.split("│")[1:-1])
-        for line in proc.stdout.splitlines()
-        if line.startswith("│")
-    ]
+    assert table.headers == [list(shown)]
     expected = [
-        tuple("; ".join(r[c]) if isinstance(r[c], list) else r[c] for c in shown)
+        {c: "; ".join(r[c]) if isinstance(r[c], list) else r[c] for c in shown}
         for r in oracle(fake, IDS)
     ]
-    assert rows == expected
-    header = next(line for line in proc.stdout.splitlines() if line.startswith("┃"))
-    assert [c.strip() for c in header.split("┃")[1:-1]] == list(shown)
+    assert table.rows == expected
 
 
 def test_nothing_has_linkout_is_success(fake, run):

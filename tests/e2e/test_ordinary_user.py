@@ -75,9 +75,10 @@ def as_nobody(
 
 
 def expected_tsv(fake) -> str:
+    """-target alone asks for DB_TARGET (gene_protein), as EDirect's elink."""
     lines = ["\t".join(TSV_HEADER)]
     for uid in ("6001", "6002"):
-        for name, dbto, targets in fake.links("gene", uid, "protein"):
+        for name, dbto, targets in fake.links("gene", uid, "protein", "gene_protein"):
             lines += [f"gene\t{uid}\t{name}\t{dbto}\t{t}\t\t{uid}\t" for t in targets]
     return "".join(line + "\n" for line in lines)
 

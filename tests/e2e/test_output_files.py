@@ -27,9 +27,10 @@ IDS = "4001,4002,4003"
 
 
 def expected_tsv(fake, ids: Sequence[str] = IDS.split(",")) -> str:
+    """-target alone asks for DB_TARGET (gene_protein), as EDirect's elink."""
     lines = ["\t".join(TSV_HEADER)]
     for uid in ids:
-        for name, dbto, targets in fake.links("gene", uid, "protein"):
+        for name, dbto, targets in fake.links("gene", uid, "protein", "gene_protein"):
             lines += [f"gene\t{uid}\t{name}\t{dbto}\t{t}\t\t{uid}\t" for t in targets]
     return "".join(line + "\n" for line in lines)
 

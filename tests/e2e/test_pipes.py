@@ -35,26 +35,33 @@ GENE_IDS = [str(n) for n in random.Random(20240612).sample(range(1, 2_000_000), 
 # --- the oracle ----------------------------------------------------------------------------
 
 
-def oracle_rows(fake: FakeEutils, dbfrom: str, ids: Sequence[str], db: str) -> list[Row]:
-    """One row per link of each source id, in input order, as NCBI would answer them."""
+def oracle_rows(
+    fake: FakeEutils, dbfrom: str, ids: Sequence[str], db: str, linkname: str | None = None
+) -> list[Row]:
+    """One row per link of each source id, in input order, as NCBI would answer them.
+    No linkname: -target alone asks for DB_TARGET, as EDirect's elink; "all" (-name all):
+    every table of the pair."""
+    asked = None if linkname == "all" else linkname or f"{dbfrom}_{db}"
     return [
         (dbfrom, uid, name, dbto, target, "")
         for uid in ids
-        for name, dbto, targets in fake.links(dbfrom, uid, db)
+        for name, dbto, targets in fake.links(dbfrom, uid, db, asked)
         for target in targets
     ]
 
 
-def oracle_targets(fake: FakeEutils, dbfrom: str, ids: Sequence[str], db: str) -> list[str]:
+def oracle_targets(
+    fake: FakeEutils, dbfrom: str, ids: Sequence[str], db: str, linkname: str | None = None
+) -> list[str]:
     """The distinct target ids of `ids`, in first-seen order."""
-    return list(dict.fromkeys(r[4] for r in oracle_rows(fake, dbfrom, ids, db)))
+    return list(dict.fromkeys(r[4] for r in oracle_rows(fake, dbfrom, ids, db, linkname)))
 
 
 def oracle_union_rows(fake: FakeEutils, dbfrom: str, ids: Sequence[str], db: str) -> list[Row]:
     """All of `ids` as one merged link set (NCBI's merge of one id list / history set)."""
     merged: dict[str, tuple[str, dict[str, None]]] = {}
     for uid in ids:
-        for name, dbto, targets in fake.links(dbfrom, uid, db):
+        for name, dbto, targets in fake.links(dbfrom, uid, db, f"{dbfrom}_{db}"):
             merged.setdefault(name, (dbto, {}))[1].update(dict.fromkeys(targets))
     return [
         (dbfrom, "", name, dbto, target, "")
@@ -283,15 +290,19 @@ def test_history_message_with_union_goes_to_elink_as_it_is(fake, run):
 @pytest.mark.parametrize("fmt", ["tsv", "json", "jsonl"])
 def test_elinkcli_output_feeds_the_next_link(fake, run, fmt):
     ids = GENE_IDS[:20]
-    first = run("link", "-db", "gene", "-target", "protein", "--format", fmt, "--id", ",".join(ids))
+    # -name all: both tables, so the first step's targets repeat.
+    first = run(
+        "link", "-db", "gene", "-target", "protein", "-name", "all", "--format", fmt,
+        "--id", ",".join(ids),
+    )  # fmt: skip
     assert first.returncode == 0, first
     n = len(fake.log)
 
     second = run("link", "-target", "gene", "--format", "tsv", stdin=first.stdout.encode())
 
     assert second.returncode == 0, second
-    proteins = oracle_targets(fake, "gene", ids, "protein")
-    assert len(proteins) < len(oracle_rows(fake, "gene", ids, "protein"))  # targets repeat
+    proteins = oracle_targets(fake, "gene", ids, "protein", "all")
+    assert len(proteins) < len(oracle_rows(fake, "gene", ids, "protein", "all"))  # repeats
     links = requests(fake, "elink.fcgi", n)
     assert all((r.get("dbfrom"), r.get("db")) == ("protein", "gene") for r in links)
     assert sent_ids(links) == proteins  # each distinct target once, first-seen order

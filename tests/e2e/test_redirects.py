@@ -34,9 +34,9 @@ def test_e2e_redirect_on_the_same_server_is_followed(fake, run) -> None:
     fake.faults = Faults(script=["redirect:308"])
     proc = run("link", "-db", "gene", "-target", "protein", "-id", "672")
     assert proc.returncode == 0, proc.stderr
-    expected = [
+    expected = [  # -target alone asks for DB_TARGET, as EDirect's elink
         ("gene", "672", name, dbto, t, "")
-        for name, dbto, ts in fake.links("gene", "672", "protein")
+        for name, dbto, ts in fake.links("gene", "672", "protein", "gene_protein")
         for t in ts
     ]
     assert parse_tsv(proc.stdout) == expected

@@ -5,13 +5,21 @@ differs. (`chain` writes its paths at the end: its resume walks again from the c
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import assert_clean_error, clean_env, elinkcli_command, journal_batches
+from conftest import (
+    TSV_HEADER,
+    assert_clean_error,
+    clean_env,
+    elinkcli_command,
+    journal_batches,
+)
 from support.fake_eutils import Faults
 
 pytestmark = pytest.mark.e2e
@@ -134,3 +142,140 @@ def test_chain_resumes_by_walking_again_from_the_cache(fake, run, tmp_path):
     asked_again = {tuple(r.values("id")) for r in fake.log[mark:]}
     assert asked_again and not asked_again & answered
     assert len(fake.log) - mark < reference_requests
+
+
+# --- Ctrl-C: what is kept, and a resumed run's summary ---------------------------------------
+
+LINK = [*COMMANDS["link"], "--name", "gene_protein", "--batch", "2", "--id", ",".join(IDS)]
+LINKNAME = "gene_protein"  # what `link -db gene -target protein` asks for
+
+
+def _oracle_summary(fake, ids: list[str]) -> tuple[int, int, int]:
+    """(ids with links, ids without, links) of `link -db gene -target protein`, from the
+    fake's own tables."""
+    links = {i: sum(len(t) for _, _, t in fake.links("gene", i, "protein", LINKNAME)) for i in ids}
+    with_links = sum(1 for n in links.values() if n)
+    return with_links, len(ids) - with_links, sum(links.values())
+
+
+def _oracle_tsv(fake, ids: list[str]) -> str:
+    """The tsv of `link -db gene -target protein` over ids, from the fake's own tables."""
+    rows = [
+        ("gene", i, name, dbto, t, "", i, "")
+        for i in ids
+        for name, dbto, targets in fake.links("gene", i, "protein", LINKNAME)
+        for t in targets
+    ]
+    return "".join("\t".join(r) + "\n" for r in [TSV_HEADER, *rows])
+
+
+def _interrupt_at_batch_2(fake, argv: list[str], ready: Callable[[], bool], env: dict[str, str]):
+    """Run argv with batch 2 (ids 3005,3006) held by the server, send SIGINT once `ready()`
+    holds (polled); (exit status, stdout, stderr)."""
+    fake.faults = Faults(by_id={"3005": ["slow"]})  # 30 s: the run is stopped before
+    proc = subprocess.Popen(
+        [*elinkcli_command(), *argv],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=clean_env({"ELINKCLI_BASE_URL": fake.base_url, **KEY, **env}),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not ready() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        assert ready(), "the run never got to batch 2"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        fake.faults = Faults()
+    return proc.returncode, out.decode(), err.decode()
+
+
+def test_ctrl_c_says_what_the_journal_keeps_and_the_resume_counts_every_id(fake, run, tmp_path):
+    out = tmp_path / "out.tsv"
+    journal = Path(os.path.realpath(out.with_name(out.name + ".journal")))
+
+    code, _, err = _interrupt_at_batch_2(
+        fake, [*LINK, "-o", str(out)], lambda: len(journal_batches(journal)) >= 2, {}
+    )
+    assert code == 130, err
+    assert err.splitlines() == [
+        f"elinkcli: interrupted: 4 of 10 id(s) (2 batches) are finished and kept in {journal}; "
+        "rerun the same command with --resume to continue"
+    ]
+    assert journal_batches(journal) == {0, 1}
+    assert not out.exists()
+
+    mark = len(fake.log)
+    resumed = run(*LINK, "-o", str(out), "--resume", "-v", env=KEY)
+    assert resumed.returncode == 0, resumed.stderr
+    assert out.read_text() == _oracle_tsv(fake, IDS)  # what an uninterrupted run writes
+    asked = {i for r in fake.log[mark:] for i in r.values("id")}
+    assert asked == set(IDS[4:])  # none of the 4 kept ids asked again
+    with_links, without, links = _oracle_summary(fake, IDS)
+    summary = resumed.stderr.splitlines()[0]
+    assert summary.startswith(
+        f"elinkcli: 10 id(s) in (4 done before --resume), {with_links} with links, "
+        f"{without} without links; {links} link(s); "
+    ), summary
+    assert links == len(out.read_text().splitlines()) - 1  # the file agrees
+
+
+def test_ctrl_c_without_output_says_how_many_ids_were_done(fake, tmp_path):
+    def batches_0_and_1_answered() -> bool:
+        ended = {i for r in fake.log if r.end for i in r.values("id")}
+        return set(IDS[:4]) <= ended
+
+    code, out, err = _interrupt_at_batch_2(
+        fake, [*LINK, "--format", "tsv"], batches_0_and_1_answered, {}
+    )
+    assert code == 130, err
+    (line,) = err.splitlines()
+    done = int(line.removeprefix("elinkcli: interrupted: ").removesuffix(" of 10 id(s) were done"))
+    # Batch 2 is held: at most batches 0 and 1 are done, and what was written agrees.
+    assert done in (2, 4), line
+    rows = out.splitlines()[1:]
+    wanted = [
+        t
+        for i in IDS[:done]
+        for _, _, targets in fake.links("gene", i, "protein", LINKNAME)
+        for t in targets
+    ]
+    assert [r.split("\t")[4] for r in rows] == wanted
+
+
+# --- --resume of a FILE that is already there, or of nothing --------------------------------
+
+
+def test_resume_of_a_complete_file_changes_nothing_and_of_nothing_starts_afresh(
+    fake, run, tmp_path
+):
+    state = {"ELINKCLI_STATE_DIR": str(tmp_path / "state"), **KEY}
+    out = tmp_path / "out.tsv"
+    # Neither FILE nor journal: a fresh run (a cron line may always pass --resume).
+    first = run(*LINK, "-o", str(out), "--resume", env=state)
+    assert first.returncode == 0, first.stderr
+    _, _, links = _oracle_summary(fake, IDS)
+    assert len(out.read_text().splitlines()) == links + 1
+    written, stat_before = out.read_bytes(), out.stat()
+
+    mark = len(fake.log)
+    again = run(*LINK, "-o", str(out), "--resume", "-v", env=state)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr == f"elinkcli: {out} is complete: nothing to resume\n"
+    assert out.read_bytes() == written
+    assert (out.stat().st_ino, out.stat().st_mtime_ns) == (
+        stat_before.st_ino,
+        stat_before.st_mtime_ns,
+    )
+    assert len(fake.log) == mark  # nothing asked
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.tsv", "state"]
+
+    other = [*COMMANDS["link"], "--name", "gene_protein", "--batch", "3", "--id", ",".join(IDS)]
+    line = assert_clean_error(run(*other, "-o", str(out), "--resume", env=state), 2)
+    assert "nothing to resume" in line and "--batch (was 2, now 3)" in line
+    assert out.read_bytes() == written

@@ -13,7 +13,8 @@ import pytest
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 MAX_RSS_KIB = 200 * 1024
-MAX_SECONDS = 30.0
+# CPU seconds of the elinkcli child, not wall time: the machine may be busy with other work.
+MAX_CPU_SECONDS = 30.0
 ELINKCLI = str(Path(sys.executable).parent / "elinkcli")
 
 HEAD = """<!DOCTYPE LinkSet PUBLIC "-//NLM//DTD LinkOut 1.0//EN"
@@ -45,11 +46,13 @@ MEASURE = """
 import json, resource, subprocess, sys, time
 start = time.monotonic()
 done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({
     "rc": done.returncode,
     "out": done.stdout[-2000:],
     "seconds": time.monotonic() - start,
-    "rss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    "cpu_seconds": usage.ru_utime + usage.ru_stime,
+    "rss_kib": usage.ru_maxrss,
 }))
 """
 
@@ -85,7 +88,7 @@ def test_a_legitimate_xml_file_near_the_limit_is_validated_in_bounded_memory(
     assert child["rc"] == 0, child["out"]
     assert "1 file checked: 0 errors, 0 warnings" in str(child["out"])
     assert int(str(child["rss_kib"])) < MAX_RSS_KIB, f"peak RSS {child['rss_kib']} KiB"
-    assert float(str(child["seconds"])) < MAX_SECONDS
+    assert float(str(child["cpu_seconds"])) < MAX_CPU_SECONDS
 
 
 def test_an_error_deep_in_a_big_xml_file_is_reported_on_its_line(tmp_path: Path) -> None:
@@ -142,13 +145,29 @@ def test_a_big_ft_file_with_an_error_in_every_link_stays_bounded(tmp_path: Path)
     assert f"1 file checked: {n} errors, 0 warnings" in out
     assert "error: unknown field bogus:" in out
     assert int(str(child["rss_kib"])) < MAX_RSS_KIB, f"peak RSS {child['rss_kib']} KiB"
-    assert float(str(child["seconds"])) < MAX_SECONDS
+    assert float(str(child["cpu_seconds"])) < MAX_CPU_SECONDS
+
+
+def rss_kib(child: dict[str, object]) -> int:
+    return int(str(child["rss_kib"]))
 
 
 def test_several_big_files_are_one_at_a_time(tmp_path: Path) -> None:
-    xml, ft = tmp_path / "resources.xml", tmp_path / "links.ft"
-    big_xml(xml)
-    big_ft(ft, "linkid: {n}\nquery:  C. elegans {n} [orgn]\nbase:   &base;\n------\n")
-    child = measured("linkout", "validate", str(xml), str(ft), str(xml))
-    assert "3 files checked: 0 errors" in str(child["out"]), child["out"]
-    assert int(str(child["rss_kib"])) < MAX_RSS_KIB, f"peak RSS {child['rss_kib']} KiB"
+    """Files are validated one after another, none kept: four files of about the same
+    weight take about the memory of one of them, not of all four. Each kind near its limit
+    is the tests above; here files of a sixth of that, measured against one alone (the peak
+    above that of an elinkcli validating a tiny file)."""
+    xml, ft, tiny = tmp_path / "resources.xml", tmp_path / "links.ft", tmp_path / "tiny.xml"
+    big_xml(xml, size=3_000_000)
+    big_ft(ft, "linkid: {n}\nquery:  C. elegans {n} [orgn]\nbase:   &base;\n------\n", 1_500_000)
+    big_xml(tiny, size=1_000)
+    base = rss_kib(measured("linkout", "validate", str(tiny)))
+    one = rss_kib(measured("linkout", "validate", str(xml))) - base
+    child = measured("linkout", "validate", str(xml), str(ft), str(xml), str(ft))
+    assert "4 files checked: 0 errors" in str(child["out"]), child["out"]
+    # Held together they would add about 4 x `one` (the .ft file weighs about as much as
+    # the XML file; 3 x measured with the models kept); one at a time, `one` and some
+    # fragmentation (1.3 x measured).
+    several = rss_kib(child) - base
+    assert one > 10 * 1024, f"{one} KiB for one file: too light to tell"
+    assert several < 2 * one, f"peak RSS {several} KiB above a tiny file's for four, {one} for one"

@@ -239,6 +239,10 @@ class FakeEutils:
         self.redirect_location = ""
         # The accession model: {db: {uid: accessions of that record}} (see add_record).
         self.records: dict[str, dict[str, list[str]]] = {}
+        # Sequence DocSums as NCBI wrote them before `AccessionVersion` (Biopython's
+        # esummary3.xml, tests/fixtures/eutils/responses/esummary3.bp-2008.xml): the bare
+        # accession in Caption, the version only in Extra (`gi|UID|gb|ACC.V|[UID]`).
+        self.old_docsums = False
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -446,8 +450,10 @@ class FakeEutils:
         return 404, "text/html", b"<html><body>Not found</body></html>"
 
     def _ids(self, params: Iterable[tuple[str, str]], get) -> list[list[str]]:
-        """One group per id= parameter (a comma list is one group), or a history set."""
-        if get("WebEnv"):
+        """One group per id= parameter (a comma list is one group), else a history set (with
+        ids, as NCBI does, a WebEnv only says where neighbor_history stores its result: what
+        EDirect's elink sends from its second group on)."""
+        if get("WebEnv") and not any(k == "id" for k, _ in params):
             _db, ids = self.histories.get(get("WebEnv"), {}).get(get("query_key") or "1", ("", []))
             return [ids] if ids else []
         return [[i for i in v.split(",") if i] for k, v in params if k == "id"]
@@ -636,7 +642,8 @@ class FakeEutils:
             return self._query(get, db, term)
         sets = self.histories.get(webenv, {})
         ids: dict[str, None] = {}
-        for key in (t.strip().lstrip("#") for t in term.split(" OR ")):
+        # `#1 OR #2`, and EDirect's `(#1) OR (#2)`.
+        for key in (t.strip().strip("()").strip().lstrip("#") for t in term.split(" OR ")):
             if key not in sets:
                 return (
                     '<?xml version="1.0" ?>\n<eSearchResult><ERROR>Invalid query key: '
@@ -761,7 +768,13 @@ class FakeEutils:
         def item(name: str, text: str, kind: str = "String") -> None:
             items.append((name, kind, escape(text)))
 
-        if db in SEQUENCE_DBS:
+        if db in SEQUENCE_DBS and self.old_docsums:
+            acc = self.accession_version(db, uid) or ""
+            item("Caption", split_version(acc)[0])
+            item("Title", title)
+            item("Extra", f"gi|{uid}|{'ref' if '_' in acc else 'gb'}|{acc}|[{uid}]")
+            item("Gi", uid, "Integer")
+        elif db in SEQUENCE_DBS:
             acc = self.accession_version(db, uid) or ""
             item("Caption", split_version(acc)[0])
             item("Title", title)

@@ -715,8 +715,10 @@ def _echo_elink(request: Request) -> bytes:
 def _deflate_repeat(head: bytes, unit: bytes, total: int, tail: bytes, wbits: int = 31) -> bytes:
     """gzip (wbits 31) of head + unit repeated to `total` bytes + tail, made a block at a
     time (never all of it in memory)."""
-    packer = zlib.compressobj(6, zlib.DEFLATED, wbits)
     block = unit * max(1, (1 << 20) // len(unit))
+    if wbits == 31:
+        return _gzip_repeat(head, block, total, tail)
+    packer = zlib.compressobj(6, zlib.DEFLATED, wbits)
     out = [packer.compress(head)]
     made = 0
     while made < total:
@@ -728,12 +730,41 @@ def _deflate_repeat(head: bytes, unit: bytes, total: int, tail: bytes, wbits: in
     return b"".join(out)
 
 
+def _gzip_repeat(head: bytes, block: bytes, total: int, tail: bytes) -> bytes:
+    """gzip of head + block repeated to `total` bytes + tail, the block compressed once.
+
+    Each piece is raw deflate from a compressor of its own, ended by a full flush (no
+    reference back into another piece, and byte-aligned), so the pieces join into one
+    stream, and a block's compressed bytes are the same wherever it stands: a gigabyte of
+    spaces costs a CRC pass (0.3 s), not its compression (3 s)."""
+
+    def deflated(data: bytes, last: bool = False) -> bytes:
+        packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+        return packer.compress(data) + packer.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH)
+
+    whole, rest = divmod(total, len(block))
+    packed = deflated(block)
+    out = [b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", deflated(head)]
+    crc = zlib.crc32(head)
+    for _ in range(whole):
+        out.append(packed)
+        crc = zlib.crc32(block, crc)
+    if rest:
+        out.append(deflated(block[:rest]))
+        crc = zlib.crc32(block[:rest], crc)
+    out.append(deflated(tail, last=True))
+    crc = zlib.crc32(tail, crc)
+    size = (len(head) + total + len(tail)) & 0xFFFFFFFF
+    out.append(crc.to_bytes(4, "little") + size.to_bytes(4, "little"))
+    return b"".join(out)
+
+
 BOMB_HEAD = (XML_DECL + "<eLinkResult>\n<LinkSet>\n\t<DbFrom>gene</DbFrom>\n").encode()
 
 
 @functools.cache
 def double_gzip_bomb(size: int = 1 << 30) -> bytes:
-    """~2 KB that gzip-decodes twice (`Content-Encoding: gzip, gzip`) into an eLinkResult
+    """~3 KB that gzip-decodes twice (`Content-Encoding: gzip, gzip`) into an eLinkResult
     head and `size` bytes of spaces (well-formed so far: a reader must stop on size)."""
     inner = _deflate_repeat(BOMB_HEAD, b" ", size, b"</LinkSet>\n</eLinkResult>\n")
     return encode(inner, "gzip")

@@ -19,6 +19,7 @@ from support.fake_eutils import (
     accession_matches,
     split_version,
 )
+from support.paths import TESTS
 
 
 def call(fake: FakeEutils, endpoint: str, **params: str | list[str]) -> ET.Element:
@@ -295,6 +296,24 @@ def test_each_database_names_its_accessions(fake, db, uid, expected) -> None:
     if not expected:
         assert set(found) == {"Title"}
     assert all(t in ("String", "Integer", "Structure") for t in types(doc).values())
+
+
+def test_old_docsums_have_the_recorded_shape(fake) -> None:
+    """`old_docsums`: the items of tests/fixtures/eutils/responses/esummary3.bp-2008.xml, a
+    DocSum from before AccessionVersion (Caption bare, the version in Extra only)."""
+    recorded = ET.parse(TESTS / "fixtures" / "eutils" / "responses" / "esummary3.bp-2008.xml")
+    (first, _) = recorded.getroot().iter("DocSum")
+    fake.old_docsums = True
+    fake.add_record("protein", 28800982, "AAO47091.1")
+    (doc,) = esummary(fake, "protein", "28800982")
+    found = items(doc)
+    assert "AccessionVersion" not in found
+    wanted = {i.get("Name"): i.text for i in first.iter("Item")}
+    assert {k: found[k] for k in ("Caption", "Extra", "Gi")} == {
+        k: wanted[k] for k in ("Caption", "Extra", "Gi")
+    }
+    (refseq,) = esummary(fake, "protein", "7007000")
+    assert items(refseq)["Extra"] == "gi|7007000|ref|NP_000537.3|[7007000]"
 
 
 def test_assembly_synonyms(fake) -> None:

@@ -57,10 +57,11 @@ class ChainPlan:
         """The path checked from `db` (a hop that cannot follow the one before is a
         UsageError; unknown names are warnings, kept for `vet`)."""
         db = db_named(db) or ""
-        from elinkcli.commands.chain import plan
+        from elinkcli.commands.chain import plan, settle_names
 
-        warnings = plan(db, self.hops, strict=self.strict)
-        return replace(self, db=db, warnings=tuple(warnings))
+        hops = settle_names(db, self.hops)
+        warnings = plan(db, hops, strict=self.strict)
+        return replace(self, db=db, hops=hops, warnings=tuple(warnings))
 
     def settled(self, citations_from: str) -> ChainPlan:
         """The plan with the configuration's citation sources when the call named none."""

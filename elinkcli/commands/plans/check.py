@@ -9,7 +9,7 @@ from elinkcli.commands.batching import check_batch
 from elinkcli.commands.plans import Warn, db_named
 from elinkcli.constants import DEFAULT_BATCH
 from elinkcli.errors import UsageError
-from elinkcli.names import vet_names
+from elinkcli.names import canonical_linkname, vet_names
 
 if TYPE_CHECKING:
     pass
@@ -48,6 +48,8 @@ class CheckPlan:
             raise UsageError(f"--only must be yes or no, not {only!r}")
         check_batch(batch)
         keep = {"yes": "Y", "no": "N"}.get(only) if only else None
+        # An old `nucleotide_*` name is asked as NCBI names it today (acheck lists those).
+        name = canonical_linkname(name) if name is not None else None
         return cls(db_named(db), cmd, name, keep, batch, strict)
 
     def for_db(self, db: str | None) -> CheckPlan:

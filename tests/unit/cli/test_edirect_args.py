@@ -109,3 +109,32 @@ def readme_table() -> list[tuple[str, str, str]]:
 def test_readme_lists_every_edirect_option_as_the_code_does() -> None:
     expected = [(o.spelling, o.edirect, o.elinkcli) for o in ELINK_OPTIONS]
     assert readme_table() == expected
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["chain", "-db", "gene", "-id", "672", "7157", "protein", "structure"],
+            ["chain", "-db", "gene", "-id", "672", "-id", "7157", "protein", "structure"],
+        ),
+        (
+            ["chain", "-id", "NM_000546.6", "NP_1", "protein:nuccore_protein"],
+            ["chain", "-id", "NM_000546.6", "-id", "NP_1", "protein:nuccore_protein"],
+        ),
+        (["chain", "-id", "672", "cited", "cites"], ["chain", "-id", "672", "cited", "cites"]),
+        (
+            ["chain", "-id", "672,7157", "-v", "protein"],
+            ["chain", "-id", "672,7157", "-v", "protein"],
+        ),
+    ],
+)
+def test_chain_ids_after_id_are_never_hops(argv, expected) -> None:
+    assert rewrite(argv) == (expected, [])
+
+
+def test_a_number_as_a_hop_is_refused_with_the_way_to_give_ids() -> None:
+    from elinkcli.commands.chain import Hop
+
+    with pytest.raises(UsageError, match=r"'7157' is not a database .* ids go after -id"):
+        Hop.parse("7157")

@@ -241,6 +241,37 @@ def test_plan_source_db_alias_fits() -> None:
     assert plan("nucleotide", [Hop.parse("protein:nuccore_protein")]) == []
 
 
+# Old link names of `nucleotide` (tests/unit/core/test_old_link_names.py has the table).
+@pytest.mark.parametrize(
+    ("text", "hop"),
+    [
+        ("nucleotide_protein", Hop("protein", "nuccore_protein")),
+        ("protein_nucleotide", Hop("nuccore", "protein_nuccore")),
+        ("gene_protein_refseq", Hop("protein", "gene_protein_refseq")),
+    ],
+)
+def test_a_bare_link_name_is_a_hop_to_where_it_leads(text: str, hop: Hop) -> None:
+    assert Hop.parse(text) == hop
+
+
+@pytest.mark.parametrize(
+    "hops", [["nucleotide_protein"], ["protein:nucleotide_protein"], ["protein:nuccore_protein"]]
+)
+@pytest.mark.parametrize("db", ["nucleotide", "nuccore"])
+def test_plan_old_nucleotide_names_fit_nuccore(db: str, hops: list[str]) -> None:
+    from elinkcli.commands.plans.chain import ChainPlan
+
+    made = ChainPlan.make(db=db, hops=hops, strict=True)
+    assert made.db == "nuccore"
+    assert [(h.target, h.linkname) for h in made.hops] == [("protein", "nuccore_protein")]
+    assert made.warnings == ()
+
+
+def test_plan_a_nucleotide_name_without_a_nuccore_form_fits_nuccore() -> None:
+    """The catalog places nucleotide_gene_pos from `nucleotide`: nuccore by today's name."""
+    assert plan("nucleotide", [Hop("gene", "nucleotide_gene_pos")], strict=True) == []
+
+
 def test_plan_unknown_names_are_warnings() -> None:
     warnings = plan("gene", [Hop("protein", "gene_protien_refseq"), Hop("structur")])
     assert len(warnings) == 2

@@ -172,6 +172,75 @@ def test_a_failing_service_is_named_and_the_others_rows_stand(requests_mock) -> 
     assert {r[8] for r in out} == {"europepmc"} and {r[1] for r in out} == {"100", "102"}
 
 
+def test_a_failed_services_counts_are_empty_never_zero(requests_mock) -> None:
+    mock_all(requests_mock)
+    requests_mock.get(ICITE + "pubs", status_code=503, text="down")
+    stats = CitationStats()
+    out: list[tuple] = []
+    with client() as c, pytest.raises(CitationSourceFailure):
+        for batch in citation_batches(
+            ["100", "101"],
+            direction="cited",
+            sources=["icite", "europepmc"],
+            counts=True,
+            client=c,
+            stats=stats,
+        ):
+            out.extend(batch)
+    # epmc_answer lists the first two MED citers of CITED_BY; 101 has none: 0, not empty.
+    assert out == [("pubmed", "100", 2, None, 2), ("pubmed", "101", 0, None, 0)]
+    assert stats.failed == {"icite": ["100", "101"]}
+    assert stats.links == 2 and stats.given == {"icite": 0, "europepmc": 2}
+
+
+def test_links_are_counted_per_service_in_both_views(requests_mock) -> None:
+    mock_all(requests_mock)
+    for counts in (False, True):
+        stats = CitationStats()
+        rows(
+            ["100", "102"],
+            direction="cited",
+            sources=["icite", "europepmc"],
+            counts=counts,
+            stats=stats,
+        )
+        # CITED_BY: 100 has 3 citers (Europe PMC lists 2 of them), 102 has 1 (listed).
+        assert stats.links == 4, counts
+        assert stats.given == {"icite": 4, "europepmc": 3}, counts
+        assert stats.failed == {}
+    stats.before = {"ids": 5, "links": 10, "links.icite": 9, "links.europepmc": 4}
+    assert stats.tally() == {"links": 14, "links.icite": 13, "links.europepmc": 7}
+
+
+def test_a_batch_is_done_only_once_every_service_answered_all_of_it(requests_mock) -> None:
+    """The journal may hold a batch only when no service gave up on any of its PMIDs:
+    a resumed run asks such a batch again, of every service (else one service's links of
+    it would never be written)."""
+    from elinkcli.commands.batching import BatchHooks
+
+    mock_all(requests_mock)
+    requests_mock.get(ICITE + "pubs?pmids=102", status_code=503, text="down")
+    done: list[tuple[int, int]] = []
+    stats = CitationStats()
+    hooks = BatchHooks(done=lambda index, n: done.append((index, n)))
+    got: list[tuple] = []
+    with client() as c, pytest.raises(CitationSourceFailure):
+        for batch in citation_batches(
+            ["100", "102", "101"],
+            direction="cited",
+            sources=["icite", "europepmc"],
+            batch=1,
+            counts=True,
+            client=c,
+            stats=stats,
+            hooks=hooks,
+        ):
+            got.extend(batch)
+    assert done == [(0, 1)]  # not 1 (icite gave up on 102), nor 2 (after it)
+    assert got[1] == ("pubmed", "102", 1, None, 1)
+    assert stats.failed == {"icite": ["102"]}
+
+
 def test_cached_answers_are_not_asked_again(requests_mock, tmp_path) -> None:
     mock_all(requests_mock)
     settings = dict(cache_dir=tmp_path)

@@ -35,6 +35,32 @@ def test_counted_ids_without_a_bound() -> None:
     assert (len(ids), list(ids), bool(CountedIds())) == (2, ["a", "b"], False)
 
 
+def test_the_tally_is_the_whole_runs_before_a_resume_and_now() -> None:
+    ledger = Ledger()
+    ledger.ids_with_links.extend(["1", "2"])
+    ledger.ids_without_links.append("3")
+    ledger.ids_not_echoed.append("4")
+    ledger.links = 7
+    assert ledger.tally() == {
+        "with": 2,
+        "without": 1,
+        "not_echoed": 1,
+        "unexpected": 0,
+        "failed": 0,
+        "links": 7,
+    }
+    # A resumed run: the journal's counts of the batches done before are added.
+    ledger.before = {"ids": 10, "with": 8, "without": 2, "links": 30}
+    assert ledger.tally() == {
+        "with": 10,
+        "without": 3,
+        "not_echoed": 1,
+        "unexpected": 0,
+        "failed": 0,
+        "links": 37,
+    }
+
+
 def gave_up(*ids: str) -> GaveUpError:
     return GaveUpError("HTTP 503", list(ids), 3)
 

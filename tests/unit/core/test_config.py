@@ -41,6 +41,7 @@ def config_file(tmp_path: Path) -> Path:
         europepmc_url = "http://epmc.file.test/rest/"
         citations_from = "all"
         cache_journal = "delete"
+        format = "edirect"
         """,
     )
 
@@ -60,7 +61,9 @@ def test_every_setting_from_the_config_file(config_file: Path) -> None:
     where = f"config file ({config_file})"
     names = ("base_url", "email", "api_key", "timeout", "deadline", "cache_dir", "cache_ttl")
     names += ("max_time", "icite_url", "europepmc_url", "citations_from", "cache_journal")
+    names += ("format",)
     assert s.cache_journal == "delete"
+    assert s.pipe_format == "edirect"
     assert (s.icite_url, s.europepmc_url, s.citations_from) == (
         "http://icite.file.test/api/",
         "http://epmc.file.test/rest/",
@@ -79,9 +82,12 @@ def test_environment_beats_the_file(config_file: Path) -> None:
         "NCBI_API_KEY": "env-key",
         "ELINKCLI_BASE_URL": "http://env.test/eutils/",
         "ELINKCLI_CACHE_DIR": "/tmp/env-cache",
+        "ELINKCLI_FORMAT": "jsonl",
     }
     resolved = resolve(environ=env)
     s = resolved.settings
+    assert s.pipe_format == "jsonl"
+    assert resolved.sources["format"] == "environment (ELINKCLI_FORMAT)"
     assert (s.email, s.api_key, s.base_url, s.cache_dir) == (
         "env@example.org",
         "env-key",
@@ -108,6 +114,7 @@ def test_options_beat_everything(config_file: Path) -> None:
         "NCBI_EMAIL": "env@example.org",
         "NCBI_API_KEY": "env-key",
         "ELINKCLI_BASE_URL": "http://env.test/eutils/",
+        "ELINKCLI_FORMAT": "jsonl",
     }
     resolved = resolve(
         base_url="https://option.test/e",
@@ -123,10 +130,12 @@ def test_options_beat_everything(config_file: Path) -> None:
         citations_from="elink",
         adaptive_batch=False,
         cache_journal="wal",
+        pipe_format="uid",
         environ=env,
     )
     s = resolved.settings
     assert s.adaptive_batch is False
+    assert s.pipe_format == "uid"
     assert s.cache_journal == "wal"
     assert (s.base_url, s.email, s.api_key, s.cache_dir) == (
         "https://option.test/e/",
@@ -211,6 +220,7 @@ def test_unknown_keys_are_warned_about_and_ignored(tmp_path: Path) -> None:
         "icite_url",
         "europepmc_url",
         "citations_from",
+        "format",
     }
 
 
@@ -227,7 +237,11 @@ def test_a_config_file_that_is_not_toml_is_a_usage_error(tmp_path: Path, text: s
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("timeout = 0\n", "timeout must be positive"), ('deadline = "soon"\n', "deadline must")],
+    [
+        ("timeout = 0\n", "timeout must be positive"),
+        ('deadline = "soon"\n', "deadline must"),
+        ('format = "table"\n', "must be one of tsv, json, jsonl, uid, edirect, xml"),
+    ],
 )
 def test_bad_numbers_in_the_file_are_usage_errors(tmp_path: Path, text: str, message: str):
     path = write_config(tmp_path / "c.toml", text)

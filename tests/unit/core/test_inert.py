@@ -86,6 +86,25 @@ def test_a_secret_is_masked_in_any_case_and_cut_short_at_either_end(secret: str)
     assert inert.line(f"x{secret[:5]}") == f"x{secret[:5]}"
 
 
+PIECES = st.sampled_from(["", KEY, KEY[:6], KEY[:9], KEY[-6:], KEY[-11:], KEY.upper()[:12],
+                          KEY[:5], "\x1b[1m", "\u202e", "\t"])  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.tuples(st.text(max_size=20), PIECES, st.text(max_size=20), PIECES))
+def test_shows_as_is_never_says_so_of_a_text_inert_changes(parts: tuple[str, ...]) -> None:
+    """The table's quick way writes a text as it is when shows_as_is says so: never when
+    inert would escape or mask something (a secret kept, or none)."""
+    inert.keep_secret(KEY)
+    text = "".join(parts)
+    if inert.shows_as_is(text):
+        assert inert.inert(text) == text
+    lowered = text.lower()
+    pieces = [p for s in inert._secrets for p in (s.lower()[:6], s.lower()[-6:])]
+    if text.isascii() and text.isprintable() and not any(p in lowered for p in pieces):
+        assert inert.shows_as_is(text)  # and so the quick way is taken
+
+
 def test_a_short_secret_is_not_masked_everywhere() -> None:
     inert.keep_secret("k")  # a test's key: masking it would mask every k of every message
     assert inert.line("elinkcli: link") == "elinkcli: link"

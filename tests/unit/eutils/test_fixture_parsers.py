@@ -17,12 +17,13 @@ from support.paths import TESTS
 
 from elinkcli.errors import ResponseParseError
 from elinkcli.eutils.elink_parser import parse_elink
-from elinkcli.eutils.parsers import parse_einfo, parse_epost, parse_json_envelope
+from elinkcli.eutils.parsers import parse_einfo, parse_epost, parse_esummary, parse_json_envelope
 from elinkcli.eutils.records import (
     DbInfo,
     EInfoResult,
     ELinkResult,
     EPostResult,
+    ESummaryResult,
     IdCheck,
     IdLinkSet,
     IdUrlSet,
@@ -48,10 +49,16 @@ XML_PARSERS: dict[str, Callable[[bytes], object]] = {
     "elink": parse_elink,
     "einfo": parse_einfo,
     "epost": parse_epost,
+    "esummary": parse_esummary,
 }
 # The parsers check the root element and raise ResponseParseError on any other one, so a
 # successful parse proves the manifest's root_element only if it is the one expected here.
-ROOT_ELEMENTS = {"elink": "eLinkResult", "einfo": "eInfoResult", "epost": "ePostResult"}
+ROOT_ELEMENTS = {
+    "elink": "eLinkResult",
+    "einfo": "eInfoResult",
+    "epost": "ePostResult",
+    "esummary": "eSummaryResult",
+}
 
 # Every manifest key each level of the checks below understands.
 LINKSET_KEYS = {
@@ -354,6 +361,22 @@ def _check_epost(result: EPostResult, exp: Expected) -> None:
     assert list(result.errors) == exp["errors"]
 
 
+def _check_esummary(result: ESummaryResult, exp: Expected) -> None:
+    _only_known_keys(exp, {"root_element", "docsums", "errors"}, "expected")
+    assert exp["root_element"] == ROOT_ELEMENTS["esummary"]
+    for where, docsum, exp_docsum in _pairs(result.docsums, exp["docsums"], "docsums"):
+        _only_known_keys(exp_docsum, {"uid", "caption", "extra", "accession_version"}, where)
+        assert docsum.uid == exp_docsum["uid"], where
+        for item, key in (
+            ("Caption", "caption"),
+            ("Extra", "extra"),
+            ("AccessionVersion", "accession_version"),
+        ):
+            wanted = exp_docsum[key]
+            assert docsum.get(item) == ([] if wanted is None else [wanted]), f"{where} {item}"
+    assert list(result.errors) == exp["errors"]
+
+
 # --- JSON and unparsable bodies ---------------------------------------------------------
 
 
@@ -392,6 +415,8 @@ def test_manifest_facts(entry: dict[str, Any]) -> None:
         _check_einfo(parse_einfo(data), exp)
     elif endpoint == "epost":
         _check_epost(parse_epost(data), exp)
+    elif endpoint == "esummary":
+        _check_esummary(parse_esummary(data), exp)
     else:
         pytest.fail(f"{name}: no parser for endpoint {endpoint!r}")
 

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
+from support.paths import TESTS
 
 from elinkcli.constants import DATE_TYPES, NEIGHBOR_CMDS
 from elinkcli.errors import UsageError
@@ -17,6 +21,7 @@ from elinkcli.eutils.params import (
 )
 
 IDS = ["1621261", "68536103", "20807972", "730439"]
+MANIFEST = json.loads((TESTS / "fixtures" / "eutils" / "manifest.json").read_text("utf-8"))
 NON_NEIGHBOR_CMDS = ("ncheck", "lcheck", "acheck", "llinks", "llinkslib", "prlinks")
 
 
@@ -154,9 +159,17 @@ def test_reldate_is_sent_as_text() -> None:
         LinkFilters(mindate="2020", maxdate="2021"),
     ],
 )
-def test_dates_from_other_databases_are_a_usage_error(filters: LinkFilters) -> None:
-    with pytest.raises(UsageError, match="date filters"):
-        elink_params(dbfrom="gene", db="pubmed", cmd="neighbor", ids=IDS, filters=filters)
+def test_dates_from_other_databases_are_sent_with_a_warning(filters: LinkFilters) -> None:
+    """Documented for links from pubmed (eutils-facts.md, fact 5), yet not refused before
+    any request: NCBI decides (the user report: NCBI answered them from protein)."""
+    params = elink_params(dbfrom="gene", db="pubmed", cmd="neighbor", ids=IDS, filters=filters)
+    sent = {k: v for k, v in params if k in ("datetype", "reldate", "mindate", "maxdate")}
+    given = {"datetype": filters.datetype, "reldate": filters.reldate}
+    given |= {"mindate": filters.mindate, "maxdate": filters.maxdate}
+    assert sent == {k: str(v) for k, v in given.items() if v is not None}
+    (note,) = filters.notes("gene")
+    assert note.startswith("date filters from gene:")
+    assert filters.notes("pubmed") == []
 
 
 @pytest.mark.parametrize("cmd", NON_NEIGHBOR_CMDS)
@@ -165,12 +178,63 @@ def test_dates_with_non_neighbor_cmd_are_a_usage_error(cmd: str) -> None:
         elink_params(dbfrom="pubmed", cmd=cmd, ids=IDS, filters=LinkFilters(reldate=7))
 
 
+# The recordings' elink3 (2008, 2013, 2026): `mindate=1995&datetype=pdat` without maxdate,
+# answered by NCBI with links (tests/fixtures/eutils/manifest.json).
+RECORDED_ALONE = [
+    e["request"]["params"]
+    for e in MANIFEST
+    if e["endpoint"] == "elink" and "mindate" in e["request"]["params"]
+]
+
+
+def test_the_recordings_hold_mindate_alone_answered() -> None:
+    assert len(RECORDED_ALONE) == 3
+    assert all("maxdate" not in p for p in RECORDED_ALONE)
+
+
+@pytest.mark.parametrize("asked", RECORDED_ALONE[:1])
+def test_mindate_alone_is_sent_as_ncbi_answered_it(asked: dict[str, Any]) -> None:
+    filters = LinkFilters(datetype=asked["datetype"], mindate=asked["mindate"])
+    params = elink_params(
+        dbfrom=asked["dbfrom"], db=asked["db"], cmd="neighbor", ids=asked["ids"], filters=filters
+    )
+    assert values(params, "mindate") == [asked["mindate"]]
+    assert values(params, "datetype") == [asked["datetype"]]
+    assert "maxdate" not in names(params)
+    (note,) = filters.notes(asked["dbfrom"])
+    assert note.startswith("--mindate without --maxdate")
+
+
+def test_maxdate_alone_is_sent_with_a_warning() -> None:
+    filters = LinkFilters(maxdate="2021/01/01")
+    params = elink_params(dbfrom="pubmed", db="pubmed", cmd="neighbor", ids=IDS, filters=filters)
+    assert values(params, "maxdate") == ["2021/01/01"]
+    (note,) = filters.notes("pubmed")
+    assert note.startswith("--maxdate without --mindate")
+
+
 @pytest.mark.parametrize(
-    "filters", [LinkFilters(mindate="2020/01/01"), LinkFilters(maxdate="2021/01/01")]
+    "date", ["yesterday", "2020-01-01", "20200101", "2020/13", "2020/01/32", "2020/", "95", ""]
 )
-def test_mindate_and_maxdate_go_together(filters: LinkFilters) -> None:
-    with pytest.raises(UsageError, match="together"):
+@pytest.mark.parametrize("option", ["mindate", "maxdate"])
+def test_a_date_that_is_not_yyyy_mm_dd_is_a_usage_error(option: str, date: str) -> None:
+    filters = LinkFilters(**{option: date})
+    with pytest.raises(UsageError, match=f"--{option} .* is not a date"):
         elink_params(dbfrom="pubmed", db="pubmed", cmd="neighbor", ids=IDS, filters=filters)
+
+
+@pytest.mark.parametrize("date", ["1995", "2020/01", "2020/1/5", "2021/12/31"])
+def test_dates_of_every_documented_form_are_sent(date: str) -> None:
+    filters = LinkFilters(mindate=date, maxdate=date)
+    params = elink_params(dbfrom="pubmed", db="pubmed", cmd="neighbor", ids=IDS, filters=filters)
+    assert values(params, "mindate") == values(params, "maxdate") == [date]
+
+
+def test_a_negative_reldate_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="reldate"):
+        elink_params(
+            dbfrom="pubmed", db="pubmed", cmd="neighbor", ids=IDS, filters=LinkFilters(reldate=-1)
+        )
 
 
 @pytest.mark.parametrize("datetype", ["xdat", "PDAT", "date"])

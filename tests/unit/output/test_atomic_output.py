@@ -5,12 +5,14 @@ the last finished batch, or refuses.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
 
 from elinkcli.errors import UsageError
-from elinkcli.output.files import JOURNAL_MAGIC, AtomicOutput
+from elinkcli.output.files import JOURNAL_MAGIC, AtomicOutput, OutputComplete
 
 
 def test_commit_renames_the_part_over_the_file(tmp_path: Path) -> None:
@@ -116,10 +118,13 @@ def test_a_journal_of_another_run_is_refused(tmp_path: Path) -> None:
     )
 
 
-def test_resume_without_a_journal_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="nothing to resume"):
-        AtomicOutput(tmp_path / "out.tsv", "fp", resume=True)
-    assert list(tmp_path.iterdir()) == []
+def test_resume_without_a_journal_or_a_file_starts_afresh(tmp_path: Path) -> None:
+    out = AtomicOutput(tmp_path / "out.tsv", "fp", resume=True)
+    assert not out.resumed and out.done == set() and out.tally == {}
+    out.stream.write("header\nrow\n")
+    out.commit()
+    assert (tmp_path / "out.tsv").read_text() == "header\nrow\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.tsv"]
 
 
 def test_resume_with_a_part_shorter_than_the_journal_is_refused(tmp_path: Path) -> None:
@@ -148,3 +153,167 @@ def test_resume_of_a_journal_without_batches_starts_again(tmp_path: Path) -> Non
 def test_an_unwritable_place_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="cannot write"):
         AtomicOutput(tmp_path / "no-such-dir" / "out.tsv", "fp")
+
+
+# --- the counts the journal keeps --------------------------------------------------------
+
+
+def test_the_journal_keeps_the_counts_and_a_resume_reads_the_last_finished_batchs(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "out.tsv"
+    out = AtomicOutput(path, "fp")
+    out.stream.write("h\nrow1\n")
+    out.batch_done(0, 1, {"ids": 2, "with": 1, "links": 1, "links.icite": 1})
+    out.stream.write("row2\n")
+    out.batch_done(1, 2, {"ids": 4, "with": 2, "links": 2, "links.icite": 2})
+    out.abort()
+    lines = (tmp_path / "out.tsv.journal").read_text().splitlines()
+    assert lines[1:] == [
+        "batch 0 7 1 ids=2 with=1 links=1 links.icite=1",
+        "batch 1 12 2 ids=4 with=2 links=2 links.icite=2",
+    ]
+    resumed = AtomicOutput(path, "fp", resume=True)
+    assert resumed.done == {0, 1} and resumed.rows == 2
+    assert resumed.tally == {"ids": 4, "with": 2, "links": 2, "links.icite": 2}
+    resumed.abort()
+
+
+@pytest.mark.parametrize(
+    "torn", ["batch 2 12 3 ids=", "batch 2 12 3 ids=6 Links=1", "batch 2 12 3 x"]
+)
+def test_a_torn_line_of_counts_is_ignored_with_its_batch(tmp_path: Path, torn: str) -> None:
+    path = tmp_path / "out.tsv"
+    out = AtomicOutput(path, "fp")
+    out.stream.write("h\nrow1\n")
+    out.batch_done(0, 1, {"ids": 2})
+    out.abort()
+    with (tmp_path / "out.tsv.journal").open("a") as fh:
+        fh.write(torn + "\n")
+    resumed = AtomicOutput(path, "fp", resume=True)
+    assert resumed.done == {0} and resumed.tally == {"ids": 2}
+    resumed.abort()
+
+
+def test_an_old_journal_without_counts_resumes_with_none(tmp_path: Path) -> None:
+    path = _interrupted(tmp_path)
+    resumed = AtomicOutput(path, "fp", resume=True)
+    assert resumed.done == {0, 1} and resumed.tally == {}
+    resumed.abort()
+
+
+# --- --resume of a FILE that is already there -----------------------------------------------
+
+SHAPE = '["link_command", [["batch", 2], ["db", "gene"]]]'
+
+
+@pytest.fixture
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A state directory of the test's own (where finished outputs are recorded)."""
+    directory = tmp_path / "state"
+    monkeypatch.setenv("ELINKCLI_STATE_DIR", str(directory))
+    return directory
+
+
+def _completed(path: Path, fingerprint: str = "fp", shape: str | None = SHAPE) -> bytes:
+    out = AtomicOutput(path, fingerprint, shape=shape)
+    out.stream.write("header\nrow\n")
+    out.batch_done(0, 1)
+    out.commit()
+    return path.read_bytes()
+
+
+def test_resume_of_a_file_this_command_completed_leaves_it_as_it_is(
+    tmp_path: Path, state: Path
+) -> None:
+    path = tmp_path / "out.tsv"
+    written = _completed(path)
+    stat_before = path.stat()
+    with pytest.raises(OutputComplete, match=r"out\.tsv is complete: nothing to resume"):
+        AtomicOutput(path, "fp", resume=True, shape=SHAPE)
+    assert path.read_bytes() == written
+    assert path.stat().st_mtime_ns == stat_before.st_mtime_ns
+    assert path.stat().st_ino == stat_before.st_ino
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.tsv", "state"]
+    # The lock was let go: a run without --resume writes it again.
+    again = AtomicOutput(path, "fp", shape=SHAPE)
+    again.stream.write("new\n")
+    again.commit()
+    assert path.read_text() == "new\n"
+
+
+def test_resume_of_a_file_another_command_line_wrote_is_refused(
+    tmp_path: Path, state: Path
+) -> None:
+    path = tmp_path / "out.tsv"
+    written = _completed(path, "fp-a", '["link_command", [["batch", 3], ["db", "gene"]]]')
+    with pytest.raises(UsageError, match=r"nothing to resume: .*--batch \(was 3, now 2\)"):
+        AtomicOutput(path, "fp-b", resume=True, shape=SHAPE)
+    with pytest.raises(UsageError, match="other ids"):  # the same options
+        AtomicOutput(
+            path, "fp-b", resume=True, shape='["link_command", [["batch", 3], ["db", "gene"]]]'
+        )
+    assert path.read_bytes() == written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.tsv", "state"]
+
+
+def test_resume_of_a_file_changed_since_or_without_a_record_is_refused(
+    tmp_path: Path, state: Path
+) -> None:
+    path = tmp_path / "out.tsv"
+    _completed(path)
+    path.write_text("edited by hand\n")
+    with pytest.raises(UsageError, match="has changed since"):
+        AtomicOutput(path, "fp", resume=True, shape=SHAPE)
+    other = tmp_path / "other.tsv"
+    other.write_text("not ours\n")
+    with pytest.raises(UsageError, match="no record that this command line wrote"):
+        AtomicOutput(other, "fp", resume=True, shape=SHAPE)
+    assert other.read_text() == "not ours\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.tsv", "out.tsv", "state"]
+
+
+def test_an_output_without_a_shape_is_not_recorded(tmp_path: Path, state: Path) -> None:
+    _completed(tmp_path / "out.xml", shape=None)  # `linkout convert -o`: never resumed
+    assert not (state / "finished").exists()
+
+
+def test_only_the_newest_records_are_kept(
+    tmp_path: Path, state: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import elinkcli.output.files as files
+
+    monkeypatch.setattr(files, "FINISHED_KEPT", 3)
+    for n in range(5):
+        _completed(tmp_path / f"out{n}.tsv")
+    assert len(list((state / "finished").glob("*.json"))) == 3
+    with pytest.raises(OutputComplete):  # the newest is still known
+        AtomicOutput(tmp_path / "out4.tsv", "fp", resume=True, shape=SHAPE)
+
+
+# --- the modes of the files it makes ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077], ids=["umask-022", "umask-077"])
+def test_every_file_is_made_0666_less_the_umask(tmp_path: Path, state: Path, umask: int) -> None:
+    old = os.umask(umask)
+    try:
+        path = tmp_path / "out.tsv"
+        out = AtomicOutput(path, "fp", shape=SHAPE)
+        out.stream.write("h\n")
+        out.batch_done(0, 1)
+        made = [tmp_path / "out.tsv.part", tmp_path / "out.tsv.journal"]
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in made}
+        out.commit()
+        modes[path.name] = stat.S_IMODE(path.stat().st_mode)
+        for record in (state / "finished").glob("*.json"):
+            modes["record"] = stat.S_IMODE(record.stat().st_mode)
+    finally:
+        os.umask(old)
+    expected = 0o666 & ~umask
+    assert modes == {
+        "out.tsv.part": expected,
+        "out.tsv.journal": expected,
+        "out.tsv": expected,
+        "record": expected,
+    }

@@ -215,3 +215,45 @@ def test_make_writer_no_header_for_tsv() -> None:
 def test_make_writer_unknown_format_is_a_usage_error(fmt: str) -> None:
     with pytest.raises(UsageError, match="unknown format"):
         make_writer(fmt, io.StringIO(), COLUMNS, uid_key="target_id")
+
+
+# --- --idtype acc: a record without an accession is written by its UID (EDirect's -format acc)
+
+ACC_COLUMNS = ("source_db", "source_id", "linkname", "target_db", "target_id", "target_acc")
+ACC_ROWS: list[tuple[object, ...]] = [
+    ("gene", "672", "gene_protein", "protein", "101", "NP_000001.1"),
+    ("gene", "672", "gene_pubmed", "pubmed", "202", None),
+    ("gene", "7157", "gene_pubmed", "pubmed", "303", ""),
+    ("gene", "7157", "gene_protein", "protein", "101", "NP_000001.1"),
+]
+
+
+def test_uid_and_edirect_write_the_uid_where_no_accession_is() -> None:
+    from elinkcli.ids.edirect import EDirectMessage
+
+    out = io.StringIO()
+    writer = make_writer("uid", out, ACC_COLUMNS, uid_key="target_acc", uid_fallback="target_id")
+    writer.write_many(ACC_ROWS)
+    writer.close()
+    assert out.getvalue().split() == ["NP_000001.1", "202", "303"]
+    message = io.StringIO()
+    edirect = make_writer(
+        "edirect",
+        message,
+        ACC_COLUMNS,
+        uid_key="target_acc",
+        uid_fallback="target_id",
+        message=EDirectMessage(db="protein", step=2),
+    )
+    edirect.write_many(ACC_ROWS)
+    edirect.close()
+    assert "<Count>3</Count>" in message.getvalue()
+    assert message.getvalue().count("<Id>") == 3
+
+
+def test_without_a_fallback_rows_without_the_key_are_left_out() -> None:
+    out = io.StringIO()
+    writer = make_writer("uid", out, ACC_COLUMNS, uid_key="target_acc")
+    writer.write_many(ACC_ROWS)
+    writer.close()
+    assert out.getvalue().split() == ["NP_000001.1"]
