@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from elinkcli import constants as C
 from elinkcli.cli.errors import Interrupted, say, warn
 from elinkcli.cli.options import Common
 from elinkcli.commands import notices
@@ -217,13 +218,14 @@ def run_rows(
 
     if common.resume and common.output is None:
         raise UsageError("--resume goes with --output FILE")
+    configured = configured_format()
     fmt = choose_format(
         spec.fmt,
         spec.came_as_message,
         common.output is not None,
         accepts=spec.accepts,
         scored=spec.scored,
-        configured=configured_format(),
+        configured=configured,
     )
     xml = None
     if fmt == "xml":
@@ -233,7 +235,13 @@ def run_rows(
             raise UsageError(XML_IS_FOR_LINK)
         xml = XmlSpec(spec.source_db, spec.link_stats, spec.union)
     if common.resume and fmt in ("edirect", "table", "xml"):
-        raise UsageError(f"--resume works with tsv, json, jsonl and uid, not {fmt}")
+        setting = (
+            f" (the {C.ENV_FORMAT} / config format setting: give --format tsv, json, jsonl "
+            "or uid for this run)"
+            if fmt == configured
+            else ""
+        )
+        raise UsageError(f"--resume works with tsv, json, jsonl and uid, not {fmt}{setting}")
     # Settings first: a bad option or config file must fail before any output is opened.
     client_context = (
         make_client(common, **(client_options or {})) if needs_client else contextlib.nullcontext()

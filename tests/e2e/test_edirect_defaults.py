@@ -277,3 +277,20 @@ def test_on_a_terminal_the_default_table_and_the_others_are_said(fake, columns: 
     assert "--name all" in said
     shown = targets(fake, "gene", ["672"], "protein", "gene_protein")
     assert shown and all(any(t in line for line in lines) for t in shown)
+
+
+def test_resume_with_a_configured_message_format_says_where_it_came_from(
+    fake, run, tmp_path
+) -> None:
+    out = tmp_path / "out.xml"
+    proc = run("link", "-db", "gene", "-id", "672", "-target", "protein", "-o", str(out),
+               "--resume", env={**KEY, "ELINKCLI_FORMAT": "edirect"})  # fmt: skip
+    line = assert_clean_error(proc, 2)
+    assert "not edirect" in line and "ELINKCLI_FORMAT" in line and "--format tsv" in line
+    env = {**KEY, "ELINKCLI_FORMAT": "edirect"}
+    again = run("link", "-db", "gene", "-id", "672", "-target", "protein", "-o", str(out),
+                "--resume", "--format", "tsv", env=env)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert [r[4] for r in parse_tsv(out.read_text())] == targets(
+        fake, "gene", ["672"], "protein", "gene_protein"
+    )
