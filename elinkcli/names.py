@@ -22,7 +22,8 @@ def canonical_linkname(name: str, catalog: Catalog | None = None) -> str:
     `protein_nucleotide`, `nucleotide_nucleotide_comp`) as the catalog's name of today
     (`nuccore_protein`...), read as `-db nucleotide` is read as nuccore. Only a form the
     catalog knows is taken (`gene_pmc_nucleotide` stays: no `gene_pmc_nuccore` exists);
-    any other name comes back as given."""
+    any other name comes back as NCBI spells names (lower case, no spaces around)."""
+    name = name.strip().lower()
     parts = name.split("_")
     old = [i for i, part in enumerate(parts) if part in DB_ALIASES]
     if not old or len(old) > _OLD_PARTS:

@@ -101,14 +101,14 @@ def main() -> None:
 
     try:
         args, warnings = rewrite(sys.argv[1:])
-        group = typer.main.get_group(app)
-        check_words(group, args)
+        command = typer.main.get_command(app)  # built once: checked, then run
+        check_words(command, args)
     except UsageError as exc:
         sys.exit(report(exc))
     for warning in warnings:
         warn(warning)
     try:
-        code = app(args=args, prog_name="elinkcli", standalone_mode=False)
+        code = command(args=args, prog_name="elinkcli", standalone_mode=False)
     except typer.TyperException as exc:  # option parsing: unknown option, bad value, ...
         message = exc.format_message()
         ctx = getattr(exc, "ctx", None)

@@ -4,6 +4,7 @@ output (writer, atomic file and journal, progress, summary)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import sys
@@ -153,9 +154,10 @@ class OutputSpec:
     uid_fallback: str | None = None
 
 
+@functools.cache
 def configured_format() -> str | None:
     """ELINKCLI_FORMAT, else the config file's `format`: the default into a pipe or file
-    (read alone: the other settings are checked when the client is made, if one is)."""
+    (read alone, once a process: the other settings are checked when the client is made)."""
     from elinkcli.config import configured_format as read
 
     return read()

@@ -75,7 +75,7 @@ def settle_names(db: str, hops: Sequence[Hop]) -> tuple[Hop, ...]:
             if hop.linkname is None and previous:
                 hop = replace(hop, linkname=default_linkname(previous, hop.target))
             elif hop.linkname is not None:
-                hop = replace(hop, linkname=canonical_linkname(hop.linkname.strip().lower()))
+                hop = replace(hop, linkname=canonical_linkname(hop.linkname))
         settled.append(hop)
         previous = hop.target
     return tuple(settled)

@@ -75,11 +75,10 @@ class LinkPlan:
         """The plan of these options (fmt: the output format asked, if any)."""
         if related and target and db and normalize_db(target) != normalize_db(db):
             raise UsageError("--related links within --db: leave out --target, or drop --related")
-        every_table = name is not None and name.strip().lower() == EVERY_TABLE
+        name = canonical_linkname(name) if name is not None else None
+        every_table = name == EVERY_TABLE
         if every_table:
             name = None
-        elif name is not None:
-            name = canonical_linkname(name.strip().lower())
         if not target and name and not related:
             target = target_of(name)
         if not target and not related and not name and cmd == "neighbor_score":
