@@ -54,7 +54,7 @@ from elinkcli.commands.plans.discover import DiscoverPlan
 from elinkcli.commands.plans.link import LinkPlan
 from elinkcli.commands.plans.linkout import LinkoutPlan
 from elinkcli.config import Settings
-from elinkcli.models import LinkRow
+from elinkcli.models import LinkRow, SourcedLinkRow
 
 if sys.version_info >= (3, 11):
     from typing import Unpack
@@ -75,6 +75,7 @@ __all__ = [
     "LinkRow",
     "RecordLinkRow",
     "Resource",
+    "SourcedLinkRow",
     "chain",
     "check",
     "citations",
@@ -114,7 +115,10 @@ def link(
     **connection: Unpack[Connection],
 ) -> Generator[LinkRow, None, None]:
     """Link records of one database to another (`elinkcli link`, ELink neighbor): one
-    LinkRow per link, in input order, each with the source id it came from. PubMed
+    LinkRow per link, in input order, each with the source id it came from. With local
+    tables in play (`links_from` "tables" or "auto", the default once `elinkcli tables get`
+    loaded one), each is a SourcedLinkRow: a LinkRow with `source`, the table and upstream
+    date that answered ("gene2pubmed 2026-12-01") or "elink". PubMed
     citations (`link --cited / --cites`) are `citations()`.
 
     Args:

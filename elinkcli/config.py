@@ -53,6 +53,12 @@ class Settings:
     # The output format when stdout is not a terminal and --format is not given; None:
     # each command's own default (edirect after an ENTREZ_DIRECT message, else tsv).
     pipe_format: str | None = None
+    # Where links come from: "elink", "tables" or "auto"; None: "auto" once a table is
+    # loaded, else "elink" (elinkcli.sources.tables). tables_dir None: no local tables.
+    links_from: str | None = None
+    tables_dir: Path | None = None
+    tables_url: str = "https://ftp.ncbi.nlm.nih.gov/"
+    tables_max_age: float = C.TABLES_MAX_AGE
 
     @property
     def start_interval(self) -> float:
@@ -98,6 +104,13 @@ def default_cache_dir(env: Mapping[str, str]) -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("elinkcli"))
+
+
+def default_tables_dir(env: Mapping[str, str]) -> Path:
+    """Where `elinkcli tables` keeps loaded tables: the user's data directory (XDG)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("elinkcli")) / "tables"
 
 
 def default_state_dir(env: Mapping[str, str]) -> Path:
@@ -193,6 +206,10 @@ def resolve(
     adaptive_batch: bool | None = None,
     cache_journal: str | None = None,
     pipe_format: str | None = None,
+    links_from: str | None = None,
+    tables_dir: Path | None = None,
+    tables_url: str | None = None,
+    tables_max_age: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Resolved:
     env = os.environ if environ is None else environ
@@ -262,6 +279,12 @@ def resolve(
     if api is not None and not re.fullmatch(r"[A-Za-z0-9._-]+", api):
         raise UsageError(f"{where('api_key')} must be letters and digits (NCBI's key), not that")
     keep_secret(api)
+    chosen_tables = pick("tables_dir", tables_dir, (C.ENV_TABLES_DIR,), None)
+    if chosen_tables is not None and not isinstance(chosen_tables, Path):
+        chosen_tables = Path(os.path.expanduser(text("tables_dir", chosen_tables)))
+    from_where = text("links_from", pick("links_from", links_from, (C.ENV_LINKS_FROM,), None))
+    if from_where is not None and from_where not in ("elink", "tables", "auto"):
+        raise UsageError(f"{where('links_from')} must be elink, tables or auto, not {from_where!r}")
     chosen_cache = pick("cache_dir", cache_dir, (C.ENV_CACHE_DIR,), None)
     if chosen_cache is not None and not isinstance(chosen_cache, Path):
         chosen_cache = text("cache_dir", chosen_cache)
@@ -290,6 +313,17 @@ def resolve(
             *picked("adaptive_batch", adaptive_batch, (C.ENV_ADAPTIVE_BATCH,), False)
         ),
         pipe_format=_pipe_format(*picked("format", pipe_format, (C.ENV_FORMAT,), None)),
+        links_from=from_where,
+        tables_dir=chosen_tables or default_tables_dir(env),
+        tables_url=url_of(
+            "tables_url",
+            "tables URL",
+            tables_url,
+            (C.ENV_TABLES_URL,),
+            "https://ftp.ncbi.nlm.nih.gov/",
+        ),
+        tables_max_age=_duration(*picked("tables_max_age", tables_max_age, (), C.TABLES_MAX_AGE))
+        or float(C.TABLES_MAX_AGE),
     )
     return Resolved(settings, sources, config_file, tuple(warnings))
 

@@ -28,6 +28,12 @@ ENV_ADAPTIVE_BATCH = "ELINKCLI_ADAPTIVE_BATCH"
 ENV_DEBUG = "ELINKCLI_DEBUG"
 # The output format when stdout is not a terminal and --format is not given.
 ENV_FORMAT = "ELINKCLI_FORMAT"
+ENV_LINKS_FROM = "ELINKCLI_LINKS_FROM"
+ENV_TABLES_DIR = "ELINKCLI_TABLES_DIR"
+ENV_TABLES_URL = "ELINKCLI_TABLES_URL"
+ENV_TABLES_MEMORY = "ELINKCLI_TABLES_MEMORY"
+# A table older than this (since loaded) is not used by --from auto: ELink answers.
+TABLES_MAX_AGE = 30 * 86400
 # Settings the config file may hold (elinkcli.config reads them).
 CONFIG_FILE_KEYS = (
     "email",
@@ -44,6 +50,10 @@ CONFIG_FILE_KEYS = (
     "europepmc_url",
     "citations_from",
     "format",
+    "links_from",
+    "tables_dir",
+    "tables_url",
+    "tables_max_age",
 )
 
 # ELink tables change weekly.

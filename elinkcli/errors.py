@@ -46,27 +46,32 @@ EXIT_MEANINGS: tuple[tuple[ExitStatus, str], ...] = (
         ExitStatus.ERROR,
         "elinkcli could not do its own part: writing the output failed (a full disk, "
         "/dev/full), the cache cannot be used (with --offline, or by a cache command), a "
-        "temporary file for a long input cannot be written, the system is not POSIX, or an "
-        "internal error (a bug, named as one in the message). For linkout validate, convert "
-        "and preview: the file has errors (validate --strict: warnings too)",
+        "temporary file for a long input cannot be written, the system is not POSIX, a local "
+        "table cannot be loaded or read (a damaged download, a full disk, a damaged record: "
+        "the table in use before stays in use), or an internal error (a bug, named as one in "
+        "the message). For linkout validate, convert and preview: the file has errors "
+        "(validate --strict: warnings too)",
     ),
     (
         ExitStatus.USAGE,
         "usage or bad input: an unknown option, format or command, a bad id, an empty id "
         "list, binary data on stdin, a file that cannot be read, a name refused with --strict, "
-        "an --output FILE that cannot be opened or resumed",
+        "an --output FILE that cannot be opened or resumed, --from tables for what no loaded "
+        "table answers, local tables without DuckDB installed",
     ),
     (
         ExitStatus.REJECTED,
         "NCBI rejected the request (an invalid database, link name or id, HTTP 400/414, a "
-        "redirect to another host), never retried",
+        "redirect to another host; for `tables get`, a file not on the server, or longer than "
+        "it said), never retried",
     ),
     (
         ExitStatus.GAVE_UP,
         "gave up: a request failed after its retries, --max-time ran out, an answer could "
         "not be used, --offline found ids missing from the cache, or a search run again (or a "
         "History set) came back with fewer ids than counted. The output holds everything that "
-        "succeeded and stderr names the failed ids",
+        "succeeded and stderr names the failed ids. For `tables get`: the download failed "
+        "after its retries",
     ),
     (
         ExitStatus.INTERRUPTED,

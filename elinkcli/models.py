@@ -3,7 +3,8 @@ records of what the E-utilities answer are in elinkcli.eutils.records.)"""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple, cast
 
 
 class FieldRow:
@@ -22,6 +23,7 @@ class FieldRow:
 
 # A row of `link` as link_batches makes it: LinkRow's fields as a plain tuple (see LinkRow).
 LinkTuple = tuple[str, "str | None", str, str, str, "int | None", "str | None", "str | None"]
+# With local tables in use, a ninth value: where the link came from.
 
 
 class LinkRow(NamedTuple):
@@ -39,3 +41,40 @@ class LinkRow(NamedTuple):
     # the target's accession.
     source_uid: str | None = None
     target_acc: str | None = None
+
+
+class SourcedLinkRow(LinkRow):
+    """A LinkRow with a ninth value, `source`: where the link came from when local tables
+    are in play (`links_from` tables or auto): the table and its upstream date
+    ("gene2pubmed 2026-12-01"), or "elink". It is a LinkRow (its eight fields, by name and
+    by position), so code written for LinkRow reads it unchanged."""
+
+    __slots__ = ()
+    # A ninth name: typing reads a NamedTuple's _fields as its own eight.
+    _fields = (*LinkRow._fields, "source")  # type: ignore[assignment]
+
+    @property
+    def source(self) -> str | None:
+        return cast("str | None", tuple.__getitem__(self, 8))
+
+    @classmethod
+    def _make(cls, iterable: Iterable[Any]) -> SourcedLinkRow:  # type: ignore[override]
+        row = tuple.__new__(cls, iterable)
+        if len(row) != 9:
+            raise TypeError(f"SourcedLinkRow takes 9 values, not {len(row)}")
+        return row
+
+    def _asdict(self) -> dict[str, object]:
+        return dict(zip(self._fields, self, strict=True))
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{n}={v!r}" for n, v in zip(self._fields, self, strict=True))
+        return f"SourcedLinkRow({values})"
+
+
+def named_rows(batch: list[LinkTuple]) -> Iterator[LinkRow]:
+    """A batch's plain tuples as named rows: SourcedLinkRow when they carry a ninth value
+    (provenance), else LinkRow."""
+    if batch and len(batch[0]) > 8:
+        return map(SourcedLinkRow._make, batch)
+    return map(LinkRow._make, batch)

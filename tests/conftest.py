@@ -128,6 +128,9 @@ IDENTITY_ENV = (
     "ELINKCLI_CONFIG",
     "ELINKCLI_STATE_DIR",
     "ELINKCLI_MAX_TIME",
+    "ELINKCLI_TABLES_DIR",
+    "ELINKCLI_TABLES_URL",
+    "ELINKCLI_LINKS_FROM",
 )
 # The fake servers read an arrival time once their own thread gets the CPU, on the same
 # machine as the clients (and the rest of the suite): a reading can come late by a few
@@ -184,6 +187,8 @@ _STATE_ROOT = Path(tempfile.mkdtemp(prefix="elinkcli-tests-"))
 atexit.register(shutil.rmtree, _STATE_ROOT, True)
 # In-process runs (resolve()) pace through a state dir of this test process, not the user's.
 os.environ["ELINKCLI_STATE_DIR"] = tempfile.mkdtemp(prefix="state-", dir=_STATE_ROOT)
+# No test sees the user's loaded tables (NCBI's bulk files): an empty tables directory.
+os.environ["ELINKCLI_TABLES_DIR"] = tempfile.mkdtemp(prefix="tables-", dir=_STATE_ROOT)
 
 
 def fresh_cache_dir() -> str:
@@ -199,6 +204,7 @@ def clean_env(extra: Mapping[str, str | None] | None = None) -> dict[str, str]:
     env["ELINKCLI_CACHE_DIR"] = fresh_cache_dir()
     # Pacing state of its own: parallel tests do not share one rate limit.
     env["ELINKCLI_STATE_DIR"] = env["ELINKCLI_CACHE_DIR"]
+    env["ELINKCLI_TABLES_DIR"] = os.path.join(env["ELINKCLI_CACHE_DIR"], "tables")
     env["ELINKCLI_CONFIG"] = os.devnull  # no config file
     for key, value in (extra or {}).items():
         if value is None:

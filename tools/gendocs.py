@@ -65,6 +65,18 @@ ENVIRONMENT = [
         f"The output format into a pipe or file when --format is not given "
         f"({', '.join(PIPE_FORMATS)}; config: format), for a command that writes it.",
     ),
+    (
+        C.ENV_LINKS_FROM,
+        "Where links come from: elink, tables (local tables of NCBI's bulk files) or auto "
+        "(tables for what they hold, ELink for the rest); --from wins; config: links_from.",
+    ),
+    (C.ENV_TABLES_DIR, "Directory of local link tables (elinkcli tables); config: tables_dir."),
+    (
+        C.ENV_TABLES_URL,
+        "Base URL of NCBI's bulk link files (default https://ftp.ncbi.nlm.nih.gov/); "
+        "config: tables_url.",
+    ),
+    (C.ENV_TABLES_MEMORY, "DuckDB's memory for local tables, e.g. 2GB (default 1GB)."),
     (C.ENV_CONFIG, "Path of the config file."),
     (C.ENV_ADAPTIVE_BATCH, "true or false: --adaptive-batch or --fixed-batch."),
     (C.ENV_BACKOFF_BASE, "Seconds of the first retry wait (doubles per try, capped)."),
@@ -81,6 +93,11 @@ FILES = [
         "~/.config/elinkcli/config.toml",
         f"Optional defaults: {', '.join(C.CONFIG_FILE_KEYS)}. "
         "Refused when other users can write it.",
+    ),
+    (
+        "~/.local/share/elinkcli/tables/",
+        "Local link tables (elinkcli tables get): each table's record (NAME.json) and its "
+        "Parquet files (the user's data directory; ELINKCLI_TABLES_DIR overrides).",
     ),
     (
         "FILE.part, FILE.journal",

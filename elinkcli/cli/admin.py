@@ -15,6 +15,7 @@ from elinkcli.cli.errors import guarded, say, warn
 
 if TYPE_CHECKING:
     from elinkcli.cache.store import LinkSetCache
+    from elinkcli.config import Settings
 
 
 cache_app = typer.Typer(
@@ -38,6 +39,13 @@ def _open_cache() -> LinkSetCache:
     settings = resolved.settings
     assert settings.cache_dir is not None
     return LinkSetCache(settings.cache_dir, settings.cache_ttl, journal=settings.cache_journal)
+
+
+def _links_from(settings: Settings) -> str:
+    """links_from as a run would take it (unset: auto once a table is loaded, else elink)."""
+    from elinkcli.sources.tables import links_from
+
+    return links_from(settings)
 
 
 def _when(stamp: float | None) -> str | None:
@@ -182,6 +190,10 @@ def config_command(
         "cache_journal": (s.cache_journal, resolved.sources["cache_journal"]),
         "adaptive_batch": (str(s.adaptive_batch).lower(), resolved.sources["adaptive_batch"]),
         "format": (s.pipe_format or "", resolved.sources["format"]),
+        "links_from": (_links_from(s), resolved.sources["links_from"]),
+        "tables_dir": (str(s.tables_dir or ""), resolved.sources["tables_dir"]),
+        "tables_url": (s.tables_url, resolved.sources["tables_url"]),
+        "tables_max_age": (f"{s.tables_max_age:.0f}", resolved.sources["tables_max_age"]),
         "cache_size_bytes": (str(cache_size), "cache"),
         "cache_state": (f"damaged: {cache_damaged}" if cache_damaged else "ok", "cache"),
         "config_file": (

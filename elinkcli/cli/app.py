@@ -30,6 +30,7 @@ from elinkcli.cli.provider_files import (
     preview_command,
     validate_command,
 )
+from elinkcli.cli.tables import tables_app
 from elinkcli.errors import ExitStatus
 
 APP_HELP = (
@@ -90,6 +91,7 @@ linkout_app.command("convert", help=CONVERT_HELP, cls=PanelCommand)(guarded(conv
 linkout_app.command("preview", help=PREVIEW_HELP, cls=PanelCommand)(guarded(preview_command))
 app.add_typer(linkout_app, name="linkout")
 app.add_typer(cache_app, name="cache")
+app.add_typer(tables_app, name="tables")
 app.command("config", help=CONFIG_HELP)(guarded(config_command))
 
 

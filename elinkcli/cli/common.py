@@ -22,6 +22,7 @@ from elinkcli.inert import line
 if TYPE_CHECKING:
     from elinkcli.commands.batching import BatchHooks
     from elinkcli.commands.ledger import Ledger, Tallied
+    from elinkcli.config import Settings
     from elinkcli.eutils.client import EutilsClient
     from elinkcli.eutils.requestlog import RequestLog
     from elinkcli.ids.edirect import EDirectMessage
@@ -47,6 +48,14 @@ def cache_mode(common: Common) -> str:
     return chosen[0] if chosen else "use"
 
 
+def settings_of(common: Common) -> Settings:
+    """The run's settings as the common options make them, nothing said (make_client says
+    what they give cause to)."""
+    from elinkcli.config import resolve
+
+    return resolve(links_from=common.links_from, base_url=common.base_url).settings
+
+
 def make_client(common: Common, **more: str | None) -> EutilsClient:
     """The client of the common options; `more`: other settings of resolve() (citations)."""
     from elinkcli.commands.settings import settled
@@ -65,6 +74,7 @@ def make_client(common: Common, **more: str | None) -> EutilsClient:
         cache_ttl=common.cache_ttl,
         cache_mode=cache_mode(common),
         adaptive_batch=common.adaptive_batch,
+        links_from=common.links_from,
     ).settings
     log = request_log(common)
     retries_shown = not common.quiet and (
@@ -190,10 +200,17 @@ def choose_format(
     return chosen
 
 
-def run_fingerprint(common: Common, ids: Sequence[str]) -> str:
+def run_fingerprint(
+    common: Common, ids: Sequence[str], columns: Sequence[str] | None = None
+) -> str:
     """What identifies a run for --resume: its command and the options that shape the
-    output (Common.run_shape), and its ids."""
-    return hashlib.sha256(json.dumps([common.run_shape, list(ids)]).encode()).hexdigest()[:32]
+    output (Common.run_shape), and its ids; and its columns when they are not the
+    command's own (link's ninth, `source`, once local tables are in play: a file begun
+    with eight columns is not resumed with nine)."""
+    shape: list[object] = [common.run_shape, list(ids)]
+    if columns is not None and "source" in columns:
+        shape.append(list(columns))
+    return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:32]
 
 
 def run_rows(
@@ -252,7 +269,7 @@ def run_rows(
         target = (
             open_output(
                 common.output,
-                run_fingerprint(common, spec.identity or spec.ids),
+                run_fingerprint(common, spec.identity or spec.ids, spec.columns),
                 common.resume,
                 shape=common.run_shape,
             )
@@ -417,6 +434,9 @@ def print_link_summary(
     if whole["failed"]:
         parts.append(f"{whole['failed']} failed")
     cached = f", {stats.cache_hits} from the cache" if stats.cache_hits else ""
+    if stats.origins and set(stats.origins) != {"elink"}:
+        said = "; ".join(f"{origin}: {n} id(s)" for origin, n in stats.origins.items())
+        say(f"elinkcli: answered from {said}")
     say(
         f"elinkcli: {', '.join(parts)}; {whole['links']} link(s); "
         f"{stats.requests} request(s), {stats.retries} retr{'y' if stats.retries == 1 else 'ies'}"

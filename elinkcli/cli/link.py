@@ -166,13 +166,14 @@ def link_command(
         make_client,
         print_link_summary,
         run_rows,
+        settings_of,
         show_summary,
     )
     from elinkcli.cli.inputs import gather_input
     from elinkcli.commands.ledger import Ledger
-    from elinkcli.commands.link import LINK_COLUMNS
+    from elinkcli.commands.link import LINK_COLUMNS, SOURCE_COLUMN
     from elinkcli.commands.plans.link import LinkPlan
-    from elinkcli.commands.runs import link_rows
+    from elinkcli.commands.runs import link_rows, tables_in_play
     from elinkcli.constants import COMMAND_FORMATS
     from elinkcli.ids.packed import WINDOW
 
@@ -290,9 +291,10 @@ def link_command(
         if show_summary(common):
             print_link_summary(stats, verbose=common.verbose, union=union)
 
+    provenance = tables_in_play(settings_of(common))
     spec = OutputSpec(
         fmt=chosen,
-        columns=LINK_COLUMNS,
+        columns=(*LINK_COLUMNS, SOURCE_COLUMN) if provenance else LINK_COLUMNS,
         uid_key="target_acc" if idtype == "acc" else "target_id",
         uid_fallback="target_id" if idtype == "acc" else None,
         header=not no_header,

@@ -321,6 +321,19 @@ Offline = Annotated[
         rich_help_panel=NETWORK,
     ),
 ]
+LinksFrom = Annotated[
+    str | None,
+    typer.Option(
+        "--from",
+        metavar="SOURCE",
+        help="Where links come from: elink (NCBI), tables (NCBI's bulk files loaded by "
+        "`elinkcli tables get`; exit 2 for what no table answers) or auto (tables for the link "
+        "names they hold, ELink for the rest) [default: auto once a table is loaded, else "
+        f"elink] [env: {C.ENV_LINKS_FROM}]",
+        show_default=False,
+        rich_help_panel=NETWORK,
+    ),
+]
 Output = Annotated[
     Path | None,
     typer.Option(
@@ -451,6 +464,7 @@ class Common:
     refresh: bool = False
     no_cache: bool = False
     offline: bool = False
+    links_from: str | None = None
     output: Path | None = None
     resume: bool = False
     verbose: bool = False
@@ -473,6 +487,7 @@ _COMMON_TYPES: dict[str, Any] = {
     "refresh": Refresh,
     "no_cache": NoCache,
     "offline": Offline,
+    "links_from": LinksFrom,
     "output": Output,
     "resume": Resume,
     "verbose": Verbose,

@@ -27,7 +27,7 @@ from elinkcli.ids.input import RunInput
 from elinkcli.ids.packed import PackedIds
 from elinkcli.ids.query import SearchQuery
 from elinkcli.ids.tokens import check_ids, normalize_db, split_ids
-from elinkcli.models import LinkRow
+from elinkcli.models import LinkRow, named_rows
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -191,7 +191,7 @@ def link(
     from elinkcli.commands.runs import link_rows
 
     def rows(*args: Any) -> Iterator[LinkRow]:
-        return chain.from_iterable(map(LinkRow._make, batch) for batch in link_rows(*args))
+        return chain.from_iterable(named_rows(batch) for batch in link_rows(*args))
 
     return _run(plan, ids, call, rows, stats, _cut_or_unasked)
 

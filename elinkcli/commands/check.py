@@ -88,7 +88,7 @@ def _check_rows(
     uid = table.uid if table is not None else str
     stats.ids_in += len(ids)
 
-    request = LinkRequest(dbfrom=dbfrom, cmd=cmd or "acheck")
+    request = LinkRequest(dbfrom=dbfrom, cmd=cmd or "acheck", asks=name)
     run = per_id_elink(
         ids, batch, request, client=client, settings=settings, stats=stats, hooks=hooks, table=table
     )

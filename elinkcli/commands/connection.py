@@ -48,6 +48,8 @@ class Connection(TypedDict, total=False):
     adaptive_batch: bool
     log: StrPath
     config: StrPath | Literal[False]
+    links_from: Literal["elink", "tables", "auto"]
+    tables_dir: StrPath
 
 
 _CONNECTION_DOC = """
@@ -69,6 +71,9 @@ _CONNECTION_DOC = """
         log: append one JSON line per HTTP attempt to this file ("-": stderr) (--log).
         config: a configuration file to read instead of the user's (ELINKCLI_CONFIG),
             or False for none.
+        links_from: "elink", "tables" (NCBI's bulk files loaded by `elinkcli tables get`)
+            or "auto" (--from; ELINKCLI_LINKS_FROM; default: auto once a table is loaded).
+        tables_dir: where loaded tables are (ELINKCLI_TABLES_DIR).
         settings: ready elinkcli.config.Settings, used as they are (then leave the
             arguments above unset).
         client: a ready elinkcli.eutils.client.EutilsClient, used and left open (then leave
@@ -102,6 +107,8 @@ class ConnectionArgs:
     config: StrPath | Literal[False] | None = None
     icite_url: str | None = None
     europepmc_url: str | None = None
+    links_from: str | None = None
+    tables_dir: StrPath | None = None
 
     @classmethod
     def of(cls, connection: Connection, **urls: str | None) -> ConnectionArgs:
@@ -145,6 +152,8 @@ class ConnectionArgs:
             europepmc_url=self.europepmc_url,
             cache_mode=self.cache,
             adaptive_batch=self.adaptive_batch,
+            links_from=self.links_from,
+            tables_dir=Path(os.fspath(self.tables_dir)) if self.tables_dir is not None else None,
             environ=environ,
         ).settings
         if self.tool is not None:

@@ -108,6 +108,9 @@ class Ledger:
     requests: int = 0
     retries: int = 0
     cache_hits: int = 0
+    # Source ids answered by each origin: a local table ("gene2pubmed 2026-12-01") or
+    # "ELink" (elinkcli.sources.tables), when a table answered any.
+    origins: dict[str, int] = field(default_factory=dict)
     # --adaptive-batch: ids in each request made, in order.
     request_sizes: list[int] = field(default_factory=list)
     # What kept ids from being linked, raised once its part of the run is over (settle):

@@ -23,7 +23,7 @@ from elinkcli.eutils.records import ELinkResult, LinkSet
 from elinkcli.ids.history import HistorySet, expand
 from elinkcli.ids.resolve import accessions_of, build_table
 from elinkcli.ids.tokens import normalize_db
-from elinkcli.models import LinkRow, LinkTuple
+from elinkcli.models import LinkRow, LinkTuple, named_rows
 from elinkcli.sources.base import LinkRequest
 from elinkcli.sources.elink import NO_ID, all_errors, request_errors
 from elinkcli.sources.select import source_for
@@ -43,6 +43,10 @@ LINK_COLUMNS = (
     "source_uid",
     "target_acc",
 )
+# With local tables in use, a ninth column says where each link came from: `cut -f1-8`
+# gives the eight of ELink alone.
+SOURCE_COLUMN = "source"
+ELINK_ORIGIN = "elink"
 
 
 P = ParamSpec("P")
@@ -65,6 +69,7 @@ def link_batches(
     hooks: BatchHooks | None = None,
     table: IdTable | None = None,
     acc_from_elink: bool = False,
+    provenance: bool = False,
 ) -> Iterator[list[LinkTuple]]:
     """Yield the rows of each batch, as a list, batch by batch, in input order. Rows are
     plain tuples in LinkRow's field order (LINK_COLUMNS): a popular record may have 100,000+
@@ -83,6 +88,8 @@ def link_batches(
     so target_id stays the UID; with `acc_from_elink` too, ELink is asked for accessions
     (`idtype=acc`, no other request) and target_id and target_acc both hold them: for
     outputs of the accessions alone, from a database ELink echoes as UIDs.
+    With `provenance`, each row has a ninth value (SOURCE_COLUMN): the local table that
+    answered its source id (elinkcli.sources.tables), or "elink".
     """
     if cmd not in LINK_CMDS:
         raise UsageError(f"unknown --cmd {cmd!r} for link (choose {', '.join(LINK_CMDS)})")
@@ -111,6 +118,7 @@ def link_batches(
         table,
         want_acc,
         acc_from_elink,
+        provenance,
     )
 
 
@@ -171,6 +179,7 @@ def _link_batches(
     table: IdTable | None,
     want_acc: bool,
     acc_from_elink: bool = False,
+    provenance: bool = False,
 ) -> Iterator[list[LinkTuple]]:
     request = LinkRequest(dbfrom, cmd, dbto, name, filters, union)
     mark = stats.mark()
@@ -182,9 +191,9 @@ def _link_batches(
             if not want_acc or not rows:
                 return rows
             if acc_from_elink:
-                return [(*r[:7], r[4]) for r in rows]
+                return [(*r[:7], r[4], *r[8:]) for r in rows]
             accs = accessions_of(session, dbto, [r[4] for r in rows])
-            return [(*r[:7], accs.get(r[4])) for r in rows]
+            return [(*r[:7], accs.get(r[4]), *r[8:]) for r in rows]
 
         errors = all_errors if union else request_errors
         source = source_for(session, request, errors)
@@ -192,7 +201,7 @@ def _link_batches(
             on_history = replace(request, webenv=history.webenv, query_key=history.query_key)
             result = source_for(session, on_history, errors).answer([])
             stats.ids_in += history.count or len({i for ls in result.linksets for i in ls.ids})
-            yield finish(_union_rows(result, [], cmd, stats, seen_union))
+            yield finish(_union_rows(result, [], cmd, stats, seen_union, provenance))
             return
         if history is not None:
             ids = expand(session, history)
@@ -206,9 +215,9 @@ def _link_batches(
         outcomes = run_batches(session, ids, batch, source, stats, hooks, table)
         for chunk, outcome in outcomes:
             if union:
-                yield finish(_union_rows(outcome, chunk, cmd, stats, seen_union))
+                yield finish(_union_rows(outcome, chunk, cmd, stats, seen_union, provenance))
             else:
-                yield finish(_per_id_rows(outcome, chunk, cmd, stats, uid_of))
+                yield finish(_per_id_rows(outcome, chunk, cmd, stats, uid_of, provenance))
     stats.settle(mark)
 
 
@@ -222,12 +231,16 @@ def _add_rows(
     source_id: str | None,
     cmd: str,
     source_uid: str | None = None,
+    provenance: bool = False,
 ) -> None:
+    origin = (repeat(ls.origin or ELINK_ORIGIN),) if provenance else ()
     for lsdb in ls.linksetdbs:
         scores = lsdb.scores if cmd == "neighbor_score" and lsdb.scores else repeat(None)
         fixed = (repeat(ls.dbfrom), repeat(source_id), repeat(lsdb.linkname), repeat(lsdb.dbto))
         # zip stops at the ids: the repeat()s are endless.
-        rows.extend(zip(*fixed, lsdb.ids, scores, repeat(source_uid), repeat(None), strict=False))
+        rows.extend(
+            zip(*fixed, lsdb.ids, scores, repeat(source_uid), repeat(None), *origin, strict=False)
+        )
 
 
 def _per_id_rows(
@@ -236,6 +249,7 @@ def _per_id_rows(
     cmd: str,
     stats: Ledger,
     uid_of: Callable[[str], str] = _same,
+    provenance: bool = False,
 ) -> list[LinkTuple]:
     by_id: dict[str, list[LinkSet]] = {}
     unattributed: list[LinkSet] = []
@@ -252,12 +266,12 @@ def _per_id_rows(
         if sets is None:
             stats.ids_not_echoed.append(source_id)
             continue
-        _add_source_rows(rows, sets, source_id, cmd, stats, uid_of(source_id))
+        _add_source_rows(rows, sets, source_id, cmd, stats, uid_of(source_id), provenance)
     # An id the request did not carry (batching drops those answers; here too): no row.
     stats.ids_unexpected.extend(by_id)
     for ls in unattributed:
         stats.ids_unexpected.extend(ls.ids)
-        _add_rows(rows, ls, None, cmd)
+        _add_rows(rows, ls, None, cmd, provenance=provenance)
     return rows
 
 
@@ -268,6 +282,7 @@ def _add_source_rows(
     cmd: str,
     stats: Ledger,
     source_uid: str,
+    provenance: bool = False,
 ) -> None:
     errors = [e for ls in sets for e in ls.errors]
     if errors:
@@ -276,11 +291,14 @@ def _add_source_rows(
         return
     before = len(rows)
     for ls in sets:
-        for lsdb in ls.linksetdbs:
+        for lsdb in ls.linksetdbs if ls.origin is None else ():  # a local table has no cap
             cap = load_catalog().max_links(lsdb.linkname)
             if cap is not None and len(lsdb.ids) >= cap:
                 stats.capped.append((source_id, lsdb.linkname, len(lsdb.ids)))
-        _add_rows(rows, ls, source_id, cmd, source_uid)
+        _add_rows(rows, ls, source_id, cmd, source_uid, provenance)
+    if provenance:
+        origin = sets[0].origin or ELINK_ORIGIN
+        stats.origins[origin] = stats.origins.get(origin, 0) + 1
     n = len(rows) - before
     stats.links += n
     (stats.ids_with_links if n else stats.ids_without_links).append(source_id)
@@ -292,12 +310,13 @@ def _union_rows(
     cmd: str,
     stats: Ledger,
     seen: set[tuple[str, str]],
+    provenance: bool = False,
 ) -> list[LinkTuple]:
     echoed = {i for ls in result.linksets for i in ls.ids}
     stats.ids_not_echoed.extend(i for i in chunk if i not in echoed)
     found: list[LinkTuple] = []
     for ls in result.linksets:
-        _add_rows(found, ls, None, cmd)
+        _add_rows(found, ls, None, cmd, provenance=provenance)
     rows: list[LinkTuple] = []
     for row in found:
         key = (row[2], row[4])  # linkname, target_id
@@ -313,7 +332,7 @@ def _one_row_at_a_time(
 ) -> Callable[P, Iterator[LinkRow]]:
     @wraps(batches)
     def rows(*args: P.args, **kwargs: P.kwargs) -> Iterator[LinkRow]:
-        return chain.from_iterable(map(LinkRow._make, batch) for batch in batches(*args, **kwargs))
+        return chain.from_iterable(named_rows(b) for b in batches(*args, **kwargs))
 
     rows.__doc__ = (
         "Like link_batches (same arguments, typed the same), one LinkRow at a time. Options "

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from elinkcli.commands.plans.discover import DiscoverPlan
     from elinkcli.commands.plans.link import LinkPlan
     from elinkcli.commands.plans.linkout import LinkoutPlan
+    from elinkcli.config import Settings
     from elinkcli.eutils.client import EutilsClient
     from elinkcli.ids.history import HistorySet
     from elinkcli.ids.packed import IdWindows
@@ -104,6 +105,7 @@ def link_rows(
         stats=stats,
         hooks=hooks,
         acc_from_elink=plan.acc_from_elink,
+        provenance=tables_in_play(client.settings),
     )
     long_input: IdWindows | None = run.packed if plan.windowed else None
     if run.history is not None and plan.windowed:
@@ -123,6 +125,16 @@ def link_rows(
     stats.set_tokens(ids)
     rows = link_batches(ids, union=plan.union, history=stored, table=table, **options)  # type: ignore[arg-type]
     return settled(rows, stats, mark)
+
+
+def tables_in_play(settings: Settings) -> bool:
+    """Whether local tables may answer this run's links (links_from tables or auto): then
+    each link row says where it came from (its ninth column)."""
+    if settings.links_from == "elink":
+        return False
+    from elinkcli.sources.tables import links_from
+
+    return links_from(settings) != "elink"
 
 
 def link_to_history(plan: LinkPlan, run: RunInput, client: EutilsClient, warn: Warn) -> HistorySet:

@@ -102,6 +102,9 @@ class LinkSet:
     # <ERROR> and <Info> texts found anywhere inside this LinkSet.
     errors: tuple[str, ...] = ()
     infos: tuple[str, ...] = ()
+    # Which local table answered (elinkcli.sources.tables: "gene2pubmed 2026-12-01");
+    # None: ELink, or the service the source names.
+    origin: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -157,6 +157,16 @@ def _resolve(client: EutilsClient, db: str, tokens: list[str]) -> dict[str, obje
             todo.append(token)
     if not todo:
         return found
+    if db in SEQUENCE_DBS and client.settings.links_from != "elink":
+        # A loaded gene2accession / gene2refseq maps accession.version to GI offline.
+        from elinkcli.sources.tables import local_records
+
+        records = local_records(client.settings, db, todo)
+        local = {t: v for t, v in _match(db, todo, records).items() if isinstance(v, tuple)}
+        found.update(local)
+        todo = [t for t in todo if t not in local]
+        if not todo:
+            return found
     if db in SEQUENCE_DBS:
         fresh = _by_summary(client, db, todo)
     elif db in SUMMARY_ITEMS:
@@ -315,6 +325,11 @@ def accessions_of(client: EutilsClient, db: str, uids: Iterable[str]) -> dict[st
         dict(cache.get_values(signature, wanted, _cached_accession)) if cache else {}
     )
     todo = [u for u in wanted if u not in found]
+    if todo and client.settings.links_from != "elink":
+        from elinkcli.sources.tables import local_accessions
+
+        found.update(local_accessions(client.settings, db, todo))
+        todo = [u for u in wanted if u not in found]
     fresh: dict[str, str] = {}
     for part in batches(todo, SUMMARY_BATCH):
         for d in _summaries(client, db, part).docsums:

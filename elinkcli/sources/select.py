@@ -20,8 +20,21 @@ if TYPE_CHECKING:
     from elinkcli.sources.base import LinkRequest, LinkSource
 
 Chooser = Callable[["EutilsClient", "LinkRequest"], "LinkSource | None"]
+
+
+def _tables(client: EutilsClient, request: LinkRequest) -> LinkSource | None:
+    """NCBI's bulk link files in local tables (elinkcli.sources.tables), imported only
+    when links_from or a loaded table calls for them."""
+    settings = client.settings
+    if settings.links_from == "elink" or settings.tables_dir is None:
+        return None
+    from elinkcli.sources.tables import choose
+
+    return choose(client, request)
+
+
 # The sources asked before ELink, in order.
-CHOOSERS: tuple[Chooser, ...] = ()
+CHOOSERS: tuple[Chooser, ...] = (_tables,)
 
 
 def source_for(

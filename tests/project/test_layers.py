@@ -24,6 +24,7 @@ RANKS = {
     "sources": 6,
     "ids": 6,
     "cache": 5,
+    "tables": 5,
     "eutils": 4,
     "providerfiles": 4,
     "config": 3,

@@ -42,6 +42,10 @@ def config_file(tmp_path: Path) -> Path:
         citations_from = "all"
         cache_journal = "delete"
         format = "edirect"
+        links_from = "tables"
+        tables_dir = "/tmp/elinkcli-file-tables"
+        tables_url = "http://files.file.test/ftp"
+        tables_max_age = "10d"
         """,
     )
 
@@ -61,7 +65,13 @@ def test_every_setting_from_the_config_file(config_file: Path) -> None:
     where = f"config file ({config_file})"
     names = ("base_url", "email", "api_key", "timeout", "deadline", "cache_dir", "cache_ttl")
     names += ("max_time", "icite_url", "europepmc_url", "citations_from", "cache_journal")
-    names += ("format",)
+    names += ("format", "links_from", "tables_dir", "tables_url", "tables_max_age")
+    assert (s.links_from, s.tables_dir, s.tables_url, s.tables_max_age) == (
+        "tables",
+        Path("/tmp/elinkcli-file-tables"),
+        "http://files.file.test/ftp/",
+        10 * 86400.0,
+    )
     assert s.cache_journal == "delete"
     assert s.pipe_format == "edirect"
     assert (s.icite_url, s.europepmc_url, s.citations_from) == (
@@ -131,9 +141,18 @@ def test_options_beat_everything(config_file: Path) -> None:
         adaptive_batch=False,
         cache_journal="wal",
         pipe_format="uid",
+        links_from="auto",
+        tables_dir=Path("/tmp/opt-tables"),
+        tables_url="http://files.option.test/",
+        tables_max_age="1d",
         environ=env,
     )
     s = resolved.settings
+    assert (s.links_from, s.tables_dir, s.tables_max_age) == (
+        "auto",
+        Path("/tmp/opt-tables"),
+        86400.0,
+    )
     assert s.adaptive_batch is False
     assert s.pipe_format == "uid"
     assert s.cache_journal == "wal"
@@ -221,6 +240,10 @@ def test_unknown_keys_are_warned_about_and_ignored(tmp_path: Path) -> None:
         "europepmc_url",
         "citations_from",
         "format",
+        "links_from",
+        "tables_dir",
+        "tables_url",
+        "tables_max_age",
     }
 
 
@@ -287,3 +310,15 @@ def test_parse_duration_never_crashes(text: str) -> None:
     except UsageError:
         return
     assert seconds >= 0
+
+
+def test_links_from_takes_elink_tables_or_auto_and_nothing_else(tmp_path: Path) -> None:
+    env = {"ELINKCLI_CONFIG": os.devnull}
+    assert resolve(environ=env).settings.links_from is None  # decided by what is loaded
+    for value in ("elink", "tables", "auto"):
+        assert resolve(links_from=value, environ=env).settings.links_from == value
+    with pytest.raises(UsageError, match="ELINKCLI_LINKS_FROM must be elink, tables or auto"):
+        resolve(environ={**env, "ELINKCLI_LINKS_FROM": "ftp"})
+    path = write_config(tmp_path / "c.toml", 'tables_url = "ftp://x/"\n')
+    with pytest.raises(UsageError, match=r"tables_url.*http:// or https://"):
+        resolve(environ={"ELINKCLI_CONFIG": str(path)})

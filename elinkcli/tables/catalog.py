@@ -1,0 +1,180 @@
+"""The NCBI bulk link files elinkcli knows: where each lies upstream, what it holds, and the
+ELink link names its local table answers (docs/tables.md says where files and ELink differ).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Where NCBI's FTP site is served over HTTPS (ELINKCLI_TABLES_URL, config tables_url).
+DEFAULT_TABLES_URL = "https://ftp.ncbi.nlm.nih.gov/"
+
+GENE_COLUMNS = (
+    "tax_id",
+    "GeneID",
+    "status",
+    "RNA_nucleotide_accession.version",
+    "RNA_nucleotide_gi",
+    "protein_accession.version",
+    "protein_gi",
+    "genomic_nucleotide_accession.version",
+    "genomic_nucleotide_gi",
+    "start_position_on_the_genomic_accession",
+    "end_position_on_the_genomic_accession",
+    "orientation",
+    "assembly",
+    "mature_peptide_accession.version",
+    "mature_peptide_gi",
+    "Symbol",
+)
+PMC_COLUMNS = (
+    "Journal Title",
+    "ISSN",
+    "eISSN",
+    "Year",
+    "Volume",
+    "Issue",
+    "Page",
+    "DOI",
+    "PMCID",
+    "PMID",
+    "Manuscript Id",
+    "Release Date",
+)
+
+
+@dataclass(frozen=True)
+class LinkSpec:
+    """One ELink link name a table answers: from which part (`view`) of the table, which
+    column holds the source UID and which the target, and a condition rows must meet.
+    `complete`: an id absent from a table loaded for every organism has no such links
+    (False where the table holds only some records of the source database: gene2refseq
+    holds RefSeq proteins only, so a GenBank protein's protein_gene is ELink's to say)."""
+
+    linkname: str
+    dbfrom: str
+    dbto: str
+    view: str
+    source: str
+    target: str
+    where: str = ""
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One bulk file: its name for `tables get NAME`, its path under the files' base URL,
+    its columns (the header line, as NCBI writes it), its kind of loading, what it is
+    about, its size upstream (as last seen, before a HEAD request tells), and the links
+    it answers (asked in the order tables are given here, the first loaded one answers)."""
+
+    name: str
+    path: str
+    columns: tuple[str, ...]
+    kind: str
+    about: str
+    size_note: str
+    links: tuple[LinkSpec, ...]
+    taxon_column: str | None = "tax_id"
+
+    def answers(self) -> tuple[str, ...]:
+        return tuple(link.linkname for link in self.links)
+
+
+def _gene_links(refseq: bool) -> tuple[LinkSpec, ...]:
+    forward: tuple[LinkSpec, ...]
+    if refseq:
+        forward = (
+            LinkSpec("gene_protein_refseq", "gene", "protein", "rows", "gene", "prot_gi"),
+            LinkSpec("gene_nuccore_refseqrna", "gene", "nuccore", "rows", "gene", "rna_gi"),
+            LinkSpec(
+                "gene_nuccore_refseqgene",
+                "gene",
+                "nuccore",
+                "rows",
+                "gene",
+                "gen_gi",
+                "gen_acc LIKE 'NG\\_%' ESCAPE '\\'",
+            ),
+        )
+    else:
+        forward = (
+            LinkSpec("gene_protein", "gene", "protein", "rows", "gene", "prot_gi"),
+            LinkSpec("gene_nuccore", "gene", "nuccore", "gene_nuccore", "gene", "gi"),
+        )
+    reverse = (
+        LinkSpec(
+            "protein_gene", "protein", "gene", "seqs", "gi", "gene", "db = 'protein'", not refseq
+        ),
+        LinkSpec(
+            "nuccore_gene", "nuccore", "gene", "seqs", "gi", "gene", "db = 'nuccore'", not refseq
+        ),
+    )
+    return forward + reverse
+
+
+TABLES: tuple[TableSpec, ...] = (
+    TableSpec(
+        "gene2pubmed",
+        "gene/DATA/gene2pubmed.gz",
+        ("tax_id", "GeneID", "PubMed_ID"),
+        "gene2pubmed",
+        "Gene records and the PubMed articles about them",
+        "~250 MB",
+        (
+            LinkSpec("gene_pubmed", "gene", "pubmed", "by_gene", "gene", "pmid"),
+            LinkSpec("pubmed_gene", "pubmed", "gene", "by_pmid", "pmid", "gene"),
+        ),
+    ),
+    TableSpec(
+        "gene2refseq",
+        "gene/DATA/gene2refseq.gz",
+        GENE_COLUMNS,
+        "gene2x",
+        "Gene records and their RefSeq RNAs, proteins and genomic sequences",
+        "~2 GB",
+        _gene_links(refseq=True),
+    ),
+    TableSpec(
+        "gene2accession",
+        "gene/DATA/gene2accession.gz",
+        GENE_COLUMNS,
+        "gene2x",
+        "Gene records and every GenBank and RefSeq sequence of them",
+        "~4 GB",
+        _gene_links(refseq=False),
+    ),
+    TableSpec(
+        "pmc_ids",
+        "pub/pmc/PMC-ids.csv.gz",
+        PMC_COLUMNS,
+        "pmc",
+        "PubMed Central articles: PMCID, PMID and DOI",
+        "~160 MB",
+        (
+            LinkSpec("pubmed_pmc", "pubmed", "pmc", "pmc", "pmid", "pmc"),
+            LinkSpec("pmc_pubmed", "pmc", "pubmed", "pmc", "pmc", "pmid"),
+        ),
+        taxon_column=None,
+    ),
+)
+
+BY_NAME = {t.name: t for t in TABLES}
+# Sequence databases whose accession.version <-> GI the gene2x tables map.
+SEQUENCE_DBS = ("nuccore", "protein")
+
+
+def table_named(name: str) -> TableSpec | None:
+    return BY_NAME.get(name.strip().lower().replace("-", "_").removesuffix(".gz"))
+
+
+def tables_answering(linkname: str) -> list[tuple[TableSpec, LinkSpec]]:
+    """The tables that answer a link name, in the order they are asked."""
+    order = {"gene2accession": 0, "gene2refseq": 1}
+    found = [(t, s) for t in TABLES for s in t.links if s.linkname == linkname]
+    return sorted(found, key=lambda pair: order.get(pair[0].name, 0))
+
+
+def linknames() -> tuple[str, ...]:
+    """Every link name some table answers, once."""
+    return tuple(dict.fromkeys(s.linkname for t in TABLES for s in t.links))

@@ -1,0 +1,388 @@
+"""elinkcli.eutils.download: a large file fetched over HTTP into a `.part` file, resumed
+with Range/If-Range, retried with backoff (the waits recorded through the injected
+`sleep`, never slept), redirects only to the same host, sizes checked, NCBI's `.md5`.
+
+The server is support.file_server's (its faults cut, shorten, lengthen and redirect), or
+requests-mock where an answer no real file server gives is needed (416 on a resume, a
+body longer than the size said). Expected bytes are the served bytes themselves.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import requests
+import requests_mock
+from support.file_server import DEFAULT_LAST_MODIFIED, FileServer
+
+from elinkcli.errors import GaveUpError, PermanentError
+from elinkcli.eutils import download as dl
+from elinkcli.eutils.download import Transfer, discard, download, head, published_md5
+
+PATH = "gene/DATA/gene2pubmed.gz"
+BODY = bytes(range(256)) * 40  # 10,240 bytes, every byte value
+NEW = bytes(reversed(BODY))  # the file as changed upstream, the same size
+SERVED_DATE = email.utils.format_datetime(DEFAULT_LAST_MODIFIED, usegmt=True)
+LATER = datetime(2027, 1, 15, tzinfo=timezone.utc)
+SMALL_CHUNK = 256
+
+
+@pytest.fixture
+def server() -> Iterator[FileServer]:
+    with FileServer({PATH: BODY}) as fs:
+        yield fs
+
+
+@pytest.fixture
+def session() -> Iterator[requests.Session]:
+    with requests.Session() as s:
+        yield s
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of 256 bytes, so a cut after 1,000 bytes leaves some on disk."""
+    monkeypatch.setattr(dl, "CHUNK", SMALL_CHUNK)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+        self.notices: list[str] = []
+        self.progress: list[tuple[int, int | None]] = []
+
+    def transfer(self, tries: int = 5, backoff: float = 2.0) -> Transfer:
+        return Transfer(
+            connect_timeout=5.0,
+            read_timeout=10.0,
+            tries=tries,
+            backoff=backoff,
+            sleep=self.waits.append,
+            progress=lambda done, total: self.progress.append((done, total)),
+            notice=self.notices.append,
+        )
+
+
+@pytest.fixture
+def rec() -> Recorder:
+    return Recorder()
+
+
+def gets(fs: FileServer, path: str = PATH) -> list[dict[str, str]]:
+    return [r.headers for r in fs.requests_to(path, "GET")]
+
+
+def etag_of(fs: FileServer) -> str:
+    return requests.head(fs.url(PATH), timeout=10).headers["ETag"]
+
+
+# --- a whole file ------------------------------------------------------------------------
+
+
+def test_a_file_comes_whole_with_what_the_server_said(
+    server: FileServer, session: requests.Session, rec: Recorder, tmp_path: Path
+) -> None:
+    part = tmp_path / "g.gz.part"
+    remote = download(session, server.url(PATH), part, rec.transfer())
+    assert part.read_bytes() == BODY
+    assert remote.size == len(BODY)
+    assert remote.last_modified == SERVED_DATE
+    assert remote.etag == etag_of(server)
+    assert rec.waits == []
+    (get,) = gets(server)
+    assert "Range" not in get and get.get("Accept-Encoding") == "identity"
+    assert rec.progress[-1] == (len(BODY), len(BODY))
+    assert [d for d, _ in rec.progress] == sorted(d for d, _ in rec.progress)
+
+
+def test_head_says_size_date_and_etag(
+    server: FileServer, session: requests.Session, rec: Recorder
+) -> None:
+    server.put(PATH, NEW, last_modified=LATER)
+    remote = head(session, server.url(PATH), rec.transfer())
+    assert (remote.size, remote.last_modified) == (
+        len(NEW),
+        email.utils.format_datetime(LATER, usegmt=True),
+    )
+    assert server.requests_to(PATH, "GET") == []
+
+
+def test_discard_removes_the_part_and_what_it_was_of(tmp_path: Path) -> None:
+    part = tmp_path / "x.gz.part"
+    part.write_bytes(b"abc")
+    sidecar = tmp_path / "x.gz.part.json"
+    sidecar.write_text("{}")
+    discard(part)
+    assert not part.exists() and not sidecar.exists()
+    discard(part)  # nothing there: no error
+
+
+# --- resuming ----------------------------------------------------------------------------
+
+
+def range_start(headers: dict[str, str]) -> int:
+    unit, _, span = headers["Range"].partition("=")
+    assert unit == "bytes" and span.endswith("-"), headers["Range"]
+    return int(span[:-1])
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_cut_transfer_resumes_with_range_and_if_range(
+    server: FileServer, session: requests.Session, rec: Recorder, tmp_path: Path
+) -> None:
+    server.add_faults(PATH, "cut:1000")
+    part = tmp_path / "g.gz.part"
+    download(session, server.url(PATH), part, rec.transfer(tries=2))
+    assert part.read_bytes() == BODY
+    first, second = gets(server)
+    assert "Range" not in first
+    assert 0 < range_start(second) <= 1000
+    assert second["If-Range"] == etag_of(server)
+    assert rec.waits == [2.0]
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_what_came_is_kept_for_the_next_run(
+    server: FileServer, session: requests.Session, rec: Recorder, tmp_path: Path
+) -> None:
+    server.add_faults(PATH, "cut:1000")
+    part = tmp_path / "g.gz.part"
+    with pytest.raises(GaveUpError):
+        download(session, server.url(PATH), part, rec.transfer(tries=1))
+    kept = part.stat().st_size
+    assert 0 < kept <= 1000 and part.read_bytes() == BODY[:kept]
+
+    download(session, server.url(PATH), part, Recorder().transfer())
+    assert part.read_bytes() == BODY
+    assert range_start(gets(server)[-1]) == kept
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_file_changed_upstream_between_runs_is_fetched_whole(
+    server: FileServer, session: requests.Session, rec: Recorder, tmp_path: Path
+) -> None:
+    server.add_faults(PATH, "cut:1000")
+    part = tmp_path / "g.gz.part"
+    with pytest.raises(GaveUpError):
+        download(session, server.url(PATH), part, rec.transfer(tries=1))
+    assert part.stat().st_size > 0
+    server.put(PATH, NEW, last_modified=LATER)
+    download(session, server.url(PATH), part, rec.transfer())
+    assert part.read_bytes() == NEW
+    assert "Range" not in gets(server)[-1]
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_200_to_a_range_request_starts_the_file_again(
+    server: FileServer, session: requests.Session, rec: Recorder, tmp_path: Path
+) -> None:
+    server.add_faults(PATH, "cut:1000", "no-range")
+    part = tmp_path / "g.gz.part"
+    download(session, server.url(PATH), part, rec.transfer())
+    assert part.read_bytes() == BODY  # not the first bytes twice
+    assert "Range" in gets(server)[1]
+
+
+def mock_file(m: requests_mock.Mocker, url: str, gets: list[dict]) -> None:
+    m.head(url, headers={"Content-Length": str(len(BODY)), "ETag": '"v1"'})
+    m.get(url, gets)
+    m.get(url + ".md5", status_code=404)
+
+
+def test_416_on_a_resume_starts_again(rec: Recorder, tmp_path: Path) -> None:
+    url = "https://files.test/" + PATH
+    part = tmp_path / "g.gz.part"
+    whole = {"content": BODY, "headers": {"Content-Length": str(len(BODY))}}
+    with requests_mock.Mocker() as m, requests.Session() as session:
+        mock_file(m, url, [{"status_code": 500}])
+        with pytest.raises(GaveUpError):
+            download(session, url, part, rec.transfer(tries=1))
+        part.write_bytes(BODY[:500])  # what a cut transfer left
+        refused = {"status_code": 416, "headers": {"Content-Range": "bytes */1"}}
+        mock_file(m, url, [refused, whole])
+        since = len(m.request_history)
+        download(session, url, part, rec.transfer())
+        sent = [r.headers.get("Range") for r in m.request_history[since:] if r.method == "GET"]
+    assert sent == ["bytes=500-", None]
+    assert part.read_bytes() == BODY
+    assert rec.waits == [2.0]
+
+
+def test_a_206_from_another_byte_is_not_spliced(rec: Recorder, tmp_path: Path) -> None:
+    url = "https://files.test/" + PATH
+    part = tmp_path / "g.gz.part"
+    wrong = {
+        "status_code": 206,
+        "content": BODY[400:],
+        "headers": {"Content-Range": f"bytes 400-{len(BODY) - 1}/{len(BODY)}"},
+    }
+    with requests_mock.Mocker() as m, requests.Session() as session:
+        mock_file(m, url, [{"status_code": 500}])
+        with pytest.raises(GaveUpError):
+            download(session, url, part, rec.transfer(tries=1))
+        part.write_bytes(BODY[:500])
+        right = {
+            "status_code": 206,
+            "content": BODY[500:],
+            "headers": {"Content-Range": f"bytes 500-{len(BODY) - 1}/{len(BODY)}"},
+        }
+        mock_file(m, url, [wrong, right])
+        download(session, url, part, rec.transfer())
+    assert part.read_bytes() == BODY
+    assert rec.waits == [2.0]
+
+
+# --- sizes that disagree -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fault", ["short-length", "long-length"])
+def test_a_wrong_length_is_tried_again(
+    server: FileServer, session: requests.Session, rec: Recorder, tmp_path: Path, fault: str
+) -> None:
+    server.add_faults(PATH, fault)
+    part = tmp_path / "g.gz.part"
+    download(session, server.url(PATH), part, rec.transfer())
+    assert part.read_bytes() == BODY
+    assert len(gets(server)) == 2 and rec.waits == [2.0]
+
+
+def test_a_wrong_length_every_time_gives_up(
+    server: FileServer, session: requests.Session, rec: Recorder, tmp_path: Path
+) -> None:
+    server.add_faults(PATH, *["short-length"] * 3)
+    with pytest.raises(GaveUpError) as caught:
+        download(session, server.url(PATH), tmp_path / "p", rec.transfer(tries=3, backoff=0.5))
+    assert "3 tries" in str(caught.value)
+    assert rec.waits == [0.5, 1.0]
+    assert len(gets(server)) == 3
+
+
+def test_a_body_longer_than_the_size_said_is_refused(rec: Recorder, tmp_path: Path) -> None:
+    url = "https://files.test/" + PATH
+    with requests_mock.Mocker() as m, requests.Session() as session:
+        m.head(url, headers={"Content-Length": "100"})
+        m.get(url, content=BODY)  # no Content-Length: only the bytes tell
+        with pytest.raises(PermanentError, match="more than"):
+            download(session, url, tmp_path / "p", rec.transfer())
+    assert rec.waits == []
+
+
+def test_no_size_from_the_server_is_said_and_the_file_taken(rec: Recorder, tmp_path: Path) -> None:
+    url = "https://files.test/" + PATH
+    part = tmp_path / "p"
+    with requests_mock.Mocker() as m, requests.Session() as session:
+        m.head(url, headers={})
+        m.get(url, content=BODY)
+        remote = download(session, url, part, rec.transfer())
+    assert remote.size is None and part.read_bytes() == BODY
+    assert any("no size" in n for n in rec.notices)
+
+
+# --- retries and backoff -----------------------------------------------------------------
+
+
+def test_backoff_doubles_and_is_never_slept(
+    server: FileServer, session: requests.Session, rec: Recorder, tmp_path: Path
+) -> None:
+    server.add_faults(PATH, "status:503", "status:502", "status:429")
+    part = tmp_path / "p"
+    download(session, server.url(PATH), part, rec.transfer(backoff=0.5))
+    assert part.read_bytes() == BODY
+    assert rec.waits == [0.5, 1.0, 2.0]
+    assert len(rec.notices) == 3 and "HTTP 503" in rec.notices[0]
+
+
+def test_a_404_is_not_tried_again(
+    server: FileServer, session: requests.Session, rec: Recorder, tmp_path: Path
+) -> None:
+    with pytest.raises(PermanentError, match="404"):
+        download(session, server.url("gene/DATA/nothing.gz"), tmp_path / "p", rec.transfer())
+    assert rec.waits == []
+
+
+def test_a_refused_connection_gives_up_after_its_tries(rec: Recorder, tmp_path: Path) -> None:
+    with FileServer({PATH: BODY}) as gone:
+        url = gone.url(PATH)
+    with requests.Session() as session, pytest.raises(GaveUpError, match="refused"):
+        download(session, url, tmp_path / "p", rec.transfer(tries=3, backoff=1.0))
+    assert rec.waits == [1.0, 2.0]
+
+
+# --- redirects ---------------------------------------------------------------------------
+
+
+def test_a_redirect_to_another_host_is_refused(
+    server: FileServer, session: requests.Session, rec: Recorder, tmp_path: Path
+) -> None:
+    with FileServer({PATH: NEW}) as other:
+        server.add_faults(PATH, f"redirect:{other.url(PATH)}")
+        with pytest.raises(PermanentError, match="another host"):
+            download(session, server.url(PATH), tmp_path / "p", rec.transfer())
+        assert other.log == []
+    assert rec.waits == []
+
+
+def test_a_head_redirected_to_another_host_is_refused(rec: Recorder) -> None:
+    url = "https://files.test/" + PATH
+    with requests_mock.Mocker() as m, requests.Session() as session:
+        m.head(url, status_code=301, headers={"Location": "https://elsewhere.test/" + PATH})
+        with pytest.raises(PermanentError, match="another host"):
+            head(session, url, rec.transfer())
+        assert [r.hostname for r in m.request_history] == ["files.test"]
+
+
+def test_a_redirect_on_the_same_host_is_followed(
+    server: FileServer, session: requests.Session, rec: Recorder, tmp_path: Path
+) -> None:
+    server.put("mirror/gene2pubmed.gz", NEW)
+    server.add_faults(PATH, "redirect:/mirror/gene2pubmed.gz")
+    part = tmp_path / "p"
+    download(session, server.url(PATH), part, rec.transfer())
+    assert part.read_bytes() == NEW
+    assert len(gets(server, "mirror/gene2pubmed.gz")) == 1
+
+
+def test_endless_redirects_are_refused(
+    server: FileServer, session: requests.Session, rec: Recorder, tmp_path: Path
+) -> None:
+    server.add_faults(PATH, *[f"redirect:/{PATH}"] * 10)
+    with pytest.raises(PermanentError, match="redirects"):
+        download(session, server.url(PATH), tmp_path / "p", rec.transfer())
+
+
+# --- NCBI's .md5 -------------------------------------------------------------------------
+
+
+def test_md5_absent(server: FileServer, session: requests.Session, rec: Recorder) -> None:
+    assert published_md5(session, server.url(PATH), rec.transfer()) is None
+
+
+@pytest.mark.parametrize("form", ["MD5 (gene2pubmed.gz) = {}\n", "{}  gene2pubmed.gz\n", "{}\n"])
+def test_md5_present(
+    server: FileServer, session: requests.Session, rec: Recorder, form: str
+) -> None:
+    digest = hashlib.md5(BODY).hexdigest()
+    server.put(PATH + ".md5", form.format(digest.upper()).encode())
+    assert published_md5(session, server.url(PATH), rec.transfer()) == digest
+
+
+@pytest.mark.parametrize("body", [b"<html><body>Not here</body></html>", b"", b"\xff" * 100])
+def test_md5_that_holds_no_digest_is_none(
+    server: FileServer, session: requests.Session, rec: Recorder, body: bytes
+) -> None:
+    server.put(PATH + ".md5", body)
+    assert published_md5(session, server.url(PATH), rec.transfer()) is None
+
+
+def test_md5_behind_a_server_error_is_none(
+    server: FileServer, session: requests.Session, rec: Recorder
+) -> None:
+    server.put(PATH + ".md5", hashlib.md5(BODY).hexdigest().encode())
+    server.add_faults(PATH + ".md5", "status:503")
+    assert published_md5(session, server.url(PATH), rec.transfer()) is None
+    assert rec.waits == []
