@@ -136,6 +136,9 @@ def pattern_of(db: str, token: str) -> Pattern | None:
 def accepted(db: str) -> str:
     """What `db` takes, for a message: 'a numeric UID, or an accession such as ...'."""
     examples = [p.example for p in PATTERNS.get(db, ())]
+    if db in DOI_DBS:
+        accessions = f", an accession such as {', '.join(examples)}" if examples else ""
+        return f"a numeric UID{accessions}, or a DOI such as {DOI_EXAMPLE}"
     if not examples:
         return "a numeric UID (no accession form is known for it)"
     return "a numeric UID, or an accession such as " + ", ".join(examples)
@@ -204,4 +207,72 @@ def readme_table() -> str:
     for db, patterns in PATTERNS.items():
         forms = ", ".join(f"`{p.example}`" for p in patterns)
         rows.append(f"| {db} | {forms} | {how(db)} |")
+    rows.append(doi_row())
     return "\n".join(rows)
+
+
+# --- DOIs ----------------------------------------------------------------------------------
+
+# Databases whose records a DOI names (ESearch's `[doi]` field, ESummary's ArticleIds).
+DOI_DBS = frozenset({"pubmed", "pmc"})
+DOI_EXAMPLE = "10.1038/nature12373"
+# A DOI: `10.` a registrant code, `/`, a suffix of printable ASCII without spaces, commas
+# (the id separators) or double quotes (the ESearch term is quoted). `<>;()[]` may occur.
+_DOI = re.compile(r"10\.[0-9]{4,9}(?:\.[0-9]+)*/[!#-+\--~]+", re.ASCII)
+# The prefixes a DOI is written with: `doi:`, a doi.org URL (whose path is percent-encoded:
+# `%2C` is a comma, the one way to give a DOI that holds one).
+_DOI_PREFIX = re.compile(r"doi:\s*|https?://(?:dx\.)?doi\.org/", re.IGNORECASE | re.ASCII)
+# The longest DOI read (CrossRef's longest are about 300 characters).
+DOI_MAX = 400
+
+
+def doi_of(token: str) -> str | None:
+    """The DOI a token names (`10.1038/nature12373`, `doi:10.1038/…`,
+    `https://doi.org/10.1038/…`), without its prefix; None: the token is no DOI."""
+    text = token.strip()
+    prefix = _DOI_PREFIX.match(text)
+    if prefix:
+        text = text[prefix.end() :]
+        if prefix.group().lower().endswith("/"):
+            from urllib.parse import unquote
+
+            try:
+                text = unquote(text, errors="strict") if "%" in text else text
+            except UnicodeDecodeError:
+                return None
+    if len(text) > DOI_MAX or not _DOI.fullmatch(text.replace(",", "!")):
+        return None
+    if '"' in text or not text.isascii() or any(c.isspace() for c in text):
+        return None
+    return text
+
+
+def is_doi(db: str, token: str) -> bool:
+    return db in DOI_DBS and doi_of(token) is not None
+
+
+def summary_dois(items: list[tuple[str, str]]) -> list[str]:
+    """The DOIs a pubmed or pmc DocSum names: version 1's `ArticleIds` item `doi` (and the
+    record's `DOI` item), version 2.0's `ArticleId` whose `IdType` is doi (its `Value`)."""
+    found: list[str] = []
+    after_doi_type = False
+    for name, text in items:
+        lowered = name.lower()
+        if lowered == "doi" or (lowered == "value" and after_doi_type):
+            doi = doi_of(text)
+            if doi is not None:
+                found.append(doi)
+        if lowered == "idtype":
+            after_doi_type = text.strip().lower() == "doi"
+        elif lowered == "value":
+            after_doi_type = False
+    return list(dict.fromkeys(found))
+
+
+def doi_row() -> str:
+    """docs/accessions.md's row for DOIs."""
+    return (
+        f"| {', '.join(sorted(DOI_DBS, reverse=True))} | `{DOI_EXAMPLE}`, `doi:{DOI_EXAMPLE}`, "
+        f'`https://doi.org/{DOI_EXAMPLE}` | ESearch of `"DOI"[doi]` terms OR\'ed, 100 a '
+        "request, then ESummary of the UIDs: `ArticleIds` `doi` says which DOI is which UID |"
+    )

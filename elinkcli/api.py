@@ -105,7 +105,7 @@ def link(
     reldate: int | None = None,
     mindate: str | None = None,
     maxdate: str | None = None,
-    idtype: Literal["acc"] | None = None,
+    idtype: Literal["acc", "doi"] | None = None,
     batch: int = C.DEFAULT_BATCH,
     strict: bool = False,
     stats: Ledger | None = None,
@@ -135,7 +135,8 @@ def link(
         union: one merged, de-duplicated set (source_id None) instead of one per id.
         term, datetype, reldate, mindate, maxdate: ELink's limits (--term, --datetype,
             --reldate, --mindate, --maxdate).
-        idtype: "acc" fills target_acc with each target's accession.
+        idtype: "acc" fills target_acc with each target's accession; "doi" with each
+            pubmed or pmc target's DOI.
         batch: ids per request (1-1000).
         strict: an unknown database or link name is a UsageError, not a warning.
         stats: a Ledger to fill in (counts, ids without links, capped tables...).

@@ -10,6 +10,17 @@ from pathlib import Path
 
 CATALOG_FILE = Path(__file__).parent / "data" / "catalog.json"
 
+# elinkcli's own link names, which ELink does not have, answered by local tables alone
+# (elinkcli.tables.catalog says which): {name: (source database, target database)}.
+OWN_LINKNAMES: dict[str, tuple[str, str]] = {
+    "gene_gene_ortholog": ("gene", "gene"),
+    "gene_ensembl": ("gene", "ensembl"),
+    "gene_ensembl_transcript": ("gene", "ensembl"),
+    "gene_ensembl_protein": ("gene", "ensembl"),
+}
+# The target databases of those that are no Entrez database.
+OWN_DATABASES = ("ensembl",)
+
 
 @dataclass(frozen=True, slots=True)
 class LinkName:

@@ -38,7 +38,7 @@ class LinkRow(NamedTuple):
     target_id: str
     score: int | None = None
     # NCBI's UID of the source (source_id is the token as given), and with --idtype acc
-    # the target's accession.
+    # the target's accession (with --idtype doi, its DOI).
     source_uid: str | None = None
     target_acc: str | None = None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import combinations
 
-from elinkcli.catalog import Catalog, load_catalog
+from elinkcli.catalog import OWN_DATABASES, OWN_LINKNAMES, Catalog, load_catalog
 from elinkcli.constants import DB_ALIASES
 from elinkcli.errors import UsageError
 
@@ -56,9 +56,18 @@ def name_problems(
     catalog = catalog or load_catalog()
     problems = []
     for label, value in (("database", db), ("target database", target)):
+        if value and value in OWN_DATABASES and label == "target database":
+            continue
         if value and not catalog.is_database(value):
             problems.append(f"unknown {label} {value!r}{_hint(catalog.suggest_database(value))}")
-    if linkname:
+    own = OWN_LINKNAMES.get(linkname.strip().lower()) if linkname else None
+    if linkname and own is not None:
+        dbfrom, dbto = own
+        if db and not _same_db(dbfrom, db):
+            problems.append(f"link name {linkname} starts from {dbfrom}, not {db}")
+        if target and not _same_db(dbto, target):
+            problems.append(f"link name {linkname} leads to {dbto}, not {target}")
+    elif linkname:
         known = catalog.get(canonical_linkname(linkname, catalog))
         if known is None:
             hint = _hint(catalog.suggest_linkname(linkname, db))
@@ -90,6 +99,9 @@ def vet_names(
 def target_of(linkname: str) -> str | None:
     """The database a link name leads to, when the catalog knows it (nuccore for one that
     says nucleotide)."""
+    own = OWN_LINKNAMES.get(linkname)
+    if own is not None:
+        return own[1]
     known = load_catalog().get(canonical_linkname(linkname))
     if known is None or not known.dbto:
         return None
@@ -114,6 +126,9 @@ EVERY_TABLE = "all"
 
 def source_of(linkname: str) -> str | None:
     """The database a link name starts from, when the catalog knows it."""
+    own = OWN_LINKNAMES.get(linkname)
+    if own is not None:
+        return own[0]
     known = load_catalog().get(linkname)
     return known.dbfrom or None if known else None
 
@@ -122,9 +137,15 @@ def default_linkname(db: str, target: str) -> str | None:
     """`DB_TARGET`, the link name EDirect's elink asks for with -target alone, when the
     catalog has it; None (every table of the pair) when it does not."""
     name = f"{db}_{target}"
+    if name in OWN_LINKNAMES:
+        return name  # elinkcli's own (gene_ensembl)
     return name if load_catalog().get(name) is not None else None
 
 
 def pair_tables(db: str, target: str) -> list[str]:
     """The catalog's link names from `db` to `target`, by name."""
-    return sorted(li.name for li in load_catalog().from_db(db, target))
+    # elinkcli's own link names to its own databases (gene -> ensembl).
+    own = [
+        n for n, pair in OWN_LINKNAMES.items() if pair == (db, target) and target in OWN_DATABASES
+    ]
+    return sorted([li.name for li in load_catalog().from_db(db, target)] + own)

@@ -12,6 +12,7 @@ from elinkcli.cli.errors import say, warn
 if TYPE_CHECKING:
     from elinkcli.cli.common import Row
     from elinkcli.commands.batching import BatchHooks
+    from elinkcli.config import Settings
     from elinkcli.eutils.client import EutilsClient
 
 
@@ -75,7 +76,13 @@ def discover_command(
             say(f"elinkcli: catalog built {catalog.built} ({len(catalog.linknames)} link names)")
 
         def names(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Row]:
-            rows = discover(source_db, target=plan.target, offline=common.offline, client=client)
+            rows = discover(
+                source_db,
+                target=plan.target,
+                offline=common.offline,
+                client=client,
+                settings=None if client is not None else _tables_settings(common),
+            )
             return (r.values() for r in rows)
 
         spec = OutputSpec(
@@ -113,3 +120,15 @@ def discover_command(
         identity=run.identity,
     )
     run_rows(common, spec, records, total_ids=len(run.ids), summary=summary, ledger=stats)
+
+
+def _tables_settings(common: O.Common) -> Settings | None:
+    """The settings that say where tables are (for elinkcli's own link names), offline:
+    None when they cannot be made (a bad base URL is no matter without the network)."""
+    from elinkcli.cli.common import settings_of
+    from elinkcli.errors import ElinkError
+
+    try:
+        return settings_of(common)
+    except ElinkError:
+        return None

@@ -12,7 +12,7 @@ import typer
 from elinkcli import constants as C
 from elinkcli.cli import options as O
 from elinkcli.cli.edirect_args import complete_link_cmd, link_cmd
-from elinkcli.cli.errors import warn
+from elinkcli.cli.errors import say, warn
 from elinkcli.cli.panels import OUTPUT, WHAT
 from elinkcli.commands import notices
 from elinkcli.errors import UsageError
@@ -47,11 +47,13 @@ Examples:
   elinkcli link -db pubmed -cmd score -id 15718680 --format jsonl
   elinkcli link -db pubmed --cited -id 15718680 --citations-from all
 
-Ids may be accessions (NM_000546.6, PRJNA257197, SRR390728, PMC3531190, ...): each
-is resolved to NCBI's UID first; source_id stays the token given, source_uid is the UID.
+Ids may be accessions (NM_000546.6, PRJNA257197, SRR390728, PMC3531190, ...) or, for
+pubmed and pmc, DOIs (10.1038/nature12373): each is resolved to NCBI's UID first;
+source_id stays the token given, source_uid is the UID.
 
 Columns (tsv): source_db source_id linkname target_db target_id score source_uid
-target_acc (score only with -cmd neighbor_score, target_acc only with --idtype acc);
+target_acc (score only with -cmd neighbor_score, target_acc only with --idtype acc, or
+--idtype doi: then it holds the DOI);
 --cited/--cites add source (the services that gave the link); --format counts writes
 source_db source_id links and one count per service.
 """
@@ -134,7 +136,8 @@ def link_command(
             "--idtype",
             "-idtype",
             help="'acc': fill the target_acc column with each target's accession (ESummary); "
-            "--format uid then prints accessions.",
+            "'doi': with each pubmed or pmc target's DOI (ESummary); --format uid then prints "
+            "them.",
             rich_help_panel=WHAT,
         ),
     ] = None,
@@ -153,6 +156,7 @@ def link_command(
     icite_url: O.IciteUrl = None,
     europepmc_url: O.EuropePmcUrl = None,
     strict: O.Strict = False,
+    why: O.Why = False,
     fmt: O.OutputFormat = None,
     input_format: O.InputFormat = O.InputForm.auto,
     input_file: O.InputFile = None,
@@ -283,20 +287,22 @@ def link_command(
 
     def produce(client: EutilsClient | None, hooks: BatchHooks) -> Iterator[Sequence[Row]]:
         assert client is not None
-        return link_rows(plan, run, client, stats, hooks, warn)
+        return link_rows(plan, run, client, stats, hooks, warn, explain=why)
 
     def summary() -> None:
         for text in (*notices.unexpected(stats), *notices.capped(stats)):
             warn(text)
         if show_summary(common):
             print_link_summary(stats, verbose=common.verbose, union=union)
+        for token, reason in stats.why.items():  # --why: asked for, so said
+            say(f"elinkcli: no links for {token}: {reason}")
 
     provenance = tables_in_play(settings_of(common))
     spec = OutputSpec(
         fmt=chosen,
         columns=(*LINK_COLUMNS, SOURCE_COLUMN) if provenance else LINK_COLUMNS,
-        uid_key="target_acc" if idtype == "acc" else "target_id",
-        uid_fallback="target_id" if idtype == "acc" else None,
+        uid_key="target_acc" if idtype in ("acc", "doi") else "target_id",
+        uid_fallback="target_id" if idtype in ("acc", "doi") else None,
         header=not no_header,
         title=f"{run.db} → {target_db}",
         message=run.next_message(target_db),

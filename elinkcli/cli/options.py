@@ -438,6 +438,17 @@ EuropePmcUrl = Annotated[
         rich_help_panel=NETWORK,
     ),
 ]
+Why = Annotated[
+    bool,
+    typer.Option(
+        "--why",
+        help="Say on stderr why each id (of the first 1,000) got no links, where it can be "
+        "known: no link of that name today (and the names it has), no links at all, no such "
+        "record, or a local table holds none. Costs an ELink acheck request per 100 such ids "
+        "(and an ESummary for those with no links at all).",
+        rich_help_panel=OUTPUT,
+    ),
+]
 Strict = Annotated[
     bool,
     typer.Option(
@@ -502,7 +513,7 @@ _NEUTRAL = frozenset(
     {"resume", "verbose", "quiet", "refresh", "no_cache", "offline", "timeout", "deadline"}
     | {"max_time"}
     | {"cache_ttl", "api_key", "email", "adaptive_batch"}
-    | {"log", "log_stderr"}
+    | {"log", "log_stderr", "why"}
 )
 
 

@@ -92,8 +92,32 @@ def discover(
                     catalog.max_links(link.name),
                     "einfo+catalog" if known else "einfo",
                 )
+    for row in own_rows(db, settings or (client.settings if client is not None else None)):
+        merged.setdefault(row.linkname, row)
     rows = sorted(merged.values(), key=lambda r: r.linkname)
     return [r for r in rows if target is None or r.target_db == normalize_db(target)]
+
+
+# attested_by of elinkcli's own link names (ELink has none): answered by a loaded table.
+OWN = "elinkcli"
+
+
+def own_rows(db: str, settings: Settings | None) -> list[LinkNameRow]:
+    """elinkcli's own link names from `db` whose table is loaded (gene_gene_ortholog,
+    gene_ensembl...), attested_by "elinkcli"; none without a tables directory."""
+    if settings is None or settings.tables_dir is None:
+        return []
+    from elinkcli.tables.catalog import own_links
+    from elinkcli.tables.store import TablesStore
+
+    store = TablesStore(settings.tables_dir)
+    rows = []
+    for name, (table, spec) in own_links().items():
+        if spec.dbfrom != db or store.current_or_none(table.name) is None:
+            continue
+        about = f"{spec.about}; elinkcli's own link name (ELink has none), table {table.name}"
+        rows.append(LinkNameRow(db, name, spec.dbto, "", about, None, OWN))
+    return rows
 
 
 def discover_records(

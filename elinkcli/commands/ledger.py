@@ -111,6 +111,10 @@ class Ledger:
     # Source ids answered by each origin: a local table ("gene2pubmed 2026-12-01") or
     # "ELink" (elinkcli.sources.tables), when a table answered any.
     origins: dict[str, int] = field(default_factory=dict)
+    # Ids a local table answered without links, and the table (its first KEEP), and why
+    # ids got no links where that is known (elinkcli.commands.why, `link --why`).
+    empty_in_table: dict[str, str] = field(default_factory=dict)
+    why: dict[str, str] = field(default_factory=dict)
     # --adaptive-batch: ids in each request made, in order.
     request_sizes: list[int] = field(default_factory=list)
     # What kept ids from being linked, raised once its part of the run is over (settle):

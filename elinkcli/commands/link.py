@@ -11,17 +11,17 @@ from typing import TYPE_CHECKING, Any, ParamSpec
 
 from elinkcli.catalog import load_catalog
 from elinkcli.commands.batching import BatchHooks, check_batch, client_for, run_batches
-from elinkcli.commands.ledger import Ledger
+from elinkcli.commands.ledger import KEEP, Ledger
 from elinkcli.config import Settings
 from elinkcli.constants import DEFAULT_BATCH, LINK_CMDS
 from elinkcli.errors import (
     UsageError,
 )
 from elinkcli.eutils.client import EutilsClient
-from elinkcli.eutils.params import LinkFilters, elink_params
+from elinkcli.eutils.params import IDTYPES, LinkFilters, elink_params
 from elinkcli.eutils.records import ELinkResult, LinkSet
 from elinkcli.ids.history import HistorySet, expand
-from elinkcli.ids.resolve import accessions_of, build_table
+from elinkcli.ids.resolve import accessions_of, build_table, dois_of
 from elinkcli.ids.tokens import normalize_db
 from elinkcli.models import LinkRow, LinkTuple, named_rows
 from elinkcli.sources.base import LinkRequest
@@ -85,9 +85,11 @@ def link_batches(
     With a `table` (elinkcli.ids.resolve.build_table), `ids` are the user's tokens: each
     row's source_id is the token, source_uid NCBI's UID. `filters.idtype == "acc"` fills
     target_acc (ESummary, or the UID's prefix form) instead of asking ELink for accessions,
-    so target_id stays the UID; with `acc_from_elink` too, ELink is asked for accessions
-    (`idtype=acc`, no other request) and target_id and target_acc both hold them: for
-    outputs of the accessions alone, from a database ELink echoes as UIDs.
+    so target_id stays the UID; `filters.idtype == "doi"` fills it with each pubmed or pmc
+    target's DOI (ESummary's ArticleIds) the same way; with `acc_from_elink` too, ELink is
+    asked for accessions (`idtype=acc`, no other request) and target_id and target_acc
+    both hold them: for outputs of the accessions alone, from a database ELink echoes as
+    UIDs.
     With `provenance`, each row has a ninth value (SOURCE_COLUMN): the local table that
     answered its source id (elinkcli.sources.tables), or "elink".
     """
@@ -95,8 +97,10 @@ def link_batches(
         raise UsageError(f"unknown --cmd {cmd!r} for link (choose {', '.join(LINK_CMDS)})")
     check_batch(batch)
     dbfrom, dbto = normalize_db(db), normalize_db(target)
-    want_acc = filters.idtype == "acc"
-    acc_from_elink = want_acc and acc_from_elink
+    if filters.idtype not in IDTYPES:
+        raise UsageError(f"unknown --idtype {filters.idtype!r} (choose acc, doi)")
+    want_acc = filters.idtype
+    acc_from_elink = want_acc == "acc" and acc_from_elink
     if not acc_from_elink:
         filters = replace(filters, idtype=None)
     # Build one request now, so option mistakes surface before any output or network use.
@@ -177,7 +181,7 @@ def _link_batches(
     stats: Ledger,
     hooks: BatchHooks | None,
     table: IdTable | None,
-    want_acc: bool,
+    want_acc: str | None,
     acc_from_elink: bool = False,
     provenance: bool = False,
 ) -> Iterator[list[LinkTuple]]:
@@ -192,7 +196,8 @@ def _link_batches(
                 return rows
             if acc_from_elink:
                 return [(*r[:7], r[4], *r[8:]) for r in rows]
-            accs = accessions_of(session, dbto, [r[4] for r in rows])
+            of = dois_of if want_acc == "doi" else accessions_of
+            accs = of(session, dbto, [r[4] for r in rows])
             return [(*r[:7], accs.get(r[4]), *r[8:]) for r in rows]
 
         errors = all_errors if union else request_errors
@@ -301,6 +306,8 @@ def _add_source_rows(
         stats.origins[origin] = stats.origins.get(origin, 0) + 1
     n = len(rows) - before
     stats.links += n
+    if not n and sets[0].origin is not None and len(stats.empty_in_table) < KEEP:
+        stats.empty_in_table[source_id] = sets[0].origin
     (stats.ids_with_links if n else stats.ids_without_links).append(source_id)
 
 

@@ -84,11 +84,14 @@ def link_rows(
     stats: Ledger,
     hooks: BatchHooks,
     warn: Warn,
+    explain: bool = False,
 ) -> Iterator[list[LinkTuple]]:
     """`link`'s rows, batch by batch (LinkRow's fields as plain tuples). A long input (a
     packed plain input, a History set) is linked a window at a time when the plan allows;
     the run's source ids go to the ledger once known (the eLinkResult writer places the
-    ids without links by them)."""
+    ids without links by them). With `explain`, after the rows, the ledger's `why` says
+    why ids got no links where that can be known (elinkcli.commands.why; not for a long
+    input or --union)."""
     from elinkcli.commands.link import link_batches, link_windows
 
     if run.empty:
@@ -124,7 +127,21 @@ def link_rows(
         ids = table.tokens
     stats.set_tokens(ids)
     rows = link_batches(ids, union=plan.union, history=stored, table=table, **options)  # type: ignore[arg-type]
+    if explain and not plan.union:
+        uid_of = table.uid if table is not None else str
+
+        def why() -> None:
+            from elinkcli.commands.why import explain as explained
+
+            stats.why.update(explained(client, stats, run.db or "", plan.name, uid_of))
+
+        rows = _then(rows, why)
     return settled(rows, stats, mark)
+
+
+def _then(items: Iterable[R], after: Callable[[], None]) -> Iterator[R]:
+    yield from items
+    after()
 
 
 def tables_in_play(settings: Settings) -> bool:

@@ -348,6 +348,11 @@ def compare(
     from elinkcli.sources.tables import TablesSource, reader
 
     spec = spec_of(name)
+    if all(s.own for s in spec.links):
+        raise UsageError(
+            f"table {spec.name} answers elinkcli's own link names "
+            f"({', '.join(spec.answers())}): ELink has none to compare with"
+        )
     store = store_of(client.settings)
     loaded = store.current(spec.name)
     if loaded is None:

@@ -13,6 +13,11 @@ from elinkcli.inert import quote
 Params = list[tuple[str, str]]
 
 
+# --idtype: target_acc filled with accessions (ESummary, or ELink idtype=acc) or DOIs
+# (ESummary; never sent to ELink).
+IDTYPES = (None, "acc", "doi")
+
+
 @dataclass(frozen=True, slots=True)
 class LinkFilters:
     """ELink options that narrow the links returned."""
@@ -105,8 +110,8 @@ def check_link_params(
                 f"unknown --datetype {filters.datetype!r} (choose {', '.join(DATE_TYPES)})"
             )
         check_dates(filters)
-    if filters.idtype not in (None, "acc"):
-        raise UsageError(f"unknown --idtype {filters.idtype!r} (only 'acc')")
+    if filters.idtype not in (None, "acc"):  # ELink's own idtype (doi is never sent)
+        raise UsageError(f"unknown idtype {filters.idtype!r} for ELink (only 'acc')")
     if filters.holding and cmd not in ("llinks", "llinkslib"):
         raise UsageError("--holding goes with LinkOut (llinks) only")
 

@@ -10,7 +10,9 @@ How a token becomes a UID:
 - databases whose DocSum names the record's accession (bioproject, biosample, gds,
   assembly, sra, snp): one ESearch of OR'ed `ACC[FIELD]` terms, then ESummary of the
   UIDs found, read back to tell which accession gave which UID (never by position);
-- other databases: one ESearch per accession.
+- other databases: one ESearch per accession;
+- a DOI (pubmed, pmc): one ESearch of OR'ed `"DOI"[doi]` terms, then ESummary of the UIDs
+  found, whose `ArticleIds` `doi` says which DOI gave which UID.
 """
 
 from __future__ import annotations
@@ -24,14 +26,18 @@ from typing import TYPE_CHECKING, Any
 
 from elinkcli import validate as V
 from elinkcli.accessions import (
+    DOI_DBS,
     SEQUENCE_DBS,
     SUMMARY_ITEMS,
     UID_PREFIXES,
     base,
+    doi_of,
+    is_doi,
     is_uid,
     names_record,
     pattern_of,
     summary_accessions,
+    summary_dois,
     uid_form,
 )
 from elinkcli.cache.codec import request_signature
@@ -114,7 +120,14 @@ def build_table(
             pending.append(token)
     if pending and client is None:
         raise UsageError(f"accessions of {db} need NCBI to be resolved")
-    found = _resolve(client, db, pending) if pending and client is not None else {}
+    found: dict[str, object] = {}
+    if pending and client is not None:
+        dois = [t for t in pending if not pattern_of(db, t) and is_doi(db, t)]
+        if dois:
+            found.update(_resolve_dois(client, db, dois))
+            pending = [t for t in pending if t not in found]
+        if pending:
+            found.update(_resolve(client, db, pending))
     table = IdTable(db)
     for token in checked:
         outcome = direct.get(token) or found.get(token)
@@ -302,6 +315,118 @@ def _by_single_searches(client: EutilsClient, db: str, tokens: list[str]) -> dic
             else:
                 out[token] = f"names no {db} record"
     return out
+
+
+# --- DOIs ------------------------------------------------------------------------------
+
+
+def _cached_doi_record(value: Any) -> tuple[str, list[str]]:
+    """A cached DOI resolution, [uid, [doi]], checked as an answer is."""
+    uid, dois = value
+    if not isinstance(uid, str) or not isinstance(dois, list):
+        raise TypeError("not a resolution")
+    return V.uid(uid, "a cached UID"), [_cached_doi(d) for d in dois]
+
+
+def _cached_doi(value: Any) -> str:
+    if not isinstance(value, str) or (value and doi_of(value) != value):
+        raise TypeError("not a DOI")
+    return value
+
+
+def _resolve_dois(client: EutilsClient, db: str, tokens: list[str]) -> dict[str, object]:
+    """{token: (uid, [its DOI]) or the reason it names no single record}, for DOI tokens
+    (cached under their DOI, lower case: `doi:10.1/X` and `10.1/x` are one)."""
+    cache, writable = _caches(client)
+    signature = request_signature(client.settings.base_url, "doi", [("db", db)])
+    doi = {t: doi_of(t) or t for t in tokens}
+    keys = list(dict.fromkeys(d.lower() for d in doi.values()))
+    known = cache.get_values(signature, keys, _cached_doi_record) if cache else {}
+    found: dict[str, object] = {}
+    todo: list[str] = []
+    for token in tokens:
+        hit = known.get(doi[token].lower())
+        if hit:
+            found[token] = (hit[0], list(hit[1]))
+        else:
+            todo.append(token)
+    fresh: dict[str, object] = {}
+    for chunk in batches(todo, SEARCH_BATCH):
+        with _failing(fresh, chunk):
+            terms = ['"' + doi[t] + '"[doi]' for t in chunk]
+            uids = _search_uids(client, db, list(dict.fromkeys(terms)), chunk)
+            records: dict[str, list[str]] = {}
+            for part in batches(uids, SUMMARY_BATCH):
+                for d in _summaries(client, db, part).docsums:
+                    records[d.uid] = summary_dois(list(d.items))
+            fresh.update(_match_dois(db, chunk, doi, records))
+    found.update(fresh)
+    if writable is not None:
+        writable.put_values(
+            signature,
+            {doi[t].lower(): list(v) for t, v in fresh.items() if isinstance(v, tuple)},
+        )
+    return found
+
+
+def _match_dois(
+    db: str, tokens: Sequence[str], doi: dict[str, str], records: dict[str, list[str]]
+) -> dict[str, object]:
+    """Each DOI token's record among {uid: its DOIs} (case does not matter)."""
+    out: dict[str, object] = {}
+    for token in tokens:
+        wanted = doi[token].lower()
+        uids = [uid for uid, dois in records.items() if wanted in (d.lower() for d in dois)]
+        if len(uids) == 1:
+            out[token] = (uids[0], [d for d in records[uids[0]] if d.lower() == wanted][:1])
+        elif uids:
+            out[token] = f"names {len(uids)} {db} records ({', '.join(uids[:10])})"
+        else:
+            out[token] = f"names no {db} record (no such DOI)"
+    return out
+
+
+def dois_of(client: EutilsClient, db: str, uids: Iterable[str]) -> dict[str, str]:
+    """{uid: the record's DOI} for `--idtype doi` (cached per uid); a database whose
+    records have no DOI gives {}, and so does a record without one."""
+    wanted = list(dict.fromkeys(uids))
+    if db not in DOI_DBS or not wanted:
+        return {}
+    signature = request_signature(client.settings.base_url, "doi-of", [("db", db)])
+    cache, writable = _caches(client)
+    found: dict[str, str] = dict(cache.get_values(signature, wanted, _cached_doi)) if cache else {}
+    todo = [u for u in wanted if u not in found]
+    if todo and client.settings.links_from != "elink":
+        found.update(_local_dois(client, db, todo))
+        todo = [u for u in wanted if u not in found]
+    fresh: dict[str, str] = {}
+    for part in batches(todo, SUMMARY_BATCH):
+        for d in _summaries(client, db, part).docsums:
+            dois = summary_dois(list(d.items))
+            fresh[d.uid] = dois[0] if dois else ""  # cached too: no DOI is an answer
+    found.update(fresh)
+    if writable is not None and fresh:
+        writable.put_values(signature, fresh)
+    return {uid: doi for uid, doi in found.items() if doi}
+
+
+def _local_dois(client: EutilsClient, db: str, uids: list[str]) -> dict[str, str]:
+    """{UID: DOI} from a loaded pmc_ids table (PMC-ids.csv: articles in PMC), when links
+    may come from tables; a UID it has no DOI for is left to ESummary."""
+    from elinkcli.sources.tables import links_from, reader
+    from elinkcli.tables.store import TablesError, TablesStore
+
+    settings = client.settings
+    if settings.tables_dir is None or links_from(settings) == "elink":
+        return {}
+    try:
+        with TablesStore(settings.tables_dir).reading("pmc_ids") as loaded:
+            if loaded is None:
+                return {}
+            found = reader().dois(loaded, db, uids)
+    except TablesError:
+        return {}  # a table that cannot be read: ESummary answers
+    return {uid: doi for uid, doi in found.items() if doi_of(doi) == doi}
 
 
 # --- accessions out ------------------------------------------------------------------

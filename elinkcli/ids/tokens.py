@@ -42,9 +42,9 @@ def quoted(token: str, limit: int = 40) -> str:
 
 
 def check_ids(ids: Iterable[str], db: str) -> list[str]:
-    """Validate ids for `db` (a UID, or an accession form the database has) and drop
-    repeats (first occurrence kept)."""
-    from elinkcli.accessions import accepted, is_uid, pattern_of
+    """Validate ids for `db` (a UID, an accession form the database has, a DOI for pubmed
+    and pmc) and drop repeats (first occurrence kept)."""
+    from elinkcli.accessions import accepted, is_doi, is_uid, pattern_of
 
     name = normalize_db(db)
     seen: dict[str, None] = {}
@@ -54,7 +54,7 @@ def check_ids(ids: Iterable[str], db: str) -> list[str]:
                 f"bad id {quoted(token)} for database {db}: it holds non-ASCII characters "
                 f"(ids are ASCII letters, digits, . and _); expected {accepted(name)}"
             )
-        if not (is_uid(token) or pattern_of(name, token)):
+        if not (is_uid(token) or pattern_of(name, token) or is_doi(name, token)):
             shown = quoted(token)
             raise UsageError(
                 f"bad id {shown} for database {db}: expected {accepted(name)} "

@@ -10,7 +10,7 @@ writer holds one window, never the run. A line is at most the terminal's width:
 - a later id wider than its column widens it (the header is printed again) when the line
   still fits; else that one line is longer, and the id whole;
 - a column empty in every row of the window (score without neighbor_score, target_acc
-  without --idtype acc) is left out, and so is source_uid where it equals source_id: when
+  without --idtype acc or doi) is left out, and so is source_uid where it equals source_id: when
   a later row has a value there (or a different source_uid), the column is shown from that
   row on, under the header printed again.
 

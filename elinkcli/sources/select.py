@@ -27,7 +27,12 @@ def _tables(client: EutilsClient, request: LinkRequest) -> LinkSource | None:
     when links_from or a loaded table calls for them."""
     settings = client.settings
     if settings.links_from == "elink" or settings.tables_dir is None:
-        return None
+        from elinkcli.tables.catalog import OWN_DATABASES, own_link
+
+        name = request.asks if request.cmd == "acheck" else request.linkname
+        own = name is not None and own_link(name) is not None
+        if not own and request.db not in OWN_DATABASES:
+            return None
     from elinkcli.sources.tables import choose
 
     return choose(client, request)

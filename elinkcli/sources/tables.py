@@ -6,6 +6,10 @@ Which requests a table takes (`choose`): with links_from "tables", every `neighb
 request for a link name a loaded table answers, and a usage error for the others; with
 "auto" (the default once a table is loaded), those of them whose table is fresh
 (tables_max_age), ELink for the rest; with "elink", none.
+
+elinkcli's own link names (gene_gene_ortholog, gene_ensembl...: ELink has none) are
+answered from their table with "auto" and "tables", however old it is; with "elink", or
+when their table is not loaded, they are a usage error naming `elinkcli tables get`.
 """
 
 from __future__ import annotations
@@ -16,7 +20,14 @@ from typing import TYPE_CHECKING
 
 from elinkcli.errors import UsageError
 from elinkcli.eutils.records import ELinkResult, IdLinkSet, LinkInfo, LinkSet, LinkSetDb
-from elinkcli.tables.catalog import LinkSpec, TableSpec, tables_answering
+from elinkcli.tables.catalog import (
+    OWN_DATABASES,
+    LinkSpec,
+    TableSpec,
+    own_link,
+    own_links,
+    tables_answering,
+)
 from elinkcli.tables.store import Loaded, TablesError, TablesStore
 
 if TYPE_CHECKING:
@@ -162,10 +173,18 @@ def choose(client: EutilsClient, request: LinkRequest) -> LinkSource | None:
     """A table's source for `request`, or None for ELink (see the module's text)."""
     settings = client.settings
     mode = links_from(settings)
+    name = request.asks if request.cmd == "acheck" else request.linkname
+    if name is not None and own_link(name) is not None:
+        return _choose_own(client, request, name)
+    if request.db in OWN_DATABASES:
+        names = ", ".join(n for n, (_t, s) in own_links().items() if s.dbto == request.db)
+        raise UsageError(
+            f"{request.db} is no Entrez database: elinkcli's own link names lead to it "
+            f"from local tables ({names}); give one with --name"
+        )
     if mode == "elink" or settings.tables_dir is None:
         return None
     reason = cannot_answer(request)
-    name = request.asks if request.cmd == "acheck" else request.linkname
     if reason is not None:
         if mode == "tables":
             raise UsageError(f"--from tables: {reason} (--from auto or elink asks ELink)")
@@ -228,6 +247,38 @@ def choose(client: EutilsClient, request: LinkRequest) -> LinkSource | None:
         elink = ElinkSource(client, request.params, request_errors, cached=False)
         return AutoSource(source, elink)
     return source
+
+
+def _choose_own(client: EutilsClient, request: LinkRequest, name: str) -> LinkSource:
+    """The table's source for one of elinkcli's own link names; a UsageError when no
+    loaded table can answer it (ELink has no such link name to fall back on)."""
+    found = own_link(name)
+    assert found is not None
+    table, link = found
+    get = f"`elinkcli tables get {table.name}`"
+    own = f"{name} is elinkcli's own link name (ELink has none), answered by {get}"
+    settings = client.settings
+    if settings.links_from == "elink":
+        raise UsageError(f"--from elink: {own}; use --from tables or auto")
+    reason = cannot_answer(request)
+    if reason is not None:
+        raise UsageError(f"{own}: {reason}")
+    if link.dbfrom != request.dbfrom:
+        raise UsageError(f"{name} links from {link.dbfrom}, not {request.dbfrom}")
+    if settings.tables_dir is None:
+        raise UsageError(f"{own}, and no tables directory is set (tables_dir)")
+    if request.filters.idtype == "acc":
+        raise UsageError(f"{name} has no accessions (--idtype acc): its targets are ids")
+    store = TablesStore(settings.tables_dir)
+    if store.current(table.name) is None:
+        raise UsageError(f"{name}: table {table.name} is not loaded; {get} loads it")
+    if not _has_duckdb():
+        from elinkcli.tables.engine import duckdb_module
+
+        duckdb_module()  # raises, saying how to install it
+    return TablesSource(
+        store, table, link, reader(), acheck=request.cmd == "acheck", log=client.log
+    )
 
 
 def _has_duckdb() -> bool:

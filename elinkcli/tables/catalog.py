@@ -1,10 +1,15 @@
 """The NCBI bulk link files elinkcli knows: where each lies upstream, what it holds, and the
-ELink link names its local table answers (docs/tables.md says where files and ELink differ).
+ELink link names its local table answers (docs/tables.md says where files and ELink differ),
+and elinkcli's own link names (`own`: orthologs, Ensembl ids), which ELink does not have.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+# elinkcli's own link names and databases (ELink has none): named in the catalog module,
+# which the name checks read; the tables below answer them.
+from elinkcli.catalog import OWN_DATABASES, OWN_LINKNAMES
 
 # Where NCBI's FTP site is served over HTTPS (ELINKCLI_TABLES_URL, config tables_url).
 DEFAULT_TABLES_URL = "https://ftp.ncbi.nlm.nih.gov/"
@@ -41,6 +46,16 @@ PMC_COLUMNS = (
     "Manuscript Id",
     "Release Date",
 )
+ORTHOLOG_COLUMNS = ("tax_id", "GeneID", "relationship", "Other_tax_id", "Other_GeneID")
+ENSEMBL_COLUMNS = (
+    "tax_id",
+    "GeneID",
+    "Ensembl_gene_identifier",
+    "RNA_nucleotide_accession.version",
+    "Ensembl_rna_identifier",
+    "protein_accession.version",
+    "Ensembl_protein_identifier",
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +64,8 @@ class LinkSpec:
     column holds the source UID and which the target, and a condition rows must meet.
     `complete`: an id absent from a table loaded for every organism has no such links
     (False where the table holds only some records of the source database: gene2refseq
-    holds RefSeq proteins only, so a GenBank protein's protein_gene is ELink's to say)."""
+    holds RefSeq proteins only, so a GenBank protein's protein_gene is ELink's to say).
+    `own`: elinkcli's own link name, which ELink does not have: only a table answers it."""
 
     linkname: str
     dbfrom: str
@@ -59,6 +75,8 @@ class LinkSpec:
     target: str
     where: str = ""
     complete: bool = True
+    own: bool = False
+    about: str = ""
 
 
 @dataclass(frozen=True)
@@ -157,6 +175,67 @@ TABLES: tuple[TableSpec, ...] = (
         ),
         taxon_column=None,
     ),
+    TableSpec(
+        "gene_orthologs",
+        "gene/DATA/gene_orthologs.gz",
+        ORTHOLOG_COLUMNS,
+        "orthologs",
+        "Ortholog pairs of Gene records across organisms (elinkcli's own link name)",
+        "?",
+        (
+            LinkSpec(
+                "gene_gene_ortholog",
+                "gene",
+                "gene",
+                "pairs",
+                "gene",
+                "other",
+                own=True,
+                about="orthologs of a gene in other organisms (gene_orthologs, both directions)",
+            ),
+        ),
+    ),
+    TableSpec(
+        "gene2ensembl",
+        "gene/DATA/gene2ensembl.gz",
+        ENSEMBL_COLUMNS,
+        "gene2ensembl",
+        "Gene records and their Ensembl genes, transcripts and proteins (elinkcli's own "
+        "link names)",
+        "?",
+        (
+            LinkSpec(
+                "gene_ensembl",
+                "gene",
+                "ensembl",
+                "ensembl",
+                "gene",
+                "ensg",
+                own=True,
+                about="Ensembl gene ids of a gene (ENSG...), from gene2ensembl",
+            ),
+            LinkSpec(
+                "gene_ensembl_transcript",
+                "gene",
+                "ensembl",
+                "ensembl",
+                "gene",
+                "enst",
+                own=True,
+                about="Ensembl transcript ids of a gene (ENST...), from gene2ensembl",
+            ),
+            LinkSpec(
+                "gene_ensembl_protein",
+                "gene",
+                "ensembl",
+                "ensembl",
+                "gene",
+                "ensp",
+                own=True,
+                about="Ensembl protein ids of a gene (ENSP...), from gene2ensembl",
+            ),
+        ),
+    ),
 )
 
 BY_NAME = {t.name: t for t in TABLES}
@@ -178,3 +257,16 @@ def tables_answering(linkname: str) -> list[tuple[TableSpec, LinkSpec]]:
 def linknames() -> tuple[str, ...]:
     """Every link name some table answers, once."""
     return tuple(dict.fromkeys(s.linkname for t in TABLES for s in t.links))
+
+
+__all__ = ["OWN_DATABASES", "OWN_LINKNAMES"]
+
+
+def own_links() -> dict[str, tuple[TableSpec, LinkSpec]]:
+    """elinkcli's own link names (ELink has none of them): {name: (its table, its spec)}."""
+    return {s.linkname: (t, s) for t in TABLES for s in t.links if s.own}
+
+
+def own_link(linkname: str) -> tuple[TableSpec, LinkSpec] | None:
+    """The table and spec of one of elinkcli's own link names, or None for ELink's."""
+    return own_links().get(linkname)

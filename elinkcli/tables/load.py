@@ -183,6 +183,10 @@ def load_file(
             rows = _load_gene2pubmed(con, gz, into, taxa)
         elif spec.kind == "gene2x":
             rows = _load_gene2x(con, gz, into, taxa, width)
+        elif spec.kind == "orthologs":
+            rows = _load_orthologs(con, gz, into, taxa)
+        elif spec.kind == "gene2ensembl":
+            rows = _load_gene2ensembl(con, gz, into, taxa)
         else:
             rows = _load_pmc(con, gz, into)
     except duck as exc:
@@ -283,6 +287,39 @@ def _load_gene2x(con: Any, gz: Path, into: Path, taxa: Sequence[int] | None, wid
         into / "accs.parquet",
     )
     return rows
+
+
+def _load_orthologs(con: Any, gz: Path, into: Path, taxa: Sequence[int] | None) -> int:
+    """gene_orthologs: each pair once in the file, from one side; stored both ways (gene,
+    other) sorted by gene, so a lookup by either gene reads few row groups. With `taxa`,
+    a pair is kept when either side's organism is. The rows counted are the file's pairs."""
+    names = ("tax_id", "gene", "relationship", "other_tax", "other")
+    types = {**_ID_TYPES, "other_tax": "INTEGER", "other": "BIGINT"}
+    source = _read_tsv(gz, names, types)
+    keep = ""
+    if taxa:
+        listed = ", ".join(str(int(t)) for t in taxa)
+        keep = f"WHERE tax_id IN ({listed}) OR other_tax IN ({listed})"
+    pairs = f"(SELECT tax_id, gene, relationship, other_tax, other FROM {source} {keep})"
+    rows = _copy(
+        con,
+        f"SELECT gene, other, tax_id, other_tax, relationship FROM {pairs} "
+        f"UNION ALL SELECT other, gene, other_tax, tax_id, relationship FROM {pairs} "
+        "ORDER BY gene, other",
+        into / "pairs.parquet",
+    )
+    return rows // 2
+
+
+def _load_gene2ensembl(con: Any, gz: Path, into: Path, taxa: Sequence[int] | None) -> int:
+    """gene2ensembl: one row per transcript (`-` is null), sorted by gene."""
+    names = ("tax_id", "gene", "ensg", "rna_acc", "enst", "prot_acc", "ensp")
+    source = _read_tsv(gz, names, _ID_TYPES)
+    return _copy(
+        con,
+        f"SELECT {', '.join(names)} FROM {source} {_taxa_filter(taxa)} ORDER BY gene, ensg, enst",
+        into / "ensembl.parquet",
+    )
 
 
 def _load_pmc(con: Any, gz: Path, into: Path) -> int:

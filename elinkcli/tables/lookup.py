@@ -111,6 +111,19 @@ class Reader:
         )
         return dict(self._ask(loaded, sql, [db, wanted]))
 
+    def dois(self, loaded: Loaded, db: str, uids: Sequence[str]) -> dict[str, str]:
+        """{UID: DOI} for the PMIDs (db pubmed) or PMC UIDs (db pmc) a loaded pmc_ids
+        table (pmc.parquet: pmid, pmc, doi) names with a DOI; {} for another database."""
+        column = {"pubmed": "pmid", "pmc": "pmc"}.get(db)
+        wanted = numbers(uids)
+        if column is None or not wanted:
+            return {}
+        sql = (
+            f"SELECT {column}::VARCHAR, min(doi) FROM {_relation(loaded.path, 'pmc')} "
+            f"WHERE {column} IN (SELECT unnest($1)) AND doi IS NOT NULL GROUP BY {column}"
+        )
+        return dict(self._ask(loaded, sql, [wanted]))
+
     def sample(self, loaded: Loaded, spec: LinkSpec, n: int, seed: int) -> list[str]:
         """Up to `n` distinct source ids of a link name, drawn by `seed` (the same seed, the
         same ids); memory follows `n`, not the table."""

@@ -89,6 +89,11 @@ _ACC_TERM = re.compile(
     r'\s*"?(?P<acc>[A-Za-z0-9][A-Za-z0-9_.\-]*)"?\s*\[\s*(?P<field>[A-Za-z]+)\s*\]\s*'
 )
 _OR = re.compile(r"\s+OR\s+", re.IGNORECASE)
+# A DOI search term, as elinkcli writes it: `"10.1038/nature12373"[doi]` (parenthesized or
+# not); DOIs hold no spaces, so the terms split on ` OR `.
+_DOI_TERM = re.compile(r'\s*\(?\s*"(?P<doi>[^"]+)"\s*\[\s*doi\s*\]\s*\)?\s*', re.IGNORECASE)
+# Databases whose records have DOIs (ESearch's [doi] field, ESummary's ArticleIds).
+DOI_DBS = frozenset({"pubmed", "pmc"})
 
 
 def split_version(accession: str) -> tuple[str, int | None]:
@@ -239,6 +244,8 @@ class FakeEutils:
         self.redirect_location = ""
         # The accession model: {db: {uid: accessions of that record}} (see add_record).
         self.records: dict[str, dict[str, list[str]]] = {}
+        # The DOI model: {db: {uid: DOI}} for pubmed and pmc records (see add_doi).
+        self.dois: dict[str, dict[str, str]] = {}
         # Sequence DocSums as NCBI wrote them before `AccessionVersion` (Biopython's
         # esummary3.xml, tests/fixtures/eutils/responses/esummary3.bp-2008.xml): the bare
         # accession in Caption, the version only in Extra (`gi|UID|gb|ACC.V|[UID]`).
@@ -338,6 +345,33 @@ class FakeEutils:
             raise ValueError(f"a UID is a number, not {uid!r}")
         accs = self.records.setdefault(db, {}).setdefault(_uid_form(str(uid)), [])
         accs.extend(a for a in accessions if a not in accs)
+
+    def add_doi(self, db: str, uid: str | int, doi: str) -> None:
+        """Record `uid` of pubmed or pmc with its DOI: ESearch's `"DOI"[doi]` finds it (any
+        case), its DocSum names it in ArticleIds (several records may share one DOI)."""
+        if db not in DOI_DBS:
+            raise ValueError(f"{db} records have no DOI")
+        self.add_record(db, uid)
+        self.dois.setdefault(db, {})[_uid_form(str(uid))] = doi
+
+    def doi_search(self, db: str, term: str) -> tuple[list[str], list[str]] | None:
+        """An ESearch of `"DOI"[doi]` terms OR'ed: (the UIDs found, sorted numerically; the
+        terms that found nothing). None: `term` is not such a search."""
+        parts = _OR.split(term.strip())
+        matched = [_DOI_TERM.fullmatch(p) for p in parts]
+        if not parts or not all(matched):
+            return None
+        found: set[str] = set()
+        missing: list[str] = []
+        known = self.dois.get(db, {})
+        for m in matched:
+            assert m is not None
+            wanted = m["doi"].lower()
+            uids = {uid for uid, doi in known.items() if doi.lower() == wanted}
+            if not uids:
+                missing.append(f'"{m["doi"]}"[doi]')
+            found |= uids
+        return sorted(found, key=int), missing
 
     def accession_version(self, db: str, uid: str) -> str | None:
         """A record's accession.version (its first accession with a version, else its first
@@ -685,6 +719,10 @@ class FakeEutils:
             return f"{ESEARCH_HEAD}<eSearchResult><ERROR>Invalid db name specified: {escape(db)}</ERROR></eSearchResult>\n"
         ranged = _UID_RANGE.fullmatch(term)
         inner = ranged["query"] if ranged else term
+        if (db, inner) not in self.searches and db in DOI_DBS:
+            by_doi = self.doi_search(db, inner)
+            if by_doi is not None:
+                return self._accession_answer(get, term, ranged, *by_doi)
         if (db, inner) not in self.searches:
             by_accession = self.accession_search(db, inner)
             if by_accession is not None:
@@ -802,6 +840,23 @@ class FakeEutils:
             item("Title", title)
             item("ExpXml", _sra_expxml(uid, accs, title))
             item("Runs", _sra_runs(uid, accs))
+        elif db in DOI_DBS:
+            # As NCBI's version 1 pubmed and pmc DocSums name a record's ids (no recording
+            # in tests/fixtures holds one; the shape is that of
+            # esummary.fcgi?db=pubmed&id=23845962 and db=pmc&id=3761280): a List item
+            # `ArticleIds` with one String item per id, `doi` among them, and pubmed's
+            # top-level `DOI` item too. A record without a DOI has no `doi` item.
+            doi = self.dois.get(db, {}).get(uid)
+            item("Title", title)
+            ids = [("pubmed", uid)] if db == "pubmed" else [("pmid", ""), ("pmcid", f"PMC{uid}")]
+            if doi:
+                ids.insert(1, ("doi", doi))
+            listed = "".join(
+                f'<Item Name="{n}" Type="String">{escape(t)}</Item>' for n, t in ids if t
+            )
+            items.append(("ArticleIds", "List", listed))
+            if doi and db == "pubmed":
+                item("DOI", doi)
         elif db == "snp":
             rs = next((a for a in accs if a.lower().startswith("rs")), f"rs{uid}")
             item("SNP_ID", rs[2:], "Integer")

@@ -7,12 +7,21 @@ Where the shapes come from (every value is invented; only the shapes are NCBI's)
   gzipped TSV with the column lists of NCBI's gene/DATA/README (a `#`-led header line, `-`
   for an empty field; gene2refseq and gene2accession share their 16 columns, gene2accession
   adds GenBank rows, status `-`, to the RefSeq ones).
+* `gene/DATA/gene_orthologs.gz`: gzipped TSV `#tax_id GeneID relationship Other_tax_id
+  Other_GeneID`, each ortholog pair once, from one side (relationship `Ortholog`).
+* `gene/DATA/gene2ensembl.gz`: gzipped TSV `#tax_id GeneID Ensembl_gene_identifier
+  RNA_nucleotide_accession.version Ensembl_rna_identifier protein_accession.version
+  Ensembl_protein_identifier`, one row per transcript, `-` where empty.
 * `pub/pmc/PMC-ids.csv.gz`: gzipped CSV with PMC-ids.csv's header (`Journal Title,ISSN,...,
   Release Date`), fields quoted only where needed (titles with commas or quotes), PMID,
   DOI or Manuscript Id empty where PMC has none.
 
 `links(data, linkname)` is the oracle: source UID -> target UIDs, distinct, highest first;
 `fake_tables(data)` and `add_records(fake, data)` make `FakeEutils` answer exactly those.
+OWN_LINKNAMES are elinkcli's own link names (ELink has none: the fake ELink does not
+answer them): gene_gene_ortholog (both directions of every pair) and gene_ensembl,
+gene_ensembl_transcript, gene_ensembl_protein (targets are Ensembl ids, highest first as
+text).
 """
 
 from __future__ import annotations
@@ -30,18 +39,24 @@ from support.fake_eutils import FakeEutils, Table
 
 __all__ = [
     "ASSEMBLIES",
+    "ENSEMBL_COLUMNS",
     "GENE_COLUMNS",
     "LINKNAMES",
+    "ORTHOLOG_COLUMNS",
+    "OWN_LINKNAMES",
     "PMC_COLUMNS",
     "TAXA",
+    "EnsemblRow",
     "GeneRow",
     "LinkData",
     "PmcRow",
     "add_records",
     "fake_tables",
     "gene2accession_bytes",
+    "gene2ensembl_bytes",
     "gene2pubmed_bytes",
     "gene2refseq_bytes",
+    "gene_orthologs_bytes",
     "links",
     "make_data",
     "ncbi_files",
@@ -107,6 +122,29 @@ LINKNAMES: dict[str, tuple[str, str]] = {
     "pubmed_pmc": ("pubmed", "pmc"),
     "pmc_pubmed": ("pmc", "pubmed"),
 }
+# elinkcli's own link names (no ELink link name): answered by local tables alone.
+OWN_LINKNAMES: dict[str, tuple[str, str]] = {
+    "gene_gene_ortholog": ("gene", "gene"),
+    "gene_ensembl": ("gene", "ensembl"),
+    "gene_ensembl_transcript": ("gene", "ensembl"),
+    "gene_ensembl_protein": ("gene", "ensembl"),
+}
+ORTHOLOG_COLUMNS = ("tax_id", "GeneID", "relationship", "Other_tax_id", "Other_GeneID")
+ENSEMBL_COLUMNS = (
+    "tax_id",
+    "GeneID",
+    "Ensembl_gene_identifier",
+    "RNA_nucleotide_accession.version",
+    "Ensembl_rna_identifier",
+    "protein_accession.version",
+    "Ensembl_protein_identifier",
+)
+# Ensembl's prefixes per taxon (gene, transcript, protein; FlyBase's ids for the fly).
+_ENSEMBL_PREFIXES = {
+    9606: ("ENSG", "ENST", "ENSP", 11),
+    10090: ("ENSMUSG", "ENSMUST", "ENSMUSP", 11),
+    7227: ("FBgn", "FBtr", "FBpp", 7),
+}
 _JOURNALS = (
     ("Proc Natl Acad Sci U S A", "0027-8424", "1091-6490"),
     ("Nucleic Acids Res", "0305-1048", "1362-4962"),
@@ -134,6 +172,19 @@ class GeneRow:
     symbol: str
 
 
+@dataclass(frozen=True)
+class EnsemblRow:
+    """One row of gene2ensembl (None where the file has `-`)."""
+
+    tax_id: int
+    gene: int
+    ensg: str
+    rna_acc: str | None
+    enst: str | None
+    prot_acc: str | None
+    ensp: str | None
+
+
 class PmcRow(NamedTuple):
     """One row of PMC-ids.csv, every field a string as in the file ("" when empty)."""
 
@@ -159,6 +210,9 @@ class LinkData:
     refseq: list[GeneRow] = field(default_factory=list)
     accession: list[GeneRow] = field(default_factory=list)  # refseq rows + GenBank rows
     pmc: list[PmcRow] = field(default_factory=list)
+    # (tax_id, GeneID, Other_tax_id, Other_GeneID), each pair once, in file order.
+    orthologs: list[tuple[int, int, int, int]] = field(default_factory=list)
+    ensembl: list[EnsemblRow] = field(default_factory=list)
 
 
 class _Draw:
@@ -317,7 +371,65 @@ def make_data(genes: int = 60, seed: int = 7) -> LinkData:
             )
         )
     data.pmc = sorted(rows_pmc, key=lambda r: int(r.pmcid[3:]))
+    data.orthologs = _orthologs(gene_ids, taxa)
+    data.ensembl = _ensembl(random.Random(seed * 1000 + 1), gene_ids, taxa, refseq)
     return data
+
+
+def _orthologs(gene_ids: list[int], taxa: list[int]) -> list[tuple[int, int, int, int]]:
+    """Ortholog pairs among the genes (drawn after the rest, so the other files are as
+    before): genes i, i+1, i+2 (i % 3 == 0) are a human, a mouse and a fly gene; human-mouse
+    unless i % 9 == 6, human-fly when i is even, mouse-fly (written from the fly's side)
+    when i % 4 == 3, and gene 0 also with mouse gene 4. Every pair once, sorted by
+    (tax_id, GeneID) as NCBI's file is."""
+    edges: set[tuple[int, int]] = set()
+    for i in range(0, len(gene_ids) - 2, 3):
+        human, mouse, fly = i, i + 1, i + 2
+        if i % 9 != 6:
+            edges.add((human, mouse))
+        if i % 2 == 0:
+            edges.add((human, fly))
+        if i % 4 == 3:
+            edges.add((fly, mouse))
+    edges.add((0, 4))
+    rows = [(taxa[a], gene_ids[a], taxa[b], gene_ids[b]) for a, b in edges]
+    return sorted(rows)
+
+
+def _ensembl(
+    rng: random.Random, gene_ids: list[int], taxa: list[int], refseq: dict[int, list[GeneRow]]
+) -> list[EnsemblRow]:
+    """gene2ensembl rows: genes with i % 4 == 3 have none; the others one Ensembl gene
+    (gene 0 two) and a row per distinct RefSeq RNA (its protein, if any, with an Ensembl
+    protein), or one row of `-` when they have no RefSeq RNA. Sorted by (tax_id, GeneID)."""
+    used: set[str] = set()
+
+    def ensembl_id(prefix: str, digits: int) -> str:
+        while True:
+            made = f"{prefix}{rng.randint(1, 10**digits - 1):0{digits}d}"
+            if made not in used:
+                used.add(made)
+                return made
+
+    rows: list[EnsemblRow] = []
+    for i, gene in enumerate(gene_ids):
+        if i % 4 == 3:
+            continue
+        tax = taxa[i]
+        g_prefix, t_prefix, p_prefix, digits = _ENSEMBL_PREFIXES[tax]
+        for _ in range(2 if i == 0 else 1):
+            ensg = ensembl_id(g_prefix, digits)
+            rnas: dict[str, str | None] = {}
+            for r in refseq.get(i, []):
+                if r.rna_acc is not None and r.rna_acc not in rnas:
+                    rnas[r.rna_acc] = r.prot_acc
+            if not rnas:
+                rows.append(EnsemblRow(tax, gene, ensg, None, None, None, None))
+            for rna, prot in rnas.items():
+                enst = ensembl_id(t_prefix, digits)
+                ensp = ensembl_id(p_prefix, digits) if prot is not None else None
+                rows.append(EnsemblRow(tax, gene, ensg, rna, enst, prot, ensp))
+    return sorted(rows, key=lambda r: (r.tax_id, r.gene))
 
 
 def _row(
@@ -351,7 +463,21 @@ def _symbol(rng: random.Random, tax: int, i: int) -> str:
 # --- link views (the oracle) -------------------------------------------------------------
 
 
-def _pairs(data: LinkData, linkname: str) -> Iterable[tuple[int, int]]:
+def _pairs(data: LinkData, linkname: str) -> Iterable[tuple[int, int | str]]:
+    if linkname == "gene_gene_ortholog":
+        return [(a, b) for _t, a, _o, b in data.orthologs] + [
+            (b, a) for _t, a, _o, b in data.orthologs
+        ]
+    own_ensembl = {
+        "gene_ensembl": "ensg",
+        "gene_ensembl_transcript": "enst",
+        "gene_ensembl_protein": "ensp",
+    }
+    if linkname in own_ensembl:
+        column = own_ensembl[linkname]
+        return (
+            (r.gene, getattr(r, column)) for r in data.ensembl if getattr(r, column) is not None
+        )
     if linkname == "gene_pubmed":
         return ((g, p) for _t, g, p in data.pubmed)
     if linkname == "pubmed_gene":
@@ -383,13 +509,14 @@ def _pairs(data: LinkData, linkname: str) -> Iterable[tuple[int, int]]:
         return pmc
     if linkname == "pmc_pubmed":
         return ((c, p) for p, c in pmc)
-    raise KeyError(f"unknown link name {linkname!r}; known: {', '.join(LINKNAMES)}")
+    known = ", ".join([*LINKNAMES, *OWN_LINKNAMES])
+    raise KeyError(f"unknown link name {linkname!r}; known: {known}")
 
 
 def links(data: LinkData, linkname: str) -> dict[str, list[str]]:
     """{source UID: target UIDs} of one link name: only sources with links, targets
     distinct and in descending numeric order (as the tables answer); null GIs skipped."""
-    found: dict[int, set[int]] = defaultdict(set)
+    found: dict[int, set[int | str]] = defaultdict(set)
     for source, target in _pairs(data, linkname):
         found[source].add(target)
     return {
@@ -490,6 +617,20 @@ def pmc_ids_bytes(data: LinkData) -> bytes:
     return _gzip(out.getvalue())
 
 
+def gene_orthologs_bytes(data: LinkData) -> bytes:
+    lines = ["#" + "\t".join(ORTHOLOG_COLUMNS)]
+    lines += [f"{t}\t{g}\tOrtholog\t{ot}\t{og}" for t, g, ot, og in data.orthologs]
+    return _gzip("\n".join(lines) + "\n")
+
+
+def gene2ensembl_bytes(data: LinkData) -> bytes:
+    lines = ["#" + "\t".join(ENSEMBL_COLUMNS)]
+    for r in data.ensembl:
+        fields = (r.tax_id, r.gene, r.ensg, r.rna_acc, r.enst, r.prot_acc, r.ensp)
+        lines.append("\t".join(map(_dash, fields)))
+    return _gzip("\n".join(lines) + "\n")
+
+
 def ncbi_files(data: LinkData) -> dict[str, bytes]:
     """{upstream path: bytes}, as `FileServer(ncbi_files(data))` serves them."""
     return {
@@ -497,4 +638,6 @@ def ncbi_files(data: LinkData) -> dict[str, bytes]:
         "gene/DATA/gene2refseq.gz": gene2refseq_bytes(data),
         "gene/DATA/gene2accession.gz": gene2accession_bytes(data),
         "pub/pmc/PMC-ids.csv.gz": pmc_ids_bytes(data),
+        "gene/DATA/gene_orthologs.gz": gene_orthologs_bytes(data),
+        "gene/DATA/gene2ensembl.gz": gene2ensembl_bytes(data),
     }

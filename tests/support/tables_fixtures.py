@@ -19,7 +19,7 @@ from pathlib import Path
 
 from conftest import TSV_HEADER
 
-from support.ncbi_files import LINKNAMES, LinkData, links, make_data
+from support.ncbi_files import LINKNAMES, OWN_LINKNAMES, LinkData, links, make_data
 
 # Where each file lies under the files' base URL (NCBI's FTP layout).
 PATHS = {
@@ -27,6 +27,8 @@ PATHS = {
     "gene2refseq": "gene/DATA/gene2refseq.gz",
     "gene2accession": "gene/DATA/gene2accession.gz",
     "pmc_ids": "pub/pmc/PMC-ids.csv.gz",
+    "gene_orthologs": "gene/DATA/gene_orthologs.gz",
+    "gene2ensembl": "gene/DATA/gene2ensembl.gz",
 }
 TABLE_NAMES = tuple(PATHS)
 # The file that answers each link name once all four are loaded (gene2accession holds
@@ -45,6 +47,14 @@ ANSWERED_BY = {
     "pmc_pubmed": "pmc_ids",
 }
 assert set(ANSWERED_BY) == set(LINKNAMES)
+# elinkcli's own link names (ELink has none) and the file that answers each.
+OWN_ANSWERED_BY = {
+    "gene_gene_ortholog": "gene_orthologs",
+    "gene_ensembl": "gene2ensembl",
+    "gene_ensembl_transcript": "gene2ensembl",
+    "gene_ensembl_protein": "gene2ensembl",
+}
+assert set(OWN_ANSWERED_BY) == set(OWN_LINKNAMES)
 # The date every file is served with (support.file_server's default Last-Modified).
 SERVED_DATE = "2026-12-01"
 LATER = datetime(2027, 1, 15, tzinfo=timezone.utc)
@@ -65,14 +75,19 @@ def rows_of(data: LinkData, table: str) -> int:
         "gene2refseq": len(data.refseq),
         "gene2accession": len(data.accession),
         "pmc_ids": len(data.pmc),
+        "gene_orthologs": len(data.orthologs),  # pairs, as the file lists them
+        "gene2ensembl": len(data.ensembl),
     }[table]
 
 
 def taxon_rows(data: LinkData, table: str, taxon: int) -> int:
+    if table == "gene_orthologs":  # a pair is kept when either side is of the taxon
+        return sum(1 for t, _g, o, _og in data.orthologs if taxon in (t, o))
     rows: Iterable[int] = {
         "gene2pubmed": (t for t, _g, _p in data.pubmed),
         "gene2refseq": (r.tax_id for r in data.refseq),
         "gene2accession": (r.tax_id for r in data.accession),
+        "gene2ensembl": (r.tax_id for r in data.ensembl),
     }[table]
     return sum(1 for t in rows if t == taxon)
 
@@ -103,7 +118,7 @@ def source_ids(data: LinkData, db: str) -> list[str]:
 def probe_ids(data: LinkData, linkname: str, with_links: int = 12) -> list[str]:
     """Source ids to ask for `linkname`: some with links, every one of the database the
     dataset names without such links (up to 12), and ids no file holds, mixed."""
-    dbfrom = LINKNAMES[linkname][0]
+    dbfrom = {**LINKNAMES, **OWN_LINKNAMES}[linkname][0]
     view = links(data, linkname)
     having = list(view)
     rng = random.Random(linkname)

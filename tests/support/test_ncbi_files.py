@@ -30,15 +30,21 @@ from support.fake_eutils import FakeEutils
 from support.file_server import CHUNK, FileServer, parse_range
 from support.ncbi_files import (
     ASSEMBLIES,
+    ENSEMBL_COLUMNS,
     GENE_COLUMNS,
     LINKNAMES,
+    ORTHOLOG_COLUMNS,
+    OWN_LINKNAMES,
     PMC_COLUMNS,
+    EnsemblRow,
     GeneRow,
     add_records,
     fake_tables,
     gene2accession_bytes,
+    gene2ensembl_bytes,
     gene2pubmed_bytes,
     gene2refseq_bytes,
+    gene_orthologs_bytes,
     links,
     make_data,
     ncbi_files,
@@ -189,7 +195,42 @@ def test_ncbi_files_maps_upstream_paths() -> None:
         "gene/DATA/gene2refseq.gz": gene2refseq_bytes(DATA),
         "gene/DATA/gene2accession.gz": gene2accession_bytes(DATA),
         "pub/pmc/PMC-ids.csv.gz": pmc_ids_bytes(DATA),
+        "gene/DATA/gene_orthologs.gz": gene_orthologs_bytes(DATA),
+        "gene/DATA/gene2ensembl.gz": gene2ensembl_bytes(DATA),
     }
+
+
+def test_gene_orthologs_parse_back_and_pair_genes_across_taxa() -> None:
+    header, *rows = _rows(gene_orthologs_bytes(DATA))
+    assert header == ["#" + ORTHOLOG_COLUMNS[0], *ORTHOLOG_COLUMNS[1:]]
+    assert {r[2] for r in rows} == {"Ortholog"}
+    parsed = [(int(r[0]), int(r[1]), int(r[3]), int(r[4])) for r in rows]
+    assert parsed == DATA.orthologs == sorted(DATA.orthologs)
+    taxa = {r.gene: r.tax_id for r in DATA.accession} | {g: t for t, g, _p in DATA.pubmed}
+    assert all(taxa[g] == t and taxa[o] == ot and t != ot for t, g, ot, o in parsed)
+    edges = {frozenset((g, o)) for _t, g, _ot, o in parsed}
+    assert len(edges) == len(parsed), "each pair once, from one side"
+    assert any(t > ot for t, _g, ot, _o in parsed), "some pairs from the other side"
+    view = links(DATA, "gene_gene_ortholog")
+    assert all(str(g) in view[str(o)] and str(o) in view[str(g)] for _t, g, _ot, o in parsed)
+    assert max(len(v) for v in view.values()) >= 3
+
+
+def test_gene2ensembl_parses_back_to_the_data() -> None:
+    header, *rows = _rows(gene2ensembl_bytes(DATA))
+    assert header == ["#" + ENSEMBL_COLUMNS[0], *ENSEMBL_COLUMNS[1:]]
+    parsed = [
+        EnsemblRow(int(r[0]), int(r[1]), r[2], _str(r[3]), _str(r[4]), _str(r[5]), _str(r[6]))
+        for r in rows
+    ]
+    assert parsed == DATA.ensembl
+    assert {r.ensg[:4] for r in parsed} == {"ENSG", "ENSM", "FBgn"}
+    assert any(r.enst is None for r in parsed) and any(r.ensp is None and r.enst for r in parsed)
+    assert all(r.ensg.startswith("ENSG") for r in parsed if r.tax_id == 9606)
+    two = links(DATA, "gene_ensembl")
+    assert max(len(v) for v in two.values()) == 2
+    for name in OWN_LINKNAMES:
+        assert set(OWN_LINKNAMES) & set(LINKNAMES) == set() and links(DATA, name)
 
 
 # --- the link views ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from elinkcli.commands.batching import check_batch
 from elinkcli.commands.plans import Warn, db_named
 from elinkcli.constants import DEFAULT_BATCH, LINK_CMDS
 from elinkcli.errors import UsageError
-from elinkcli.eutils.params import LinkFilters, elink_params
+from elinkcli.eutils.params import IDTYPES, LinkFilters, elink_params
 from elinkcli.ids.tokens import normalize_db
 from elinkcli.names import (
     EVERY_TABLE,
@@ -92,6 +92,8 @@ class LinkPlan:
         if cmd not in LINK_CMDS:
             raise UsageError(f"unknown --cmd {cmd!r} for link (choose {', '.join(LINK_CMDS)})")
         check_batch(batch)
+        if idtype not in IDTYPES:
+            raise UsageError(f"unknown --idtype {idtype!r} (choose acc, doi)")
         filters = LinkFilters(
             term=term,
             datetype=datetype,
@@ -178,12 +180,18 @@ class LinkPlan:
 
     def vet(self, warn: Warn) -> None:
         """Names the catalog does not know, warned about (refused with --strict)."""
+        from elinkcli.accessions import DOI_DBS
         from elinkcli.ids.resolve import has_accessions
 
         assert self.target is not None
         vet_names(warn, strict=self.strict, db=self.db, target=self.target, linkname=self.name)
         for note in self.filters.notes(self.db or self.target):
             warn(note)
+        if self.filters.idtype == "doi" and self.target not in DOI_DBS:
+            warn(
+                f"{self.target} records have no DOI NCBI names (pubmed and pmc do): "
+                "target_acc stays empty, and uid and edirect write their UIDs"
+            )
         if self.filters.idtype == "acc" and not has_accessions(self.target):
             warn(
                 f"{self.target} records have no accession NCBI names: target_acc stays empty, "

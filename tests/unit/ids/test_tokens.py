@@ -176,7 +176,19 @@ def _is_uid(token: str) -> bool:
     return bool(token) and all(c in "0123456789" for c in token)
 
 
+# A DOI, for pubmed and pmc (with a `doi:` or doi.org prefix; no percent signs here).
+_DOI = r'(doi:|https?://(dx\.)?doi\.org/)?10\.[0-9]{4,9}(\.[0-9]+)*/[^\s",%]+'
+
+
 def _is_accession(token: str, db: str) -> bool:
+    if (
+        db.lower() in ("pubmed", "pmc")
+        and "%" not in token
+        and token.isascii()
+        and re.fullmatch(_DOI, token, re.IGNORECASE)
+        and len(token) < 400
+    ):
+        return True
     forms = ACCESSION_FORMS.get(db.lower(), ())
     return token.isascii() and any(re.fullmatch(f, token, re.IGNORECASE) for f in forms)
 
