@@ -89,6 +89,24 @@ _ACC_ATTR = {
     "Runs": re.compile(r'<Run\b[^>]*?\bacc="([^"]+)"'),
 }
 
+# In sra's ExpXml: how many runs the experiment has (ESummary's Runs may list fewer).
+_TOTAL_RUNS = re.compile(r'<Statistics\b[^>]*?\btotal_runs="([0-9]{1,9})"')
+_RUN_ACC = re.compile(r"[SED]RR[0-9]{1,12}", re.ASCII)
+
+
+def summary_runs(items: list[tuple[str, str]]) -> tuple[list[str], int | None]:
+    """An sra DocSum's runs: the run accessions its `Runs` item lists (in order, each once),
+    and the run count its ExpXml's `<Statistics total_runs=…>` gives (None: not given)."""
+    runs: list[str] = []
+    total: int | None = None
+    for name, text in items:
+        if name == "Runs" and text:
+            runs += [a for a in _ACC_ATTR["Runs"].findall(text) if _RUN_ACC.fullmatch(a)]
+        elif name == "ExpXml" and text and total is None:
+            found = _TOTAL_RUNS.search(text)
+            total = int(found.group(1)) if found else None
+    return list(dict.fromkeys(runs)), total
+
 
 # The seq-id types of a FASTA defline whose next field is an accession.version (GenBank,
 # EMBL, DDBJ, RefSeq, the TPA ones, UniProt): `gb|AAO49381.1|`, `sp|P04637.2|P53_HUMAN`.

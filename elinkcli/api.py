@@ -105,7 +105,7 @@ def link(
     reldate: int | None = None,
     mindate: str | None = None,
     maxdate: str | None = None,
-    idtype: Literal["acc", "doi"] | None = None,
+    idtype: Literal["acc", "doi", "run"] | None = None,
     batch: int = C.DEFAULT_BATCH,
     strict: bool = False,
     stats: Ledger | None = None,
@@ -136,7 +136,8 @@ def link(
         term, datetype, reldate, mindate, maxdate: ELink's limits (--term, --datetype,
             --reldate, --mindate, --maxdate).
         idtype: "acc" fills target_acc with each target's accession; "doi" with each
-            pubmed or pmc target's DOI.
+            pubmed or pmc target's DOI; "run" gives an sra target one row per run, the
+            run in target_acc (target_id the experiment's UID).
         batch: ids per request (1-1000).
         strict: an unknown database or link name is a UsageError, not a warning.
         stats: a Ledger to fill in (counts, ids without links, capped tables...).

@@ -53,7 +53,7 @@ source_id stays the token given, source_uid is the UID.
 
 Columns (tsv): source_db source_id linkname target_db target_id score source_uid
 target_acc (score only with -cmd neighbor_score, target_acc only with --idtype acc, or
---idtype doi: then it holds the DOI);
+--idtype doi: then it holds the DOI, or --idtype run: a run, one row each);
 --cited/--cites add source (the services that gave the link); --format counts writes
 source_db source_id links and one count per service.
 """
@@ -136,8 +136,9 @@ def link_command(
             "--idtype",
             "-idtype",
             help="'acc': fill the target_acc column with each target's accession (ESummary); "
-            "'doi': with each pubmed or pmc target's DOI (ESummary); --format uid then prints "
-            "them.",
+            "'doi': with each pubmed or pmc target's DOI (ESummary); 'run': one row per run of "
+            "each sra experiment, the run (SRR…) in target_acc (ESummary, EFetch runinfo); "
+            "--format uid then prints them.",
             rich_help_panel=WHAT,
         ),
     ] = None,
@@ -301,8 +302,8 @@ def link_command(
     spec = OutputSpec(
         fmt=chosen,
         columns=(*LINK_COLUMNS, SOURCE_COLUMN) if provenance else LINK_COLUMNS,
-        uid_key="target_acc" if idtype in ("acc", "doi") else "target_id",
-        uid_fallback="target_id" if idtype in ("acc", "doi") else None,
+        uid_key="target_acc" if idtype in ("acc", "doi", "run") else "target_id",
+        uid_fallback="target_id" if idtype in ("acc", "doi", "run") else None,
         header=not no_header,
         title=f"{run.db} → {target_db}",
         message=run.next_message(target_db),

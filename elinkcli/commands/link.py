@@ -21,7 +21,7 @@ from elinkcli.eutils.client import EutilsClient
 from elinkcli.eutils.params import IDTYPES, LinkFilters, elink_params
 from elinkcli.eutils.records import ELinkResult, LinkSet
 from elinkcli.ids.history import HistorySet, expand
-from elinkcli.ids.resolve import accessions_of, build_table, dois_of
+from elinkcli.ids.resolve import accessions_of, build_table, dois_of, runs_of
 from elinkcli.ids.tokens import normalize_db
 from elinkcli.models import LinkRow, LinkTuple, named_rows
 from elinkcli.sources.base import LinkRequest
@@ -86,7 +86,9 @@ def link_batches(
     row's source_id is the token, source_uid NCBI's UID. `filters.idtype == "acc"` fills
     target_acc (ESummary, or the UID's prefix form) instead of asking ELink for accessions,
     so target_id stays the UID; `filters.idtype == "doi"` fills it with each pubmed or pmc
-    target's DOI (ESummary's ArticleIds) the same way; with `acc_from_elink` too, ELink is
+    target's DOI (ESummary's ArticleIds) the same way; `filters.idtype == "run"` gives an
+    sra target one row per run (target_acc the run, target_id the experiment: see
+    _run_rows); with `acc_from_elink` too, ELink is
     asked for accessions (`idtype=acc`, no other request) and target_id and target_acc
     both hold them: for outputs of the accessions alone, from a database ELink echoes as
     UIDs.
@@ -98,7 +100,7 @@ def link_batches(
     check_batch(batch)
     dbfrom, dbto = normalize_db(db), normalize_db(target)
     if filters.idtype not in IDTYPES:
-        raise UsageError(f"unknown --idtype {filters.idtype!r} (choose acc, doi)")
+        raise UsageError(f"unknown --idtype {filters.idtype!r} (choose acc, doi, run)")
     want_acc = filters.idtype
     acc_from_elink = want_acc == "acc" and acc_from_elink
     if not acc_from_elink:
@@ -196,6 +198,8 @@ def _link_batches(
                 return rows
             if acc_from_elink:
                 return [(*r[:7], r[4], *r[8:]) for r in rows]
+            if want_acc == "run":
+                return _run_rows(session, dbto, rows)
             of = dois_of if want_acc == "doi" else accessions_of
             accs = of(session, dbto, [r[4] for r in rows])
             return [(*r[:7], accs.get(r[4]), *r[8:]) for r in rows]
@@ -224,6 +228,24 @@ def _link_batches(
             else:
                 yield finish(_per_id_rows(outcome, chunk, cmd, stats, uid_of, provenance))
     stats.settle(mark)
+
+
+def _run_rows(session: EutilsClient, dbto: str, rows: list[LinkTuple]) -> list[LinkTuple]:
+    """`--idtype run`: each sra experiment's row once per run (target_id stays the
+    experiment's UID, target_acc the run), one row with no run for an experiment with none
+    listed. Rows into any other database are left as they are (no request). The ledger's
+    `links` counts ELink's links (experiments), not these rows."""
+    if dbto != "sra":
+        return rows
+    runs = runs_of(session, [r[4] for r in rows])
+    out: list[LinkTuple] = []
+    for r in rows:
+        listed = runs.get(r[4])
+        if listed:
+            out.extend((*r[:7], run, *r[8:]) for run in listed)
+        else:
+            out.append(r)
+    return out
 
 
 def _same(token: str) -> str:

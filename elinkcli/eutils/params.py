@@ -13,9 +13,10 @@ from elinkcli.inert import quote
 Params = list[tuple[str, str]]
 
 
-# --idtype: target_acc filled with accessions (ESummary, or ELink idtype=acc) or DOIs
-# (ESummary; never sent to ELink).
-IDTYPES = (None, "acc", "doi")
+# --idtype: target_acc filled with accessions (ESummary, or ELink idtype=acc), DOIs
+# (ESummary; never sent to ELink), or an sra experiment's runs, one row each (ESummary,
+# EFetch runinfo; never sent to ELink).
+IDTYPES = (None, "acc", "doi", "run")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +111,7 @@ def check_link_params(
                 f"unknown --datetype {filters.datetype!r} (choose {', '.join(DATE_TYPES)})"
             )
         check_dates(filters)
-    if filters.idtype not in (None, "acc"):  # ELink's own idtype (doi is never sent)
+    if filters.idtype not in (None, "acc"):  # ELink's own idtype (doi and run are never sent)
         raise UsageError(f"unknown idtype {filters.idtype!r} for ELink (only 'acc')")
     if filters.holding and cmd not in ("llinks", "llinkslib"):
         raise UsageError("--holding goes with LinkOut (llinks) only")

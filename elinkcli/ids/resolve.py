@@ -38,10 +38,11 @@ from elinkcli.accessions import (
     pattern_of,
     summary_accessions,
     summary_dois,
+    summary_runs,
     uid_form,
 )
 from elinkcli.cache.codec import request_signature
-from elinkcli.constants import ESEARCH, ESUMMARY
+from elinkcli.constants import EFETCH, ESEARCH, ESUMMARY
 from elinkcli.errors import GaveUpError, UsageError
 from elinkcli.eutils.client import EutilsClient
 from elinkcli.eutils.parsers import parse_esearch, parse_esummary
@@ -465,3 +466,62 @@ def accessions_of(client: EutilsClient, db: str, uids: Iterable[str]) -> dict[st
     if writable is not None and fresh:
         writable.put_values(signature, fresh)
     return found
+
+
+# --- runs out ------------------------------------------------------------------------
+
+
+def _cached_runs(value: Any) -> list[str]:
+    """A cached list of an experiment's runs, checked as an answer is."""
+    if not isinstance(value, list):
+        raise TypeError("not a list of runs")
+    return [V.token(a, "a cached run accession") for a in value]
+
+
+def runs_of(client: EutilsClient, uids: Iterable[str]) -> dict[str, list[str]]:
+    """{sra experiment UID: its run accessions, in order} for `--idtype run` (cached per
+    UID; an experiment with no runs listed has []). ESummary's `Runs`, 200 UIDs a request;
+    an experiment it lists fewer runs of than ExpXml's `total_runs` is asked of EFetch
+    (`rettype=runinfo`), one request each: never a subset. A failure names the experiment."""
+    wanted = list(dict.fromkeys(uids))
+    if not wanted:
+        return {}
+    signature = request_signature(client.settings.base_url, "runs-of", [("db", "sra")])
+    cache, writable = _caches(client)
+    found: dict[str, list[str]] = (
+        dict(cache.get_values(signature, wanted, _cached_runs)) if cache else {}
+    )
+    todo = [u for u in wanted if u not in found]
+    fresh: dict[str, list[str]] = {}
+    for part in batches(todo, SUMMARY_BATCH):
+        for d in _summaries(client, "sra", part).docsums:
+            runs, total = summary_runs(list(d.items))
+            if total is not None and len(runs) < total:
+                runs = _runinfo_runs(client, d.uid, total)
+            fresh[d.uid] = runs
+    found.update(fresh)
+    if writable is not None and fresh:
+        writable.put_values(signature, fresh)
+    return found
+
+
+def _runinfo_runs(client: EutilsClient, uid: str, total: int) -> list[str]:
+    """The runs of experiment `uid` from EFetch's runinfo CSV; fewer than `total` fails."""
+    from elinkcli.errors import PermanentError
+    from elinkcli.ids.runinfo import parse_runinfo
+
+    params = [("db", "sra"), ("id", uid), ("rettype", "runinfo"), ("retmode", "text")]
+    what = f"runs of sra experiment {uid} (EFetch runinfo)"
+    try:
+        runs = client.call(EFETCH, params, parse_runinfo, ids=[uid])
+    except GaveUpError as exc:
+        raise type(exc)(f"{what}: {exc}", [uid], exc.tries) from None
+    except PermanentError as exc:
+        raise PermanentError(f"{what}: {exc}") from None
+    if len(runs) < total:
+        raise GaveUpError(
+            f"{what}: NCBI lists {len(runs)} of its {total} runs (ESummary's total_runs)",
+            [uid],
+            1,
+        )
+    return runs

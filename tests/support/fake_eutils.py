@@ -250,6 +250,12 @@ class FakeEutils:
         # esummary3.xml, tests/fixtures/eutils/responses/esummary3.bp-2008.xml): the bare
         # accession in Caption, the version only in Extra (`gi|UID|gb|ACC.V|[UID]`).
         self.old_docsums = False
+        # sra DocSums whose Runs item lists only the first `runs_cut_at` runs (ExpXml's
+        # total_runs still counts them all), as NCBI's ESummary does for experiments with
+        # many runs: the rest are EFetch runinfo's (None: every run listed).
+        self.runs_cut_at: int | None = None
+        # sra UIDs whose EFetch runinfo answer is broken (a CSV with no Run column).
+        self.runinfo_broken: set[str] = set()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -839,7 +845,7 @@ class FakeEutils:
         elif db == "sra":
             item("Title", title)
             item("ExpXml", _sra_expxml(uid, accs, title))
-            item("Runs", _sra_runs(uid, accs))
+            item("Runs", _sra_runs(uid, accs, self.runs_cut_at))
         elif db in DOI_DBS:
             # As NCBI's version 1 pubmed and pmc DocSums name a record's ids (no recording
             # in tests/fixtures holds one; the shape is that of
@@ -878,6 +884,8 @@ class FakeEutils:
         )
 
     def _efetch(self, get) -> tuple[int, str, bytes]:
+        if get("rettype") == "runinfo":
+            return self._runinfo(get)
         stored = self.histories.get(get("WebEnv") or "", {}).get(get("query_key") or "1")
         if stored is None:
             body = b"<eFetchResult>\n\t<ERROR>Cannot retrieve query from history</ERROR>\n</eFetchResult>\n"
@@ -886,6 +894,51 @@ class FakeEutils:
         start = int(get("retstart") or 0)
         count = min(int(get("retmax") or 20), 10_000)
         return 200, "text/plain", "".join(f"{i}\n" for i in ids[start : start + count]).encode()
+
+    def sra_runs(self, uid: str) -> list[str]:
+        """The runs of sra experiment `uid`, in order (the oracle for --idtype run)."""
+        accs = self.records.get("sra", {}).get(_uid_form(uid), [])
+        return [a for a in accs if len(a) > 3 and a[2].upper() == "R"]
+
+    def _runinfo(self, get) -> tuple[int, str, bytes]:
+        """EFetch db=sra rettype=runinfo: NCBI's SRA RunInfo CSV, its header naming the
+        documented columns (Run first), one line per run of each asked experiment; an
+        unknown id gives the header alone."""
+        ids = [i for i in (get("id") or "").split(",") if i]
+        if any(_uid_form(i) in self.runinfo_broken for i in ids):
+            return 200, "text/plain", b"Error,Message\nbroken,no runs here\n"
+        lines = [",".join(RUNINFO_COLUMNS)]
+        for uid in ids:
+            accs = self.records.get("sra", {}).get(_uid_form(uid), [])
+            experiment = next((a for a in accs if len(a) > 3 and a[2].upper() == "X"), "")
+            for run in self.sra_runs(uid):
+                values = dict.fromkeys(RUNINFO_COLUMNS, "")
+                values.update(
+                    Run=run,
+                    spots="1000",
+                    bases=str(100_000 + int(_uid_form(uid))),
+                    avgLength="100",
+                    download_path=f"https://sra-downloadb.be-md.ncbi.nlm.nih.gov/sos5/sra-pub-zq-11/{run}/{run}.lite.1",
+                    Experiment=experiment,
+                    LibraryName=f'"lib, {run}"',
+                    Platform="ILLUMINA",
+                )
+                lines.append(",".join(values.values()))
+        return 200, "text/plain", ("\n".join(lines) + "\n").encode()
+
+
+# NCBI's documented SRA RunInfo columns (EFetch db=sra rettype=runinfo, as SRA Run
+# Selector's RunInfo table): the fake writes these, the first being Run.
+RUNINFO_HEADER = (
+    "Run,ReleaseDate,LoadDate,spots,bases,spots_with_mates,avgLength,size_MB,AssemblyName,"
+    "download_path,Experiment,LibraryName,LibraryStrategy,LibrarySelection,LibrarySource,"
+    "LibraryLayout,InsertSize,InsertDev,Platform,Model,SRAStudy,BioProject,Study_Pubmed_id,"
+    "ProjectID,Sample,BioSample,SampleType,TaxID,ScientificName,SampleName,g1k_pop_code,"
+    "source,g1k_analysis_group,Subject_ID,Sex,Disease,Tumor,Affection_Status,"
+    "Analyte_Type,Histological_Type,Body_Site,CenterName,Submission,"
+    "dbgap_study_accession,Consent,RunHash,ReadHash"
+)
+RUNINFO_COLUMNS = RUNINFO_HEADER.split(",")
 
 
 def _sra_expxml(uid: str, accs: list[str], title: str) -> str:
@@ -912,13 +965,17 @@ def _sra_expxml(uid: str, accs: list[str], title: str) -> str:
     return "".join(parts)
 
 
-def _sra_runs(uid: str, accs: list[str]) -> str:
-    """The XML NCBI puts in an sra Runs item: one <Run acc=…/> per run of the experiment."""
+def _sra_runs(uid: str, accs: list[str], cut_at: int | None = None) -> str:
+    """The XML NCBI puts in an sra Runs item: one <Run acc=…/> per run of the experiment
+    (the first `cut_at` of them, when set; ExpXml's Statistics total_runs counts all). No
+    recording in tests/fixtures holds an sra DocSum (`grep -il "Run acc"` finds none): the
+    shape is that of NCBI's esummary.fcgi?db=sra answers, Runs and ExpXml holding escaped
+    XML."""
+    runs = [a for a in accs if len(a) > 3 and a[2].upper() == "R"]
     return "".join(
         f'<Run acc="{a}" total_spots="1000" total_bases="{100_000 + int(uid)}" '
         'load_done="true" is_public="true" cluster_name="public" static_data_available="true"/>'
-        for a in accs
-        if len(a) > 3 and a[2].upper() == "R"
+        for a in runs[:cut_at]
     )
 
 

@@ -93,7 +93,7 @@ class LinkPlan:
             raise UsageError(f"unknown --cmd {cmd!r} for link (choose {', '.join(LINK_CMDS)})")
         check_batch(batch)
         if idtype not in IDTYPES:
-            raise UsageError(f"unknown --idtype {idtype!r} (choose acc, doi)")
+            raise UsageError(f"unknown --idtype {idtype!r} (choose acc, doi, run)")
         filters = LinkFilters(
             term=term,
             datetype=datetype,
@@ -191,6 +191,11 @@ class LinkPlan:
             warn(
                 f"{self.target} records have no DOI NCBI names (pubmed and pmc do): "
                 "target_acc stays empty, and uid and edirect write their UIDs"
+            )
+        if self.filters.idtype == "run" and self.target != "sra":
+            warn(
+                f"{self.target} records have no runs (sra experiments do): target_acc stays "
+                "empty, and uid and edirect write their UIDs"
             )
         if self.filters.idtype == "acc" and not has_accessions(self.target):
             warn(
