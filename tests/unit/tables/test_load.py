@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,28 +19,13 @@ from support.ncbi_files import (
     links,
     pmc_ids_bytes,
 )
-from support.tables_fixtures import dataset, taxon_rows
+from support.tables_fixtures import taxon_rows
 
 from elinkcli.tables.catalog import BY_NAME
 from elinkcli.tables.load import check_header, gzip_lines, header_of, load_file
 from elinkcli.tables.store import Loaded, TablesError, Upstream
 
 duckdb = pytest.importorskip("duckdb")
-
-
-@pytest.fixture(scope="module")
-def data() -> LinkData:
-    return dataset()
-
-
-@pytest.fixture
-def con(tmp_path: Path) -> Iterator[Any]:
-    """A connection as `tables get` makes it (bounded memory, no insertion order kept)."""
-    from elinkcli.tables.engine import connect
-
-    connection = connect(temp_dir=tmp_path / "spill")
-    yield connection
-    connection.close()
 
 
 def write(path: Path, body: bytes) -> Path:

@@ -5,7 +5,6 @@ and the command line's name checks know them. Expected values come from the data
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from support.ncbi_files import (
     gene_orthologs_bytes,
     links,
 )
-from support.tables_fixtures import dataset, taxon_rows
+from support.tables_fixtures import taxon_rows
 
 from elinkcli.catalog import OWN_LINKNAMES as catalog_own
 from elinkcli.names import default_linkname, name_problems, pair_tables, source_of, target_of
@@ -36,20 +35,6 @@ from elinkcli.tables.load import DamagedFileError, check_header, header_of, load
 from elinkcli.tables.store import Loaded, Upstream
 
 duckdb = pytest.importorskip("duckdb")
-
-
-@pytest.fixture(scope="module")
-def data() -> LinkData:
-    return dataset()
-
-
-@pytest.fixture
-def con(tmp_path: Path) -> Iterator[Any]:
-    from elinkcli.tables.engine import connect
-
-    connection = connect(temp_dir=tmp_path / "spill")
-    yield connection
-    connection.close()
 
 
 def load(tmp_path: Path, con: Any, table: str, body: bytes, taxa: Any = None) -> Loaded:
