@@ -284,7 +284,8 @@ def resolve(
         chosen_tables = Path(os.path.expanduser(text("tables_dir", chosen_tables)))
     from_where = text("links_from", pick("links_from", links_from, (C.ENV_LINKS_FROM,), None))
     if from_where is not None and from_where not in ("elink", "tables", "auto"):
-        raise UsageError(f"{where('links_from')} must be elink, tables or auto, not {from_where!r}")
+        named = "--from" if sources.get("links_from") == "option" else where("links_from")
+        raise UsageError(f"{named} must be elink, tables or auto, not {from_where!r}")
     chosen_cache = pick("cache_dir", cache_dir, (C.ENV_CACHE_DIR,), None)
     if chosen_cache is not None and not isinstance(chosen_cache, Path):
         chosen_cache = text("cache_dir", chosen_cache)

@@ -153,6 +153,9 @@ def get_table(
         raise UsageError(f"--taxon: {spec.name} holds no organisms")
     store = store_of(settings)
     url = url_of(settings, spec)
+    from elinkcli.tables.engine import duckdb_module
+
+    duckdb_module()  # without DuckDB, say how to install it before any download
     lock = store.loader_lock(spec.name)
     started = time.time()
     try:

@@ -774,9 +774,11 @@ def test_full_disk_during_the_load_says_the_disk_is_full(site: Site, tmp_path: P
 
 def test_without_duckdb_tables_say_how_to_install_it(world: Site, tmp_path: Path) -> None:
     env = {"PYTHONPATH": str(no_duckdb(tmp_path / "site"))}
+    since = len(world.fs.log)
     got = world.run("tables", "get", "gene2pubmed",
                     env={**env, "ELINKCLI_TABLES_DIR": str(tmp_path / "t")})  # fmt: skip
     assert INSTALL in assert_clean_error(got, 2)
+    assert world.fs.log[since:] == []  # said before anything is downloaded
     ids, want = pubmed_probe(world.data)
     theirs = world.link("gene_pubmed", ids, "--from", "elink", env=env)
     assert theirs.returncode == 0, theirs.stderr
