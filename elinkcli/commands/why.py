@@ -92,7 +92,7 @@ def _link_names(
 
 def _records(client: EutilsClient, db: str, uids: Sequence[str]) -> set[str] | None:
     """The UIDs ESummary has a record of; None when it could not be asked."""
-    from elinkcli.ids.resolve import _summaries as summaries
+    from elinkcli.ids.resolve import summaries
 
     found: set[str] = set()
     try:

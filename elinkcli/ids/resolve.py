@@ -18,11 +18,11 @@ How a token becomes a UID:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from elinkcli import validate as V
 from elinkcli.accessions import (
@@ -46,7 +46,7 @@ from elinkcli.constants import EFETCH, ESEARCH, ESUMMARY
 from elinkcli.errors import GaveUpError, UsageError
 from elinkcli.eutils.client import EutilsClient
 from elinkcli.eutils.parsers import parse_esearch, parse_esummary
-from elinkcli.eutils.records import ESummaryResult
+from elinkcli.eutils.records import DocSum, ESummaryResult
 from elinkcli.ids.tokens import batches, check_ids
 
 if TYPE_CHECKING:
@@ -210,7 +210,7 @@ def _cached_accession(value: Any) -> str:
     return V.token(value, "a cached accession")
 
 
-def _summaries(client: EutilsClient, db: str, ids: Sequence[str]) -> ESummaryResult:
+def summaries(client: EutilsClient, db: str, ids: Sequence[str]) -> ESummaryResult:
     params = [("db", db), ("id", ",".join(ids))]
     return client.call(ESUMMARY, params, partial(parse_esummary, db=db), _unattributed, ids=ids)
 
@@ -263,7 +263,7 @@ def _by_summary(client: EutilsClient, db: str, tokens: list[str]) -> dict[str, o
     out: dict[str, object] = {}
     for chunk in batches(tokens, SUMMARY_BATCH):
         with _failing(out, chunk):
-            result = _summaries(client, db, chunk)
+            result = summaries(client, db, chunk)
             records = {d.uid: summary_accessions(db, list(d.items)) for d in result.docsums}
             out.update(_match(db, chunk, records))
     return out
@@ -298,7 +298,7 @@ def _by_search_and_summary(client: EutilsClient, db: str, tokens: list[str]) -> 
             uids = _search_uids(client, db, [_term(db, t) for t in chunk], chunk)
             records: dict[str, list[str]] = {}
             for part in batches(uids, SUMMARY_BATCH):
-                for d in _summaries(client, db, part).docsums:
+                for d in summaries(client, db, part).docsums:
                     records[d.uid] = summary_accessions(db, list(d.items))
             out.update(_match(db, chunk, records))
     return out
@@ -358,7 +358,7 @@ def _resolve_dois(client: EutilsClient, db: str, tokens: list[str]) -> dict[str,
             uids = _search_uids(client, db, list(dict.fromkeys(terms)), chunk)
             records: dict[str, list[str]] = {}
             for part in batches(uids, SUMMARY_BATCH):
-                for d in _summaries(client, db, part).docsums:
+                for d in summaries(client, db, part).docsums:
                     records[d.uid] = summary_dois(list(d.items))
             fresh.update(_match_dois(db, chunk, doi, records))
     found.update(fresh)
@@ -393,21 +393,12 @@ def dois_of(client: EutilsClient, db: str, uids: Iterable[str]) -> dict[str, str
     wanted = list(dict.fromkeys(uids))
     if db not in DOI_DBS or not wanted:
         return {}
-    signature = request_signature(client.settings.base_url, "doi-of", [("db", db)])
-    cache, writable = _caches(client)
-    found: dict[str, str] = dict(cache.get_values(signature, wanted, _cached_doi)) if cache else {}
-    todo = [u for u in wanted if u not in found]
-    if todo and client.settings.links_from != "elink":
-        found.update(_local_dois(client, db, todo))
-        todo = [u for u in wanted if u not in found]
-    fresh: dict[str, str] = {}
-    for part in batches(todo, SUMMARY_BATCH):
-        for d in _summaries(client, db, part).docsums:
-            dois = summary_dois(list(d.items))
-            fresh[d.uid] = dois[0] if dois else ""  # cached too: no DOI is an answer
-    found.update(fresh)
-    if writable is not None and fresh:
-        writable.put_values(signature, fresh)
+
+    def pick(d: DocSum) -> str:
+        dois = summary_dois(list(d.items))
+        return dois[0] if dois else ""  # cached too: no DOI is an answer
+
+    found = _per_uid(client, db, "doi-of", wanted, _cached_doi, pick, _local_dois)
     return {uid: doi for uid, doi in found.items() if doi}
 
 
@@ -445,23 +436,48 @@ def accessions_of(client: EutilsClient, db: str, uids: Iterable[str]) -> dict[st
         return {uid: f"{UID_PREFIXES[db]}{uid}" for uid in wanted}
     if db not in SUMMARY_ITEMS or not wanted:
         return {}
-    signature = request_signature(client.settings.base_url, "accession-of", [("db", db)])
-    cache, writable = _caches(client)
-    found: dict[str, str] = (
-        dict(cache.get_values(signature, wanted, _cached_accession)) if cache else {}
-    )
-    todo = [u for u in wanted if u not in found]
-    if todo and client.settings.links_from != "elink":
+
+    def pick(d: DocSum) -> str | None:
+        accs = summary_accessions(db, list(d.items))
+        return accs[0] if accs else None
+
+    def local(client: EutilsClient, db: str, uids: list[str]) -> dict[str, str]:
         from elinkcli.sources.tables import local_accessions
 
-        found.update(local_accessions(client.settings, db, todo))
-        todo = [u for u in wanted if u not in found]
-    fresh: dict[str, str] = {}
+        return local_accessions(client.settings, db, uids)
+
+    return _per_uid(client, db, "accession-of", wanted, _cached_accession, pick, local)
+
+
+T = TypeVar("T")
+
+
+def _per_uid(
+    client: EutilsClient,
+    db: str,
+    kind: str,
+    uids: list[str],
+    cached: Callable[[Any], T],
+    pick: Callable[[DocSum], T | None],
+    local: Callable[[EutilsClient, str, list[str]], dict[str, T]] | None = None,
+) -> dict[str, T]:
+    """{uid: what `pick` reads from its DocSum (None: nothing, not kept)}, each UID from the
+    cache (`kind`'s entries, checked by `cached`) else, when links may come from tables, a
+    loaded table (`local`) else ESummary, SUMMARY_BATCH UIDs a request; ESummary's answers
+    are cached."""
+    signature = request_signature(client.settings.base_url, kind, [("db", db)])
+    cache, writable = _caches(client)
+    found: dict[str, T] = dict(cache.get_values(signature, uids, cached)) if cache else {}
+    todo = [u for u in uids if u not in found]
+    if todo and local is not None and client.settings.links_from != "elink":
+        found.update(local(client, db, todo))
+        todo = [u for u in uids if u not in found]
+    fresh: dict[str, T] = {}
     for part in batches(todo, SUMMARY_BATCH):
-        for d in _summaries(client, db, part).docsums:
-            accs = summary_accessions(db, list(d.items))
-            if accs:
-                fresh[d.uid] = accs[0]
+        for d in summaries(client, db, part).docsums:
+            value = pick(d)
+            if value is not None:
+                fresh[d.uid] = value
     found.update(fresh)
     if writable is not None and fresh:
         writable.put_values(signature, fresh)
@@ -486,23 +502,14 @@ def runs_of(client: EutilsClient, uids: Iterable[str]) -> dict[str, list[str]]:
     wanted = list(dict.fromkeys(uids))
     if not wanted:
         return {}
-    signature = request_signature(client.settings.base_url, "runs-of", [("db", "sra")])
-    cache, writable = _caches(client)
-    found: dict[str, list[str]] = (
-        dict(cache.get_values(signature, wanted, _cached_runs)) if cache else {}
-    )
-    todo = [u for u in wanted if u not in found]
-    fresh: dict[str, list[str]] = {}
-    for part in batches(todo, SUMMARY_BATCH):
-        for d in _summaries(client, "sra", part).docsums:
-            runs, total = summary_runs(list(d.items))
-            if total is not None and len(runs) < total:
-                runs = _runinfo_runs(client, d.uid, total)
-            fresh[d.uid] = runs
-    found.update(fresh)
-    if writable is not None and fresh:
-        writable.put_values(signature, fresh)
-    return found
+
+    def pick(d: DocSum) -> list[str]:
+        runs, total = summary_runs(list(d.items))
+        if total is not None and len(runs) < total:
+            runs = _runinfo_runs(client, d.uid, total)
+        return runs
+
+    return _per_uid(client, "sra", "runs-of", wanted, _cached_runs, pick)
 
 
 def _runinfo_runs(client: EutilsClient, uid: str, total: int) -> list[str]:

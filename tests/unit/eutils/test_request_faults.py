@@ -137,20 +137,20 @@ def test_tries_follow_the_kind_of_error(requests_mock, text: str, tries: int, er
 
 
 def test_esummary_errors_other_than_one_unknown_id_fail_the_request(requests_mock) -> None:
-    from elinkcli.ids.resolve import _summaries
+    from elinkcli.ids.resolve import summaries
 
     requests_mock.post(
         BASE + ESUMMARY,
         text=f"{HEAD}<eSummaryResult><ERROR>Invalid uid 9 at position=0</ERROR></eSummaryResult>",
     )
     with client() as c:
-        assert _summaries(c, "nuccore", ["9"]).errors == ("Invalid uid 9 at position=0",)
+        assert summaries(c, "nuccore", ["9"]).errors == ("Invalid uid 9 at position=0",)
     requests_mock.post(
         BASE + ESUMMARY,
         text=f"{HEAD}<eSummaryResult><ERROR>Database is not supported</ERROR></eSummaryResult>",
     )
     with client() as c, pytest.raises(PermanentError, match="Database is not supported"):
-        _summaries(c, "nuccore", ["9"])
+        summaries(c, "nuccore", ["9"])
 
 
 # --- 2. no connection: said in words, fewer tries --------------------------------------------
