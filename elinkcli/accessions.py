@@ -147,6 +147,17 @@ def uid_form(token: str) -> str:
     return token.lstrip("0") or "0"
 
 
+# Accessions that name several records of a database: an sra submission (SRA…), study
+# (SRP…) or sample (SRS…) names each experiment of it (one sra UID is one experiment).
+_SETS = {"sra": re.compile(r"[SED]R[APS][0-9]{6,}", re.IGNORECASE | re.ASCII)}
+
+
+def names_several(db: str, token: str) -> bool:
+    """Does `token` name a set of records of `db` (each linked, the token kept)?"""
+    regex = _SETS.get(db)
+    return regex is not None and regex.fullmatch(token) is not None
+
+
 def pattern_of(db: str, token: str) -> Pattern | None:
     return next((p for p in PATTERNS.get(db, ()) if p.regex.fullmatch(token)), None)
 
@@ -225,6 +236,12 @@ def readme_table() -> str:
     for db, patterns in PATTERNS.items():
         forms = ", ".join(f"`{p.example}`" for p in patterns)
         rows.append(f"| {db} | {forms} | {how(db)} |")
+        if db in _SETS:
+            rows.append(
+                f"| {db} | `SRP012345`, `SRS012345`, `SRA012345` (and `ERP…`, `DRS…`: a study, "
+                "a sample, a submission) | one ESearch `ACC[ACCN]` per accession, paged: every "
+                "experiment it names, each row keeping the token |"
+            )
     rows.append(doi_row())
     return "\n".join(rows)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from elinkcli.cache.codec import linkset_ids, rename_linkset
@@ -87,18 +88,18 @@ def run_batches(
     cache = client.cache if signature is not None else None
     mode = client.settings.cache_mode
     mapped = table is not None and not table.trivial
-    uid_of = table.uid if table is not None and mapped else _same
+    uids_of = table.uids_of if table is not None and mapped else _alone
     chunks = [(n, c) for n, c in enumerate(batches(ids, size)) if n not in hooks.skip]
     todo = [i for _, c in chunks for i in c]
     hits: dict[str, list[LinkSet]] = {}
     if cache and mode in ("use", "offline"):
         assert signature is not None
-        hits = cache.get_many(signature, dict.fromkeys(map(uid_of, todo)))
+        hits = cache.get_many(signature, dict.fromkeys(u for i in todo for u in uids_of(i)))
         if mapped:  # cached under UIDs: each answer renamed to the token asked
             hits = {
-                i: [rename_linkset(ls, _constant(i)) for ls in hits[uid_of(i)]]
+                i: [_as_token(ls, i, u) for u in uids_of(i) for ls in hits[u]]
                 for i in todo
-                if uid_of(i) in hits
+                if all(u in hits for u in uids_of(i))
             }
     stats.cache_hits += len(hits)
     misses = [i for i in todo if i not in hits]
@@ -123,7 +124,8 @@ def run_batches(
             # Cut each request when a worker is free for it, not queued ahead at an old size.
             window = client.settings.max_in_flight
         # Two tokens of one record (`7`, `007`) ask for it once; the answer goes to both.
-        ask = (lambda chunk: fetch(list(dict.fromkeys(map(uid_of, chunk))))) if mapped else fetch
+        limit = request_size(source, size)
+        ask = partial(_ask_uids, fetch, uids_of, limit) if mapped else fetch
         outcomes = (
             _one_ahead(ask, requests)
             if local
@@ -150,16 +152,7 @@ def run_batches(
             extra.extend(unmatched)
             stats.ids_unexpected.extend(unasked)
             if cache is not None and signature is not None:
-                cache.put_many(
-                    signature,
-                    {
-                        uid_of(i): [rename_linkset(ls, _constant(uid_of(i))) for ls in a]
-                        if mapped
-                        else a
-                        for i, a in answers.items()
-                        if a
-                    },
-                )
+                cache.put_many(signature, _by_uid(answers) if mapped else answers)
             for uid in asked:
                 resolved[uid] = answers.get(uid, [])
         done = [i for i in chunk if i in hits or resolved.get(i) is not None]
@@ -229,8 +222,45 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def _same(token: str) -> str:
-    return token
+def _alone(token: str) -> tuple[str, ...]:
+    return (token,)
+
+
+def _ask_uids(
+    fetch: Callable[[list[str]], ELinkResult],
+    uids_of: Callable[[str], tuple[str, ...]],
+    limit: int,
+    chunk: list[str],
+) -> ELinkResult:
+    """One answer for a chunk of tokens: the UIDs they stand for, each once, asked at most
+    `limit` a request (a token may stand for thousands: an sra study)."""
+    uids = list(dict.fromkeys(u for t in chunk for u in uids_of(t)))
+    if len(uids) <= limit:
+        return fetch(uids)
+    parts = [fetch(part) for part in batches(uids, limit)]
+    return ELinkResult(
+        tuple(ls for p in parts for ls in p.linksets), tuple(e for p in parts for e in p.errors)
+    )
+
+
+def _as_token(ls: LinkSet, token: str, uid: str) -> LinkSet:
+    """An answer for `uid`, renamed to the token that stands for it."""
+    return replace(rename_linkset(ls, _constant(token)), uid=uid)
+
+
+def _by_uid(answers: dict[str, list[LinkSet]]) -> dict[str, list[LinkSet]]:
+    """Answers renamed to tokens, as the cache keeps them: under each record's UID (a UID
+    two tokens stand for, `7` and `007` or a study and its sample, kept once)."""
+    out: dict[str, list[LinkSet]] = {}
+    for a in answers.values():
+        mine: dict[str, list[LinkSet]] = {}
+        for ls in a:
+            if ls.uid is not None and ls.uid not in out:
+                mine.setdefault(ls.uid, []).append(
+                    replace(rename_linkset(ls, _constant(ls.uid)), uid=None)
+                )
+        out.update(mine)
+    return out
 
 
 def _constant(name: str) -> Callable[[str], str]:
@@ -247,7 +277,7 @@ def _to_tokens(result: ELinkResult, asked: Sequence[str], table: IdTable) -> ELi
         named = linkset_ids(ls)
         tokens = table.tokens_for(named[0], asked) if len(named) == 1 else []
         if tokens:
-            out += [rename_linkset(ls, _constant(t)) for t in tokens]
+            out += [_as_token(ls, t, named[0] if t in table.sets else table.uid(t)) for t in tokens]
         elif named:
             out.append(rename_linkset(ls, lambda i: next(iter(table.tokens_for(i, asked)), i)))
         else:

@@ -85,7 +85,7 @@ def _check_rows(
     table: IdTable | None,
 ) -> Iterator[CheckRow]:
     label = cmd or name or ""
-    uid = table.uid if table is not None else str
+    uids_of = table.uids_of if table is not None else _alone
     stats.ids_in += len(ids)
 
     request = LinkRequest(dbfrom=dbfrom, cmd=cmd or "acheck", asks=name)
@@ -95,27 +95,38 @@ def _check_rows(
     for chunk, result in run:
         answers = _answers(result, cmd, name)
         for source_id in chunk:
-            value = answers.get(source_id)
-            if value is None:
+            uids = uids_of(source_id)
+            values = [answers.get((source_id, u), answers.get((source_id, None))) for u in uids]
+            if all(v is None for v in values):
                 stats.ids_not_echoed.append(source_id)
-                value = ""
-            elif value == "Y":
+            elif "Y" in values:
                 stats.ids_with_links.append(source_id)
             else:
                 stats.ids_without_links.append(source_id)
-            yield CheckRow(dbfrom, source_id, label, value, uid(source_id))
+            if len(uids) > 1:  # a token standing for several records: each must be answered
+                stats.ids_not_echoed.extend(
+                    f"{source_id} ({u})" for u, v in zip(uids, values, strict=True) if v is None
+                )
+            for u, value in zip(uids, values, strict=True):
+                yield CheckRow(dbfrom, source_id, label, value or "", u)
 
 
-def _answers(result: ELinkResult, cmd: str | None, name: str | None) -> dict[str, str]:
-    """{echoed id: "Y" | "N"} from one answer."""
-    answers: dict[str, str] = {}
+def _answers(
+    result: ELinkResult, cmd: str | None, name: str | None
+) -> dict[tuple[str, str | None], str]:
+    """{(echoed id, the UID it was asked as, when renamed): "Y" | "N"} from one answer."""
+    answers: dict[tuple[str, str | None], str] = {}
     for ls in result.linksets:
         if cmd is not None:
             attr = CHECK_CMDS[cmd]
             for item in ls.id_checks:
-                answers[item.id] = "Y" if item.get(attr) == "Y" else "N"
+                answers[item.id, ls.uid] = "Y" if item.get(attr) == "Y" else "N"
         else:
             for entry in ls.id_link_sets:
                 has = any(li.linkname == name for li in entry.linkinfos)
-                answers[entry.id] = "Y" if has else "N"
+                answers[entry.id, ls.uid] = "Y" if has else "N"
     return answers
+
+
+def _alone(token: str) -> tuple[str, ...]:
+    return (token,)

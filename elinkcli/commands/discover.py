@@ -133,7 +133,7 @@ def discover_records(
     table: IdTable | None = None,
 ) -> Iterator[RecordLinkRow]:
     """Per record, the link names that have links (acheck), in input order."""
-    uid = table.uid if table is not None else str
+    uids_of = table.uids_of if table is not None else _alone
     check_batch(batch)
     dbfrom = normalize_db(db)
     dbto = normalize_db(target) if target else None
@@ -146,16 +146,24 @@ def discover_records(
         ids, batch, request, client=client, settings=settings, stats=stats, hooks=hooks, table=table
     )
     for chunk, result in run:
-        by_id = {s.id: s for ls in result.linksets for s in ls.id_link_sets}
+        by_id = {(s.id, ls.uid): s for ls in result.linksets for s in ls.id_link_sets}
         for source_id in chunk:
-            found = by_id.get(source_id)
-            if found is None:
+            uids = uids_of(source_id)
+            sets = [(u, by_id.get((source_id, u), by_id.get((source_id, None)))) for u in uids]
+            if all(found is None for _, found in sets):
                 stats.ids_not_echoed.append(source_id)
                 continue
-            infos = [li for li in found.linkinfos if dbto is None or li.dbto == dbto]
+            if len(uids) > 1:  # a token standing for several records: each must be answered
+                stats.ids_not_echoed.extend(f"{source_id} ({u})" for u, f in sets if f is None)
+            infos = [
+                (u, li)
+                for u, found in sets
+                for li in (found.linkinfos if found else ())
+                if dbto is None or li.dbto == dbto
+            ]
             (stats.ids_with_links if infos else stats.ids_without_links).append(source_id)
             stats.links += len(infos)
-            for li in infos:
+            for u, li in infos:
                 yield RecordLinkRow(
                     dbfrom,
                     source_id,
@@ -165,5 +173,9 @@ def discover_records(
                     li.priority,
                     "Y" if li.priority == LINKOUT_PRIORITY or li.dbto == "LinkOut" else "N",
                     catalog.max_links(li.linkname),
-                    uid(source_id),
+                    u,
                 )
+
+
+def _alone(token: str) -> tuple[str, ...]:
+    return (token,)

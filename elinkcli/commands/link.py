@@ -187,10 +187,10 @@ def _link_batches(
     acc_from_elink: bool = False,
     provenance: bool = False,
 ) -> Iterator[list[LinkTuple]]:
-    request = LinkRequest(dbfrom, cmd, dbto, name, filters, union)
+    request = LinkRequest(dbfrom, cmd, dbto, name, filters, union, target_acc=want_acc)
     mark = stats.mark()
     seen_union: set[tuple[str, str]] = set()
-    uid_of = table.uid if table is not None else _same
+    uids_of = table.uids_of if table is not None else _alone
     with client_for(client, settings, stats) as session:
 
         def finish(rows: list[LinkTuple]) -> list[LinkTuple]:
@@ -219,14 +219,14 @@ def _link_batches(
             table = build_table(session, dbfrom, ids)
             stats.record_table(table)  # raised at the end, after every row
             ids = table.tokens
-            uid_of = table.uid
+            uids_of = table.uids_of
         stats.ids_in += len(ids)
         outcomes = run_batches(session, ids, batch, source, stats, hooks, table)
         for chunk, outcome in outcomes:
             if union:
                 yield finish(_union_rows(outcome, chunk, cmd, stats, seen_union, provenance))
             else:
-                yield finish(_per_id_rows(outcome, chunk, cmd, stats, uid_of, provenance))
+                yield finish(_per_id_rows(outcome, chunk, cmd, stats, uids_of, provenance))
     stats.settle(mark)
 
 
@@ -248,8 +248,8 @@ def _run_rows(session: EutilsClient, dbto: str, rows: list[LinkTuple]) -> list[L
     return out
 
 
-def _same(token: str) -> str:
-    return token
+def _alone(token: str) -> tuple[str, ...]:
+    return (token,)
 
 
 def _add_rows(
@@ -275,7 +275,7 @@ def _per_id_rows(
     chunk: list[str],
     cmd: str,
     stats: Ledger,
-    uid_of: Callable[[str], str] = _same,
+    uids_of: Callable[[str], tuple[str, ...]] = lambda i: (i,),
     provenance: bool = False,
 ) -> list[LinkTuple]:
     by_id: dict[str, list[LinkSet]] = {}
@@ -293,7 +293,11 @@ def _per_id_rows(
         if sets is None:
             stats.ids_not_echoed.append(source_id)
             continue
-        _add_source_rows(rows, sets, source_id, cmd, stats, uid_of(source_id), provenance)
+        uids = uids_of(source_id)
+        if len(uids) > 1:  # a token standing for several records: each must be answered
+            answered = {ls.uid for ls in sets}
+            stats.ids_not_echoed.extend(f"{source_id} ({u})" for u in uids if u not in answered)
+        _add_source_rows(rows, sets, source_id, cmd, stats, uids[0], provenance)
     # An id the request did not carry (batching drops those answers; here too): no row.
     stats.ids_unexpected.extend(by_id)
     for ls in unattributed:
@@ -322,7 +326,7 @@ def _add_source_rows(
             cap = load_catalog().max_links(lsdb.linkname)
             if cap is not None and len(lsdb.ids) >= cap:
                 stats.capped.append((source_id, lsdb.linkname, len(lsdb.ids)))
-        _add_rows(rows, ls, source_id, cmd, source_uid, provenance)
+        _add_rows(rows, ls, source_id, cmd, ls.uid or source_uid, provenance)
     if provenance:
         origin = sets[0].origin or ELINK_ORIGIN
         stats.origins[origin] = stats.origins.get(origin, 0) + 1

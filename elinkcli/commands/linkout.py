@@ -213,31 +213,39 @@ def _resources(
     table: IdTable | None,
 ) -> Iterator[Resource]:
     stats.ids_in += len(ids)
-    uid = table.uid if table is not None else str
+    uids_of = table.uids_of if table is not None else _alone
 
     request = LinkRequest(dbfrom=dbfrom, cmd=cmd, filters=filters)
     run = per_id_elink(
         ids, batch, request, client=client, settings=settings, stats=stats, hooks=hooks, table=table
     )
     for chunk, result in _explained(run, cmd):
-        by_id: dict[str, list[ObjUrl]] = {}
+        by_id: dict[tuple[str, str | None], list[ObjUrl]] = {}
         for ls in result.linksets:
             for url_set in ls.id_url_sets:
-                by_id.setdefault(url_set.id, []).extend(url_set.objurls)
+                by_id.setdefault((url_set.id, ls.uid), []).extend(url_set.objurls)
         for source_id in chunk:
-            objs = by_id.get(source_id)
-            if objs is None:
+            uids = uids_of(source_id)
+            found = [(u, by_id.get((source_id, u), by_id.get((source_id, None)))) for u in uids]
+            if all(objs is None for _, objs in found):
                 stats.ids_not_echoed.append(source_id)
                 continue
-            seen: set[tuple[str, str]] = set()
+            if len(uids) > 1:  # a token standing for several records: each must be answered
+                stats.ids_not_echoed.extend(f"{source_id} ({u})" for u, o in found if o is None)
             n = 0
-            for obj in objs:
-                item = resource(dbfrom, source_id, obj, uid(source_id))
-                key = (item.url, item.provider_id)
-                if key in seen or not where.accepts(item):
-                    continue
-                seen.add(key)
-                n += 1
-                yield item
+            for u, objs in found:
+                seen: set[tuple[str, str]] = set()
+                for obj in objs or ():
+                    item = resource(dbfrom, source_id, obj, u)
+                    key = (item.url, item.provider_id)
+                    if key in seen or not where.accepts(item):
+                        continue
+                    seen.add(key)
+                    n += 1
+                    yield item
             stats.links += n
             (stats.ids_with_links if n else stats.ids_without_links).append(source_id)
+
+
+def _alone(token: str) -> tuple[str, ...]:
+    return (token,)

@@ -169,7 +169,7 @@ def link_to_history(plan: LinkPlan, run: RunInput, client: EutilsClient, warn: W
         ledger = Ledger()
         ledger.record_table(table)
         ledger.settle()  # before anything is stored
-        uids = [table.uid(t) for t in table.tokens]
+        uids = list(dict.fromkeys(u for t in table.tokens for u in table.uids_of(t)))
     return store(
         client,
         db=run.db,

@@ -105,6 +105,9 @@ class LinkSet:
     # Which local table answered (elinkcli.sources.tables: "gene2pubmed 2026-12-01");
     # None: ELink, or the service the source names.
     origin: str | None = None
+    # The UID this answer was for, once its ids are renamed to the token the user typed
+    # (a token may stand for several records: an sra study); None: not renamed.
+    uid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ from elinkcli.accessions import (
     is_doi,
     is_uid,
     names_record,
+    names_several,
     pattern_of,
     summary_accessions,
     summary_dois,
@@ -70,17 +71,34 @@ class IdTable:
     problems: list[tuple[str, str]] = field(default_factory=list)
     # Requests given up on while resolving: their tokens were not linked.
     failed: list[GaveUpError] = field(default_factory=list)
+    # Tokens that stand for several records (an sra study, sample or submission names
+    # every experiment of it): their UIDs, in order.
+    sets: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def add(self, token: str, uid: str, accessions: Iterable[str] = ()) -> None:
         self.tokens.append(token)
         if uid == token and not accessions:
             return  # its own UID: nothing to map (a run of millions of UIDs stays small)
         self.uids[token] = uid
-        for form in {uid, token, *accessions}:
-            self.echoes.setdefault(form.lower(), []).append(token)
+        for form in {f.lower() for f in (uid, token, *accessions)}:
+            self.echoes.setdefault(form, []).append(token)
+
+    def add_set(self, token: str, uids: Sequence[str]) -> None:
+        """A token that stands for several records: each row it gets keeps the token as
+        source_id, its record's UID as source_uid."""
+        self.tokens.append(token)
+        self.uids[token] = uids[0]
+        self.sets[token] = tuple(uids)
+        for uid in dict.fromkeys(uids):
+            self.echoes.setdefault(uid.lower(), []).append(token)
 
     def uid(self, token: str) -> str:
+        """The token's UID (a token standing for several records: the first)."""
         return self.uids.get(token, token)
+
+    def uids_of(self, token: str) -> tuple[str, ...]:
+        """Every UID the token stands for."""
+        return self.sets.get(token) or (self.uids.get(token, token),)
 
     def tokens_for(self, echoed: str, asked: Iterable[str]) -> list[str]:
         """The asked tokens an echoed id stands for (none: it names no asked token)."""
@@ -104,6 +122,11 @@ def build_table(
     """Resolve `tokens` of `db` (checked and de-duplicated by check_ids), in input order.
     Accessions that name no record, or several, go to `problems`, not into the table."""
     checked = check_ids(tokens, db)
+    if client is not None and client.settings.links_from == "tables":
+        from elinkcli.sources.tables import by_accession
+
+        if by_accession(client.settings, db):
+            return _as_accessions(db, checked)
     prefix = UID_PREFIXES.get(db, "")
     direct: dict[str, tuple[str, list[str]]] = {}
     pending: list[str] = []
@@ -123,6 +146,10 @@ def build_table(
         raise UsageError(f"accessions of {db} need NCBI to be resolved")
     found: dict[str, object] = {}
     if pending and client is not None:
+        several = [t for t in pending if names_several(db, t)]
+        if several:
+            found.update(_resolve_sets(client, db, several))
+            pending = [t for t in pending if t not in found]
         dois = [t for t in pending if not pattern_of(db, t) and is_doi(db, t)]
         if dois:
             found.update(_resolve_dois(client, db, dois))
@@ -134,11 +161,33 @@ def build_table(
         outcome = direct.get(token) or found.get(token)
         if isinstance(outcome, tuple):
             table.add(token, outcome[0], outcome[1])
+        elif isinstance(outcome, list):
+            table.add_set(token, outcome)
         elif isinstance(outcome, GaveUpError):
             if not table.failed or table.failed[-1] is not outcome:
                 table.failed.append(outcome)
         else:
             table.problems.append((token, str(outcome or f"names no {db} record")))
+    return table
+
+
+def _as_accessions(db: str, tokens: Sequence[str]) -> IdTable:
+    """Tokens for a table that speaks accessions (sra_accessions): each its own upper-case
+    accession; a UID names nothing there."""
+    from elinkcli.tables.sra import EXAMPLES, is_sra_accession
+
+    table = IdTable(db)
+    for token in tokens:
+        if pattern_of(db, token) and is_sra_accession(token):
+            table.add(token, token.upper())
+        else:
+            table.problems.append(
+                (
+                    token,
+                    f"is none of the {db} accessions table sra_accessions holds "
+                    f"(such as {EXAMPLES[db]}): it has accessions, not UIDs",
+                )
+            )
     return table
 
 
@@ -318,6 +367,67 @@ def _by_single_searches(client: EutilsClient, db: str, tokens: list[str]) -> dic
     return out
 
 
+# --- accessions naming several records (an sra study) ---------------------------------
+
+# UIDs one ESearch page lists, and the most records one token may stand for.
+SET_PAGE = 10_000
+SET_MAX = 100_000
+
+
+def _resolve_sets(client: EutilsClient, db: str, tokens: list[str]) -> dict[str, object]:
+    """{token: [the UIDs of every record it names, ascending] or why not}, for accessions
+    naming several records: one ESearch of `ACC[FIELD]` per token (its own search, so
+    every UID found is that token's), paged; a listing shorter than ESearch's count is a
+    reason, never a subset. Cached per token, lower case."""
+    cache, writable = _caches(client)
+    signature = request_signature(client.settings.base_url, "accession-set", [("db", db)])
+    known = cache.get_values(signature, [t.lower() for t in tokens], _cached_set) if cache else {}
+    found: dict[str, object] = {}
+    fresh: dict[str, list[str]] = {}
+    for token in tokens:
+        hit = known.get(token.lower())
+        if hit:
+            found[token] = list(hit)
+            continue
+        with _failing(found, [token]):
+            outcome = _set_uids(client, db, token)
+            found[token] = outcome
+            if isinstance(outcome, list):
+                fresh[token.lower()] = outcome
+    if writable is not None and fresh:
+        writable.put_values(signature, fresh)
+    return found
+
+
+def _set_uids(client: EutilsClient, db: str, token: str) -> list[str] | str:
+    term = _term(db, token)
+    uids: dict[str, None] = {}
+    count = 0
+    for start in range(0, SET_MAX, SET_PAGE):
+        params = [("db", db), ("term", term), ("retmax", str(SET_PAGE)), ("retstart", str(start))]
+        page = client.call(ESEARCH, params, parse_esearch, lambda r: r.errors, ids=[token])
+        count = page.count
+        if count > SET_MAX:
+            return (
+                f"names {count} {db} records: more than elinkcli expands ({SET_MAX}); "
+                f"give them as a search (esearch -db {db} -query '{term}' | elinkcli link …)"
+            )
+        uids.update(dict.fromkeys(page.ids))
+        if len(page.ids) < SET_PAGE or start + SET_PAGE >= count:
+            break
+    if not uids:
+        return f"names no {db} record"
+    if len(uids) != count:
+        return f"ESearch counted {count} {db} records for it but listed {len(uids)}"
+    return sorted(uids, key=int)
+
+
+def _cached_set(value: Any) -> list[str]:
+    if not isinstance(value, list) or not value or len(value) > SET_MAX:
+        raise TypeError("not a set of UIDs")
+    return [V.uid(u, "a cached UID") for u in value]
+
+
 # --- DOIs ------------------------------------------------------------------------------
 
 
@@ -431,11 +541,14 @@ def has_accessions(db: str) -> bool:
 def accessions_of(client: EutilsClient, db: str, uids: Iterable[str]) -> dict[str, str]:
     """{uid: the record's accession} for `--idtype acc` (cached per uid); a database with
     no accession gives {}."""
-    wanted = list(dict.fromkeys(uids))
+    every = list(dict.fromkeys(uids))
+    # A target that is an accession already (a table that speaks accessions) is its own.
+    named = {t: t for t in every if not is_uid(t)}
+    wanted = [t for t in every if t not in named]
     if db in UID_PREFIXES:
-        return {uid: f"{UID_PREFIXES[db]}{uid}" for uid in wanted}
+        return {uid: f"{UID_PREFIXES[db]}{uid}" for uid in wanted} | named
     if db not in SUMMARY_ITEMS or not wanted:
-        return {}
+        return named
 
     def pick(d: DocSum) -> str | None:
         accs = summary_accessions(db, list(d.items))
@@ -446,7 +559,7 @@ def accessions_of(client: EutilsClient, db: str, uids: Iterable[str]) -> dict[st
 
         return local_accessions(client.settings, db, uids)
 
-    return _per_uid(client, db, "accession-of", wanted, _cached_accession, pick, local)
+    return _per_uid(client, db, "accession-of", wanted, _cached_accession, pick, local) | named
 
 
 T = TypeVar("T")
@@ -499,9 +612,17 @@ def runs_of(client: EutilsClient, uids: Iterable[str]) -> dict[str, list[str]]:
     UID; an experiment with no runs listed has []). ESummary's `Runs`, 200 UIDs a request;
     an experiment it lists fewer runs of than ExpXml's `total_runs` is asked of EFetch
     (`rettype=runinfo`), one request each: never a subset. A failure names the experiment."""
-    wanted = list(dict.fromkeys(uids))
+    every = list(dict.fromkeys(uids))
+    # Experiment accessions (from a table that speaks accessions): that table's runs.
+    named = [t for t in every if not is_uid(t)]
+    wanted = [t for t in every if is_uid(t)]
+    local: dict[str, list[str]] = {}
+    if named:
+        from elinkcli.sources.tables import local_runs
+
+        local = local_runs(client.settings, named)
     if not wanted:
-        return {}
+        return local
 
     def pick(d: DocSum) -> list[str]:
         runs, total = summary_runs(list(d.items))
@@ -509,7 +630,7 @@ def runs_of(client: EutilsClient, uids: Iterable[str]) -> dict[str, list[str]]:
             runs = _runinfo_runs(client, d.uid, total)
         return runs
 
-    return _per_uid(client, "sra", "runs-of", wanted, _cached_runs, pick)
+    return _per_uid(client, "sra", "runs-of", wanted, _cached_runs, pick) | local
 
 
 def _runinfo_runs(client: EutilsClient, uid: str, total: int) -> list[str]:

@@ -27,6 +27,10 @@ _OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _ASCII_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
 
 
+def _nones(column: tuple[object, ...]) -> int:
+    return column.count(None)
+
+
 def _other_breaks(text: str) -> bool:
     """Any line break but \\n in `text` (ASCII text, nearly always: searched a character at
     a time in C, several times faster than the class)."""
@@ -76,14 +80,21 @@ class TsvWriter:
         nulls = tuple(i for i, v in enumerate(first) if v is None)
         line = self._format(nulls)
         n = len(rows)
+        # A value where the first row has None would vanish: every row must agree, or each
+        # row gets the format of its own empty cells (runs: some experiments have none).
+        agree = all(c in (0, n) for c in map(_nones, zip(*rows, strict=False)))
         try:
-            text: str | None = "".join([line % r for r in rows])
+            if agree:
+                text: str | None = "".join([line % r for r in rows])
+            else:
+                own = self._format
+                text = "".join(
+                    [own(tuple(i for i, v in enumerate(r) if v is None)) % r for r in rows]
+                )
         except (TypeError, ValueError):
             text = None
         if (
             text is None
-            # A value where the first row has None would vanish: every row must agree.
-            or any(list(map(itemgetter(i), rows)).count(None) != n for i in nulls)
             or "None" in text
             or "[" in text
             or text.count("\t") != self.tabs * n

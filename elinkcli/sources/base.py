@@ -37,6 +37,10 @@ class LinkRequest:
     # The link name an acheck answer is read for (`check --name`): never sent, so a source
     # of that one link name (a local table) can answer in its place.
     asks: str | None = None
+    # What the rows' target_acc will hold (`--idtype acc|doi|run`, filled after the links
+    # are in): never sent; a source may get it ready beside its answer (a local table's
+    # runs of the experiments it answers).
+    target_acc: str | None = None
 
     def params(self, uids: Sequence[str]) -> Params:
         """ELink's parameters for these UIDs (none: the request's name in the cache)."""

@@ -14,6 +14,7 @@ when their table is not loaded, they are a usage error naming `elinkcli tables g
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -66,6 +67,9 @@ class TablesSource:
     local: bool = True
     # The run's request log (--log): one line per query, naming the table and its date.
     log: RequestLog | None = field(default=None, repr=False)
+    # `--idtype run` from a table that speaks accessions: the runs of the experiments each
+    # answer names are read in the same request (not one query per --batch of rows).
+    runs: bool = False
 
     def answer(self, uids: list[str]) -> ELinkResult:
         return self.answer_held(uids, every=True)[0]
@@ -78,7 +82,11 @@ class TablesSource:
         with self.store.reading(self.table.name) as loaded:
             if loaded is None:
                 raise TablesError(f"table {self.table.name} was dropped during the run")
-            found = self.reader.links(loaded, self.link, uids)
+            if self.runs:
+                found, runs = self.reader.links_and_runs(loaded, self.link, uids)
+                _remember_runs(list(runs), runs)
+            else:
+                found = self.reader.links(loaded, self.link, uids)
             origin = loaded.origin()
             if self.accessions:
                 gis = list(dict.fromkeys(t for targets in found.values() for t in targets))
@@ -203,6 +211,8 @@ def choose(client: EutilsClient, request: LinkRequest) -> LinkSource | None:
             raise UsageError(f"--from tables: no loaded table answers {name}; {would_answer(name)}")
         return None
     table, link, loaded = found
+    if link.by_accession and mode != "tables":
+        return None  # it speaks accessions, ELink UIDs: only when asked (--from tables)
     if not _has_duckdb():
         if mode == "tables":
             from elinkcli.tables.engine import duckdb_module
@@ -227,7 +237,7 @@ def choose(client: EutilsClient, request: LinkRequest) -> LinkSource | None:
             "tables",
         )
         return None
-    accessions = request.filters.idtype == "acc"
+    accessions = request.filters.idtype == "acc" and not link.by_accession
     if accessions and table.kind != "gene2x":
         if mode == "tables":
             raise UsageError(f"--from tables: {table.name} holds no accessions of {link.dbto}")
@@ -240,6 +250,7 @@ def choose(client: EutilsClient, request: LinkRequest) -> LinkSource | None:
         acheck=request.cmd == "acheck",
         accessions=accessions,
         log=client.log,
+        runs=link.by_accession and link.dbto == "sra" and request.target_acc == "run",
     )
     if mode == "auto" and (loaded.taxa is not None or not link.complete):
         from elinkcli.sources.elink import ElinkSource, request_errors
@@ -345,3 +356,40 @@ def local_accessions(settings: Settings, db: str, uids: list[str]) -> dict[str, 
         if loaded is None:
             return {}
         return reader().accessions(loaded, db, uids)
+
+
+def by_accession(settings: Settings, db: str) -> bool:
+    """Whether tokens of `db` go to a table that speaks accessions (sra_accessions, with
+    links_from "tables"): kept as accessions, not resolved to UIDs."""
+    if settings.links_from != "tables" or settings.tables_dir is None:
+        return False
+    from elinkcli.tables.catalog import SRA_DBS
+
+    return db in SRA_DBS
+
+
+# Runs a table source read beside its answer, until the rows that need them take them:
+# {experiment accession: its runs}. At most two requests' worth (the one being written,
+# the next one asked ahead), as each experiment's entry goes once taken.
+_RUNS: dict[str, list[str]] = {}
+_RUNS_LOCK = threading.Lock()
+
+
+def _remember_runs(experiments: list[str], runs: dict[str, list[str]]) -> None:
+    with _RUNS_LOCK:
+        _RUNS.update({e: runs.get(e, []) for e in experiments})
+
+
+def local_runs(settings: Settings, experiments: list[str]) -> dict[str, list[str]]:
+    """{experiment accession: its live runs} from a loaded sra_accessions table (read
+    beside the links when they came from it), {} without one."""
+    with _RUNS_LOCK:
+        found = {e: _RUNS.pop(e) for e in experiments if e in _RUNS}
+    rest = [e for e in experiments if e not in found]
+    if not rest or settings.tables_dir is None or links_from(settings) == "elink":
+        return found
+    store = TablesStore(settings.tables_dir)
+    with store.reading("sra_accessions") as loaded:
+        if loaded is None:
+            return found
+        return found | reader().runs(loaded, rest)

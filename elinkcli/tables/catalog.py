@@ -10,6 +10,7 @@ from dataclasses import dataclass
 # elinkcli's own link names and databases (ELink has none): named in the catalog module,
 # which the name checks read; the tables below answer them.
 from elinkcli.catalog import OWN_DATABASES, OWN_LINKNAMES
+from elinkcli.tables.sra import SRA_COLUMNS
 
 # Where NCBI's FTP site is served over HTTPS (ELINKCLI_TABLES_URL, config tables_url).
 DEFAULT_TABLES_URL = "https://ftp.ncbi.nlm.nih.gov/"
@@ -77,6 +78,9 @@ class LinkSpec:
     complete: bool = True
     own: bool = False
     about: str = ""
+    # The table speaks accessions, not UIDs (sra_accessions: NCBI publishes no sra UIDs):
+    # it answers only when asked to (links_from "tables"), never in ELink's place.
+    by_accession: bool = False
 
 
 @dataclass(frozen=True)
@@ -237,6 +241,34 @@ TABLES: tuple[TableSpec, ...] = (
         ),
     ),
 )
+
+
+def _sra_link(
+    linkname: str, dbfrom: str, dbto: str, view: str, source: str, target: str
+) -> LinkSpec:
+    return LinkSpec(linkname, dbfrom, dbto, view, source, target, by_accession=True)
+
+
+SRA_TABLE = TableSpec(
+    "sra_accessions",
+    "sra/reports/Metadata/SRA_Accessions.tab",
+    SRA_COLUMNS,
+    "sra",
+    "SRA runs, experiments, samples and studies with their BioProject and BioSample, in "
+    "accessions (answers with --from tables)",
+    "~28 GB, uncompressed",
+    (
+        _sra_link("bioproject_sra", "bioproject", "sra", "by_project", "bioproject", "experiment"),
+        _sra_link("biosample_sra", "biosample", "sra", "sra", "biosample", "experiment"),
+        _sra_link("gds_sra", "gds", "sra", "sra", "gsm", "experiment"),
+        _sra_link("sra_bioproject", "sra", "bioproject", "sra", "sra", "bioproject"),
+        _sra_link("sra_biosample", "sra", "biosample", "sra", "sra", "biosample"),
+    ),
+    taxon_column=None,
+)
+TABLES = (*TABLES, SRA_TABLE)
+# The databases whose tokens sra_accessions answers as accessions.
+SRA_DBS = frozenset(s.dbfrom for s in SRA_TABLE.links)
 
 BY_NAME = {t.name: t for t in TABLES}
 # Sequence databases whose accession.version <-> GI the gene2x tables map.

@@ -85,13 +85,13 @@ class DamagedFileError(TablesError):
     values that are not ids): it is fetched whole next time."""
 
 
-def header_of(path: Path, csv: bool = False) -> list[str]:
-    """The header line's column names (the `#` taken off), read from the gzip's start:
-    tab-separated, or with `csv` a CSV line."""
+def header_of(path: Path, csv: bool = False, plain: bool = False) -> list[str]:
+    """The header line's column names (the `#` taken off), read from the gzip's start
+    (`plain`: the file's): tab-separated, or with `csv` a CSV line."""
     try:
         if path.stat().st_size == 0:
             raise DamagedFileError(f"{path.name}: the server sent an empty file")
-        with gzip.open(path, "rb") as f:
+        with open(path, "rb") if plain else gzip.open(path, "rb") as f:
             first = f.readline(65536)
     except (OSError, EOFError, zlib.error) as exc:
         raise DamagedFileError(f"{path.name} is not a gzip file NCBI would send: {exc}") from None
@@ -174,9 +174,11 @@ def load_file(
 ) -> LoadResult:
     """Load `gz` (a downloaded `spec` file) into the directory `into`; TablesError naming
     what was wrong with the file (the directory is then the caller's to remove)."""
-    width = check_header(spec, header_of(gz, csv=spec.kind == "pmc"))
+    plain = spec.kind == "sra"  # the one file NCBI serves uncompressed
+    width = check_header(spec, header_of(gz, csv=spec.kind == "pmc", plain=plain))
     check = GzipCheck(gz)
-    check.start()
+    if not plain:
+        check.start()
     duck = _duck_errors(con)
     try:
         if spec.kind == "gene2pubmed":
@@ -187,10 +189,15 @@ def load_file(
             rows = _load_orthologs(con, gz, into, taxa)
         elif spec.kind == "gene2ensembl":
             rows = _load_gene2ensembl(con, gz, into, taxa)
+        elif plain:
+            from elinkcli.tables.sra import load_sra
+
+            rows = load_sra(con, gz, into, _sql_path, _copy)
         else:
             rows = _load_pmc(con, gz, into)
     except duck as exc:
-        check.join()
+        if not plain:
+            check.join()
         if check.error:
             raise DamagedFileError(
                 f"{spec.name}: the downloaded file is damaged ({check.error})"
@@ -212,10 +219,12 @@ def load_file(
         if isinstance(exc, duckdb.IOException):
             raise TablesError(f"{spec.name}: the table cannot be written: {text}") from None
         raise DamagedFileError(f"{spec.name}: the file cannot be read: {text}") from None
-    check.join()
+    if not plain:
+        check.join()
     if check.error:
         raise DamagedFileError(f"{spec.name}: the downloaded file is damaged ({check.error})")
-    if not taxa and spec.kind != "pmc" and rows != check.lines - 1:
+    # The sra table keeps live rows only (its size is checked against the server's).
+    if not taxa and spec.kind not in ("pmc", "sra") and rows != check.lines - 1:
         raise DamagedFileError(
             f"{spec.name}: {check.lines - 1} lines in the file but {rows} rows loaded"
         )

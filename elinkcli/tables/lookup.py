@@ -56,7 +56,16 @@ class Reader:
 
     def links(self, loaded: Loaded, spec: LinkSpec, uids: Sequence[str]) -> dict[str, list[str]]:
         """{uid: its targets, highest UID first} for each of `uids` the table holds (with
-        no targets when it holds the id but not such a link)."""
+        no targets when it holds the id but not such a link). A table that speaks
+        accessions (sra_accessions) takes and gives accessions, upper case, in order."""
+        if spec.by_accession:
+            from elinkcli.tables import sra
+
+            tokens = sra.wanted(uids)
+            if not tokens:
+                return {}
+            sql = sra.links_sql(loaded.path, spec.view, spec.source, spec.target)
+            return {src: targets or [] for src, targets in self._ask(loaded, sql, [tokens])}
         wanted = numbers(uids)
         if not wanted:
             return {}
@@ -123,6 +132,35 @@ class Reader:
             f"WHERE {column} IN (SELECT unnest($1)) AND doi IS NOT NULL GROUP BY {column}"
         )
         return dict(self._ask(loaded, sql, [wanted]))
+
+    def links_and_runs(
+        self, loaded: Loaded, spec: LinkSpec, tokens: Sequence[str]
+    ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """For a link into sra from sra_accessions: ({token: its experiments}, {experiment:
+        its live runs}) in one query."""
+        from elinkcli.tables import sra
+
+        wanted = sra.wanted(tokens)
+        if not wanted:
+            return {}, {}
+        view = "by_project" if spec.view == "by_project" else "sra"
+        links: dict[str, list[str]] = {}
+        runs: dict[str, list[str]] = {}
+        sql = sra.links_and_runs_sql(loaded.path, view, spec.source)
+        for src, experiment, listed in self._ask(loaded, sql, [wanted]):
+            links.setdefault(src, []).append(experiment)
+            runs[experiment] = listed or []
+        return links, runs
+
+    def runs(self, loaded: Loaded, experiments: Sequence[str]) -> dict[str, list[str]]:
+        """{experiment accession: its live runs} from a loaded sra_accessions table (an
+        experiment it holds with no live run: [])."""
+        from elinkcli.tables import sra
+
+        tokens = sra.wanted(experiments)
+        if not tokens:
+            return {}
+        return {e: runs or [] for e, runs in self._ask(loaded, sra.runs_sql(loaded.path), [tokens])}
 
     def sample(self, loaded: Loaded, spec: LinkSpec, n: int, seed: int) -> list[str]:
         """Up to `n` distinct source ids of a link name, drawn by `seed` (the same seed, the

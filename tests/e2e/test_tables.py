@@ -29,6 +29,7 @@ from support.tables_fixtures import (
     ANSWERED_BY,
     LATER,
     LATER_DATE,
+    LISTED_TABLES,
     PATHS,
     SERVED_DATE,
     TABLE_NAMES,
@@ -193,7 +194,7 @@ def test_get_list_info_drop(site: Site, table: str) -> None:
     assert proc.stdout == ""
 
     listed = site.listed()  # with a HEAD of each file
-    assert set(listed) == set(TABLE_NAMES)
+    assert set(listed) == set(LISTED_TABLES)
     entry = listed[table]
     assert entry["loaded"] is True
     assert entry["rows"] == rows_of(site.data, table)
@@ -231,7 +232,7 @@ def test_get_with_a_taxon_keeps_that_organism_only(site: Site) -> None:
     text = site.run("tables", "list", "--offline")
     assert text.returncode == 0, text.stderr
     rows = {line.split("\t")[0]: line.split("\t") for line in text.stdout.splitlines()[1:]}
-    assert set(rows) == set(TABLE_NAMES)
+    assert set(rows) == set(LISTED_TABLES)
     rows_9606 = str(taxon_rows(site.data, "gene2pubmed", 9606))
     assert rows["gene2pubmed"][1:5] == ["yes", SERVED_DATE, rows_9606, "9606"]
     assert rows["pmc_ids"][1:5] == ["no", "-", "-", "-"]
@@ -880,7 +881,7 @@ def test_a_damaged_record_is_named_and_repaired_by_get(site: Site, record: bytes
 
 def test_no_table_loaded_tables_commands_still_work(site: Site) -> None:
     listed = site.listed("--offline")
-    assert set(listed) == set(TABLE_NAMES) and not any(e["loaded"] for e in listed.values())
+    assert set(listed) == set(LISTED_TABLES) and not any(e["loaded"] for e in listed.values())
     info = site.info("gene2pubmed")
     assert info["loaded"] is False
     update = site.run("tables", "update")

@@ -31,6 +31,9 @@ PATHS = {
     "gene2ensembl": "gene/DATA/gene2ensembl.gz",
 }
 TABLE_NAMES = tuple(PATHS)
+# Every table `tables list` names: these, and the SRA metadata table (its file, of another
+# model, comes from tests/support/sra_files.py; this dataset's site does not serve it).
+LISTED_TABLES = (*TABLE_NAMES, "sra_accessions")
 # The file that answers each link name once all four are loaded (gene2accession holds
 # every sequence, so it answers protein_gene and nuccore_gene before gene2refseq).
 ANSWERED_BY = {
