@@ -8,7 +8,8 @@ interleaved (elinkcli, Biopython, EDirect, elinkcli, ...) and the median of `--r
 reported with each process's peak RSS and the ratios. Cases:
 
 - one id (`link -db gene -target protein -id 672`), each elinkcli run with an empty cache,
-  and again answered from the cache (beside `python -c pass`);
+  and again answered from the cache, beside `python -c pass` and the floors of elinkcli's
+  dependencies (`import typer`; `import typer, requests`), with the distance above them;
 - 1,000 PubMed ids, `neighbor_score`, one request and one large answer (81 links each);
 - 2,001 ids in three requests of up to 1,000.
 """
@@ -101,6 +102,10 @@ def case(name, fake, dbfrom, db, cmd, ids, runs, *, cached: bool = False) -> Non
         if cached:
             peers["elinkcli (cache)"] = mine
             peers["python -c pass"] = [sys.executable, "-c", "pass"]
+            # The floors: no run parses its options without Typer, none asks without
+            # requests.
+            peers["import typer"] = [sys.executable, "-c", "import typer"]
+            peers["import typer, requests"] = [sys.executable, "-c", "import typer, requests"]
         results: dict[str, list[tuple[float, float, int]]] = {k: [] for k in peers}
         warm = tempfile.mkdtemp(dir=tmp)
         subprocess.run(mine, env={**env, "ELINKCLI_CACHE_DIR": warm}, capture_output=True)
@@ -121,7 +126,14 @@ def case(name, fake, dbfrom, db, cmd, ids, runs, *, cached: bool = False) -> Non
         )
     if cached:
         base = med["python -c pass"][0]
+        typer_floor, request_floor = med["import typer"][0], med["import typer, requests"][0]
         print(f"  from the cache: {med['elinkcli (cache)'][0] / base:.1f}x python -c pass")
+        cached_above = (med["elinkcli (cache)"][0] - typer_floor) * 1000
+        asking_above = (med["elinkcli"][0] - request_floor) * 1000
+        print(
+            f"  above the floors: from the cache +{cached_above:.0f} ms over `import typer`; "
+            f"asking +{asking_above:.0f} ms over `import typer, requests`"
+        )
 
 
 def main() -> None:

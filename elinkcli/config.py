@@ -65,6 +65,11 @@ class Settings:
         return C.START_INTERVAL_WITH_KEY if self.api_key else C.START_INTERVAL_NO_KEY
 
     @property
+    def start_burst(self) -> int:
+        """Request starts allowed in any window of start_burst x start_interval seconds."""
+        return C.START_BURST_WITH_KEY if self.api_key else C.START_BURST_NO_KEY
+
+    @property
     def max_in_flight(self) -> int:
         return C.MAX_IN_FLIGHT_WITH_KEY if self.api_key else C.MAX_IN_FLIGHT_NO_KEY
 

@@ -175,7 +175,8 @@ def config_command(
         "email": (s.email or "", resolved.sources["email"]),
         "api_key": ("set (***)" if s.api_key else "not set", resolved.sources["api_key"]),
         "rate": (
-            f"{1 / s.start_interval:.2f} request starts/s (shared by all elinkcli processes)",
+            f"{s.start_burst} request starts in any {s.start_burst * s.start_interval:.1f} s, "
+            f"{1 / s.start_interval:.2f}/s sustained (shared by all elinkcli processes)",
             "api_key",
         ),
         "timeout": (f"{s.read_timeout:g}", resolved.sources["timeout"]),

@@ -147,11 +147,9 @@ def _then(items: Iterable[R], after: Callable[[], None]) -> Iterator[R]:
 def tables_in_play(settings: Settings) -> bool:
     """Whether local tables may answer this run's links (links_from tables or auto): then
     each link row says where it came from (its ninth column)."""
-    if settings.links_from == "elink":
-        return False
-    from elinkcli.sources.tables import links_from
+    from elinkcli.sources.select import tables_may_answer
 
-    return links_from(settings) != "elink"
+    return tables_may_answer(settings)
 
 
 def link_to_history(plan: LinkPlan, run: RunInput, client: EutilsClient, warn: Warn) -> HistorySet:

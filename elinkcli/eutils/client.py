@@ -124,17 +124,19 @@ class EutilsClient:
         service: Service = EUTILS,
     ) -> StartPacer | SharedStartPacer:
         """Shared with the user's other elinkcli processes when there is a state directory."""
-        interval = settings.start_interval if service.name == EUTILS.name else service.interval
+        ncbi = service.name == EUTILS.name
+        interval = settings.start_interval if ncbi else service.interval
+        burst = settings.start_burst if ncbi else service.burst
         if settings.state_dir is not None:
-            if service.name == EUTILS.name:
+            if ncbi:
                 path = rate_file(settings.state_dir, settings.api_key)
             else:
                 path = settings.state_dir / f"rate-{service.name}.slot"
             try:
-                return SharedStartPacer(interval, clock, path, notice)
+                return SharedStartPacer(interval, clock, path, notice, burst)
             except OSError as exc:
                 notice(f"cannot use {path} ({exc.strerror or exc}): pacing this process alone")
-        return StartPacer(interval, clock)
+        return StartPacer(interval, clock, burst)
 
     def _ready(self) -> None:
         """The HTTP stack and the pacer, made before any start is taken (and in the thread

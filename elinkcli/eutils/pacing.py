@@ -8,6 +8,7 @@ import math
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,16 +24,21 @@ def _check_until(slot: float, until: float | None) -> None:
 
 
 class StartPacer:
-    """Hands out start times at least `interval` seconds apart, to any number of threads.
+    """Hands out request starts to any number of threads: at most `burst` starts in any
+    window of `burst` x `interval` seconds (so a sustained 1/`interval` a second, and a
+    one-off start after a few others goes at once while the window has room).
 
     A caller reserves the next free slot under the lock and sleeps outside it, so several
     requests can be waiting for their slot, or in flight, at once.
     """
 
-    def __init__(self, interval: float, clock: Clock) -> None:
+    def __init__(self, interval: float, clock: Clock, burst: int = 1) -> None:
         self.interval = interval
         self.clock = clock
-        self._next = float("-inf")
+        self.burst = max(1, burst)
+        self.window = self.burst * interval
+        # The last `burst` slots handed out, oldest first.
+        self._slots: deque[float] = deque(maxlen=self.burst)
         self._lock = threading.Lock()
 
     def acquire(self, until: float | None = None) -> float:
@@ -40,9 +46,11 @@ class StartPacer:
         slot, when the slot would come after `until` (a clock.monotonic() time)."""
         with self._lock:
             now = self.clock.monotonic()
-            slot = max(now, self._next)
+            slot = max(now, self._slots[-1]) if self._slots else now
+            if len(self._slots) == self.burst:
+                slot = max(slot, self._slots[0] + self.window)
             _check_until(slot, until)
-            self._next = slot + self.interval
+            self._slots.append(slot)
         self.clock.sleep(slot - now)
         return slot
 
@@ -50,13 +58,14 @@ class StartPacer:
 class SharedStartPacer:
     """StartPacer for every process of the user at once.
 
-    The file holds the time (CLOCK_MONOTONIC, the same for every process of the machine)
-    before which no process may start a request. A process takes a start only under the
-    file lock, at the moment it finds that time passed, and records the start it actually
-    made, so a process woken late (a busy machine) never lands two starts closer than the
-    interval. The file is replaced atomically: a process killed at any point leaves the old
-    time or the new one, never an empty file. A time more than STALE seconds ahead (a clock
-    from before a reboot) is reset. One thread per process waits on the file at a time.
+    The file holds the times (CLOCK_MONOTONIC, the same for every process of the machine)
+    of the last `burst` request starts any process made. A process takes a start only
+    under the file lock, at the moment it finds fewer than `burst` of them in the last
+    window (`burst` x `interval` seconds), and records the start it actually made, so a
+    process woken late (a busy machine) never lands `burst` + 1 starts within a window.
+    The file is replaced atomically: a process killed at any point leaves the old times or
+    the new ones, never an empty file. A time more than STALE seconds ahead (a clock from
+    before a reboot) is dropped. One thread per process waits on the file at a time.
 
     The kernel drops the lock of a process that dies; a process that is stopped (Ctrl-Z)
     while holding it is waited for, and `notice` says so after NOTICE_AFTER seconds.
@@ -67,10 +76,17 @@ class SharedStartPacer:
     LOCK_POLL = 0.05
 
     def __init__(
-        self, interval: float, clock: Clock, path: Path, notice: Notice | None = None
+        self,
+        interval: float,
+        clock: Clock,
+        path: Path,
+        notice: Notice | None = None,
+        burst: int = 1,
     ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.interval = interval
+        self.burst = max(1, burst)
+        self.window = self.burst * interval
         self.clock = clock
         self.path = path
         self.notice = notice
@@ -92,7 +108,7 @@ class SharedStartPacer:
             except TimeoutError:  # an OSError too, but the time limit's, not the file's
                 raise
             except OSError as exc:
-                self._alone = StartPacer(self.interval, self.clock)
+                self._alone = StartPacer(self.interval, self.clock, self.burst)
                 if self.notice is not None:
                     self.notice(
                         f"cannot use {self.path} ({exc.strerror or exc}): this process "
@@ -105,12 +121,13 @@ class SharedStartPacer:
             while True:
                 with self._locked(until):
                     now = self.clock.monotonic()
-                    free = self._read(now)
-                    if free - now > self.STALE:
-                        free = now
-                    if free <= now:
-                        self._write(now + self.interval)
+                    starts = [
+                        t for t in self._read(now) if now - self.window < t <= now + self.STALE
+                    ]
+                    if len(starts) < self.burst:
+                        self._write([*starts, now])
                         return now
+                    free = min(starts) + self.window
                 _check_until(free, until)
                 self.clock.sleep(free - now)
 
@@ -147,25 +164,31 @@ class SharedStartPacer:
                     )
             yield
 
-    def _read(self, now: float) -> float:
-        """The stored time; an unreadable file counts as a start just made (the careful
-        reading: it costs one interval, never a burst), and is written so."""
+    def _read(self, now: float) -> list[float]:
+        """The recorded starts; an unreadable file counts as a window full of starts just
+        made (the careful reading: it costs one window, never a burst), and is written so.
+        (A file of an older elinkcli, one time after its last start, reads as a start
+        then: a wait a little longer than needed, never a burst.)"""
         try:
-            free = float(self.path.read_text())
+            text = self.path.read_text()
         except FileNotFoundError:
-            return float("-inf")
-        except (OSError, ValueError):
-            free = math.nan
-        if math.isnan(free):
-            free = now + self.interval
-            self._write(free)
-        return free
+            return []
+        except OSError:
+            text = "?"
+        try:
+            starts = [float(t) for t in text.split()[: self.burst * 4 + 1]]
+        except ValueError:
+            starts = [math.nan]
+        if not starts or any(math.isnan(t) or math.isinf(t) for t in starts):
+            starts = [now] * self.burst
+            self._write(starts)
+        return starts
 
-    def _write(self, free: float) -> None:
+    def _write(self, starts: list[float]) -> None:
         fd, tmp = new_file(self.path.parent, ".slot-")
         try:
             with os.fdopen(fd, "w") as f:
-                f.write(repr(free))
+                f.write(" ".join(map(repr, starts[-self.burst :])))
             os.replace(tmp, self.path)
         except BaseException:
             with contextlib.suppress(OSError):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass, field
-from xml.etree.ElementTree import Element, ParseError, tostring
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from typing import TYPE_CHECKING
 
 from elinkcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 ROOT = "ENTREZ_DIRECT"
 
@@ -75,6 +75,12 @@ _QUERY_TAGS = {
 
 def parse_message(data: bytes) -> EDirectMessage:
     """Read a message; a malformed one is bad input (UsageError)."""
+    # The XML stack only for a message (ids given with -id make none).
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
     try:
         root = fromstring(data)
     except (ParseError, DefusedXmlException, LookupError, ValueError, RecursionError) as exc:
@@ -114,6 +120,8 @@ def parse_message(data: bytes) -> EDirectMessage:
 
 
 def _xml(el: Element) -> str:
+    from xml.etree.ElementTree import tostring
+
     el.tail = None
     try:
         return tostring(el, encoding="unicode").strip()

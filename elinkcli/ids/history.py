@@ -1,9 +1,12 @@
-"""The History server: expand a stored set to ids, store ids, link into a stored set."""
+"""The History server: expand a stored set to ids, store ids, link into a stored set. (The
+parsers, and the XML stack under them, are imported where a request is made: a run answered
+from the cache makes none.)"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from elinkcli.constants import (
     DEFAULT_BATCH,
@@ -16,10 +19,10 @@ from elinkcli.constants import (
 )
 from elinkcli.errors import IncompleteSetError, PermanentError
 from elinkcli.eutils.client import EutilsClient
-from elinkcli.eutils.elink_parser import parse_elink
 from elinkcli.eutils.params import LinkFilters, elink_params, epost_params
-from elinkcli.eutils.parsers import parse_epost, parse_esearch, parse_uilist
-from elinkcli.eutils.records import ESearchResult, UidList
+
+if TYPE_CHECKING:
+    from elinkcli.eutils.records import ESearchResult, UidList
 
 # A page of a stored set shorter than the set's count implies is asked this many times.
 SHORT_PAGE_TRIES = 3
@@ -72,6 +75,8 @@ def expand_pages(
             ("retstart", str(done)),
             ("retmax", str(want)),
         ]
+        from elinkcli.eutils.parsers import parse_uilist
+
         chunk: UidList = client.call(EFETCH, params, parse_uilist, lambda r: r.errors)
         if len(chunk.ids) < want:
             short += 1
@@ -127,12 +132,16 @@ def history_count(client: EutilsClient, hs: HistorySet) -> int:
         ("WebEnv", hs.webenv),
         ("retmax", "0"),
     ]
+    from elinkcli.eutils.parsers import parse_esearch
+
     result: ESearchResult = client.call(ESEARCH, params, parse_esearch, _errors)
     return result.count
 
 
 def post(client: EutilsClient, db: str, ids: Sequence[str], batch: int = EPOST_BATCH) -> HistorySet:
     """Store ids on the History server, in batches into one WebEnv, as one query key."""
+    from elinkcli.eutils.parsers import parse_epost
+
     webenv: str | None = None
     keys: list[str] = []
     for start in range(0, len(ids), batch):
@@ -153,6 +162,8 @@ def combine(client: EutilsClient, db: str, webenv: str, keys: Sequence[str]) -> 
     term = " OR ".join(f"#{k}" for k in dict.fromkeys(keys))
     params = [("db", db), ("term", term), ("WebEnv", webenv), ("usehistory", "y")]
     params.append(("retmax", "0"))
+    from elinkcli.eutils.parsers import parse_esearch
+
     result: ESearchResult = client.call(ESEARCH, params, parse_esearch, _errors)
     return HistorySet(db, result.webenv or webenv, result.query_key or keys[-1], result.count)
 
@@ -186,6 +197,8 @@ def link_to_history(
         webenv=source.webenv if source else None,
         query_key=source.query_key if source else None,
     )
+    from elinkcli.eutils.elink_parser import parse_elink
+
     result = client.call(ELINK, params, parse_elink, lambda r: r.all_errors())
     keys = [h.query_key for ls in result.linksets for h in ls.histories if h.query_key]
     webenv = next((ls.webenv for ls in result.linksets if ls.webenv), None)

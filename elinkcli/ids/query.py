@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from elinkcli.constants import ESEARCH, SEARCH_PAGE, UID_CEILING
 from elinkcli.errors import IncompleteSetError
 from elinkcli.eutils.client import EutilsClient
 from elinkcli.eutils.params import esearch_params
-from elinkcli.eutils.parsers import parse_esearch
-from elinkcli.eutils.records import ESearchResult
+
+if TYPE_CHECKING:
+    from elinkcli.eutils.records import ESearchResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,8 @@ def _search(client: EutilsClient, query: SearchQuery, term: str, retmax: int) ->
         reldate=query.reldate,
         datetype=query.datetype,
     )
+    from elinkcli.eutils.parsers import parse_esearch  # only when a search is made
+
     return client.call(ESEARCH, params, parse_esearch, lambda r: r.errors)
 
 

@@ -46,11 +46,10 @@ from elinkcli.cache.codec import request_signature
 from elinkcli.constants import EFETCH, ESEARCH, ESUMMARY
 from elinkcli.errors import GaveUpError, UsageError
 from elinkcli.eutils.client import EutilsClient
-from elinkcli.eutils.parsers import parse_esearch, parse_esummary
-from elinkcli.eutils.records import DocSum, ESummaryResult
 from elinkcli.ids.tokens import batches, check_ids
 
 if TYPE_CHECKING:
+    from elinkcli.eutils.records import DocSum, ESummaryResult
     from elinkcli.eutils.store import AnswerStore
 
 # Terms OR'ed in one ESearch, and ids in one ESummary (POSTed).
@@ -260,6 +259,9 @@ def _cached_accession(value: Any) -> str:
 
 
 def summaries(client: EutilsClient, db: str, ids: Sequence[str]) -> ESummaryResult:
+    # The parsers (and the XML stack) where a request is made: UIDs alone make none.
+    from elinkcli.eutils.parsers import parse_esummary
+
     params = [("db", db), ("id", ",".join(ids))]
     return client.call(ESUMMARY, params, partial(parse_esummary, db=db), _unattributed, ids=ids)
 
@@ -331,6 +333,8 @@ def _failing(out: dict[str, object], chunk: list[str]) -> Iterator[None]:
 def _search_uids(
     client: EutilsClient, db: str, terms: Sequence[str], tokens: Sequence[str]
 ) -> list[str]:
+    from elinkcli.eutils.parsers import parse_esearch
+
     params = [("db", db), ("term", " OR ".join(terms)), ("retmax", str(10 * len(terms) + 100))]
     return list(client.call(ESEARCH, params, parse_esearch, lambda r: r.errors, ids=tokens).ids)
 
@@ -400,6 +404,8 @@ def _resolve_sets(client: EutilsClient, db: str, tokens: list[str]) -> dict[str,
 
 
 def _set_uids(client: EutilsClient, db: str, token: str) -> list[str] | str:
+    from elinkcli.eutils.parsers import parse_esearch
+
     term = _term(db, token)
     uids: dict[str, None] = {}
     count = 0

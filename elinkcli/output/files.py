@@ -331,11 +331,19 @@ class AtomicOutput:
             os.fsync(self.stream.fileno())
             offset = os.fstat(self.stream.fileno()).st_size
             line = f"batch {index} {offset} {rows}{shown}\n".encode()
-            os.pwrite(self._lock_fd, line, os.fstat(self._lock_fd).st_size)
-            os.fsync(self._lock_fd)
+            start = os.fstat(self._lock_fd).st_size
+            try:
+                os.pwrite(self._lock_fd, line, start)
+                os.fsync(self._lock_fd)
+                self.done.add(index)
+            except KeyboardInterrupt:
+                # Ctrl-C once the line is written: the journal keeps the batch, and so
+                # must what the interrupted run says it keeps.
+                if os.fstat(self._lock_fd).st_size >= start + len(line):
+                    self.done.add(index)
+                raise
         except OSError as exc:
             raise OutputError(f"cannot write {self.part}: {exc.strerror}") from None
-        self.done.add(index)
 
     def commit(self) -> None:
         try:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from elinkcli.cache.codec import request_signature
 from elinkcli.constants import ELINK
 from elinkcli.eutils.client import EutilsClient
-from elinkcli.eutils.elink_parser import parse_elink, parse_elink_accessions
 from elinkcli.eutils.params import Params
 from elinkcli.eutils.records import ELinkResult
 from elinkcli.eutils.retry import error_text_is_transient
@@ -52,6 +51,9 @@ class ElinkSource:
         return request_signature(self.client.settings.base_url, ELINK, self.params([]))
 
     def answer(self, uids: list[str]) -> ELinkResult:
+        # The XML stack only when ELink is asked: a run answered from the cache never is.
+        from elinkcli.eutils.elink_parser import parse_elink, parse_elink_accessions
+
         params = self.params(uids)
         parse = parse_elink_accessions if ("idtype", "acc") in list(params) else parse_elink
         return self.client.call(ELINK, params, parse, self.errors, ids=uids)

@@ -9,12 +9,15 @@ says which requests it can answer, named here in CHOOSERS: no command changes.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from elinkcli.catalog import OWN_DATABASES, OWN_LINKNAMES
 from elinkcli.sources.elink import ElinkSource, all_errors
 
 if TYPE_CHECKING:
+    from elinkcli.config import Settings
     from elinkcli.eutils.client import EutilsClient
     from elinkcli.eutils.records import ELinkResult
     from elinkcli.sources.base import LinkRequest, LinkSource
@@ -24,18 +27,32 @@ Chooser = Callable[["EutilsClient", "LinkRequest"], "LinkSource | None"]
 
 def _tables(client: EutilsClient, request: LinkRequest) -> LinkSource | None:
     """NCBI's bulk link files in local tables (elinkcli.sources.tables), imported only
-    when links_from or a loaded table calls for them."""
-    settings = client.settings
-    if settings.links_from == "elink" or settings.tables_dir is None:
-        from elinkcli.tables.catalog import OWN_DATABASES, own_link
-
-        name = request.asks if request.cmd == "acheck" else request.linkname
-        own = name is not None and own_link(name) is not None
-        if not own and request.db not in OWN_DATABASES:
-            return None
+    when links_from, a loaded table or one of elinkcli's own link names calls for them."""
+    name = request.asks if request.cmd == "acheck" else request.linkname
+    own = (name is not None and name in OWN_LINKNAMES) or request.db in OWN_DATABASES
+    if not own and not tables_may_answer(client.settings):
+        return None
     from elinkcli.sources.tables import choose
 
     return choose(client, request)
+
+
+def tables_may_answer(settings: Settings) -> bool:
+    """Whether local tables may answer links (links_from tables or auto), decided without
+    importing them when the answer is no: `elink`, no tables directory, or (links_from not
+    set) no table record in it."""
+    if settings.links_from == "elink" or settings.tables_dir is None:
+        return False
+    if settings.links_from is None:
+        try:
+            with os.scandir(settings.tables_dir) as entries:
+                if not any(e.name.endswith(".json") for e in entries):
+                    return False
+        except OSError:
+            return False
+    from elinkcli.sources.tables import links_from
+
+    return links_from(settings) != "elink"
 
 
 # The sources asked before ELink, in order.

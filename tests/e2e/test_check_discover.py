@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Sequence
-from itertools import pairwise
 
 import pytest
 from conftest import TSV_HEADER, Row, fresh_cache_dir, parse_tsv, run_elinkcli
@@ -189,8 +188,10 @@ def test_check_rows_equal_the_oracle_one_id_param_per_id(fake, run, db, option, 
     cmd = how if how in ("ncheck", "lcheck") else "acheck"
     for r in requests:
         assert (r.get("dbfrom"), r.get("cmd")) == (db, cmd)
-    gaps = [b.start - a.start for a, b in pairwise(requests)]
-    assert min(gaps) >= 0.35 - 0.05, gaps  # paced like every other request
+    # Paced like every other request: at most 3 starts in any window (1.2 s, less the
+    # server's arrival jitter), on the server's clock.
+    starts = [r.start for r in requests]
+    assert max(sum(1 for s in starts if a <= s < a + 1.0) for a in starts) <= 3
 
 
 @pytest.mark.parametrize("only", ["yes", "no"])

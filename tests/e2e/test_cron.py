@@ -291,7 +291,9 @@ def test_six_processes_together_stay_under_three_starts_per_second(fake, tmp_pat
     assert len(starts) == 12
     assert limited == []
     assert max(sum(1 for s in starts if a <= s < a + 1.0 - ARRIVAL_JITTER) for a in starts) <= 3
-    assert sum(gaps) / len(gaps) > 0.35  # paced as one, not six x 3/s
+    # Paced as one, not six x 3/s: 12 starts are 4 windows of 3, so they span at least 3
+    # windows (1.2 s each), less the server's arrival jitter.
+    assert starts[-1] - starts[0] >= 3 * 1.2 - ARRIVAL_JITTER
 
 
 def test_a_stale_slot_file_does_not_stall_the_next_run(fake, run, tmp_path):
@@ -302,7 +304,9 @@ def test_a_stale_slot_file_does_not_stall_the_next_run(fake, run, tmp_path):
     began = time.monotonic()
     proc = run(*ARGS, "--id", "2901", env={"ELINKCLI_STATE_DIR": str(tmp_path)})
     assert proc.returncode == 0, proc
-    assert time.monotonic() - began < 10
+    # Wall time, start-up included (seconds on a busy machine): far from the hour it would
+    # have waited.
+    assert time.monotonic() - began < 60
     assert proc.stdout == tsv_text(oracle_rows(fake, ["2901"]))
 
 
@@ -649,7 +653,7 @@ def test_config_shows_each_setting_and_where_it_came_from(fake, run, tmp_path):
     assert rows["deadline"] == ("300", "default")
     assert rows["adaptive_batch"] == ("true", f"config file ({path})")
     assert rows["cache_dir"] == (str(cache_dir), "environment (ELINKCLI_CACHE_DIR)")
-    assert rows["rate"][0].startswith("8.33 request starts/s")  # 1 / 0.12 with a key
+    assert rows["rate"][0].startswith("10 request starts in any 1.2 s, 8.33/s")  # with a key
     assert rows["config_file"] == (str(path), "exists")
 
     by_option = run("config", "--json", "--email", "opt@example.org", env=env)

@@ -518,14 +518,16 @@ def test_one_fault_then_success_gives_clean_output(fake, run, clean_fault_run, k
 
 def test_no_answer_within_timeout_is_asked_again(fake, run, clean_fault_run):
     fake.faults = Faults(script=["slow"])  # the first answer would come after 30 s
-    began = time.monotonic()
     proc = run(*GENE_ARGS, "--timeout", "1", "--id", ",".join(FAULT_IDS))
-    wall = time.monotonic() - began
 
     assert proc.returncode == 0, proc
     assert proc.stdout == clean_fault_run
-    assert [r.fault for r in elink_requests(fake)] == ["slow", None]
-    assert wall < 10
+    requests = elink_requests(fake)
+    assert [r.fault for r in requests] == ["slow", None]
+    # On the server's clock, from the first try's arrival to the second's: the 1 s timeout
+    # and a short backoff, not the 30 s answer. (Not the run's wall time: on a busy machine
+    # elinkcli's start-up alone can take seconds.)
+    assert requests[1].start - requests[0].start < 10
 
 
 # --- 7. permanent errors ------------------------------------------------------------------
@@ -546,8 +548,9 @@ def test_permanent_error_stops_the_batches_not_yet_sent(fake, run):
     proc = run("link", "-db", "gened", "-target", "protein", "--batch", "30", "--id", ids)
 
     assert_clean_error(proc, 3)
-    # Ten batches were queued; after the first rejection the rest are never sent.
-    assert 1 <= len(fake.log) <= 2
+    # Ten batches were queued; the first window's starts (3 without a key) may leave
+    # together, and after the first rejection the rest are never sent.
+    assert 1 <= len(fake.log) <= C.START_BURST_NO_KEY + 1
 
 
 def test_http_400_exit_3_not_retried(fake, run):
@@ -771,7 +774,8 @@ def test_closed_pipe_ends_quietly(fake):
 
 
 def test_ctrl_c_exits_130_quickly(fake):
-    fake.faults = Faults(delay=5)
+    # Answers 20 s late: the exit must come long before the first answer could.
+    fake.faults = Faults(delay=20)
     proc = subprocess.Popen(
         [*elinkcli_command(), *GENE_ARGS, "--batch", "1", "--id", "1,2,3"],
         stdin=subprocess.DEVNULL,
@@ -784,10 +788,10 @@ def test_ctrl_c_exits_130_quickly(fake):
         while not fake.log and time.monotonic() < deadline:
             time.sleep(0.05)
         assert fake.log, "elinkcli sent no request"
-        time.sleep(0.5)  # well inside the 5 s answer
+        time.sleep(0.5)  # well inside the 20 s answer
         sent = time.monotonic()
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=10)
+        out, err = proc.communicate(timeout=30)
         took = time.monotonic() - sent
     finally:
         if proc.poll() is None:
@@ -797,7 +801,10 @@ def test_ctrl_c_exits_130_quickly(fake):
     stderr = err.decode()
     print(f"exit {took:.2f} s after SIGINT")
     assert proc.returncode == 130, stderr
-    assert took < 2.5
+    # Quick on an idle machine is well under a second; on a busy one, waking the process and
+    # shutting the interpreter down wait for a core. 10 s is still half the time to the
+    # first answer (19.5 s after the signal at the soonest): it did not wait for it.
+    assert took < 10
     assert "interrupted" in stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
     assert out.decode() == ""  # interrupted before any row: not even a header
@@ -813,33 +820,38 @@ def _overlaps(requests: Sequence[Logged]) -> Iterator[tuple[Logged, Logged]]:
 
 
 @pytest.mark.parametrize(
-    ("key", "interval"),
-    [(None, C.START_INTERVAL_NO_KEY), ("k", C.START_INTERVAL_WITH_KEY)],
+    ("key", "interval", "burst"),
+    [
+        (None, C.START_INTERVAL_NO_KEY, C.START_BURST_NO_KEY),
+        ("k", C.START_INTERVAL_WITH_KEY, C.START_BURST_WITH_KEY),
+    ],
     ids=["no-key", "api-key"],
 )
-def test_requests_paced_but_overlapping(fake, run, key, interval):
+def test_requests_paced_but_overlapping(fake, run, key, interval, burst):
     fake.faults = Faults(delay=0.8)
     ids = [str(n) for n in range(401, 409)]
     env = {"NCBI_API_KEY": key} if key else {}
-    began = time.monotonic()
     proc = run(*GENE_ARGS, "--batch", "1", "--id", ",".join(ids), env=env)
-    wall = time.monotonic() - began
 
     assert proc.returncode == 0, proc
     assert parse_tsv(proc.stdout) == oracle_rows(fake, "gene", ids, "protein")
     requests = sorted(elink_requests(fake), key=lambda r: r.start)
     assert len(requests) == 8
     gaps = [b.start - a.start for a, b in pairwise(requests)]
-    print(f"wall {wall:.2f} s; start gaps {[round(g, 3) for g in gaps]}")
+    # On the server's clock: the first arrival to the last answer sent. The run's wall time
+    # would add elinkcli's start-up, seconds on a busy machine.
+    served = max(r.end for r in requests) - requests[0].start
+    print(f"served in {served:.2f} s; start gaps {[round(g, 3) for g in gaps]}")
     # The server reads arrival times once its own thread gets the CPU, on a machine that
     # may be busy with other tests: one late reading (up to ~0.3 s seen) shortens the gap
-    # after it, so this checks the span of all eight; exact spacing is tested with a fake
-    # clock (test_pacing.py) and under load against arrivals (test_e2e_pacing_load.py).
-    assert requests[-1].start - requests[0].start >= 7 * interval - 0.3, gaps
+    # after it, so this checks the span of all eight: `burst` starts a window (burst x
+    # interval); exact pacing is tested with a fake clock (test_pacing.py) and under load
+    # against arrivals (test_pacing_load.py).
+    assert requests[-1].start - requests[0].start >= (7 // burst) * burst * interval - 0.3, gaps
     assert list(_overlaps(requests)), "each request waited for the previous answer"
     in_flight = max(sum(r.start <= s.start < r.end for r in requests) for s in requests)
     assert in_flight >= 2
-    assert wall < 8 * 0.8  # strictly better than one request after another
+    assert served < 8 * 0.8  # strictly better than one request after another
 
 
 # --- 14. scores ---------------------------------------------------------------------------

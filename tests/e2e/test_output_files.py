@@ -246,19 +246,39 @@ def test_a_run_that_fails_before_any_row_writes_nothing_that_passes_for_a_result
 def test_ctrl_c_after_some_rows_leaves_a_visibly_unfinished_document(fake, tmp_path, fmt):
     fake.faults = Faults(by_id={"4003": ["slow"]})  # 30 s: the run is stopped before
     proc = _start(fake, [*ARGS, "--batch", "1", "--id", IDS, "--format", fmt], NCBI_API_KEY="k")
+    # stdout is read as it comes, so the signal can wait for the first rows to be written:
+    # a fixed pause after the third request would be too short on a busy machine, and the
+    # signal would come before any row (tested apart: nothing is written then).
+    got = bytearray()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for chunk in iter(lambda: os.read(proc.stdout.fileno(), 65536), b""):
+            got.extend(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while len(elink_requests(fake)) < 3 and time.monotonic() < deadline:
             time.sleep(0.02)
-        time.sleep(0.5)
+        # The rows of 4001 (answered at once) on stdout; the run is held by 4003's 30 s.
+        # A format that writes nothing before the end is signalled at the deadline.
+        deadline = time.monotonic() + 20
+        while not got and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.2)  # the rest of a row written in pieces, if any
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
+        proc.wait(timeout=60)
+        reader.join(timeout=20)
+        assert proc.stderr is not None
+        err = proc.stderr.read()
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
     assert proc.returncode == 130, err
-    text = out.decode()
+    text = bytes(got).decode()
     if fmt == "json":
         with pytest.raises(json.JSONDecodeError):
             json.loads(text)

@@ -186,7 +186,8 @@ def test_max_time_ends_a_wait_for_a_stopped_holder(fake, tmp_path) -> None:
 
 def test_kill_9_at_random_points_never_damages_the_schedule(fake, tmp_path) -> None:
     """Processes killed with SIGKILL at random moments while others keep going: the slot
-    file is always a readable time, and the survivors still draw no 429."""
+    file always holds readable times (the last window's starts, at most 3), and the
+    survivors still draw no 429."""
     fake.rate_limit = 3
     fake.rate_window = 1.0 - ARRIVAL_JITTER
     state = tmp_path / "state"
@@ -215,8 +216,9 @@ def test_kill_9_at_random_points_never_damages_the_schedule(fake, tmp_path) -> N
         assert proc.returncode == 0, err.decode()
     assert seen, "no process got as far as pacing"
     for text in [*seen, slot.read_text()]:
-        float(text)  # never empty, never half written
+        starts = [float(t) for t in text.split()]  # never half written
+        assert 1 <= len(starts) <= 3, text
     assert not [r for r in fake.log if r.fault == "429"]
     assert not list(state.glob(".slot-*")) or all(
-        p.stat().st_size < 64 for p in state.glob(".slot-*")
+        p.stat().st_size < 256 for p in state.glob(".slot-*")
     )

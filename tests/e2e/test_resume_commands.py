@@ -199,9 +199,18 @@ def test_ctrl_c_says_what_the_journal_keeps_and_the_resume_counts_every_id(fake,
     out = tmp_path / "out.tsv"
     journal = Path(os.path.realpath(out.with_name(out.name + ".journal")))
 
-    code, _, err = _interrupt_at_batch_2(
-        fake, [*LINK, "-o", str(out)], lambda: len(journal_batches(journal)) >= 2, {}
-    )
+    def batches_0_and_1_kept() -> bool:
+        if len(journal_batches(journal)) < 2:
+            return False
+        # The journal line is on disk a moment before elinkcli counts the batch as done (a
+        # product bug: a Ctrl-C in between says "(1 batch)" for 4 ids; pinned as an xfail in
+        # tests/unit/output/test_atomic_output.py). On a busy machine that moment can last
+        # long enough for a signal sent at once to land in it; batch 2 is held for 30 s, so
+        # waiting here costs nothing but the wait.
+        time.sleep(2.0)
+        return True
+
+    code, _, err = _interrupt_at_batch_2(fake, [*LINK, "-o", str(out)], batches_0_and_1_kept, {})
     assert code == 130, err
     assert err.splitlines() == [
         f"elinkcli: interrupted: 4 of 10 id(s) (2 batches) are finished and kept in {journal}; "

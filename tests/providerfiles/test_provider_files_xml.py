@@ -84,10 +84,12 @@ def billion_laughs() -> bytes:
 
 def test_billion_laughs_is_an_error_in_well_under_a_second(no_network: None) -> None:
     data = billion_laughs()
-    start = time.perf_counter()
+    # CPU time of this process, not wall time: on a busy machine the test waits for a core,
+    # and what is bounded is the work (an expanded bomb would be minutes of it).
+    start = time.process_time()
     problems = validate_bytes(data, "resources.xml").problems
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, f"took {elapsed:.3f} s"
+    elapsed = time.process_time() - start
+    assert elapsed < 1.0, f"took {elapsed:.3f} CPU s"
     bomb = [p for p in problems if "expansion bomb" in p.message]
     assert [(p.line, p.severity) for p in bomb] == [(20, "error")]
     assert "&lol9; cannot be expanded" in bomb[0].message
@@ -97,9 +99,9 @@ def test_many_references_to_a_large_entity_stop_fast() -> None:
     big = "x" * 60_000
     refs = "&big;" * 1000  # 60 MB if it were expanded
     data = document(f'<!ENTITY big "{big}">', base=f"http://x.org/{refs}")
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time, as above: the machine may be busy
     found = errors(data)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert any("characters in all" in message for _, message in found)
 
 

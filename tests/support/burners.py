@@ -6,11 +6,19 @@
 
 Each burner is ``sys.executable -c "...while True: pass"``; a watchdog thread in it exits
 if its parent goes away, so a killed test run leaves no spinning orphans behind.
+
+Run as a script, it keeps a machine busy while the suite runs beside it (docs/testing.md):
+
+    python tests/support/burners.py --cpus 4
+
+spins 4 burners until Ctrl-C or SIGTERM, then kills and reaps them.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -98,3 +106,42 @@ def cpu_burners(n: int | None = None) -> Iterator[Burners]:
             if burners in _running:
                 _running.remove(burners)
         burners.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python tests/support/burners.py --cpus N``: spin N burners until Ctrl-C or SIGTERM."""
+    parser = argparse.ArgumentParser(
+        description="Spin CPU-burning processes until Ctrl-C or SIGTERM, to run the tests beside."
+    )
+    parser.add_argument(
+        "--cpus",
+        type=int,
+        default=default_count(),
+        help="how many burner processes (default: twice the cores, at least 2)",
+    )
+    args = parser.parse_args(argv)
+    if args.cpus < 1:
+        parser.error(f"--cpus must be at least 1, not {args.cpus}")
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    with cpu_burners(args.cpus) as burn:
+        print(
+            f"burners: {args.cpus} running (pids {' '.join(map(str, burn.pids))}); "
+            f"Ctrl-C or kill {os.getpid()} to stop",
+            flush=True,
+        )
+        while not stop.wait(0.5):
+            if not burn.busy():
+                print("burners: one exited, stopping the rest", file=sys.stderr, flush=True)
+                break
+    print("burners: stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

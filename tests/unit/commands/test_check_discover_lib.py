@@ -211,8 +211,11 @@ def test_check_requests_are_paced_by_the_client(client, clock, requests_mock):
     run_check(client, ids, db="gene", cmd="ncheck", batch=1)
 
     assert requests_mock.call_count == 5
-    # Five starts without an API key: four waits of the start interval, on the fake clock.
-    assert clock.elapsed == pytest.approx(4 * client.settings.start_interval)
+    # Five starts without an API key: 3 at once, then 2 a window (3 x the start interval)
+    # after the first, on the fake clock.
+    s = client.settings
+    assert s.start_burst == 3
+    assert clock.elapsed == pytest.approx(s.start_burst * s.start_interval)
 
 
 @pytest.mark.parametrize(

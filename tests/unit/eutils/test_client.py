@@ -163,11 +163,13 @@ def test_requests_are_paced_on_the_fake_clock(
     client: EutilsClient, clock: FakeClock, requests_mock
 ) -> None:
     requests_mock.post(ELINK_URL, text=GOOD)
-    n = 4
+    # At most `burst` starts in any window of burst x interval: the first `burst` go at
+    # once, the next one a window after the first.
+    burst, interval = client.settings.start_burst, client.settings.start_interval
+    n = burst + 2
     for _ in range(n):
         call_elink(client)
-    interval = client.settings.start_interval
-    assert clock.elapsed == pytest.approx((n - 1) * interval)
+    assert clock.elapsed == pytest.approx(((n - 1) // burst) * burst * interval)
     assert client.counters.requests == n
     assert client.counters.retries == 0
 

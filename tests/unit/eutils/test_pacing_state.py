@@ -34,7 +34,38 @@ def test_two_pacers_on_one_file_share_the_slots(tmp_path: Path) -> None:
     order = [a, b, b, a, b, a, a, b]
     slots = [pacer.acquire() for pacer in order]
     assert slots == pytest.approx([500.0 + 0.35 * k for k in range(len(order))])
-    assert float(path.read_text()) == pytest.approx(500.0 + 0.35 * len(order))
+    assert float(path.read_text()) == pytest.approx(500.0 + 0.35 * (len(order) - 1))
+
+
+@pytest.mark.parametrize("burst", [3, 10])
+def test_two_pacers_on_one_file_keep_to_the_window(tmp_path: Path, burst: int) -> None:
+    """At most `burst` starts in any window of burst x interval, whichever pacer takes
+    them: the first `burst` at once, then one window later, and so on."""
+    clock = FakeClock(start=500.0)
+    path = rate_file(tmp_path, None)
+    window = burst * 0.12
+    a = SharedStartPacer(0.12, clock, path, burst=burst)
+    b = SharedStartPacer(0.12, clock, path, burst=burst)
+    slots = [(a if k % 3 else b).acquire() for k in range(3 * burst + 1)]
+    assert slots == pytest.approx([500.0 + (k // burst) * window for k in range(len(slots))])
+    assert all(later - slots[k] >= window - 1e-9 for k, later in enumerate(slots[burst:]))
+    # The file keeps the starts of the last window only: here the last one alone.
+    assert [float(t) for t in path.read_text().split()] == pytest.approx([slots[-1]])
+    c = SharedStartPacer(0.12, clock, path, burst=burst)
+    more = [c.acquire() for _ in range(burst - 1)]
+    assert more == pytest.approx([slots[-1]] * (burst - 1))
+    assert [float(t) for t in path.read_text().split()] == pytest.approx([slots[-1]] * burst)
+
+
+def test_a_one_off_after_another_starts_at_once_while_the_window_has_room(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock(start=10.0)
+    path = rate_file(tmp_path, None)
+    assert SharedStartPacer(0.4, clock, path, burst=3).acquire() == 10.0
+    clock.advance(0.05)  # the next process, right after
+    assert SharedStartPacer(0.4, clock, path, burst=3).acquire() == pytest.approx(10.05)
+    assert clock.total_slept == 0
 
 
 def test_a_second_pacer_waits_for_the_slot_the_first_took(tmp_path: Path) -> None:
@@ -55,28 +86,32 @@ def test_a_slot_far_in_the_future_is_stale_and_reset(tmp_path: Path) -> None:
     pacer = SharedStartPacer(0.35, clock, path)
     assert pacer.acquire() == 100.0
     assert clock.total_slept == 0
-    assert float(path.read_text()) == pytest.approx(100.35)
+    assert float(path.read_text()) == pytest.approx(100.0)
 
 
 def test_a_slot_ahead_within_the_stale_limit_is_waited_for(tmp_path: Path) -> None:
     clock = FakeClock(start=100.0)
     path = rate_file(tmp_path, None)
-    path.write_text(repr(105.0))  # others have taken the next 5 s
+    path.write_text(repr(105.0))  # a start 5 s ahead (an older elinkcli's "next free" time)
     pacer = SharedStartPacer(0.35, clock, path)
-    assert pacer.acquire() == 105.0
-    assert clock.total_slept == pytest.approx(5.0)
+    assert pacer.acquire() == pytest.approx(105.35)
+    assert clock.total_slept == pytest.approx(5.35)
 
 
 @pytest.mark.parametrize("content", ["", "garbage", "nan?", "1e", "nan"])
 def test_an_unreadable_slot_file_counts_as_a_start_just_made(tmp_path: Path, content: str) -> None:
-    """Careful, not fast: a damaged file costs one interval, never a burst, and is mended."""
+    """Careful, not fast: a damaged file costs one window, never a burst, and is mended."""
     clock = FakeClock(start=42.0)
     path = rate_file(tmp_path, None)
     path.write_text(content)
     pacer = SharedStartPacer(0.35, clock, path)
     assert pacer.acquire() == pytest.approx(42.35)
     assert pacer.acquire() == pytest.approx(42.70)
-    assert float(path.read_text()) == pytest.approx(43.05)
+    assert float(path.read_text()) == pytest.approx(42.70)
+    path.write_text(content)
+    wide = SharedStartPacer(0.4, clock, path, burst=3)  # the window is full: 1.2 s
+    now = clock.monotonic()
+    assert wide.acquire() == pytest.approx(now + 1.2)
 
 
 def test_a_missing_slot_file_means_start_now(tmp_path: Path) -> None:

@@ -317,3 +317,33 @@ def test_every_file_is_made_0666_less_the_umask(tmp_path: Path, state: Path, uma
         "out.tsv": expected,
         "record": expected,
     }
+
+
+def test_a_ctrl_c_just_after_the_journal_line_leaves_done_agreeing_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SIGINT of a busy machine, made exact: KeyboardInterrupt as the journal's fsync
+    returns, the line already on disk."""
+    path = tmp_path / "out.tsv"
+    out = AtomicOutput(path, "fp")
+    out.stream.write("header\n0a\n0b\n")
+    out.batch_done(0, 2)
+    out.stream.write("1a\n")
+    real_fsync = os.fsync
+
+    def fsync_then_ctrl_c(fd: int) -> None:
+        real_fsync(fd)
+        if fd == out._lock_fd:  # the journal's
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", fsync_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        out.batch_done(1, 3)
+    monkeypatch.undo()
+    journal = (tmp_path / "out.tsv.journal").read_text().splitlines()
+    kept = {int(line.split()[1]) for line in journal[1:]}
+    try:
+        assert kept == {0, 1}  # the line is on disk: a --resume skips batch 1
+        assert out.done == kept  # what the interrupted line counts
+    finally:
+        out.abort()
