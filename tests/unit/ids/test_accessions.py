@@ -4,38 +4,21 @@ forms NCBI uses (UID, accession.version), a fake clock for pacing."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 from support.fake_eutils import FakeEutils
-from support.fakes import FakeClock, elink_xml
+from support.fakes import elink_xml
+from support.modeled import BASE, Model, make_client, serve
 from support.paths import TESTS
 
-from elinkcli.cache.store import LinkSetCache
 from elinkcli.commands.link import link
-from elinkcli.config import Settings
 from elinkcli.constants import ELINK, ESEARCH, ESUMMARY
 from elinkcli.errors import CacheMissError, UnknownIdsError
 from elinkcli.eutils.client import EutilsClient
-from elinkcli.eutils.pacing import StartPacer
 from elinkcli.ids.resolve import accessions_of, build_table
-
-BASE = "https://eutils.test/entrez/eutils/"
-
-
-class Model:
-    """requests-mock callback answering from a FakeEutils model; requests logged."""
-
-    def __init__(self, fake: FakeEutils, endpoint: str) -> None:
-        self.fake, self.endpoint, self.log = fake, endpoint, []
-
-    def __call__(self, request: Any, context: Any) -> str:
-        params = parse_qsl(request.body, keep_blank_values=True)
-        self.log.append(params)
-        return self.fake.answer("/entrez/eutils/" + self.endpoint, params)[2].decode()
 
 
 @pytest.fixture
@@ -51,22 +34,7 @@ def fake() -> FakeEutils:
 
 @pytest.fixture
 def served(requests_mock: Any, fake: FakeEutils) -> dict[str, Model]:
-    models = {e: Model(fake, e) for e in (ESEARCH, ESUMMARY)}
-    for endpoint, model in models.items():
-        requests_mock.post(BASE + endpoint, text=model)
-    return models
-
-
-def make_client(tmp_path: Any, mode: str = "use") -> EutilsClient:
-    clock = FakeClock()
-    settings = Settings(base_url=BASE, max_tries=2, backoff_base=0.01, cache_mode=mode)
-    return EutilsClient(
-        settings,
-        clock=clock,
-        rng=random.Random(1),
-        pacer=StartPacer(settings.start_interval, clock),
-        cache=LinkSetCache(tmp_path, 3600) if mode != "off" else None,
-    )
+    return serve(requests_mock, fake, (ESEARCH, ESUMMARY))
 
 
 @pytest.fixture

@@ -6,42 +6,25 @@ from that model, never from elinkcli."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qsl
 
 import pytest
 from support.fake_eutils import ESEARCH_HEAD, FakeEutils, Table
-from support.fakes import FakeClock, elink_xml
+from support.fakes import elink_xml
+from support.modeled import BASE, Model, make_client, serve
 
-from elinkcli.cache.store import LinkSetCache
 from elinkcli.commands.link import link
-from elinkcli.config import Settings
 from elinkcli.constants import ELINK, ESEARCH, ESUMMARY
 from elinkcli.errors import ElinkError
 from elinkcli.eutils.client import EutilsClient
-from elinkcli.eutils.pacing import StartPacer
 from elinkcli.ids import resolve
 from elinkcli.ids.resolve import build_table
 
-BASE = "https://eutils.test/entrez/eutils/"
 STUDY = "SRP000111"  # 3 experiments
 OTHER = "SRP000222"  # 2 experiments
 BIG = "SRP000555"  # 5 experiments
 SAMPLE = "SRS700001"
-
-
-class Model:
-    """requests-mock callback answering from a FakeEutils model; requests logged."""
-
-    def __init__(self, fake: FakeEutils, endpoint: str) -> None:
-        self.fake, self.endpoint, self.log = fake, endpoint, []
-
-    def __call__(self, request: Any, context: Any) -> str:
-        params = parse_qsl(request.body, keep_blank_values=True)
-        self.log.append(params)
-        return self.fake.answer("/entrez/eutils/" + self.endpoint, params)[2].decode()
 
 
 def study_uids(fake: FakeEutils, accession: str) -> list[str]:
@@ -68,22 +51,7 @@ def fake() -> FakeEutils:
 
 @pytest.fixture
 def served(requests_mock: Any, fake: FakeEutils) -> dict[str, Model]:
-    models = {e: Model(fake, e) for e in (ESEARCH, ESUMMARY, ELINK)}
-    for endpoint, model in models.items():
-        requests_mock.post(BASE + endpoint, text=model)
-    return models
-
-
-def make_client(tmp_path: Any, mode: str = "use") -> EutilsClient:
-    clock = FakeClock()
-    settings = Settings(base_url=BASE, max_tries=2, backoff_base=0.01, cache_mode=mode)
-    return EutilsClient(
-        settings,
-        clock=clock,
-        rng=random.Random(1),
-        pacer=StartPacer(settings.start_interval, clock),
-        cache=LinkSetCache(tmp_path, 3600) if mode != "off" else None,
-    )
+    return serve(requests_mock, fake, (ESEARCH, ESUMMARY, ELINK))
 
 
 @pytest.fixture
