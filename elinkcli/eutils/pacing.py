@@ -55,6 +55,10 @@ class StartPacer:
         return slot
 
 
+# The most of a slot file read: room for many more start times than any window holds.
+_SLOT_FILE_MAX = 4096
+
+
 class SharedStartPacer:
     """StartPacer for every process of the user at once.
 
@@ -170,7 +174,8 @@ class SharedStartPacer:
         (A file of an older elinkcli, one time after its last start, reads as a start
         then: a wait a little longer than needed, never a burst.)"""
         try:
-            text = self.path.read_text()
+            with open(self.path, encoding="ascii", errors="replace") as f:
+                text = f.read(_SLOT_FILE_MAX)  # a few times, never a whole stray file
         except FileNotFoundError:
             return []
         except OSError:

@@ -26,7 +26,6 @@ import pytest
 from conftest import IDENTITY_ENV, clean_env
 from support.fake_citations import FakeCitations, europepmc_cited_by, icite_cited_by, med_ids
 from support.fake_eutils import FakeEutils
-from support.fakes import elink_xml, form_values
 from support.paths import ROOT
 
 from elinkcli import api
@@ -356,24 +355,33 @@ def test_nothing_is_asked_before_the_iteration_starts(name: str, eutils: FakeEut
     assert eutils.log, "asked once iterated"
 
 
-def test_the_first_row_comes_before_the_last_batch_is_answered(requests_mock: Any) -> None:
+def test_the_first_row_comes_before_the_last_batch_is_answered(
+    eutils: FakeEutils, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loopback server (concurrent, as NCBI is: requests-mock answers one request at a
+    time, so a held answer would hold the others) keeps the last batch's answer until the
+    first row has been taken; the three batches may start together (pacing by window)."""
     released = threading.Event()
     held: list[bool] = []
+    real = eutils.answer
 
-    def answer(request: Any, context: Any) -> str:
-        ids = form_values(request, "id")
-        if ids == ["3"]:  # the last batch waits until the first row has been taken
-            held.append(not released.wait(10))
-        return elink_xml({i: [f"{i}00"] for i in ids})
+    def answer(path: str, params: list[tuple[str, str]]) -> tuple[int, str, bytes]:
+        if path.endswith("elink.fcgi") and [v for k, v in params if k == "id"] == ["3"]:
+            held.append(not released.wait(30))
+        return real(path, params)
 
-    requests_mock.post(MOCK_BASE + "elink.fcgi", text=answer)
-    rows = api.link(["1", "2", "3"], db="gene", target="protein", batch=1, base_url=MOCK_BASE)
-    assert requests_mock.call_count == 0
+    monkeypatch.setattr(eutils, "answer", answer)
+    rows = api.link(["1", "2", "3"], db="gene", target="protein", batch=1)
+    assert eutils.log == []
     first = next(rows)
     released.set()
     rest = list(rows)
     assert held == [False], "the first row waited for the last batch"
-    assert [r.target_id for r in [first, *rest]] == ["100", "200", "300"]
+    # -target alone asks for DB_TARGET (gene_protein), as EDirect's elink does.
+    pairs = [targets(eutils, "gene", uid, "protein", "gene_protein") for uid in ("1", "2", "3")]
+    expected = [t for found in pairs for _n, t in found]
+    assert expected
+    assert [r.target_id for r in [first, *rest]] == expected
 
 
 @pytest.fixture

@@ -162,3 +162,14 @@ def test_processes_with_different_cache_dirs_share_one_state_dir(tmp_path: Path)
         assert ca.pacer.path == cb.pacer.path
     given = resolve(environ={**env, "ELINKCLI_STATE_DIR": str(tmp_path / "s")}).settings
     assert given.state_dir == tmp_path / "s"
+
+
+def test_a_huge_slot_file_is_read_a_few_kilobytes_at_most(tmp_path: Path) -> None:
+    """A stray multi-megabyte file where the slot file belongs: its first times are read,
+    nothing more is (memory stays small), and the file is mended at the next start."""
+    clock = FakeClock(start=1000.0)
+    path = rate_file(tmp_path, None)
+    path.write_text(" ".join(["999.5"] * 2_000_000))  # ~12 MB
+    pacer = SharedStartPacer(0.4, clock, path, burst=3)
+    assert pacer.acquire() == pytest.approx(999.5 + 1.2)  # a full window of starts
+    assert len(path.read_text().split()) <= 3
