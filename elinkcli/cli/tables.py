@@ -75,7 +75,6 @@ def _fetcher(settings: Settings) -> Fetcher:
     from elinkcli.eutils.download import Transfer
 
     return Fetcher(
-        settings,
         Transfer(
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,

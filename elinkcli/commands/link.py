@@ -193,13 +193,14 @@ def _link_batches(
     uids_of = table.uids_of if table is not None else _alone
     with client_for(client, settings, stats) as session:
 
-        def finish(rows: list[LinkTuple]) -> list[LinkTuple]:
+        def finish(rows: list[LinkTuple], outcome: ELinkResult) -> list[LinkTuple]:
             if not want_acc or not rows:
                 return rows
             if acc_from_elink:
                 return [(*r[:7], r[4], *r[8:]) for r in rows]
             if want_acc == "run":
-                return _run_rows(session, dbto, rows)
+                known = {e: list(r) for ls in outcome.linksets for e, r in ls.runs}
+                return _run_rows(session, dbto, rows, known)
             of = dois_of if want_acc == "doi" else accessions_of
             accs = of(session, dbto, [r[4] for r in rows])
             return [(*r[:7], accs.get(r[4]), *r[8:]) for r in rows]
@@ -210,7 +211,7 @@ def _link_batches(
             on_history = replace(request, webenv=history.webenv, query_key=history.query_key)
             result = source_for(session, on_history, errors).answer([])
             stats.ids_in += history.count or len({i for ls in result.linksets for i in ls.ids})
-            yield finish(_union_rows(result, [], cmd, stats, seen_union, provenance))
+            yield finish(_union_rows(result, [], cmd, stats, seen_union, provenance), result)
             return
         if history is not None:
             ids = expand(session, history)
@@ -224,20 +225,28 @@ def _link_batches(
         outcomes = run_batches(session, ids, batch, source, stats, hooks, table)
         for chunk, outcome in outcomes:
             if union:
-                yield finish(_union_rows(outcome, chunk, cmd, stats, seen_union, provenance))
+                rows = _union_rows(outcome, chunk, cmd, stats, seen_union, provenance)
             else:
-                yield finish(_per_id_rows(outcome, chunk, cmd, stats, uids_of, provenance))
+                rows = _per_id_rows(outcome, chunk, cmd, stats, uids_of, provenance)
+            yield finish(rows, outcome)
     stats.settle(mark)
 
 
-def _run_rows(session: EutilsClient, dbto: str, rows: list[LinkTuple]) -> list[LinkTuple]:
+def _run_rows(
+    session: EutilsClient,
+    dbto: str,
+    rows: list[LinkTuple],
+    known: dict[str, list[str]] | None = None,
+) -> list[LinkTuple]:
     """`--idtype run`: each sra experiment's row once per run (target_id stays the
     experiment's UID, target_acc the run), one row with no run for an experiment with none
-    listed. Rows into any other database are left as they are (no request). The ledger's
+    listed. Runs `known` already (read by a local table beside the links) are not asked
+    again. Rows into any other database are left as they are (no request). The ledger's
     `links` counts ELink's links (experiments), not these rows."""
     if dbto != "sra":
         return rows
-    runs = runs_of(session, [r[4] for r in rows])
+    known = known or {}
+    runs = known | runs_of(session, [r[4] for r in rows if r[4] not in known])
     out: list[LinkTuple] = []
     for r in rows:
         listed = runs.get(r[4])

@@ -58,8 +58,11 @@ def url_of(settings: Settings, spec: TableSpec) -> str:
 def list_tables(
     settings: Settings, remote: Callable[[str], Remote | None] | None = None
 ) -> list[TableStatus]:
-    """Every known file; with `remote` (a HEAD of a URL, None when it failed), what the
-    server says of each now."""
+    """Every known file; with `remote` (a HEAD of a URL, None when that file cannot be
+    had), what the server says of each now. A server given up on after retries is not
+    asked for the other files: they are all on it."""
+    from elinkcli.errors import GaveUpError
+
     store = store_of(settings)
     out = []
     for spec in TABLES:
@@ -68,7 +71,10 @@ def list_tables(
             loaded = store.current(spec.name)
         except TablesError as exc:
             loaded, problem = None, str(exc)
-        now = remote(url_of(settings, spec)) if remote else None
+        try:
+            now = remote(url_of(settings, spec)) if remote else None
+        except GaveUpError:
+            now, remote = None, None
         out.append(
             TableStatus(
                 spec.name,
@@ -101,7 +107,6 @@ def parse_taxa(values: Sequence[str]) -> tuple[int, ...] | None:
 class Fetcher:
     """The HTTP side of `tables get`: a session and how transfers go."""
 
-    settings: Settings
     transfer: Transfer
     _session: Any = None
 
@@ -119,10 +124,14 @@ class Fetcher:
         return head(self.session, url, self.transfer)
 
     def try_head(self, url: str) -> Remote | None:
-        from elinkcli.errors import NCBIError
+        """The HEAD of `url`, None when the server refuses that file (404...); GaveUpError
+        when the server could not be reached after retries."""
+        from elinkcli.errors import GaveUpError, NCBIError
 
         try:
             return self.head(url)
+        except GaveUpError:
+            raise
         except NCBIError:
             return None
 
@@ -188,7 +197,7 @@ def get_table(
             )
         staged = store.staging(spec.name)
         try:
-            result = _load(settings, spec, part, staged, taxa)
+            result = _load(spec, part, staged, taxa)
         except BaseException as exc:
             import shutil
 
@@ -292,9 +301,7 @@ def _md5_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _load(
-    settings: Settings, spec: TableSpec, gz: Path, into: Path, taxa: Sequence[int] | None
-) -> Any:
+def _load(spec: TableSpec, gz: Path, into: Path, taxa: Sequence[int] | None) -> Any:
     from elinkcli.tables.engine import connect
     from elinkcli.tables.load import load_file
 

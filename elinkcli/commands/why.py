@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     from elinkcli.commands.ledger import Ledger
     from elinkcli.eutils.client import EutilsClient
 
-# Ids an ESummary request names at once (resolve.py asks 200 the same way).
-SUMMARY_BATCH = 200
 # Link names shown for a record that has others.
 SHOWN_NAMES = 5
 
@@ -92,7 +90,7 @@ def _link_names(
 
 def _records(client: EutilsClient, db: str, uids: Sequence[str]) -> set[str] | None:
     """The UIDs ESummary has a record of; None when it could not be asked."""
-    from elinkcli.ids.resolve import summaries
+    from elinkcli.ids.resolve import SUMMARY_BATCH, summaries
 
     found: set[str] = set()
     try:

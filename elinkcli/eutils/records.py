@@ -162,6 +162,9 @@ class LinkSet:
     # The UID this answer was for, once its ids are renamed to the token the user typed
     # (a token may stand for several records: an sra study); None: not renamed.
     uid: str | None = None
+    # The live runs of each target experiment, when a local table that speaks accessions
+    # read them beside the links (`--idtype run`): ((experiment, (run, ...)), ...).
+    runs: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,6 @@ when their table is not loaded, they are a usage error naming `elinkcli tables g
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -68,7 +67,7 @@ class TablesSource:
     # The run's request log (--log): one line per query, naming the table and its date.
     log: RequestLog | None = field(default=None, repr=False)
     # `--idtype run` from a table that speaks accessions: the runs of the experiments each
-    # answer names are read in the same request (not one query per --batch of rows).
+    # answer names are read in the same query, and carried on its LinkSets.
     runs: bool = False
 
     def answer(self, uids: list[str]) -> ELinkResult:
@@ -82,9 +81,9 @@ class TablesSource:
         with self.store.reading(self.table.name) as loaded:
             if loaded is None:
                 raise TablesError(f"table {self.table.name} was dropped during the run")
+            runs: dict[str, list[str]] = {}
             if self.runs:
                 found, runs = self.reader.links_and_runs(loaded, self.link, uids)
-                _remember_runs(list(runs), runs)
             else:
                 found = self.reader.links(loaded, self.link, uids)
             origin = loaded.origin()
@@ -113,7 +112,8 @@ class TablesSource:
                 sets.append(LinkSet(dbfrom, id_link_sets=(IdLinkSet(uid, infos),), origin=origin))
             elif targets:
                 lsdb = LinkSetDb(self.link.dbto, self.link.linkname, tuple(targets))
-                sets.append(LinkSet(dbfrom, (uid,), (lsdb,), origin=origin))
+                held = tuple((t, tuple(runs[t])) for t in targets if t in runs)
+                sets.append(LinkSet(dbfrom, (uid,), (lsdb,), origin=origin, runs=held))
             else:
                 sets.append(LinkSet(dbfrom, (uid,), origin=origin))
         return ELinkResult(tuple(sets)), rest
@@ -368,28 +368,13 @@ def by_accession(settings: Settings, db: str) -> bool:
     return db in SRA_DBS
 
 
-# Runs a table source read beside its answer, until the rows that need them take them:
-# {experiment accession: its runs}. At most two requests' worth (the one being written,
-# the next one asked ahead), as each experiment's entry goes once taken.
-_RUNS: dict[str, list[str]] = {}
-_RUNS_LOCK = threading.Lock()
-
-
-def _remember_runs(experiments: list[str], runs: dict[str, list[str]]) -> None:
-    with _RUNS_LOCK:
-        _RUNS.update({e: runs.get(e, []) for e in experiments})
-
-
 def local_runs(settings: Settings, experiments: list[str]) -> dict[str, list[str]]:
-    """{experiment accession: its live runs} from a loaded sra_accessions table (read
-    beside the links when they came from it), {} without one."""
-    with _RUNS_LOCK:
-        found = {e: _RUNS.pop(e) for e in experiments if e in _RUNS}
-    rest = [e for e in experiments if e not in found]
-    if not rest or settings.tables_dir is None or links_from(settings) == "elink":
-        return found
+    """{experiment accession: its live runs} from a loaded sra_accessions table ({}
+    without one)."""
+    if settings.tables_dir is None or links_from(settings) == "elink":
+        return {}
     store = TablesStore(settings.tables_dir)
     with store.reading("sra_accessions") as loaded:
         if loaded is None:
-            return found
-        return found | reader().runs(loaded, rest)
+            return {}
+        return reader().runs(loaded, experiments)

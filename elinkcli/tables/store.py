@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from elinkcli.errors import ElinkError
-from elinkcli.locks import FILE_MODE, LockFile
+from elinkcli.locks import FILE_MODE, LockFile, new_file
 from elinkcli.tables.catalog import BY_NAME
 
 RECORD_FORMAT = 1
@@ -193,18 +193,20 @@ class TablesStore:
         final = staged.with_suffix("")
         record = {**record, "format": RECORD_FORMAT, "version": final.name}
         target = self.root / f"{name}.json"
-        temporary = self.root / f".{name}.json.{secrets.token_hex(4)}"
+        temporary: Path | None = None
         try:
             staged.rename(final)
-            with open(temporary, "w", encoding="utf-8") as f:
+            fd, temporary = new_file(self.root, f".{name}.json.")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump(record, f, indent=1)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(temporary, target)
             _sync_dir(self.root)
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    temporary.unlink()
             raise TablesError(f"cannot switch table {name} to its new version: {exc}") from None
         self.clean(name)
         loaded = self.current(name)
