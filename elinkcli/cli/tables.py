@@ -78,8 +78,7 @@ def _fetcher(settings: Settings) -> Fetcher:
         Transfer(
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
-            tries=settings.max_tries,
-            backoff=settings.backoff_base,
+            policy=settings.retry_policy(),
             progress=_progress(),
             notice=lambda text: warn(text),
         ),

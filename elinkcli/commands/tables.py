@@ -176,21 +176,18 @@ def get_table(
         same_taxa = before is not None and tuple(taxa or ()) == (before.taxa or ())
         if waited and before is not None and before.loaded_at >= started and same_taxa:
             return before, "unchanged"  # the other `get` loaded it meanwhile
-        if (
-            only_if_changed
-            and before is not None
-            and same_taxa
-            and _same_upstream(before, _kept_on_failure(lambda: fetcher.head(url), before))
-        ):
+        now = _kept_on_failure(lambda: fetcher.head(url), before)
+        if only_if_changed and before is not None and same_taxa and _same_upstream(before, now):
             return before, "unchanged"
-        part = store.download_path(spec.name)
+        part = store.download_path(spec.name, spec.path)
         if spec.kind == "sra":
-            _room_for(spec, _kept_on_failure(lambda: fetcher.head(url), before), part, before)
-        remote = _kept_on_failure(
-            lambda: download(fetcher.session, url, part, fetcher.transfer), before
+            _room_for(spec, now, part, before)
+        fetched = _kept_on_failure(
+            lambda: download(fetcher.session, url, part, fetcher.transfer, now), before
         )
+        remote = fetched.remote
         md5 = published_md5(fetcher.session, url, fetcher.transfer)
-        if md5 is not None and _md5_of(part) != md5:
+        if md5 is not None and fetched.md5 != md5:
             discard(part)
             raise TablesError(
                 f"{spec.name}: the download does not match the MD5 NCBI publishes; {_kept(before)}"
@@ -289,16 +286,6 @@ def _same_upstream(before: Loaded, now: Remote) -> bool:
         and up.last_modified == now.last_modified
         and (up.etag is None or now.etag is None or up.etag == now.etag)
     )
-
-
-def _md5_of(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _load(spec: TableSpec, gz: Path, into: Path, taxa: Sequence[int] | None) -> Any:

@@ -1,6 +1,8 @@
 """Large files from NCBI's file server over HTTP(S): a HEAD for what is there, a GET
-streamed to a `.part` file that a later transfer resumes (Range, If-Range), retries with
-backoff, redirects only to the same host, every size checked against what the server said.
+streamed to a `.part` file that a later transfer resumes (Range, If-Range), retried as
+every request is (RetryPolicy: capped backoff with jitter, Retry-After), redirects only
+to the same host, every size checked against what the server said, the MD5 taken as the
+bytes arrive.
 
 The transfer's validators (size, Last-Modified, ETag) are kept beside the `.part` file; a
 resumed GET sends them as If-Range, so a file changed upstream meanwhile comes whole (200)
@@ -10,17 +12,20 @@ and the old part is dropped, never spliced to the new file's tail.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import random
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from elinkcli.errors import ElinkError, GaveUpError, PermanentError
+from elinkcli.eutils.retry import RetryPolicy, parse_retry_after
 from elinkcli.inert import quote
 from elinkcli.locks import FILE_MODE
 
@@ -45,14 +50,24 @@ class Remote:
 
 
 @dataclass(frozen=True)
+class Fetched:
+    """A file whole on disk: the Remote it was, and the MD5 of its bytes."""
+
+    remote: Remote
+    md5: str
+
+
+@dataclass(frozen=True)
 class Transfer:
-    """How a download goes: timeouts, tries and the waits between them (`sleep` is
-    injected so tests need no real waiting), and a progress hook (bytes on disk, total)."""
+    """How a download goes: timeouts, the retry policy every request follows (tries in a
+    row without progress, capped backoff with jitter from `rng`, a Retry-After beyond the
+    policy's deadline not waited for; `sleep` is injected so tests need no real waiting),
+    and a progress hook (bytes on disk, total)."""
 
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
-    tries: int = 5
-    backoff: float = 2.0
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    rng: random.Random = field(default_factory=random.Random)
     sleep: Callable[[float], None] = time.sleep
     progress: Callable[[int, int | None], None] = lambda done, total: None
     notice: Callable[[str], None] = lambda text: None
@@ -118,7 +133,11 @@ def _request(
 
 
 class _Transient(Exception):
-    """A failure worth another try."""
+    """A failure worth another try (after `retry_after` seconds when the server said)."""
+
+    def __init__(self, text: str, retry_after: float | None = None) -> None:
+        super().__init__(text)
+        self.retry_after = retry_after
 
 
 def _reason(exc: BaseException) -> str:
@@ -144,24 +163,46 @@ def _status(url: str, response: requests.Response) -> None:
         return
     response.close()
     if code in (408, 429) or code >= 500:
-        raise _Transient(f"{_where(url)}: HTTP {code}")
+        raise _Transient(
+            f"{_where(url)}: HTTP {code}", parse_retry_after(response.headers.get("Retry-After"))
+        )
     if code == 404:
         raise PermanentError(f"{_where(url)}: not on the server (HTTP 404)")
     raise PermanentError(f"{_where(url)}: HTTP {code}")
 
 
-def _tried(what: Callable[[], Any], transfer: Transfer) -> Any:
-    """`what()` until it succeeds, with backoff; GaveUpError after `tries` failures."""
-    for attempt in range(1, transfer.tries + 1):
+def _tried(what: Callable[[], Any], transfer: Transfer, progress: Callable[[], int] = int) -> Any:
+    """`what()` until it succeeds, waiting as `transfer.policy` says between tries;
+    GaveUpError after `max_tries` failures in a row. A try that moved the transfer on by
+    `progress()` (bytes on disk) at least a CHUNK starts the count again: a long file over
+    a link that breaks now and then still comes whole."""
+    policy = transfer.policy
+    attempt, total = 0, 0
+    mark = progress()
+    while True:
+        attempt, total = attempt + 1, total + 1
         try:
             return what()
         except _Transient as exc:
-            if attempt == transfer.tries:
-                raise GaveUpError(f"{exc} ({attempt} tries)", [], attempt) from None
-            wait = transfer.backoff * 2 ** (attempt - 1)
-            transfer.notice(f"{exc}: trying again in {wait:g} s")
+            now = progress()
+            if now - mark >= CHUNK:
+                attempt, mark = 1, now
+            if attempt >= policy.max_tries:
+                raise GaveUpError(f"{exc} ({_tries(total)})", [], total) from None
+            if exc.retry_after is not None and exc.retry_after > policy.deadline:
+                raise GaveUpError(
+                    f"{exc}: the server asks to wait {exc.retry_after:,.0f} s, more than "
+                    f"{policy.deadline:g} s ({_tries(total)})",
+                    [],
+                    total,
+                ) from None
+            wait = policy.delay(attempt, exc.retry_after, transfer.rng)
+            transfer.notice(f"{exc}: trying again in {wait:.1f} s")
             transfer.sleep(wait)
-    raise AssertionError("unreachable")
+
+
+def _tries(n: int) -> str:
+    return f"{n} tr{'y' if n == 1 else 'ies'}"
 
 
 def head(session: requests.Session, url: str, transfer: Transfer) -> Remote:
@@ -217,12 +258,20 @@ def discard(part: Path) -> None:
             path.unlink()
 
 
-def download(session: requests.Session, url: str, part: Path, transfer: Transfer) -> Remote:
-    """`url` whole in `part` (resumed from an earlier `.part` of the same upstream file);
-    the Remote it was. GaveUpError when it failed `tries` times in a row (what came is kept
+def download(
+    session: requests.Session,
+    url: str,
+    part: Path,
+    transfer: Transfer,
+    remote: Remote | None = None,
+) -> Fetched:
+    """`url` whole in `part` (resumed from an earlier `.part` of the same upstream file),
+    with the MD5 of its bytes; `remote` is the HEAD already asked for it (asked here
+    when None). GaveUpError when it failed `max_tries` times in a row (what came is kept
     for the next try), PermanentError for an answer that is not the file, DownloadError
     when the disk cannot take it."""
-    remote = head(session, url, transfer)
+    if remote is None:
+        remote = head(session, url, transfer)
     if remote.size is None:
         transfer.notice(
             f"{_where(url)}: the server gives no size; at most {MAX_FILE_BYTES:,} taken"
@@ -245,21 +294,66 @@ def download(session: requests.Session, url: str, part: Path, transfer: Transfer
             os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, FILE_MODE))
         except OSError as exc:
             raise DownloadError(f"cannot write {part}: {exc.strerror or exc}") from None
+    digest = _Digest(part)
 
     def attempt() -> int:
-        return _get(session, url, part, remote, transfer)
+        return _get(session, url, part, remote, transfer, digest)
 
-    got = _tried(attempt, transfer)
+    got = _tried(attempt, transfer, progress=lambda: _size(part))
     if remote.size is not None and got != remote.size:
         discard(part)
         raise PermanentError(
             f"{_where(url)}: {got:,} bytes came where the server said {remote.size:,}"
         )
-    return remote
+    return Fetched(remote, digest.hexdigest(got))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+class _Digest:
+    """The MD5 of `part`'s bytes, taken as they are written: the bytes a resumed transfer
+    found on disk are read once, the rest never read back."""
+
+    def __init__(self, part: Path) -> None:
+        self.part = part
+        self.md5 = hashlib.md5(usedforsecurity=False)
+        self.length = 0
+
+    def start_at(self, offset: int) -> None:
+        """The next bytes written go at `offset`: the digest covers exactly those before."""
+        if offset < self.length:
+            self.md5, self.length = hashlib.md5(usedforsecurity=False), 0
+        if offset > self.length:
+            with open(self.part, "rb") as f:
+                f.seek(self.length)
+                while self.length < offset:
+                    block = f.read(min(CHUNK, offset - self.length))
+                    if not block:
+                        raise OSError(f"{self.part} is shorter than {offset:,} bytes")
+                    self.md5.update(block)
+                    self.length += len(block)
+
+    def update(self, block: bytes) -> None:
+        self.md5.update(block)
+        self.length += len(block)
+
+    def hexdigest(self, size: int) -> str:
+        self.start_at(size)
+        return self.md5.hexdigest()
 
 
 def _get(
-    session: requests.Session, url: str, part: Path, remote: Remote, transfer: Transfer
+    session: requests.Session,
+    url: str,
+    part: Path,
+    remote: Remote,
+    transfer: Transfer,
+    digest: _Digest,
 ) -> int:
     """One GET, from where `part` ends; the size of `part` after it."""
     done = part.stat().st_size if part.exists() else 0
@@ -295,6 +389,7 @@ def _get(
                     )
         limit = total if total is not None else MAX_FILE_BYTES
         try:
+            digest.start_at(done)
             fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
             with os.fdopen(fd, mode) as out:
                 if mode == "wb":
@@ -307,6 +402,7 @@ def _get(
                                 f"{limit:,} bytes it said"
                             )
                         out.write(block)
+                        digest.update(block)
                         done += len(block)
                         transfer.progress(done, total)
                 except _read_errors() as exc:

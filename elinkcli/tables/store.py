@@ -23,7 +23,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from elinkcli.errors import ElinkError
@@ -257,9 +257,11 @@ class TablesStore:
         self.clean(name)
         return existed
 
-    def download_path(self, name: str) -> Path:
+    def download_path(self, name: str, upstream: str) -> Path:
+        """Where the transfer of table `name` goes: its name with the suffix of its file
+        upstream (`upstream`, a path: `.gz`, `.tab`) and `.part`."""
         self.prepare()
-        return self.root / "downloads" / f"{name}.gz.part"
+        return self.root / "downloads" / f"{name}{PurePosixPath(upstream).suffix}.part"
 
 
 def _sync_dir(path: Path) -> None:

@@ -628,15 +628,19 @@ def test_failed_download_says_the_old_table_is_still_in_use(
 def test_update_unchanged_then_changed(site: Site) -> None:
     site.get("gene2pubmed")
     since = len(site.fs.log)
+    heads = len(site.fs.requests_to(G2P, "HEAD"))
     same = site.run("tables", "update")
     assert same.returncode == 0, same.stderr
     assert "gene2pubmed: unchanged upstream" in same.stderr
-    assert site.file_gets(since) == [] and site.fs.requests_to(G2P, "HEAD")
+    assert site.file_gets(since) == [] and len(site.fs.requests_to(G2P, "HEAD")) == heads + 1
 
     genes, new = changed_genes(site.data), changed_data(site.data)
     site.fs.put(G2P, ncbi_files(new)[G2P], last_modified=LATER)
+    heads = len(site.fs.requests_to(G2P, "HEAD"))
     changed = site.run("tables", "update", "gene2pubmed")
     assert changed.returncode == 0, changed.stderr
+    # One HEAD says the file changed, and the download goes on from it.
+    assert len(site.fs.requests_to(G2P, "HEAD")) == heads + 1
     assert "gene2pubmed: loaded again" in changed.stderr
     info = site.info("gene2pubmed")
     assert info["upstream_date"] == LATER_DATE and info["rows"] == len(new.pubmed)

@@ -1,6 +1,8 @@
 """elinkcli.eutils.download: a large file fetched over HTTP into a `.part` file, resumed
-with Range/If-Range, retried with backoff (the waits recorded through the injected
-`sleep`, never slept), redirects only to the same host, sizes checked, NCBI's `.md5`.
+with Range/If-Range, retried by the RetryPolicy every request follows (the waits
+recorded through the injected `sleep`, never slept; jitter drawn at its top by an
+injected rng, so each wait is its ceiling), redirects only to the same host, sizes
+checked, the MD5 taken as bytes arrive, NCBI's `.md5`.
 
 The server is support.file_server's (its faults cut, shorten, lengthen and redirect), or
 requests-mock where an answer no real file server gives is needed (416 on a resume, a
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import random
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +26,7 @@ from support.file_server import DEFAULT_LAST_MODIFIED, FileServer
 from elinkcli.errors import GaveUpError, PermanentError
 from elinkcli.eutils import download as dl
 from elinkcli.eutils.download import Transfer, discard, download, head, published_md5
+from elinkcli.eutils.retry import RetryPolicy
 
 PATH = "gene/DATA/gene2pubmed.gz"
 BODY = bytes(range(256)) * 40  # 10,240 bytes, every byte value
@@ -50,18 +54,31 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dl, "CHUNK", SMALL_CHUNK)
 
 
+class TopOfJitter(random.Random):
+    """Jitter at its top: a wait is its backoff's ceiling."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
 class Recorder:
     def __init__(self) -> None:
         self.waits: list[float] = []
         self.notices: list[str] = []
         self.progress: list[tuple[int, int | None]] = []
 
-    def transfer(self, tries: int = 5, backoff: float = 2.0) -> Transfer:
+    def transfer(
+        self, tries: int = 5, backoff: float = 2.0, cap: float = 30.0, deadline: float = 300.0
+    ) -> Transfer:
         return Transfer(
             connect_timeout=5.0,
             read_timeout=10.0,
-            tries=tries,
-            backoff=backoff,
+            policy=RetryPolicy(max_tries=tries, base=backoff, cap=cap, deadline=deadline),
+            rng=TopOfJitter(),
             sleep=self.waits.append,
             progress=lambda done, total: self.progress.append((done, total)),
             notice=self.notices.append,
@@ -88,8 +105,10 @@ def test_a_file_comes_whole_with_what_the_server_said(
     server: FileServer, session: requests.Session, rec: Recorder, tmp_path: Path
 ) -> None:
     part = tmp_path / "g.gz.part"
-    remote = download(session, server.url(PATH), part, rec.transfer())
+    fetched = download(session, server.url(PATH), part, rec.transfer())
+    remote = fetched.remote
     assert part.read_bytes() == BODY
+    assert fetched.md5 == md5(BODY)
     assert remote.size == len(BODY)
     assert remote.last_modified == SERVED_DATE
     assert remote.etag == etag_of(server)
@@ -137,8 +156,8 @@ def test_a_cut_transfer_resumes_with_range_and_if_range(
 ) -> None:
     server.add_faults(PATH, "cut:1000")
     part = tmp_path / "g.gz.part"
-    download(session, server.url(PATH), part, rec.transfer(tries=2))
-    assert part.read_bytes() == BODY
+    fetched = download(session, server.url(PATH), part, rec.transfer(tries=2))
+    assert part.read_bytes() == BODY and fetched.md5 == md5(BODY)
     first, second = gets(server)
     assert "Range" not in first
     assert 0 < range_start(second) <= 1000
@@ -157,8 +176,9 @@ def test_what_came_is_kept_for_the_next_run(
     kept = part.stat().st_size
     assert 0 < kept <= 1000 and part.read_bytes() == BODY[:kept]
 
-    download(session, server.url(PATH), part, Recorder().transfer())
+    fetched = download(session, server.url(PATH), part, Recorder().transfer())
     assert part.read_bytes() == BODY
+    assert fetched.md5 == md5(BODY)  # the bytes of the first run read once, the rest as they came
     assert range_start(gets(server)[-1]) == kept
 
 
@@ -172,8 +192,8 @@ def test_a_file_changed_upstream_between_runs_is_fetched_whole(
         download(session, server.url(PATH), part, rec.transfer(tries=1))
     assert part.stat().st_size > 0
     server.put(PATH, NEW, last_modified=LATER)
-    download(session, server.url(PATH), part, rec.transfer())
-    assert part.read_bytes() == NEW
+    fetched = download(session, server.url(PATH), part, rec.transfer())
+    assert part.read_bytes() == NEW and fetched.md5 == md5(NEW)
     assert "Range" not in gets(server)[-1]
 
 
@@ -183,8 +203,9 @@ def test_a_200_to_a_range_request_starts_the_file_again(
 ) -> None:
     server.add_faults(PATH, "cut:1000", "no-range")
     part = tmp_path / "g.gz.part"
-    download(session, server.url(PATH), part, rec.transfer())
+    fetched = download(session, server.url(PATH), part, rec.transfer())
     assert part.read_bytes() == BODY  # not the first bytes twice
+    assert fetched.md5 == md5(BODY)  # nor in the digest
     assert "Range" in gets(server)[1]
 
 
@@ -278,8 +299,9 @@ def test_no_size_from_the_server_is_said_and_the_file_taken(rec: Recorder, tmp_p
     with requests_mock.Mocker() as m, requests.Session() as session:
         m.head(url, headers={})
         m.get(url, content=BODY)
-        remote = download(session, url, part, rec.transfer())
-    assert remote.size is None and part.read_bytes() == BODY
+        fetched = download(session, url, part, rec.transfer())
+    assert fetched.remote.size is None and part.read_bytes() == BODY
+    assert fetched.md5 == md5(BODY)
     assert any("no size" in n for n in rec.notices)
 
 
@@ -289,12 +311,69 @@ def test_no_size_from_the_server_is_said_and_the_file_taken(rec: Recorder, tmp_p
 def test_backoff_doubles_and_is_never_slept(
     server: FileServer, session: requests.Session, rec: Recorder, tmp_path: Path
 ) -> None:
-    server.add_faults(PATH, "status:503", "status:502", "status:429")
+    server.add_faults(PATH, "status:502", "status:500", "status:504")
     part = tmp_path / "p"
     download(session, server.url(PATH), part, rec.transfer(backoff=0.5))
     assert part.read_bytes() == BODY
     assert rec.waits == [0.5, 1.0, 2.0]
-    assert len(rec.notices) == 3 and "HTTP 503" in rec.notices[0]
+    assert len(rec.notices) == 3 and "HTTP 502" in rec.notices[0]
+
+
+def test_the_waits_are_jittered_and_capped(
+    server: FileServer, session: requests.Session, tmp_path: Path
+) -> None:
+    waits: list[float] = []
+    server.add_faults(PATH, *["status:500"] * 6)
+    transfer = Transfer(
+        policy=RetryPolicy(max_tries=7, base=1.0, cap=4.0),
+        rng=random.Random(7),
+        sleep=waits.append,
+    )
+    download(session, server.url(PATH), tmp_path / "p", transfer)
+    ceilings = [1.0, 2.0, 4.0, 4.0, 4.0, 4.0]
+    assert len(waits) == 6
+    assert all(c / 2 <= w <= c for w, c in zip(waits, ceilings, strict=True)), waits
+    assert len(set(waits)) == 6  # jittered: many processes do not retry in step
+
+
+def test_retry_after_is_waited_for(
+    server: FileServer, session: requests.Session, rec: Recorder, tmp_path: Path
+) -> None:
+    server.add_faults(PATH, "status:503:7", "status:429:3")
+    download(session, server.url(PATH), tmp_path / "p", rec.transfer(backoff=0.5))
+    assert rec.waits == [7.0, 3.0]
+
+
+def test_a_retry_after_beyond_the_deadline_gives_up_at_once(
+    server: FileServer, session: requests.Session, rec: Recorder, tmp_path: Path
+) -> None:
+    server.add_faults(PATH, "status:503:86400")
+    with pytest.raises(GaveUpError) as caught:
+        download(session, server.url(PATH), tmp_path / "p", rec.transfer(deadline=300))
+    assert rec.waits == []
+    assert "asks to wait 86,400 s, more than 300 s" in str(caught.value)
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_link_that_breaks_again_and_again_still_brings_the_file(
+    server: FileServer, session: requests.Session, rec: Recorder, tmp_path: Path
+) -> None:
+    """Each try that moved the transfer on starts the count of tries again: 4 breaks
+    with 2 tries allowed, and the file comes whole, with its MD5."""
+    server.add_faults(PATH, "cut:2000", "cut:2000", "cut:2000", "cut:2000")
+    part = tmp_path / "p"
+    fetched = download(session, server.url(PATH), part, rec.transfer(tries=2))
+    assert part.read_bytes() == BODY and fetched.md5 == md5(BODY)
+    assert rec.waits == [2.0] * 4
+
+
+def test_breaks_that_bring_nothing_give_up_after_the_tries(
+    server: FileServer, session: requests.Session, rec: Recorder, tmp_path: Path
+) -> None:
+    server.add_faults(PATH, *["cut:0"] * 4)
+    with pytest.raises(GaveUpError, match="3 tries"):
+        download(session, server.url(PATH), tmp_path / "p", rec.transfer(tries=3, backoff=1.0))
+    assert rec.waits == [1.0, 2.0]
 
 
 def test_a_404_is_not_tried_again(
@@ -342,8 +421,8 @@ def test_a_redirect_on_the_same_host_is_followed(
     server.put("mirror/gene2pubmed.gz", NEW)
     server.add_faults(PATH, "redirect:/mirror/gene2pubmed.gz")
     part = tmp_path / "p"
-    download(session, server.url(PATH), part, rec.transfer())
-    assert part.read_bytes() == NEW
+    fetched = download(session, server.url(PATH), part, rec.transfer())
+    assert part.read_bytes() == NEW and fetched.md5 == md5(NEW)
     assert len(gets(server, "mirror/gene2pubmed.gz")) == 1
 
 

@@ -180,9 +180,11 @@ def test_clean_removes_loads_cut_short(store: TablesStore) -> None:
 
 
 def test_the_download_lies_under_the_tables_directory(store: TablesStore) -> None:
-    part = store.download_path(NAME)
+    part = store.download_path(NAME, "gene/DATA/gene2pubmed.gz")
     assert part == store.root / "downloads" / f"{NAME}.gz.part"
     assert part.parent.is_dir()
+    plain = store.download_path("sra_accessions", "sra/reports/Metadata/SRA_Accessions.tab")
+    assert plain == store.root / "downloads" / "sra_accessions.tab.part"  # not a .gz
 
 
 DAMAGED = {
