@@ -183,9 +183,11 @@ def _interrupt_at_batch_2(
         stderr=subprocess.PIPE,
         env=clean_env({"ELINKCLI_BASE_URL": fake.base_url, **KEY, **env}),
     )
+    assert proc.stdout is not None and proc.stderr is not None
+    stdout, stderr = proc.stdout, proc.stderr
     lines: list[str] = []
     reader = threading.Thread(
-        target=lambda: lines.extend(raw.decode() for raw in iter(proc.stdout.readline, b"")),
+        target=lambda: lines.extend(raw.decode() for raw in iter(stdout.readline, b"")),
         daemon=True,
     )
     reader.start()
@@ -197,7 +199,7 @@ def _interrupt_at_batch_2(
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)
         reader.join(timeout=20)
-        err = proc.stderr.read()
+        err = stderr.read()
     finally:
         if proc.poll() is None:
             proc.kill()
