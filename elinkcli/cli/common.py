@@ -429,6 +429,8 @@ def print_link_summary(
         parts.append(f"{whole['without']} {no}")
     if whole["not_echoed"]:
         parts.append(f"{whole['not_echoed']} not echoed by NCBI")
+    if whole["members_not_echoed"]:
+        parts.append(f"{whole['members_not_echoed']} record(s) of a token not echoed")
     if whole["unexpected"]:
         parts.append(f"{whole['unexpected']} answered but not asked")
     if whole["failed"]:
@@ -452,6 +454,7 @@ def print_link_summary(
         for label, ids, key in (
             (no, stats.ids_without_links, "without"),
             ("not echoed by NCBI", stats.ids_not_echoed, "not_echoed"),
+            ("records of a token not echoed", stats.members_not_echoed, "members_not_echoed"),
             ("answered but not asked", stats.ids_unexpected, "unexpected"),
             ("failed", stats.ids_failed, "failed"),
         ):

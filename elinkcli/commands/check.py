@@ -99,14 +99,14 @@ def _check_rows(
             values = [answers.get((source_id, u), answers.get((source_id, None))) for u in uids]
             if all(v is None for v in values):
                 stats.ids_not_echoed.append(source_id)
-            elif "Y" in values:
-                stats.ids_with_links.append(source_id)
             else:
-                stats.ids_without_links.append(source_id)
-            if len(uids) > 1:  # a token standing for several records: each must be answered
-                stats.ids_not_echoed.extend(
-                    f"{source_id} ({u})" for u, v in zip(uids, values, strict=True) if v is None
-                )
+                if "Y" in values:
+                    stats.ids_with_links.append(source_id)
+                else:
+                    stats.ids_without_links.append(source_id)
+                if len(uids) > 1:  # a token standing for several records: each must be answered
+                    missing = (u for u, v in zip(uids, values, strict=True) if v is None)
+                    stats.members_missing(source_id, missing)
             for u, value in zip(uids, values, strict=True):
                 yield CheckRow(dbfrom, source_id, label, value or "", u)
 

@@ -154,7 +154,7 @@ def discover_records(
                 stats.ids_not_echoed.append(source_id)
                 continue
             if len(uids) > 1:  # a token standing for several records: each must be answered
-                stats.ids_not_echoed.extend(f"{source_id} ({u})" for u, f in sets if f is None)
+                stats.members_missing(source_id, (u for u, f in sets if f is None))
             infos = [
                 (u, li)
                 for u, found in sets

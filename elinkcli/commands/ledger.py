@@ -100,6 +100,9 @@ class Ledger:
     ids_with_links: CountedIds = field(default_factory=CountedIds)
     ids_without_links: CountedIds = field(default_factory=CountedIds)
     ids_not_echoed: CountedIds = field(default_factory=CountedIds)
+    # "TOKEN (UID)": a record a study/sample token stands for that NCBI did not answer,
+    # while others of the token were (the token is counted by what those gave).
+    members_not_echoed: CountedIds = field(default_factory=CountedIds)
     ids_unexpected: CountedIds = field(default_factory=CountedIds)
     ids_failed: CountedIds = field(default_factory=CountedIds)
     # (source id, link name, link count) where the count reached the table's cap.
@@ -140,6 +143,7 @@ class Ledger:
             ids_with_links=CountedIds(None),
             ids_without_links=CountedIds(None),
             ids_not_echoed=CountedIds(None),
+            members_not_echoed=CountedIds(None),
             ids_unexpected=CountedIds(None),
             ids_failed=CountedIds(None),
             keep_all=True,
@@ -152,6 +156,7 @@ class Ledger:
             "with": len(self.ids_with_links),
             "without": len(self.ids_without_links),
             "not_echoed": len(self.ids_not_echoed),
+            "members_not_echoed": len(self.members_not_echoed),
             "unexpected": len(self.ids_unexpected),
             "failed": len(self.ids_failed),
             "links": self.links,
@@ -162,6 +167,10 @@ class Ledger:
         """The run's source ids, once known (kept only when every name is)."""
         if self.keep_all:
             self.tokens[:] = tokens
+
+    def members_missing(self, token: str, uids: Iterable[str]) -> None:
+        """Records of `token` (one standing for several) that NCBI did not answer."""
+        self.members_not_echoed.extend(f"{token} ({u})" for u in uids)
 
     def record_table(self, table: IdTable) -> None:
         """What resolving the ids found: tokens naming no record, requests given up."""

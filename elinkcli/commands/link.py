@@ -305,7 +305,7 @@ def _per_id_rows(
         uids = uids_of(source_id)
         if len(uids) > 1:  # a token standing for several records: each must be answered
             answered = {ls.uid for ls in sets}
-            stats.ids_not_echoed.extend(f"{source_id} ({u})" for u in uids if u not in answered)
+            stats.members_missing(source_id, (u for u in uids if u not in answered))
         _add_source_rows(rows, sets, source_id, cmd, stats, uids[0], provenance)
     # An id the request did not carry (batching drops those answers; here too): no row.
     stats.ids_unexpected.extend(by_id)

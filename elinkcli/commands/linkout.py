@@ -231,7 +231,7 @@ def _resources(
                 stats.ids_not_echoed.append(source_id)
                 continue
             if len(uids) > 1:  # a token standing for several records: each must be answered
-                stats.ids_not_echoed.extend(f"{source_id} ({u})" for u, o in found if o is None)
+                stats.members_missing(source_id, (u for u, o in found if o is None))
             n = 0
             for u, objs in found:
                 seen: set[tuple[str, str]] = set()

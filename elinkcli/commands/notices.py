@@ -47,6 +47,12 @@ def not_echoed(stats: Ledger) -> Iterator[str]:
     if stats.ids_not_echoed:
         n = len(stats.ids_not_echoed)
         yield f"NCBI did not answer for {n} id(s): {_shown(stats.ids_not_echoed)}"
+    if stats.members_not_echoed:
+        n = len(stats.members_not_echoed)
+        yield (
+            f"NCBI did not answer for {n} record(s) of a study, sample or submission: "
+            f"{_shown(stats.members_not_echoed)} (the token's rows are those of its other records)"
+        )
 
 
 def unexpected(stats: Ledger) -> Iterator[str]:

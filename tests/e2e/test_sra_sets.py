@@ -242,8 +242,15 @@ def test_a_member_ncbi_does_not_answer_is_named_with_the_token(sra, run) -> None
     assert proc.returncode == 0, proc.stderr
     rows = parse_tsv(proc.stdout, full=True)
     assert rows == [r for r in link_rows(sra, STUDY) if r[6] != silent]
-    (listed,) = [x for x in proc.stderr.splitlines() if "not echoed by NCBI:" in x]
+    (listed,) = [x for x in proc.stderr.splitlines() if "records of a token not echoed:" in x]
     assert listed.rsplit(": ", 1)[1] == f"{STUDY} ({silent})"
+    # The study counts once, by the records that were answered: the counts add up to the
+    # ids typed, and its silent record is counted apart.
+    (summary,) = [x for x in proc.stderr.splitlines() if " id(s) in, " in x]
+    assert summary.startswith(
+        "elinkcli: 1 id(s) in, 1 with links, 0 without links, 1 record(s) of a token not echoed; "
+    ), summary
+    assert "not echoed by NCBI" not in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
@@ -254,8 +261,12 @@ def test_check_and_discover_warn_of_a_member_ncbi_does_not_answer(sra, run, comm
     extra = ("--cmd", "ncheck") if command == "check" else ()
     proc = run(command, "-db", "sra", "-id", STUDY, *extra)
     assert proc.returncode == 0, proc.stderr
-    warning = f"elinkcli: warning: NCBI did not answer for 1 id(s): {STUDY} ({silent})"
+    warning = (
+        "elinkcli: warning: NCBI did not answer for 1 record(s) of a study, sample or "
+        f"submission: {STUDY} ({silent}) (the token's rows are those of its other records)"
+    )
     assert warning in proc.stderr.splitlines(), proc.stderr
+    assert "1 id(s)" not in proc.stderr  # the study itself was answered
     lines = [tuple(x.split("\t")) for x in proc.stdout.splitlines()[1:]]
     answered = [u for u in members(sra, STUDY) if u != silent]
     if command == "check":  # every member keeps its row; the silent one's value is empty
@@ -265,3 +276,26 @@ def test_check_and_discover_warn_of_a_member_ncbi_does_not_answer(sra, run, comm
         ]
     else:
         assert {r[-1] for r in lines} == set(answered)
+
+
+@pytest.mark.parametrize("command", ["link", "check", "discover"])
+def test_a_token_none_of_whose_records_is_answered_counts_once(sra, run, command) -> None:
+    """As one id not echoed, not once more for each of its records (`link` lists those in
+    its -v summary, check and discover warn)."""
+    sra.silent_ids = set(members(sra, STUDY))
+    args = {
+        "link": link_args(STUDY),
+        "check": ("check", "-db", "sra", "-id", STUDY, "--cmd", "ncheck"),
+        "discover": ("discover", "-db", "sra", "-id", STUDY),
+    }[command]
+    proc = run(*args, "-v")
+    assert proc.returncode == 0, proc.stderr
+    assert "record(s) of" not in proc.stderr and f"{STUDY} (" not in proc.stderr
+    if command == "link":
+        assert "elinkcli: 1 id(s) in, 0 with links, 0 without links, 1 not echoed by NCBI; " in (
+            proc.stderr
+        )
+        assert f"elinkcli: not echoed by NCBI: {STUDY}" in proc.stderr.splitlines()
+    else:
+        warnings = [x for x in proc.stderr.splitlines() if "did not answer" in x]
+        assert warnings == [f"elinkcli: warning: NCBI did not answer for 1 id(s): {STUDY}"]

@@ -40,11 +40,13 @@ def test_the_tally_is_the_whole_runs_before_a_resume_and_now() -> None:
     ledger.ids_with_links.extend(["1", "2"])
     ledger.ids_without_links.append("3")
     ledger.ids_not_echoed.append("4")
+    ledger.members_missing("SRP000001", ["5", "6"])
     ledger.links = 7
     assert ledger.tally() == {
         "with": 2,
         "without": 1,
         "not_echoed": 1,
+        "members_not_echoed": 2,
         "unexpected": 0,
         "failed": 0,
         "links": 7,
@@ -55,6 +57,7 @@ def test_the_tally_is_the_whole_runs_before_a_resume_and_now() -> None:
         "with": 10,
         "without": 3,
         "not_echoed": 1,
+        "members_not_echoed": 2,
         "unexpected": 0,
         "failed": 0,
         "links": 37,
@@ -103,3 +106,15 @@ def test_requests_only_leaves_rejections_and_unknown_ids_to_the_caller() -> None
     ledger.settle(requests_only=True)
     with pytest.raises(RejectedIdsError, match=r"^NCBI rejected id\(s\): 1 \(Invalid uid\)$"):
         ledger.settle()
+
+
+def test_records_of_a_token_are_counted_apart_from_the_ids() -> None:
+    """A study answered for some of its records counts once among the ids (by what those
+    gave); the records NCBI left out are named `TOKEN (UID)` in a count of their own."""
+    ledger = Ledger()
+    ledger.ids_with_links.append("SRP000001")
+    ledger.members_missing("SRP000001", iter(["5", "6"]))
+    assert list(ledger.members_not_echoed) == ["SRP000001 (5)", "SRP000001 (6)"]
+    assert not ledger.ids_not_echoed
+    tally = ledger.tally()
+    assert tally["with"] + tally["without"] + tally["not_echoed"] == 1
