@@ -10,14 +10,11 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from elinkcli import constants as C
 from elinkcli.errors import UsageError
 from elinkcli.inert import keep_secret
-
-if TYPE_CHECKING:
-    from elinkcli.eutils.retry import RetryPolicy
 
 # Settings a config file may hold.
 FILE_KEYS = C.CONFIG_FILE_KEYS
@@ -75,12 +72,6 @@ class Settings:
     @property
     def max_in_flight(self) -> int:
         return C.MAX_IN_FLIGHT_WITH_KEY if self.api_key else C.MAX_IN_FLIGHT_NO_KEY
-
-    def retry_policy(self) -> RetryPolicy:
-        """How every request is retried, E-utilities and file transfers alike."""
-        from elinkcli.eutils.retry import RetryPolicy
-
-        return RetryPolicy(max_tries=self.max_tries, deadline=self.deadline, base=self.backoff_base)
 
 
 @dataclass(frozen=True)

@@ -73,12 +73,13 @@ def _settings(tables_dir: Path | None = None, url: str | None = None) -> Setting
 def _fetcher(settings: Settings) -> Fetcher:
     from elinkcli.commands.tables import Fetcher
     from elinkcli.eutils.download import Transfer
+    from elinkcli.eutils.retry import RetryPolicy
 
     return Fetcher(
         Transfer(
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
-            policy=settings.retry_policy(),
+            policy=RetryPolicy.of(settings),
             progress=_progress(),
             notice=lambda text: warn(text),
         ),

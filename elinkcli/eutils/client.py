@@ -29,6 +29,7 @@ from elinkcli.eutils.pacing import SharedStartPacer, StartPacer, rate_file
 from elinkcli.eutils.params import Params, identity_params
 from elinkcli.eutils.requestlog import Trace
 from elinkcli.eutils.retry import (
+    RetryPolicy,
     error_text_kind,
     parse_retry_after,
     status_is_transient,
@@ -99,7 +100,7 @@ class EutilsClient:
         # The answer store (elinkcli.sources.connect opens it as the settings say): the
         # client only keeps it for the commands, and closes it with itself.
         self.cache = cache
-        self.policy = settings.retry_policy()
+        self.policy = RetryPolicy.of(settings)
         self.counters = Counters()
         self.on_retry = on_retry
         self._run_end = self.clock.monotonic() + settings.max_time if settings.max_time else None

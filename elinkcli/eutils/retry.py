@@ -5,8 +5,12 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from elinkcli import constants as C
+
+if TYPE_CHECKING:
+    from elinkcli.config import Settings
 
 # Texts NCBI sends inside HTTP 200 that mean "ask again" (docs/reference/eutils-facts.md,
 # fact 6) ...
@@ -76,6 +80,13 @@ class RetryPolicy:
     deadline: float = C.DEADLINE
     base: float = C.BACKOFF_BASE
     cap: float = C.BACKOFF_CAP
+
+    @classmethod
+    def of(cls, settings: Settings) -> RetryPolicy:
+        """How every request is retried, E-utilities and file transfers alike."""
+        return cls(
+            max_tries=settings.max_tries, deadline=settings.deadline, base=settings.backoff_base
+        )
 
     def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
         """Wait before try `attempt + 1`: capped exponential with equal jitter, or Retry-After."""

@@ -65,10 +65,13 @@ def _killed_after(
     env: dict[str, str] | None = None,
 ) -> Path:
     """`args -o out`, run against a slow server and killed (-9) once its journal records
-    `batches` finished batches (or once `until()` holds); `out`."""
+    `batches` finished batches (or once `until()` holds); `out`. With `batches`, the batch
+    after the next one is held by the server (30 s): a run on a busy machine cannot finish
+    between two looks at the journal, so the kill always comes mid-run."""
     journal = out.with_name(out.name + ".journal")
     done = until or (lambda: len(journal_batches(journal)) >= batches)
-    fake.faults = Faults(delay=0.6)
+    held = IDS[2 * (batches + 1)] if batches and 2 * (batches + 1) < len(IDS) else None
+    fake.faults = Faults(delay=0.6, by_id={held: ["slow"]} if held else {})
     proc = subprocess.Popen(
         [*elinkcli_command(), *args, "-o", str(out)],
         stdin=subprocess.DEVNULL,
