@@ -132,3 +132,15 @@ def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
 def line(text: str) -> str:
     """A whole line for stderr (or an error element): inert and at most LINE_LIMIT long."""
     return inert(text, LINE_LIMIT)
+
+
+def size_text(n: float | None) -> str:
+    """A size in bytes for people, in decimal units: `812 B`, `3.4 MB`, `28.0 GB`; `?`
+    for None."""
+    if n is None:
+        return "?"
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1000
+    raise AssertionError("unreachable")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from elinkcli.cli.errors import guarded, say, warn
+from elinkcli.inert import size_text
 
 if TYPE_CHECKING:
     from elinkcli.commands.tables import Fetcher
@@ -134,16 +135,6 @@ def _note(text: str) -> None:
     say(f"elinkcli: {text}")
 
 
-def _size(n: int | None) -> str:
-    if n is None:
-        return "?"
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
-        n = n / 1000  # type: ignore[assignment]
-    return str(n)
-
-
 @tables_app.command(
     "list",
     help="Every known file: the link names its table answers, its size upstream (asked "
@@ -181,7 +172,7 @@ def tables_list(
                     loaded.upstream_date() if loaded else "-",
                     f"{loaded.rows}" if loaded else "-",
                     ",".join(map(str, loaded.taxa)) if loaded and loaded.taxa else "-",
-                    _size(s.upstream_size) if s.upstream_size else f"({s.size_note})",
+                    size_text(s.upstream_size) if s.upstream_size else f"({s.size_note})",
                     ",".join(s.answers),
                 )
             )
@@ -220,7 +211,7 @@ def tables_get(
             assert loaded is not None
             _note(
                 f"{loaded.name}: {loaded.rows:,} rows loaded ({loaded.origin()}), "
-                f"{_size(loaded.disk_bytes)} in {loaded.path}"
+                f"{size_text(loaded.disk_bytes)} in {loaded.path}"
             )
     finally:
         fetcher.close()

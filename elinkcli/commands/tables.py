@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from elinkcli.errors import UsageError
+from elinkcli.inert import size_text
 from elinkcli.tables.catalog import TABLES, TableSpec, table_named, tables_answering
 from elinkcli.tables.store import Loaded, TablesError, TablesStore
 
@@ -243,15 +244,12 @@ def _room_for(spec: TableSpec, remote: Remote, part: Path, before: Loaded | None
     need = max(remote.size - have, 0) + int(remote.size * TABLE_SHARE)
     free = shutil.disk_usage(part.parent).free
     if free < need:
+        file, table = size_text(remote.size), size_text(remote.size * TABLE_SHARE)
         raise TablesError(
-            f"{spec.name}: the file is {_gb(remote.size)} (uncompressed) and its table about "
-            f"{_gb(remote.size * TABLE_SHARE)}: {_gb(need)} must be free in {part.parent}, "
-            f"{_gb(free)} is; set --dir or ELINKCLI_TABLES_DIR to a larger disk; {_kept(before)}"
+            f"{spec.name}: the file is {file} (uncompressed) and its table about {table}: "
+            f"{size_text(need)} must be free in {part.parent}, {size_text(free)} is; set --dir "
+            f"or ELINKCLI_TABLES_DIR to a larger disk; {_kept(before)}"
         )
-
-
-def _gb(n: float) -> str:
-    return f"{n / 1e9:.1f} GB"
 
 
 def _kept_on_failure(what: Callable[[], T], before: Loaded | None) -> T:

@@ -52,3 +52,26 @@ def connect(
         return duckdb.connect(":memory:", config=config)
     except duckdb.Error as exc:
         raise UsageError(f"cannot start DuckDB: {exc}") from None
+
+
+# Parquet row groups: small enough that one id's lookup reads little.
+ROW_GROUP = 122_880
+
+
+def sql_text(path: Path) -> str:
+    """`path` inside a single-quoted SQL string."""
+    return str(path).replace("'", "''")
+
+
+def parquet(path: Path) -> str:
+    """The relation of the Parquet file at `path`."""
+    return f"read_parquet('{sql_text(path)}')"
+
+
+def copy_to_parquet(con: Any, select: str, out: Path) -> int:
+    """Write the rows of `select` to the Parquet file `out` (zstd); how many."""
+    row = con.execute(
+        f"COPY ({select}) TO '{sql_text(out)}' "
+        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP})"
+    ).fetchone()
+    return int(row[0]) if row else 0

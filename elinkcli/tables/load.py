@@ -20,11 +20,10 @@ from typing import Any
 from elinkcli.constants import ENV_TABLES_MEMORY
 from elinkcli.inert import quote
 from elinkcli.tables.catalog import TableSpec
+from elinkcli.tables.engine import copy_to_parquet, parquet, sql_text
 from elinkcli.tables.store import TablesError
 
 _CHUNK = 1 << 20
-# Parquet row groups: small enough that one id's lookup reads little.
-ROW_GROUP = 122_880
 
 
 @dataclass(frozen=True)
@@ -123,28 +122,16 @@ def check_header(spec: TableSpec, found: Sequence[str]) -> int:
 def _read_tsv(path: Path, names: Sequence[str], types: dict[str, str]) -> str:
     columns = ", ".join(f"'{n}': '{types.get(n, 'VARCHAR')}'" for n in names)
     return (
-        f"read_csv('{_sql_path(path)}', delim='\t', header=false, skip=1, "
+        f"read_csv('{sql_text(path)}', delim='\t', header=false, skip=1, "
         f"columns={{{columns}}}, nullstr='-', quote='', escape='', auto_detect=false, "
         "compression='gzip', strict_mode=true, null_padding=false)"
     )
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _taxa_filter(taxa: Sequence[int] | None) -> str:
     if not taxa:
         return ""
     return f"WHERE tax_id IN ({', '.join(str(int(t)) for t in taxa)})"
-
-
-def _copy(con: Any, select: str, out: Path) -> int:
-    row = con.execute(
-        f"COPY ({select}) TO '{_sql_path(out)}' "
-        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP})"
-    ).fetchone()
-    return int(row[0]) if row else 0
 
 
 _GENE_NAMES = (
@@ -192,7 +179,7 @@ def load_file(
         elif plain:
             from elinkcli.tables.sra import load_sra
 
-            rows = load_sra(con, gz, into, _sql_path, _copy)
+            rows = load_sra(con, gz, into)
         else:
             rows = _load_pmc(con, gz, into)
     except duck as exc:
@@ -250,14 +237,14 @@ def _duck_errors(con: Any) -> type[BaseException]:
 def _load_gene2pubmed(con: Any, gz: Path, into: Path, taxa: Sequence[int] | None) -> int:
     source = _read_tsv(gz, ("tax_id", "gene", "pmid"), _ID_TYPES)
     by_gene = into / "by_gene.parquet"
-    rows = _copy(
+    rows = copy_to_parquet(
         con,
         f"SELECT tax_id, gene, pmid FROM {source} {_taxa_filter(taxa)} ORDER BY gene, pmid",
         by_gene,
     )
-    _copy(
+    copy_to_parquet(
         con,
-        f"SELECT tax_id, gene, pmid FROM read_parquet('{_sql_path(by_gene)}') ORDER BY pmid, gene",
+        f"SELECT tax_id, gene, pmid FROM {parquet(by_gene)} ORDER BY pmid, gene",
         into / "by_pmid.parquet",
     )
     return rows
@@ -269,7 +256,7 @@ def _load_gene2x(con: Any, gz: Path, into: Path, taxa: Sequence[int] | None, wid
     # In the file's order: NCBI sorts these files by tax_id, then GeneID, so each row group
     # holds a narrow range of GeneIDs and a lookup by gene reads few of them; a sort of the
     # whole would cost most of the load.
-    rows = _copy(
+    rows = copy_to_parquet(
         con,
         "SELECT tax_id, gene, status, rna_acc, rna_gi, prot_acc, prot_gi, gen_acc, gen_gi "
         f"FROM {source} {_taxa_filter(taxa)}",
@@ -277,7 +264,7 @@ def _load_gene2x(con: Any, gz: Path, into: Path, taxa: Sequence[int] | None, wid
     )
     parts = " UNION ALL ".join(
         f"SELECT '{db}' AS db, {gi} AS gi, {acc} AS acc, gene, tax_id FROM "
-        f"read_parquet('{_sql_path(rows_file)}') WHERE {gi} IS NOT NULL"
+        f"{parquet(rows_file)} WHERE {gi} IS NOT NULL"
         for db, gi, acc in (
             ("nuccore", "rna_gi", "rna_acc"),
             ("protein", "prot_gi", "prot_acc"),
@@ -287,12 +274,12 @@ def _load_gene2x(con: Any, gz: Path, into: Path, taxa: Sequence[int] | None, wid
     seqs = into / "seqs.parquet"
     # Not made distinct here (a hash of every row would not fit the memory limit); the
     # queries are, and a sort spills to disk.
-    _copy(con, f"SELECT * FROM ({parts}) ORDER BY gi", seqs)
+    copy_to_parquet(con, f"SELECT * FROM ({parts}) ORDER BY gi", seqs)
     # Accessions by a hash of their version-less form: a sort of numbers, not of text.
-    _copy(
+    copy_to_parquet(
         con,
         "SELECT hash(split_part(acc, '.', 1)) AS key, db, acc, gi "
-        f"FROM read_parquet('{_sql_path(seqs)}') WHERE acc IS NOT NULL ORDER BY key",
+        f"FROM {parquet(seqs)} WHERE acc IS NOT NULL ORDER BY key",
         into / "accs.parquet",
     )
     return rows
@@ -310,7 +297,7 @@ def _load_orthologs(con: Any, gz: Path, into: Path, taxa: Sequence[int] | None) 
         listed = ", ".join(str(int(t)) for t in taxa)
         keep = f"WHERE tax_id IN ({listed}) OR other_tax IN ({listed})"
     pairs = f"(SELECT tax_id, gene, relationship, other_tax, other FROM {source} {keep})"
-    rows = _copy(
+    rows = copy_to_parquet(
         con,
         f"SELECT gene, other, tax_id, other_tax, relationship FROM {pairs} "
         f"UNION ALL SELECT other, gene, other_tax, tax_id, relationship FROM {pairs} "
@@ -324,7 +311,7 @@ def _load_gene2ensembl(con: Any, gz: Path, into: Path, taxa: Sequence[int] | Non
     """gene2ensembl: one row per transcript (`-` is null), sorted by gene."""
     names = ("tax_id", "gene", "ensg", "rna_acc", "enst", "prot_acc", "ensp")
     source = _read_tsv(gz, names, _ID_TYPES)
-    return _copy(
+    return copy_to_parquet(
         con,
         f"SELECT {', '.join(names)} FROM {source} {_taxa_filter(taxa)} ORDER BY gene, ensg, enst",
         into / "ensembl.parquet",
@@ -336,10 +323,10 @@ def _load_pmc(con: Any, gz: Path, into: Path) -> int:
     names = (*names, "doi", "pmcid", "pmid", "manuscript", "release")
     columns = ", ".join(f"'{n}': 'VARCHAR'" for n in names)
     source = (
-        f"read_csv('{_sql_path(gz)}', delim=',', header=false, skip=1, columns={{{columns}}}, "
+        f"read_csv('{sql_text(gz)}', delim=',', header=false, skip=1, columns={{{columns}}}, "
         "quote='\"', escape='\"', auto_detect=false, compression='gzip')"
     )
-    return _copy(
+    return copy_to_parquet(
         con,
         "SELECT TRY_CAST(pmid AS BIGINT) AS pmid, "
         "TRY_CAST(regexp_extract(pmcid, '^PMC([0-9]+)$', 1) AS BIGINT) AS pmc, "

@@ -12,6 +12,7 @@ from typing import Any
 from elinkcli.inert import quote
 from elinkcli.tables.catalog import LinkSpec
 from elinkcli.tables.engine import connect
+from elinkcli.tables.engine import parquet as parquet_file
 from elinkcli.tables.store import Loaded, TablesError
 
 # UIDs DuckDB's BIGINT holds; longer ones name nothing in any table.
@@ -21,7 +22,7 @@ _ACCESSION = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[0-9]+)?")
 
 def _relation(path: Path, view: str) -> str:
     def parquet(name: str) -> str:
-        return "read_parquet('" + str(path / f"{name}.parquet").replace("'", "''") + "')"
+        return parquet_file(path / f"{name}.parquet")
 
     if view == "gene_nuccore":
         rows = parquet("rows")

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from elinkcli.tables.engine import copy_to_parquet, parquet, sql_text
+
 SRA_COLUMNS = (
     "Accession",
     "Submission",
@@ -88,17 +90,17 @@ def is_sra_accession(token: str) -> bool:
     return _ACCESSION.fullmatch(token) is not None
 
 
-def load_sra(con: Any, path: Path, into: Path, sql_path: Any, copy: Any) -> int:
+def load_sra(con: Any, path: Path, into: Path) -> int:
     """Load the plain SRA_Accessions.tab at `path` into `into`; the rows kept (live runs
     and experiments). DuckDB reads only the columns named here from each line."""
     columns = ", ".join(f"'{n}': 'VARCHAR'" for n in _NAMES)
     source = (
-        f"read_csv('{sql_path(path)}', delim='\t', header=false, skip=1, "
+        f"read_csv('{sql_text(path)}', delim='\t', header=false, skip=1, "
         f"columns={{{columns}}}, nullstr='-', quote='', escape='', auto_detect=false, "
         "compression='none', strict_mode=true, null_padding=false)"
     )
     rows_file = into / "sra.parquet"
-    rows = copy(
+    rows = copy_to_parquet(
         con,
         "SELECT CASE WHEN type = 'RUN' THEN upper(acc) END AS run, "
         "upper(CASE WHEN type = 'EXPERIMENT' THEN acc ELSE experiment END) AS experiment, "
@@ -109,9 +111,9 @@ def load_sra(con: Any, path: Path, into: Path, sql_path: Any, copy: Any) -> int:
         "AND (type = 'EXPERIMENT' OR experiment IS NOT NULL) ORDER BY experiment, run",
         rows_file,
     )
-    copy(
+    copy_to_parquet(
         con,
-        f"SELECT * FROM read_parquet('{sql_path(rows_file)}') WHERE bioproject IS NOT NULL "
+        f"SELECT * FROM {parquet(rows_file)} WHERE bioproject IS NOT NULL "
         "ORDER BY bioproject, experiment, run",
         into / "by_project.parquet",
     )
@@ -123,10 +125,7 @@ def links_sql(path: Path, view: str, source: str, target: str) -> str:
     `source` the column a token is looked up in ("sra": any of SRA_KEYS), `target` the
     column of the targets."""
 
-    def parquet(name: str) -> str:
-        return "read_parquet('" + str(path / f"{name}.parquet").replace("'", "''") + "')"
-
-    rel = parquet("by_project" if view == "by_project" else "sra")
+    rel = parquet(path / f"{'by_project' if view == 'by_project' else 'sra'}.parquet")
     keys = SRA_KEYS if source == "sra" else (source,)
     parts = " UNION ALL ".join(
         f"SELECT {k} AS src, {target} AS dst FROM {rel} WHERE {k} IN (SELECT unnest($1))"
@@ -141,7 +140,7 @@ def links_sql(path: Path, view: str, source: str, target: str) -> str:
 def links_and_runs_sql(path: Path, view: str, source: str) -> str:
     """A query of (token, experiment, its live runs) for tokens $1, for a link into sra: the
     rows that give a token its experiments name their runs too, so one pass gives both."""
-    rel = "read_parquet('" + str(path / f"{view}.parquet").replace("'", "''") + "')"
+    rel = parquet(path / f"{view}.parquet")
     return (
         "SELECT src, experiment, list(DISTINCT run ORDER BY run) FILTER (WHERE run IS NOT NULL) "
         f"FROM (SELECT {source} AS src, experiment, run FROM {rel} "
@@ -151,7 +150,7 @@ def links_and_runs_sql(path: Path, view: str, source: str) -> str:
 
 def runs_sql(path: Path) -> str:
     """A query of {experiment: its live runs, in order} for experiments $1."""
-    rel = "read_parquet('" + str(path / "sra.parquet").replace("'", "''") + "')"
+    rel = parquet(path / "sra.parquet")
     return (
         "SELECT experiment, list(DISTINCT run ORDER BY run) FILTER (WHERE run IS NOT NULL) "
         f"FROM {rel} WHERE experiment IN (SELECT unnest($1)) GROUP BY experiment"

@@ -166,3 +166,20 @@ def test_a_list_that_cannot_be_kept_is_said_so(tmp_path) -> None:
     blocked.write_text("")  # a file where the directory would be
     said = idfiles.keep_ids(["1", "2"], blocked / "failed-ids")
     assert said.startswith("the whole list could not be kept (")
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [
+        (None, "?"),
+        (0, "0 B"),
+        (999, "999 B"),
+        (1_000, "1.0 KB"),
+        (3_400_000, "3.4 MB"),
+        (28 * 10**9, "28.0 GB"),
+        (35.5e9, "35.5 GB"),
+        (4 * 10**12, "4,000.0 GB"),
+    ],
+)
+def test_size_text(n: float | None, text: str) -> None:
+    assert inert.size_text(n) == text
