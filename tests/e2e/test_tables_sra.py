@@ -495,6 +495,7 @@ def test_too_small_a_disk_is_refused_before_the_download(site: Site, tmp_path: P
         assert need > 16 * 1024
         proc = site.run("tables", "get", TABLE, env={"ELINKCLI_TABLES_DIR": str(small)})
         line = assert_clean_error(proc, proc.returncode)
-        assert "GB" in line and "--dir" in line and str(small) in line
+        assert f"the file is {len(site.data) / 1000:.1f} KB (uncompressed)" in line
+        assert "must be free" in line and "--dir" in line and str(small) in line
         assert site.gets() == 0
         assert not any(p.is_file() and p.stat().st_size for p in small.rglob("*"))
