@@ -18,7 +18,6 @@ from elinkcli.eutils.parsers import load_json
 from elinkcli.eutils.records import ELinkResult, LinkSet, LinkSetDb
 from elinkcli.eutils.retry import error_text_kind
 from elinkcli.eutils.services import EUROPEPMC, ICITE
-from elinkcli.ids.tokens import batches
 from elinkcli.sources.base import FunctionSource, LinkRequest, LinkSource
 from elinkcli.sources.elink import request_errors
 from elinkcli.sources.select import source_for
@@ -133,7 +132,8 @@ def citation_source(
 
         def icite(chunk: list[str]) -> ELinkResult:
             sets: list[LinkSet] = []
-            for part in batches(chunk, ICITE_BATCH):
+            for start in range(0, len(chunk), ICITE_BATCH):
+                part = chunk[start : start + ICITE_BATCH]
                 params = [("pmids", ",".join(part)), ("fl", "pmid,cited_by,references")]
                 found = client.call("pubs", params, parse_icite, ids=part, service=ICITE)
                 for pmid in part:
