@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -72,6 +71,7 @@ def _settings(tables_dir: Path | None = None, url: str | None = None) -> Setting
 
 
 def _fetcher(settings: Settings) -> Fetcher:
+    from elinkcli.cli.progress import transfer_bar
     from elinkcli.commands.tables import Fetcher
     from elinkcli.eutils.download import Transfer
     from elinkcli.eutils.retry import RetryPolicy
@@ -81,45 +81,10 @@ def _fetcher(settings: Settings) -> Fetcher:
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
             policy=RetryPolicy.of(settings),
-            progress=_progress(),
+            progress=transfer_bar(),
             notice=lambda text: warn(text),
         ),
     )
-
-
-def _progress() -> Callable[[int, int | None], None]:
-    """A progress bar on a terminal's stderr (none elsewhere): `[#####.....]  45.2%  112.0
-    of 247.9 MB  12.3 MB/s`, redrawn at most 5 times a second, ended by a newline."""
-    if not (sys.stderr is not None and sys.stderr.isatty()):
-        return lambda done, total: None
-    import shutil
-    import time
-
-    first = time.monotonic()
-    last = [0.0, 0]
-
-    def show(done: int, total: int | None) -> None:
-        now = time.monotonic()
-        end = total is not None and done >= total
-        if now - last[0] < 0.2 and not end:
-            return
-        if not last[1]:
-            last[1] = done  # bytes already there (a resumed transfer): not counted in speed
-        last[0] = now
-        speed = (done - last[1]) / max(now - first, 1e-3) / 1e6
-        width = max(10, min(40, shutil.get_terminal_size().columns - 44))
-        if total:
-            filled = round(width * min(done, total) / total)
-            bar = f"[{'#' * filled}{'.' * (width - filled)}] {100 * done / total:5.1f}%"
-            amount = f"{done / 1e6:,.1f} of {total / 1e6:,.1f} MB"
-        else:
-            bar, amount = "", f"{done / 1e6:,.1f} MB"
-        sys.stderr.write(f"\r{bar}  {amount}  {speed:,.1f} MB/s\x1b[K")
-        if end:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
 
 
 def _out(text: str) -> None:
