@@ -219,16 +219,26 @@ def head(session: requests.Session, url: str, transfer: Transfer) -> Remote:
 
 
 def published_md5(session: requests.Session, url: str, transfer: Transfer) -> str | None:
-    """The MD5 NCBI publishes beside a file (`FILE.md5`), when there is one."""
-    try:
+    """The MD5 NCBI publishes beside a file (`FILE.md5`), when there is one. A server
+    error is retried as any request is; given up on, it is said (`transfer.notice`) and the
+    file goes unchecked by it (None), as when none is published."""
+
+    def ask() -> bytes | None:
         response = _request(session, "GET", url + ".md5", transfer)
-    except (_Transient, PermanentError):
+        with contextlib.closing(response):
+            _status(url + ".md5", response)
+            if response.status_code != 200:
+                return None
+            return response.raw.read(4096, decode_content=True) or b""
+
+    try:
+        body: bytes | None = _tried(ask, transfer)
+    except PermanentError:
         return None
-    with contextlib.closing(response):
-        if response.status_code != 200:
-            return None
-        body = response.raw.read(4096, decode_content=True) or b""
-    found = _MD5.search(body)
+    except GaveUpError as exc:
+        transfer.notice(f"{exc}: the file is checked without NCBI's MD5")
+        return None
+    found = _MD5.search(body or b"")
     return found.group(1).decode().lower() if found else None
 
 

@@ -458,10 +458,21 @@ def test_md5_that_holds_no_digest_is_none(
     assert published_md5(session, server.url(PATH), rec.transfer()) is None
 
 
-def test_md5_behind_a_server_error_is_none(
+def test_md5_behind_a_server_error_is_asked_again(
+    server: FileServer, session: requests.Session, rec: Recorder
+) -> None:
+    digest = hashlib.md5(BODY).hexdigest()
+    server.put(PATH + ".md5", digest.encode())
+    server.add_faults(PATH + ".md5", "status:500")
+    assert published_md5(session, server.url(PATH), rec.transfer()) == digest
+    assert rec.waits == [2.0]
+
+
+def test_md5_the_server_never_gives_is_said_and_none(
     server: FileServer, session: requests.Session, rec: Recorder
 ) -> None:
     server.put(PATH + ".md5", hashlib.md5(BODY).hexdigest().encode())
-    server.add_faults(PATH + ".md5", "status:503")
-    assert published_md5(session, server.url(PATH), rec.transfer()) is None
-    assert rec.waits == []
+    server.add_faults(PATH + ".md5", *["status:500"] * 3)
+    assert published_md5(session, server.url(PATH), rec.transfer(tries=3)) is None
+    assert len(rec.waits) == 2
+    assert rec.notices[-1].endswith("HTTP 500 (3 tries): the file is checked without NCBI's MD5")
