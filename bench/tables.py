@@ -369,10 +369,12 @@ def child_env(work: Path, base_url: str, tables_dir: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def file_server(root: Path) -> Any:
+def file_server(root: Path, rate: float | None = None) -> Any:
+    """tests/support/file_server.py serving `root` (bodies at `rate` MB/s at most); its URL."""
     server = ROOT / "tests" / "support" / "file_server.py"
     proc = subprocess.Popen(
-        [sys.executable, str(server), "--root", str(root), "--port", "0"],
+        [sys.executable, str(server), "--root", str(root), "--port", "0"]
+        + (["--rate", str(rate)] if rate else []),
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -27,7 +27,8 @@ unless given), `no-range` (Range ignored: 200 with the whole file), `redirect:UR
 `If-Range`). Nothing here imports elinkcli or requests.
 
 Run it alone (a directory tree, read per request, so multi-GB files and Range work):
-python tests/support/file_server.py --root DIR [--port 8767]
+python tests/support/file_server.py --root DIR [--port 8767] [--rate MB_PER_S]
+(`--rate`, or `rate` in bytes a second: each body sent no faster, as over a real link).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import hashlib
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -214,8 +216,10 @@ class FileServer:
         root: Path | str | None = None,
         port: int = 0,
         last_modified: datetime = DEFAULT_LAST_MODIFIED,
+        rate: float | None = None,
     ) -> None:
         self.files: dict[str, bytes] = files if files is not None else {}
+        self.rate = rate
         self.root = Path(root).resolve() if root is not None else None
         self.port = port
         self.last_modified = last_modified
@@ -421,9 +425,14 @@ class _Handler(BaseHTTPRequestHandler):
             else range(0)
         )
         offset = 0
+        began = time.monotonic()
         for chunk in file.chunks(first, first + sent):
             if kind == "slow":
                 fs._pause(float(arg))
+            if fs.rate:
+                ahead = began + offset / fs.rate - time.monotonic()
+                if ahead > 0:
+                    fs._pause(ahead)
             if flip and offset < flip.stop and offset + len(chunk) > flip.start:
                 buf = bytearray(chunk)
                 for at in range(max(flip.start, offset), min(flip.stop, offset + len(chunk))):
@@ -468,10 +477,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--root", type=Path, required=True, help="the directory to serve")
     parser.add_argument("--port", type=int, default=8767)
+    parser.add_argument(
+        "--rate", type=float, metavar="MB_PER_S", help="send each body no faster (MB a second)"
+    )
     args = parser.parse_args(argv)
     if not args.root.is_dir():
         parser.error(f"not a directory: {args.root}")
-    server = FileServer(root=args.root, port=args.port).start()
+    rate = args.rate * 1e6 if args.rate else None
+    server = FileServer(root=args.root, port=args.port, rate=rate).start()
     print(server.base_url, flush=True)
     try:
         threading.Event().wait()
