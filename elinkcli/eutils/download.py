@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from elinkcli.errors import ElinkError, GaveUpError, PermanentError
-from elinkcli.eutils.retry import RetryPolicy, parse_retry_after
+from elinkcli.eutils.retry import RetryPolicy, parse_retry_after, status_is_transient
 from elinkcli.inert import quote
 from elinkcli.locks import FILE_MODE
 
@@ -162,7 +162,7 @@ def _status(url: str, response: requests.Response) -> None:
     if code < 400:
         return
     response.close()
-    if code in (408, 429) or code >= 500:
+    if status_is_transient(code):
         raise _Transient(
             f"{_where(url)}: HTTP {code}", parse_retry_after(response.headers.get("Retry-After"))
         )
