@@ -234,11 +234,11 @@ def test_ctrl_c_says_what_the_journal_keeps_and_the_resume_counts_every_id(fake,
     def batches_0_and_1_kept(_lines: list[str]) -> bool:
         if len(journal_batches(journal)) < 2:
             return False
-        # The journal line is on disk a moment before elinkcli counts the batch as done (a
-        # product bug: a Ctrl-C in between says "(1 batch)" for 4 ids; pinned as an xfail in
-        # tests/unit/output/test_atomic_output.py). On a busy machine that moment can last
-        # long enough for a signal sent at once to land in it; batch 2 is held for 30 s, so
-        # waiting here costs nothing but the wait.
+        # The line is on disk while elinkcli is still inside the batch's bookkeeping (the
+        # ids are counted before the line is written, the line before the call returns:
+        # tests/unit/output/test_atomic_output.py makes a Ctrl-C there exact). On a busy
+        # machine that moment can last long enough for a signal sent at once to land in it;
+        # batch 2 is held for 30 s, so waiting here costs nothing but the wait.
         time.sleep(2.0)
         return True
 
