@@ -476,3 +476,30 @@ def test_md5_the_server_never_gives_is_said_and_none(
     assert published_md5(session, server.url(PATH), rec.transfer(tries=3)) is None
     assert len(rec.waits) == 2
     assert rec.notices[-1].endswith("HTTP 500 (3 tries): the file is checked without NCBI's MD5")
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "waits"),
+    [
+        ("soon", [2.0]),  # not a number nor a date: ignored, the backoff's wait
+        ("-5", [2.0]),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", None),  # beyond the deadline: given up at once
+        ("9" * 40, [2.0]),  # too long to be a number: ignored
+    ],
+)
+def test_a_hostile_retry_after_neither_hangs_nor_crashes(
+    rec: Recorder, tmp_path: Path, retry_after: str, waits: list[float] | None
+) -> None:
+    url = "https://files.test/" + PATH
+    busy = {"status_code": 503, "headers": {"Retry-After": retry_after}}
+    whole = {"content": BODY, "headers": {"Content-Length": str(len(BODY))}}
+    with requests_mock.Mocker() as m, requests.Session() as session:
+        mock_file(m, url, [busy, whole])
+        if waits is None:
+            with pytest.raises(GaveUpError, match="asks to wait"):
+                download(session, url, tmp_path / "p", rec.transfer())
+            assert rec.waits == []
+        else:
+            download(session, url, tmp_path / "p", rec.transfer())
+            assert rec.waits == waits
+            assert (tmp_path / "p").read_bytes() == BODY
