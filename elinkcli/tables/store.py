@@ -165,7 +165,10 @@ class TablesStore:
             self.root.mkdir(parents=True, exist_ok=True)
             (self.root / "downloads").mkdir(exist_ok=True)
         except OSError as exc:
-            raise TablesError(f"cannot make the tables directory {self.root}: {exc}") from None
+            where = exc.filename if exc.filename is not None else self.root
+            raise TablesError(
+                f"cannot make the tables directory: {where}: {exc.strerror or exc}"
+            ) from None
 
     def loader_lock(self, name: str) -> LockFile:
         self.prepare()

@@ -222,3 +222,20 @@ def test_a_damaged_record_is_a_tables_error(store: TablesStore, body: bytes) -> 
         pass
     assert store.drop(NAME) is True
     assert store.current(NAME) is None
+
+
+@pytest.mark.parametrize("blocker", ["root", "downloads"])
+def test_a_file_where_a_directory_must_be_is_named_in_one_line(
+    tmp_path: Path, blocker: str
+) -> None:
+    root = tmp_path / "tables"
+    if blocker == "root":
+        root.write_text("not a directory")
+        blocked = root
+    else:
+        root.mkdir()
+        blocked = root / "downloads"
+        blocked.write_text("not a directory")
+    with pytest.raises(TablesError) as caught:
+        TablesStore(root).download_path("gene2pubmed", "gene/DATA/gene2pubmed.gz")
+    assert str(caught.value) == f"cannot make the tables directory: {blocked}: File exists"
