@@ -147,7 +147,9 @@ class TablesStore:
             except FileNotFoundError:  # switched and removed between the two reads
                 continue
             except OSError as exc:
-                raise TablesError(f"cannot read table {name} at {found.path}: {exc}") from None
+                raise TablesError(
+                    f"cannot read table {name} at {found.path}: {exc.strerror or exc}"
+                ) from None
             try:
                 lock.take(shared=True, wait=5.0)
                 if not (found.path / READERS).exists():
@@ -175,7 +177,9 @@ class TablesStore:
         try:
             return LockFile(self.root / f"{name}.lock", follow=False)
         except OSError as exc:
-            raise TablesError(f"cannot lock table {name} in {self.root}: {exc}") from None
+            raise TablesError(
+                f"cannot lock table {name} in {self.root}: {exc.strerror or exc}"
+            ) from None
 
     def staging(self, name: str) -> Path:
         """A new, empty version directory to load into (not yet in use)."""
@@ -186,7 +190,7 @@ class TablesStore:
             path.mkdir()
             (path / READERS).touch(FILE_MODE)
         except OSError as exc:
-            raise TablesError(f"cannot make {path}: {exc}") from None
+            raise TablesError(f"cannot make {path}: {exc.strerror or exc}") from None
         return path
 
     def publish(self, name: str, staged: Path, record: dict[str, Any]) -> Loaded:
@@ -256,7 +260,7 @@ class TablesStore:
             path.unlink(missing_ok=True)
             _sync_dir(self.root)
         except OSError as exc:
-            raise TablesError(f"cannot remove {path}: {exc}") from None
+            raise TablesError(f"cannot remove {path}: {exc.strerror or exc}") from None
         self.clean(name)
         return existed
 
