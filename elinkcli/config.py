@@ -154,7 +154,8 @@ def read_config_file(path: Path, named: bool = False) -> tuple[dict[str, Any], l
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"cannot read config file {path}: {exc}") from None
+        why = getattr(exc, "strerror", None) or exc
+        raise UsageError(f"cannot read config file {path}: {why}") from None
     warnings = [
         f"config file {path}: unknown setting {k!r} ignored" for k in data if k not in FILE_KEYS
     ]

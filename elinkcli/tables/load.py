@@ -93,7 +93,8 @@ def header_of(path: Path, csv: bool = False, plain: bool = False) -> list[str]:
         with open(path, "rb") if plain else gzip.open(path, "rb") as f:
             first = f.readline(65536)
     except (OSError, EOFError, zlib.error) as exc:
-        raise DamagedFileError(f"{path.name} is not a gzip file NCBI would send: {exc}") from None
+        why = getattr(exc, "strerror", None) or exc
+        raise DamagedFileError(f"{path.name} is not a gzip file NCBI would send: {why}") from None
     text = first.decode("utf-8", "replace").rstrip("\r\n").lstrip("#")
     return [c.strip() for c in (_csv_fields(text) if csv else text.split("\t"))]
 

@@ -214,7 +214,8 @@ class TablesStore:
             if temporary is not None:
                 with contextlib.suppress(OSError):
                     temporary.unlink()
-            raise TablesError(f"cannot switch table {name} to its new version: {exc}") from None
+            why = exc.strerror or exc
+            raise TablesError(f"cannot switch table {name} to its new version: {why}") from None
         self.clean(name)
         loaded = self.current(name)
         assert loaded is not None

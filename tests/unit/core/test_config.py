@@ -258,6 +258,12 @@ def test_a_config_file_that_is_not_toml_is_a_usage_error(tmp_path: Path, text: s
         read_config_file(path)
 
 
+def test_a_config_path_that_is_a_directory_is_said_in_words(tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as caught:
+        read_config_file(tmp_path)
+    assert str(caught.value) == f"cannot read config file {tmp_path}: Is a directory"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
