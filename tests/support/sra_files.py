@@ -83,7 +83,44 @@ def make_model(n: int = 40, seed: int = 11) -> SraModel:
     return SraModel(experiments)
 
 
-def _line(*values: str | None) -> str:
+def _line(
+    acc: str,
+    kind: str,
+    submission: str,
+    alias: str,
+    md5: str,
+    *,
+    status: str = "live",
+    experiment: str | None = None,
+    sample: str | None = None,
+    study: str | None = None,
+    counts: tuple[str, str, str] | None = None,
+    biosample: str | None = None,
+    bioproject: str | None = None,
+    replaced_by: str | None = None,
+) -> str:
+    """One object's line, its 20 fields in the header's order (`-` for an empty one);
+    `counts`: (Loaded, Spots, Bases)."""
+    values = (
+        acc,
+        submission,
+        status,
+        STAMP,
+        STAMP,
+        STAMP,
+        kind,
+        "GEO",
+        "public",
+        alias,
+        experiment,
+        sample,
+        study,
+        *(counts or (None, None, None)),
+        md5,
+        biosample,
+        bioproject,
+        replaced_by,
+    )
     return "\t".join(v if v else "-" for v in values)
 
 
@@ -97,121 +134,47 @@ def sra_accessions_bytes(model: SraModel) -> bytes:
             seen.add(acc)
             lines.append(line)
 
-    dates = (STAMP, STAMP, STAMP)
     for e in model.experiments:
-        once(
-            e.submission,
-            _line(
-                e.submission,
-                e.submission,
-                "live",
-                *dates,
-                "SUBMISSION",
-                "GEO",
-                "public",
-                e.submission,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                "0" * 32,
-                None,
-                None,
-                None,
-            ),
-        )
+        sub = e.submission
+        once(sub, _line(sub, "SUBMISSION", sub, sub, "0" * 32))
         once(
             e.study,
-            _line(
-                e.study,
-                e.submission,
-                "live",
-                *dates,
-                "STUDY",
-                "GEO",
-                "public",
-                f"GSE{e.study[3:]}",
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                "1" * 32,
-                None,
-                e.bioproject,
-                None,
-            ),
+            _line(e.study, "STUDY", sub, f"GSE{e.study[3:]}", "1" * 32, bioproject=e.bioproject),
         )
+        sample_alias = e.gsm or f'sample "{e.sample}" of study'
         once(
             e.sample,
-            _line(
-                e.sample,
-                e.submission,
-                "live",
-                *dates,
-                "SAMPLE",
-                "GEO",
-                "public",
-                e.gsm or f'sample "{e.sample}" of study',
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                "2" * 32,
-                e.biosample,
-                None,
-                None,
-            ),
+            _line(e.sample, "SAMPLE", sub, sample_alias, "2" * 32, biosample=e.biosample),
         )
-        alias = e.gsm or f'exp {e.acc} "rep 1"'
         lines.append(
             _line(
                 e.acc,
-                e.submission,
-                e.status,
-                *dates,
                 "EXPERIMENT",
-                "GEO",
-                "public",
-                alias,
-                None,
-                e.sample,
-                e.study,
-                None,
-                None,
-                None,
+                sub,
+                e.gsm or f'exp {e.acc} "rep 1"',
                 "3" * 32,
-                e.biosample,
-                e.bioproject,
-                None,
+                status=e.status,
+                sample=e.sample,
+                study=e.study,
+                biosample=e.biosample,
+                bioproject=e.bioproject,
             )
         )
         for n, (run, status) in enumerate(e.runs):
             lines.append(
                 _line(
                     run,
-                    e.submission,
-                    status,
-                    *dates,
                     "RUN",
-                    "GEO",
-                    "public",
+                    sub,
                     f"{e.gsm}_r{n + 1}" if e.gsm else f"run {n + 1}",
-                    e.acc,
-                    e.sample,
-                    e.study,
-                    "1",
-                    "1000",
-                    "150000",
                     "4" * 32,
-                    e.biosample,
-                    e.bioproject,
-                    None if status == "live" else "-",
+                    status=status,
+                    experiment=e.acc,
+                    sample=e.sample,
+                    study=e.study,
+                    counts=("1", "1000", "150000"),
+                    biosample=e.biosample,
+                    bioproject=e.bioproject,
                 )
             )
     return ("\n".join(lines) + "\n").encode()
