@@ -17,7 +17,7 @@ from elinkcli.errors import GaveUpError, UsageError
 from elinkcli.eutils.adaptive import AdaptiveBatch
 from elinkcli.eutils.client import EutilsClient
 from elinkcli.eutils.records import ELinkResult, LinkSet
-from elinkcli.ids.tokens import batches
+from elinkcli.ids.tokens import batches, uids_in
 from elinkcli.sources.base import is_local, request_size
 from elinkcli.sources.connect import connect
 from elinkcli.sources.elink import NO_ID
@@ -88,7 +88,7 @@ def run_batches(
     cache = client.cache if signature is not None else None
     mode = client.settings.cache_mode
     mapped = table is not None and not table.trivial
-    uids_of = table.uids_of if table is not None and mapped else _alone
+    uids_of = uids_in(table if mapped else None)
     chunks = [(n, c) for n, c in enumerate(batches(ids, size)) if n not in hooks.skip]
     todo = [i for _, c in chunks for i in c]
     hits: dict[str, list[LinkSet]] = {}
@@ -220,10 +220,6 @@ def _duration(seconds: float) -> str:
     if seconds < 3600:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
-
-
-def _alone(token: str) -> tuple[str, ...]:
-    return (token,)
 
 
 def _ask_uids(

@@ -14,7 +14,7 @@ from elinkcli.constants import DEFAULT_BATCH
 from elinkcli.errors import UsageError
 from elinkcli.eutils.client import EutilsClient
 from elinkcli.eutils.records import ELinkResult
-from elinkcli.ids.tokens import normalize_db
+from elinkcli.ids.tokens import normalize_db, uids_in
 from elinkcli.models import FieldRow
 from elinkcli.sources.base import LinkRequest
 
@@ -85,7 +85,7 @@ def _check_rows(
     table: IdTable | None,
 ) -> Iterator[CheckRow]:
     label = cmd or name or ""
-    uids_of = table.uids_of if table is not None else _alone
+    uids_of = uids_in(table)
     stats.ids_in += len(ids)
 
     request = LinkRequest(dbfrom=dbfrom, cmd=cmd or "acheck", asks=name)
@@ -126,7 +126,3 @@ def _answers(
                 has = any(li.linkname == name for li in entry.linkinfos)
                 answers[entry.id, ls.uid] = "Y" if has else "N"
     return answers
-
-
-def _alone(token: str) -> tuple[str, ...]:
-    return (token,)

@@ -16,7 +16,7 @@ from elinkcli.eutils.client import EutilsClient
 from elinkcli.eutils.params import einfo_params
 from elinkcli.eutils.parsers import parse_einfo
 from elinkcli.eutils.records import EInfoResult
-from elinkcli.ids.tokens import normalize_db
+from elinkcli.ids.tokens import normalize_db, uids_in
 from elinkcli.models import FieldRow
 from elinkcli.sources.base import LinkRequest
 
@@ -133,7 +133,7 @@ def discover_records(
     table: IdTable | None = None,
 ) -> Iterator[RecordLinkRow]:
     """Per record, the link names that have links (acheck), in input order."""
-    uids_of = table.uids_of if table is not None else _alone
+    uids_of = uids_in(table)
     check_batch(batch)
     dbfrom = normalize_db(db)
     dbto = normalize_db(target) if target else None
@@ -175,7 +175,3 @@ def discover_records(
                     catalog.max_links(li.linkname),
                     u,
                 )
-
-
-def _alone(token: str) -> tuple[str, ...]:
-    return (token,)

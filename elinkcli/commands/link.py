@@ -22,7 +22,7 @@ from elinkcli.eutils.params import IDTYPES, LinkFilters, elink_params
 from elinkcli.eutils.records import ELinkResult, LinkSet
 from elinkcli.ids.history import HistorySet, expand
 from elinkcli.ids.resolve import accessions_of, build_table, dois_of, runs_of
-from elinkcli.ids.tokens import normalize_db
+from elinkcli.ids.tokens import normalize_db, uids_in
 from elinkcli.models import LinkRow, LinkTuple, named_rows
 from elinkcli.sources.base import LinkRequest
 from elinkcli.sources.elink import NO_ID, all_errors, request_errors
@@ -190,7 +190,7 @@ def _link_batches(
     request = LinkRequest(dbfrom, cmd, dbto, name, filters, union, target_acc=want_acc)
     mark = stats.mark()
     seen_union: set[tuple[str, str]] = set()
-    uids_of = table.uids_of if table is not None else _alone
+    uids_of = uids_in(table)
     with client_for(client, settings, stats) as session:
 
         def finish(rows: list[LinkTuple], outcome: ELinkResult) -> list[LinkTuple]:
@@ -257,10 +257,6 @@ def _run_rows(
     return out
 
 
-def _alone(token: str) -> tuple[str, ...]:
-    return (token,)
-
-
 def _add_rows(
     rows: list[LinkTuple],
     ls: LinkSet,
@@ -284,7 +280,7 @@ def _per_id_rows(
     chunk: list[str],
     cmd: str,
     stats: Ledger,
-    uids_of: Callable[[str], tuple[str, ...]] = lambda i: (i,),
+    uids_of: Callable[[str], tuple[str, ...]] = uids_in(None),
     provenance: bool = False,
 ) -> list[LinkTuple]:
     by_id: dict[str, list[LinkSet]] = {}

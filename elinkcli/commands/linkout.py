@@ -16,7 +16,7 @@ from elinkcli.errors import PermanentError, UsageError
 from elinkcli.eutils.client import EutilsClient
 from elinkcli.eutils.params import LinkFilters, elink_params
 from elinkcli.eutils.records import ELinkResult, ObjUrl
-from elinkcli.ids.tokens import normalize_db
+from elinkcli.ids.tokens import normalize_db, uids_in
 from elinkcli.sources.base import LinkRequest
 
 if TYPE_CHECKING:
@@ -213,7 +213,7 @@ def _resources(
     table: IdTable | None,
 ) -> Iterator[Resource]:
     stats.ids_in += len(ids)
-    uids_of = table.uids_of if table is not None else _alone
+    uids_of = uids_in(table)
 
     request = LinkRequest(dbfrom=dbfrom, cmd=cmd, filters=filters)
     run = per_id_elink(
@@ -245,7 +245,3 @@ def _resources(
                     yield item
             stats.links += n
             (stats.ids_with_links if n else stats.ids_without_links).append(source_id)
-
-
-def _alone(token: str) -> tuple[str, ...]:
-    return (token,)

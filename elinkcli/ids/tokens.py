@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
+from typing import Protocol
 
 from elinkcli.constants import DB_ALIASES
 from elinkcli.errors import UsageError
@@ -71,3 +72,19 @@ def batches(ids: Iterable[str], size: int) -> Iterator[list[str]]:
     it = iter(ids)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+class Resolved(Protocol):
+    """What resolving tokens gave (elinkcli.ids.resolve.IdTable)."""
+
+    def uids_of(self, token: str) -> tuple[str, ...]: ...
+
+
+def uids_in(table: Resolved | None) -> Callable[[str], tuple[str, ...]]:
+    """What each token stands for: the UIDs `table` resolved it to (several for an sra
+    study), or, with no table (UIDs given), the token itself."""
+    return table.uids_of if table is not None else _itself
+
+
+def _itself(token: str) -> tuple[str, ...]:
+    return (token,)
