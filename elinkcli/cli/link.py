@@ -178,9 +178,10 @@ def link_command(
     from elinkcli.commands.ledger import Ledger
     from elinkcli.commands.link import LINK_COLUMNS, SOURCE_COLUMN
     from elinkcli.commands.plans.link import LinkPlan
-    from elinkcli.commands.runs import link_rows, tables_in_play
+    from elinkcli.commands.runs import link_rows
     from elinkcli.constants import COMMAND_FORMATS
     from elinkcli.ids.packed import WINDOW
+    from elinkcli.sources.select import tables_may_answer
 
     accepts = COMMAND_FORMATS["link"]
 
@@ -298,7 +299,7 @@ def link_command(
         for token, reason in stats.why.items():  # --why: asked for, so said
             say(f"elinkcli: no links for {token}: {reason}")
 
-    provenance = tables_in_play(settings_of(common))
+    provenance = tables_may_answer(settings_of(common))
     spec = OutputSpec(
         fmt=chosen,
         columns=(*LINK_COLUMNS, SOURCE_COLUMN) if provenance else LINK_COLUMNS,

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from elinkcli.commands.plans.discover import DiscoverPlan
     from elinkcli.commands.plans.link import LinkPlan
     from elinkcli.commands.plans.linkout import LinkoutPlan
-    from elinkcli.config import Settings
     from elinkcli.eutils.client import EutilsClient
     from elinkcli.ids.history import HistorySet
     from elinkcli.ids.packed import IdWindows
@@ -93,6 +92,7 @@ def link_rows(
     why ids got no links where that can be known (elinkcli.commands.why; not for a long
     input or --union)."""
     from elinkcli.commands.link import link_batches, link_windows
+    from elinkcli.sources.select import tables_may_answer
 
     if run.empty:
         return iter(())
@@ -108,7 +108,7 @@ def link_rows(
         stats=stats,
         hooks=hooks,
         acc_from_elink=plan.acc_from_elink,
-        provenance=tables_in_play(client.settings),
+        provenance=tables_may_answer(client.settings),
     )
     long_input: IdWindows | None = run.packed if plan.windowed else None
     if run.history is not None and plan.windowed:
@@ -142,14 +142,6 @@ def link_rows(
 def _then(items: Iterable[R], after: Callable[[], None]) -> Iterator[R]:
     yield from items
     after()
-
-
-def tables_in_play(settings: Settings) -> bool:
-    """Whether local tables may answer this run's links (links_from tables or auto): then
-    each link row says where it came from (its ninth column)."""
-    from elinkcli.sources.select import tables_may_answer
-
-    return tables_may_answer(settings)
 
 
 def link_to_history(plan: LinkPlan, run: RunInput, client: EutilsClient, warn: Warn) -> HistorySet:

@@ -62,6 +62,8 @@ def expand_pages(
     tries: int = SHORT_PAGE_TRIES,
 ) -> Iterator[tuple[str, ...]]:
     """The ids of a stored set of `count` ids, a page at a time (see expand)."""
+    from elinkcli.eutils.parsers import parse_uilist
+
     done = 0
     short = 0
     while done < count:
@@ -75,8 +77,6 @@ def expand_pages(
             ("retstart", str(done)),
             ("retmax", str(want)),
         ]
-        from elinkcli.eutils.parsers import parse_uilist
-
         chunk: UidList = client.call(EFETCH, params, parse_uilist, lambda r: r.errors)
         if len(chunk.ids) < want:
             short += 1
