@@ -26,7 +26,7 @@ from urllib.parse import urljoin, urlsplit
 
 from elinkcli.errors import ElinkError, GaveUpError, PermanentError
 from elinkcli.eutils.retry import RetryPolicy, parse_retry_after, status_is_transient
-from elinkcli.inert import quote
+from elinkcli.inert import quote, size_text
 from elinkcli.locks import FILE_MODE
 
 if TYPE_CHECKING:
@@ -62,10 +62,15 @@ class Transfer:
     """How a download goes: timeouts, the retry policy every request follows (tries in a
     row without progress, capped backoff with jitter from `rng`, a Retry-After beyond the
     policy's deadline not waited for; `sleep` is injected so tests need no real waiting),
-    and a progress hook (bytes on disk, total)."""
+    a floor under the speed (fewer than `stall_bytes` in `stall_window` seconds is a try
+    failed: a server that drips a byte at a time never trips the read timeout; `monotonic`
+    is injected too), and a progress hook (bytes on disk, total)."""
 
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    stall_window: float = 60.0
+    stall_bytes: int = 64 << 10
+    monotonic: Callable[[], float] = time.monotonic
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     rng: random.Random = field(default_factory=random.Random)
     sleep: Callable[[float], None] = time.sleep
@@ -116,7 +121,7 @@ def _request(
                 timeout=(transfer.connect_timeout, transfer.read_timeout),
             )
         except requests.RequestException as exc:
-            raise _Transient(f"{_where(url)}: {_reason(exc)}") from None
+            raise _Transient(f"{_where(url)}: {_reason(exc, transfer)}") from None
         if response.status_code in (301, 302, 303, 307, 308):
             there = urljoin(url, response.headers.get("Location", ""))
             response.close()
@@ -140,7 +145,10 @@ class _Transient(Exception):
         self.retry_after = retry_after
 
 
-def _reason(exc: BaseException) -> str:
+def _reason(exc: BaseException, transfer: Transfer) -> str:
+    import requests
+    from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
+
     from elinkcli.eutils.transport import connection_failure
 
     kind = connection_failure(exc)
@@ -148,6 +156,10 @@ def _reason(exc: BaseException) -> str:
         return "the host name could not be resolved"
     if kind == "refused":
         return "the connection was refused"
+    if isinstance(exc, (requests.ConnectTimeout, ConnectTimeoutError)):
+        return f"no connection within {transfer.connect_timeout:g} s"
+    if isinstance(exc, (requests.Timeout, ReadTimeoutError, TimeoutError)):
+        return f"no answer within {transfer.read_timeout:g} s"
     return quote(type(exc).__name__, 60)
 
 
@@ -284,11 +296,12 @@ def download(
         remote = head(session, url, transfer)
     if remote.size is None:
         transfer.notice(
-            f"{_where(url)}: the server gives no size; at most {MAX_FILE_BYTES:,} taken"
+            f"{_where(url)}: the server gives no size; at most {size_text(MAX_FILE_BYTES)} taken"
         )
     elif remote.size > MAX_FILE_BYTES:
         raise PermanentError(
-            f"{_where(url)}: {remote.size:,} bytes, more than the {MAX_FILE_BYTES:,} elinkcli takes"
+            f"{_where(url)}: {size_text(remote.size)}, more than the "
+            f"{size_text(MAX_FILE_BYTES)} elinkcli takes"
         )
     done = _kept(part, remote)
     if done == 0:
@@ -405,6 +418,7 @@ def _get(
                 if mode == "wb":
                     out.truncate(0)
                 try:
+                    since, came = transfer.monotonic(), 0
                     for block in _blocks(response):
                         if done + len(block) > limit:
                             raise PermanentError(
@@ -415,10 +429,19 @@ def _get(
                         digest.update(block)
                         done += len(block)
                         transfer.progress(done, total)
+                        came += len(block)
+                        if transfer.monotonic() - since >= transfer.stall_window:
+                            if came < transfer.stall_bytes:
+                                raise _Transient(
+                                    f"{_where(url)}: the transfer slowed to {size_text(came)} "
+                                    f"in {transfer.stall_window:g} s at byte {done:,}"
+                                )
+                            since, came = transfer.monotonic(), 0
                 except _read_errors() as exc:
                     out.flush()
                     raise _Transient(
-                        f"{_where(url)}: the transfer broke off at byte {done:,} ({_reason(exc)})"
+                        f"{_where(url)}: the transfer broke off at byte {done:,} "
+                        f"({_reason(exc, transfer)})"
                     ) from None
                 out.flush()
                 os.fsync(out.fileno())

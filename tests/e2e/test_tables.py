@@ -575,7 +575,7 @@ def test_silent_server_times_out(upgraded: Site, tmp_path: Path) -> None:
     config.chmod(0o600)
     upgraded.fs.add_faults(G2P, *["silent"] * 6)
     failed = upgraded.get("gene2pubmed", ok=False, env={"ELINKCLI_CONFIG": str(config)})
-    assert "Timeout" in assert_clean_error(failed, 4)
+    assert "no answer within 0.3 s (6 tries)" in assert_clean_error(failed, 4)
     pubmed_answer(upgraded, genes, upgraded.data, SERVED_DATE)
     upgraded.get("gene2pubmed")
     assert upgraded.info("gene2pubmed")["rows"] == len(new.pubmed)

@@ -503,3 +503,73 @@ def test_a_hostile_retry_after_neither_hangs_nor_crashes(
             download(session, url, tmp_path / "p", rec.transfer())
             assert rec.waits == waits
             assert (tmp_path / "p").read_bytes() == BODY
+
+
+# --- a server that drips, or says nothing --------------------------------------------------
+
+
+class Ticking:
+    """A monotonic clock that moves `step` seconds each time it is read."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def _in_blocks(size: int) -> object:
+    def blocks(response: requests.Response) -> Iterator[bytes]:
+        body = response.raw.read()
+        for at in range(0, len(body), size):
+            yield body[at : at + size]
+
+    return blocks
+
+
+def test_a_server_that_drips_is_a_failed_try_and_given_up_on(
+    rec: Recorder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """100 bytes every 10 s: under the floor of 64 KiB a minute, though the read timeout
+    never trips. Each try brings less than 1 MiB, so the tries run out."""
+    monkeypatch.setattr(dl, "_blocks", _in_blocks(100))
+    url = "https://files.test/" + PATH
+    whole = {"content": BODY, "headers": {"Content-Length": str(len(BODY))}}
+    base = rec.transfer(tries=3)
+    transfer = Transfer(
+        policy=base.policy, rng=base.rng, sleep=base.sleep, notice=base.notice,
+        monotonic=Ticking(10.0),
+    )  # fmt: skip
+    with requests_mock.Mocker() as m, requests.Session() as session:
+        mock_file(m, url, [whole] * 3)
+        with pytest.raises(GaveUpError) as caught:
+            download(session, url, tmp_path / "p", transfer)
+        gets = [r for r in m.request_history if r.method == "GET" and r.url == url]
+    assert len(gets) == 3 and rec.waits == [2.0, 4.0]
+    assert "the transfer slowed to 600 B in 60 s at byte 600 (3 tries)" in str(caught.value)
+
+
+def test_a_slow_server_above_the_floor_brings_the_file(
+    rec: Recorder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dl, "_blocks", _in_blocks(100))
+    url = "https://files.test/" + PATH
+    whole = {"content": BODY, "headers": {"Content-Length": str(len(BODY))}}
+    transfer = Transfer(stall_bytes=500, monotonic=Ticking(10.0), sleep=rec.waits.append)
+    with requests_mock.Mocker() as m, requests.Session() as session:
+        mock_file(m, url, [whole])
+        fetched = download(session, url, tmp_path / "p", transfer)
+    assert (tmp_path / "p").read_bytes() == BODY and fetched.md5 == md5(BODY)
+    assert rec.waits == []
+
+
+def test_a_silent_server_is_said_in_words(server: FileServer, tmp_path: Path) -> None:
+    server.add_faults(PATH, "silent", "silent")
+    waits: list[float] = []
+    transfer = Transfer(
+        read_timeout=0.3, policy=RetryPolicy(max_tries=2, base=0.1), sleep=waits.append
+    )
+    with requests.Session() as session, pytest.raises(GaveUpError) as caught:
+        download(session, server.url(PATH), tmp_path / "p", transfer)
+    assert "no answer within 0.3 s (2 tries)" in str(caught.value)
