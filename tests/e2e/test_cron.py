@@ -346,7 +346,9 @@ def test_interrupted_run_resumes_exactly(fake, run, tmp_path, sig, fmt, same_cac
     out = tmp_path / f"out.{fmt}"
     journal = out.with_name(out.name + ".journal")
     cache_a = tmp_path / "cache-a"
-    fake.faults = Faults(delay=0.7)
+    # Batch 4 is held (30 s): a run on a busy machine cannot finish between two looks at
+    # the journal, so the signal always comes mid-run.
+    fake.faults = Faults(delay=0.7, by_id={RESUME_IDS[8]: ["slow"]})
     mark = len(fake.log)
     proc = subprocess.Popen(
         [*elinkcli_command(), *resume_args(fmt, out)],

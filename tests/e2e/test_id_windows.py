@@ -110,7 +110,8 @@ def test_kill_9_in_the_second_window_then_resume_is_byte_identical(fake, run, tm
     out = tmp_path / "out.tsv"
     journal = out.with_name(out.name + ".journal")
     args = [*ARGS, "--input", str(source), "-o", str(out)]
-    fake.faults = Faults(delay=0.3)
+    # The last batch is held (30 s): the run cannot finish between two looks at the journal.
+    fake.faults = Faults(delay=0.3, by_id={kept[-1]: ["slow"]})
     proc = subprocess.Popen(
         [*elinkcli_command(), *args],
         stdin=subprocess.DEVNULL,
